@@ -1,0 +1,10 @@
+DROP TABLE audit_events;
+DROP TABLE audit_chains;
+DROP TABLE idempotency_keys;
+DROP TABLE voucher_lines;
+DROP TABLE vouchers;
+DROP TABLE accounts;
+DROP TABLE projects;
+DROP TABLE users;
+DROP TABLE orgs;
+DROP FUNCTION fundledger_append_only();

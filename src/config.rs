@@ -1,0 +1,184 @@
+//! Settings: `config/default.toml` (built in, or the file named by FUNDLEDGER_CONFIG), then the
+//! FUNDLEDGER_* environment overrides of the contract.
+use crate::domain::kind::ProjectKind;
+use crate::domain::money::Money;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+const BUILT_IN: &str = include_str!("../config/default.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: Server,
+    pub database: Database,
+    pub auth: Auth,
+    pub grants: Grants,
+    pub classification: Classification,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Server {
+    pub bind: String,
+    pub body_limit_bytes: usize,
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Database {
+    pub url: String,
+    pub pool_size: u32,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct Auth {
+    pub token_ttl_seconds: i64,
+    #[serde(default)]
+    pub jwt_secret: Option<String>,
+    #[serde(default)]
+    pub admin_password: Option<String>,
+}
+
+// Secrets stay out of logs even when the settings are printed with {:?}.
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("token_ttl_seconds", &self.token_ttl_seconds)
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
+            .field("admin_password", &self.admin_password.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Grants {
+    pub base: Grant,
+    pub studio: Grant,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Grant {
+    pub amount: String,
+    pub years: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Classification {
+    pub rules: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration {0}: {1}")]
+    Read(String, std::io::Error),
+    #[error("invalid configuration {0}: {1}")]
+    Parse(String, String),
+    #[error("invalid setting {0}: {1}")]
+    Invalid(&'static str, String),
+}
+
+impl Settings {
+    /// Reads the configuration the way the binary does.
+    pub fn load() -> Result<Settings, ConfigError> {
+        let mut settings = match std::env::var("FUNDLEDGER_CONFIG") {
+            Ok(path) => Settings::from_file(Path::new(&path))?,
+            Err(_) => Settings::from_toml(BUILT_IN, "built-in config/default.toml")?,
+        };
+        settings.apply_env(|k| std::env::var(k).ok())?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    pub fn built_in() -> Settings {
+        Settings::from_toml(BUILT_IN, "built-in").expect("the built-in configuration parses")
+    }
+
+    pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.display().to_string(), e))?;
+        Settings::from_toml(&text, &path.display().to_string())
+    }
+
+    fn from_toml(text: &str, name: &str) -> Result<Settings, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Parse(name.to_string(), e.to_string()))
+    }
+
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = get("FUNDLEDGER_DATABASE_URL") {
+            self.database.url = v;
+        }
+        if let Some(v) = get("FUNDLEDGER_BIND") {
+            self.server.bind = v;
+        }
+        if let Some(v) = get("FUNDLEDGER_JWT_SECRET") {
+            self.auth.jwt_secret = Some(v);
+        }
+        if let Some(v) = get("FUNDLEDGER_ADMIN_PASSWORD") {
+            self.auth.admin_password = Some(v);
+        }
+        if let Some(v) = get("FUNDLEDGER_TOKEN_TTL_SECONDS") {
+            self.auth.token_ttl_seconds =
+                v.parse().map_err(|_| ConfigError::Invalid("FUNDLEDGER_TOKEN_TTL_SECONDS", format!("'{v}' is not a number")))?;
+        }
+        Ok(())
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.auth.token_ttl_seconds <= 0 {
+            return Err(ConfigError::Invalid("auth.token_ttl_seconds", "must be positive".into()));
+        }
+        if self.database.pool_size == 0 {
+            return Err(ConfigError::Invalid("database.pool_size", "must be at least 1".into()));
+        }
+        for kind in [ProjectKind::Base, ProjectKind::Studio] {
+            self.grant(kind)?;
+        }
+        if let Some(secret) = &self.auth.jwt_secret {
+            if secret.len() < 32 {
+                return Err(ConfigError::Invalid("FUNDLEDGER_JWT_SECRET", "must be at least 32 characters".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The grant amount and period (years) for a kind of project.
+    pub fn grant(&self, kind: ProjectKind) -> Result<(Money, u32), ConfigError> {
+        let g = match kind {
+            ProjectKind::Base => &self.grants.base,
+            ProjectKind::Studio => &self.grants.studio,
+        };
+        let amount = Money::parse_positive(&g.amount).map_err(|e| ConfigError::Invalid("grants.amount", e.to_string()))?;
+        if g.years == 0 {
+            return Err(ConfigError::Invalid("grants.years", "must be at least 1".into()));
+        }
+        Ok((amount, g.years))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_defaults_match_the_plan() {
+        let s = Settings::built_in();
+        assert_eq!(s.grant(ProjectKind::Base).unwrap(), (Money::from_yuan(500_000), 2));
+        assert_eq!(s.grant(ProjectKind::Studio).unwrap(), (Money::from_yuan(50_000), 1));
+        assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert_eq!(s.server.body_limit_bytes, 256 * 1024);
+    }
+
+    #[test]
+    fn environment_overrides_and_secrets_are_not_printed() {
+        let mut s = Settings::built_in();
+        s.apply_env(|k| match k {
+            "FUNDLEDGER_DATABASE_URL" => Some("postgres://x@y/z".into()),
+            "FUNDLEDGER_JWT_SECRET" => Some("s".repeat(40)),
+            "FUNDLEDGER_TOKEN_TTL_SECONDS" => Some("60".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.database.url, "postgres://x@y/z");
+        assert_eq!(s.auth.token_ttl_seconds, 60);
+        assert!(!format!("{s:?}").contains("ssss"));
+        assert!(s.apply_env(|k| (k == "FUNDLEDGER_TOKEN_TTL_SECONDS").then(|| "soon".into())).is_err());
+    }
+}

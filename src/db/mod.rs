@@ -1,0 +1,149 @@
+//! Storage: one diesel connection type over SQLite (embedded default) and PostgreSQL.
+pub mod schema;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, RunQueryDsl};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::path::Path;
+use std::time::Duration;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// Any fixed number: serialises migrations of several processes starting on one PostgreSQL.
+const MIGRATION_LOCK: i64 = 0x66_75_6e_64;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("unsupported database URL scheme '{0}': use a SQLite path, sqlite://… or postgres://…")]
+    UnknownScheme(String),
+    #[error("cannot create the database directory {0}: {1}")]
+    Directory(String, std::io::Error),
+    #[error("cannot open the database: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+}
+
+/// Where the data lives, decided by the URL's scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl Target {
+    pub fn parse(url: &str) -> Result<Target, StartError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Target::Postgres(url.to_string()));
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            return Ok(Target::Sqlite(path.to_string()));
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            return Err(StartError::UnknownScheme(scheme.to_string()));
+        }
+        Ok(Target::Sqlite(url.strip_prefix("sqlite:").unwrap_or(url).to_string()))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Target::Sqlite(_) => Backend::Sqlite,
+            Target::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
+/// Every SQLite connection is set up the same way: durable commits, enforced foreign keys, and a
+/// wait (not an error) when another writer holds the lock.
+#[derive(Debug)]
+struct SqliteSetup;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSetup {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        if let DbConn::Sqlite(c) = conn {
+            c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+pub fn connect(target: &Target, pool_size: u32) -> Result<DbPool, StartError> {
+    let url = match target {
+        Target::Sqlite(path) => {
+            if path != ":memory:" {
+                if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| StartError::Directory(dir.display().to_string(), e))?;
+                }
+            }
+            path.clone()
+        }
+        Target::Postgres(url) => url.clone(),
+    };
+    let pool = Pool::builder()
+        .max_size(pool_size)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqliteSetup))
+        .build(ConnectionManager::<DbConn>::new(url))?;
+    migrate(&pool)?;
+    Ok(pool)
+}
+
+fn migrate(pool: &DbPool) -> Result<(), StartError> {
+    let mut conn = pool.get()?;
+    let result = match &mut *conn {
+        // BEGIN IMMEDIATE: a second process starting at the same time waits for the first.
+        DbConn::Sqlite(c) => c.immediate_transaction(|c| {
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()).map_err(|e| diesel::result::Error::QueryBuilderError(e))
+        }),
+        DbConn::Pg(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c).map_err(|e| StartError::Migration(e.to_string()))?;
+            let r = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ()).map_err(diesel::result::Error::QueryBuilderError);
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c).map_err(|e| StartError::Migration(e.to_string()))?;
+            r
+        }
+    };
+    result.map_err(|e| StartError::Migration(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend() {
+        assert_eq!(Target::parse("data/x.db").unwrap(), Target::Sqlite("data/x.db".into()));
+        assert_eq!(Target::parse("sqlite://data/x.db").unwrap(), Target::Sqlite("data/x.db".into()));
+        assert_eq!(Target::parse("postgres://u@h/db").unwrap().backend(), Backend::Postgres);
+        assert!(matches!(Target::parse("mysql://u@h/db"), Err(StartError::UnknownScheme(s)) if s == "mysql"));
+    }
+}

@@ -1,0 +1,132 @@
+// The tables of migrations/{sqlite,postgres}; only types both backends share are used.
+diesel::table! {
+    orgs (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        region -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        role -> Text,
+        org_id -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        org_id -> Text,
+        start_date -> Text,
+        end_date -> Text,
+        fund_source -> Text,
+        specialties -> Text,
+        leader -> Nullable<Text>,
+        grant_fen -> BigInt,
+        status -> Text,
+        next_voucher_no -> BigInt,
+        reserved_bank_fen -> BigInt,
+        reserved_expense_fen -> BigInt,
+        version -> BigInt,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    accounts (project_id, code) {
+        project_id -> Text,
+        code -> Text,
+        name -> Text,
+        side -> Text,
+        category -> Nullable<Text>,
+        debit_fen -> BigInt,
+        credit_fen -> BigInt,
+    }
+}
+
+diesel::table! {
+    vouchers (id) {
+        id -> Text,
+        project_id -> Text,
+        number -> Nullable<BigInt>,
+        status -> Text,
+        kind -> Text,
+        date -> Text,
+        summary -> Text,
+        attachments -> Integer,
+        reference -> Nullable<Text>,
+        reserved_bank_fen -> BigInt,
+        reserved_expense_fen -> BigInt,
+        created_by -> Text,
+        created_at -> Text,
+        reverses_id -> Nullable<Text>,
+        reversed_by_id -> Nullable<Text>,
+        decision -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    voucher_lines (voucher_id, line_no) {
+        voucher_id -> Text,
+        line_no -> Integer,
+        project_id -> Text,
+        account_code -> Text,
+        debit_fen -> BigInt,
+        credit_fen -> BigInt,
+        summary -> Text,
+        classification -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status_code -> Integer,
+        body -> Text,
+        created_at -> Text,
+    }
+}
+
+diesel::table! {
+    audit_chains (chain_id) {
+        chain_id -> Text,
+        seq -> BigInt,
+        head -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (chain_id, seq) {
+        chain_id -> Text,
+        seq -> BigInt,
+        at -> Text,
+        actor_user_id -> Text,
+        actor_username -> Text,
+        actor_role -> Text,
+        action -> Text,
+        object -> Text,
+        data -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+        canonical -> Text,
+    }
+}
+
+diesel::joinable!(voucher_lines -> vouchers (voucher_id));
+diesel::joinable!(accounts -> projects (project_id));
+diesel::joinable!(vouchers -> projects (project_id));
+diesel::joinable!(projects -> orgs (org_id));
+diesel::allow_tables_to_appear_in_same_query!(orgs, users, projects, accounts, vouchers, voucher_lines, idempotency_keys, audit_chains, audit_events);

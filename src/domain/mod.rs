@@ -1,0 +1,9 @@
+//! The rules of the books, free of HTTP and storage so they can be tested exhaustively.
+pub mod audit;
+pub mod chart;
+pub mod classify;
+pub mod eligibility;
+pub mod kind;
+pub mod ledger;
+pub mod money;
+pub mod statement;

@@ -1,0 +1,180 @@
+//! Money: exact yuan amounts held as integer fen. Parsing goes string → `Decimal` → fen, never via a float.
+use rust_decimal::Decimal;
+use std::fmt;
+use std::str::FromStr;
+
+/// The largest amount a request may carry (API.md, Conventions).
+pub const MAX_FEN: i64 = 99_999_999_999_999;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Money(i64);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AmountError {
+    #[error("amount must be a JSON string such as \"12.50\"")]
+    NotAString,
+    #[error("amount '{0}' is not a decimal number")]
+    NotANumber(String),
+    #[error("amount '{0}' has more than two decimals")]
+    TooPrecise(String),
+    #[error("amount '{0}' must be positive")]
+    NotPositive(String),
+    #[error("amount '{0}' is above 999999999999.99")]
+    TooLarge(String),
+}
+
+impl Money {
+    pub const ZERO: Money = Money(0);
+
+    pub const fn from_fen(fen: i64) -> Money {
+        Money(fen)
+    }
+
+    pub fn fen(self) -> i64 {
+        self.0
+    }
+
+    pub fn from_yuan(yuan: i64) -> Money {
+        Money(yuan * 100)
+    }
+
+    /// Parses a request amount: a positive decimal string with at most two decimals, within bounds.
+    pub fn parse_positive(text: &str) -> Result<Money, AmountError> {
+        let trimmed = text.trim();
+        // Decimal accepts forms like "1e5" or "_"; the contract only allows plain decimals.
+        let plain = !trimmed.is_empty()
+            && trimmed.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
+            && trimmed.chars().filter(|c| *c == '.').count() <= 1
+            && trimmed.chars().any(|c| c.is_ascii_digit());
+        if !plain {
+            return Err(AmountError::NotANumber(text.to_string()));
+        }
+        let value = Decimal::from_str(trimmed).map_err(|_| AmountError::NotANumber(text.to_string()))?;
+        if value.scale() > 2 {
+            return Err(AmountError::TooPrecise(text.to_string()));
+        }
+        if value <= Decimal::ZERO {
+            return Err(AmountError::NotPositive(text.to_string()));
+        }
+        let fen = (value * Decimal::ONE_HUNDRED).trunc();
+        let fen: i64 = fen.try_into().map_err(|_| AmountError::TooLarge(text.to_string()))?;
+        if fen > MAX_FEN {
+            return Err(AmountError::TooLarge(text.to_string()));
+        }
+        Ok(Money(fen))
+    }
+
+    /// Parses a JSON value that must be a money string.
+    pub fn from_json(value: &serde_json::Value) -> Result<Money, AmountError> {
+        match value {
+            serde_json::Value::String(s) => Money::parse_positive(s),
+            _ => Err(AmountError::NotAString),
+        }
+    }
+
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::new(self.0, 2)
+    }
+
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.0.checked_add(other.0).map(Money)
+    }
+
+    pub fn checked_sub(self, other: Money) -> Option<Money> {
+        self.0.checked_sub(other.0).map(Money)
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl std::ops::Add for Money {
+    type Output = Money;
+    fn add(self, rhs: Money) -> Money {
+        Money(self.0 + rhs.0)
+    }
+}
+
+impl std::ops::Sub for Money {
+    type Output = Money;
+    fn sub(self, rhs: Money) -> Money {
+        Money(self.0 - rhs.0)
+    }
+}
+
+impl std::ops::Neg for Money {
+    type Output = Money;
+    fn neg(self) -> Money {
+        Money(-self.0)
+    }
+}
+
+impl std::iter::Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        Money(iter.map(|m| m.0).sum())
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Always exactly two decimals, as the contract requires ("500000.00").
+        write!(f, "{:.2}", self.to_decimal())
+    }
+}
+
+impl serde::Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A ratio with four decimals (utilization = implemented ÷ grant), as a string.
+pub fn ratio4(numerator: Money, denominator: Money) -> String {
+    if denominator.0 == 0 {
+        return "0.0000".to_string();
+    }
+    let r = (Decimal::from(numerator.0) / Decimal::from(denominator.0))
+        .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointNearestEven);
+    format!("{r:.4}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_contract_forms() {
+        assert_eq!(Money::parse_positive("12").unwrap().fen(), 1200);
+        assert_eq!(Money::parse_positive("12.5").unwrap().fen(), 1250);
+        assert_eq!(Money::parse_positive("12.50").unwrap().fen(), 1250);
+        assert_eq!(Money::parse_positive("0.01").unwrap().fen(), 1);
+        assert_eq!(Money::parse_positive("999999999999.99").unwrap().fen(), MAX_FEN);
+    }
+
+    #[test]
+    fn refuses_bad_amounts() {
+        for bad in ["", "abc", "1e5", "0", "0.00", "-1", "12.345", "12.500", "1000000000000.00", "1.2.3", "NaN", " ", "+", "."] {
+            assert!(Money::parse_positive(bad).is_err(), "{bad} accepted");
+        }
+        assert_eq!(Money::from_json(&serde_json::json!(12.5)), Err(AmountError::NotAString));
+    }
+
+    #[test]
+    fn formats_two_decimals() {
+        assert_eq!(Money::from_fen(50_000_000).to_string(), "500000.00");
+        assert_eq!(Money::from_fen(5).to_string(), "0.05");
+        assert_eq!(Money::from_fen(-1250).to_string(), "-12.50");
+        assert_eq!(Money::ZERO.to_string(), "0.00");
+        assert_eq!(ratio4(Money::from_fen(1), Money::from_fen(3)), "0.3333");
+    }
+
+    proptest! {
+        #[test]
+        fn format_then_parse_round_trips(fen in 1i64..=MAX_FEN) {
+            let m = Money::from_fen(fen);
+            prop_assert_eq!(Money::parse_positive(&m.to_string()).unwrap(), m);
+        }
+    }
+}

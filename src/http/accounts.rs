@@ -1,0 +1,175 @@
+//! Login, users and organisations.
+use super::{db, paged, Page, State};
+use crate::auth::{verify_password, Caller, Role};
+use crate::error::{AppError, AppResult};
+use crate::store::people::{self, NewUser, UserPatch, ORG_KINDS};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+use validator::Validate;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/login", web::post().to(login))
+        .route("/auth/me", web::get().to(me))
+        .route("/users", web::post().to(create_user))
+        .route("/users", web::get().to(list_users))
+        .route("/users/{id}", web::get().to(get_user))
+        .route("/users/{id}", web::patch().to(patch_user))
+        .route("/orgs", web::post().to(create_org))
+        .route("/orgs", web::get().to(list_orgs))
+        .route("/orgs/{id}", web::get().to(get_org));
+}
+
+/// validator's errors as the contract's `validation_failed` list.
+pub fn check<T: Validate>(v: &T) -> AppResult<()> {
+    v.validate().map_err(|errs| {
+        let list = errs
+            .field_errors()
+            .into_iter()
+            .flat_map(|(field, es)| {
+                es.iter().map(move |e| {
+                    let msg = e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| format!("is invalid ({})", e.code));
+                    crate::domain::eligibility::FieldError::new(field.as_ref(), msg)
+                })
+            })
+            .collect();
+        AppError::validation(list)
+    })
+}
+
+#[derive(Deserialize)]
+struct Login {
+    username: String,
+    password: String,
+}
+
+async fn login(state: State, body: web::Json<Login>) -> AppResult<HttpResponse> {
+    let Login { username, password } = body.into_inner();
+    let user = db(&state, move |conn| people::find_by_username(conn, &username)).await?;
+    // Verify against a dummy hash when the user is unknown, so timing does not reveal names.
+    let ok = match &user {
+        Some(u) => verify_password(&password, &u.password_hash) && u.active,
+        None => {
+            verify_password(&password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$yZ4Cf3EjfBqmnS4r7W1GmPmLlqWPh8p7Zn6GGLxGOeA");
+            false
+        }
+    };
+    let user = user.filter(|_| ok).ok_or_else(|| AppError::unauthenticated("wrong username or password"))?;
+    let role = Role::parse(&user.role).ok_or_else(|| AppError::internal("stored role is unknown"))?;
+    let token = state.keys.issue(&user.id, &user.username, role, user.org_id.clone())?;
+    Ok(HttpResponse::Ok().json(json!({
+        "access_token": token, "token_type": "Bearer", "expires_in": state.keys.ttl_seconds, "user": user,
+    })))
+}
+
+async fn me(state: State, caller: Caller) -> AppResult<HttpResponse> {
+    let user = db(&state, move |conn| people::get_user(conn, &caller.user_id)).await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+#[derive(Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct CreateUser {
+    #[validate(length(min = 2, max = 64, message = "2 to 64 characters"))]
+    username: String,
+    #[validate(length(min = 8, max = 256, message = "8 to 256 characters"))]
+    password: String,
+    role: String,
+    org_id: Option<String>,
+    #[validate(length(max = 128, message = "at most 128 characters"))]
+    display_name: Option<String>,
+}
+
+async fn create_user(state: State, caller: Caller, body: web::Json<CreateUser>) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Admin])?;
+    let b = body.into_inner();
+    check(&b)?;
+    let role = Role::parse(&b.role).ok_or_else(|| AppError::field("role", "one of admin, hr, finance, inspector, unit"))?;
+    let actor = caller.actor();
+    let user = db(&state, move |conn| {
+        people::create_user(
+            conn,
+            &actor,
+            NewUser { username: &b.username, password: &b.password, role, org_id: b.org_id.as_deref(), display_name: b.display_name.as_deref() },
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+async fn list_users(state: State, caller: Caller, page: web::Query<Page>) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Admin])?;
+    let limit = page.limit()?;
+    let after = page.after();
+    let users = db(&state, move |conn| people::list_users(conn, &after, limit)).await?;
+    Ok(HttpResponse::Ok().json(paged(users, limit, |u| u.id.clone())))
+}
+
+async fn get_user(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    if caller.role != Role::Admin && caller.user_id != id {
+        return Err(AppError::not_found("user"));
+    }
+    let user = db(&state, move |conn| people::get_user(conn, &id)).await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+#[derive(Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct PatchUser {
+    active: Option<bool>,
+    #[validate(length(min = 8, max = 256, message = "8 to 256 characters"))]
+    password: Option<String>,
+    role: Option<String>,
+}
+
+async fn patch_user(state: State, caller: Caller, id: web::Path<String>, body: web::Json<PatchUser>) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Admin])?;
+    let b = body.into_inner();
+    check(&b)?;
+    let role = b.role.as_deref().map(|r| Role::parse(r).ok_or_else(|| AppError::field("role", "unknown role"))).transpose()?;
+    let actor = caller.actor();
+    let id = id.into_inner();
+    let user = db(&state, move |conn| people::patch_user(conn, &actor, &id, UserPatch { active: b.active, password: b.password, role })).await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+#[derive(Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct CreateOrg {
+    #[validate(length(min = 1, max = 200, message = "1 to 200 characters"))]
+    name: String,
+    kind: String,
+    #[validate(length(min = 1, max = 100, message = "1 to 100 characters"))]
+    region: String,
+}
+
+async fn create_org(state: State, caller: Caller, body: web::Json<CreateOrg>) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Admin, Role::Hr])?;
+    let b = body.into_inner();
+    check(&b)?;
+    if !ORG_KINDS.contains(&b.kind.as_str()) {
+        return Err(AppError::field("kind", format!("one of {}", ORG_KINDS.join(", "))));
+    }
+    let actor = caller.actor();
+    let org = db(&state, move |conn| people::create_org(conn, &actor, b.name.trim(), &b.kind, b.region.trim())).await?;
+    Ok(HttpResponse::Created().json(org))
+}
+
+async fn list_orgs(state: State, caller: Caller, page: web::Query<Page>) -> AppResult<HttpResponse> {
+    let limit = page.limit()?;
+    let after = page.after();
+    let mut orgs = db(&state, move |conn| people::list_orgs(conn, &after, limit)).await?;
+    // A unit sees only its own organisation.
+    orgs.retain(|o| caller.sees_org(&o.id));
+    Ok(HttpResponse::Ok().json(paged(orgs, limit, |o| o.id.clone())))
+}
+
+async fn get_org(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    if !caller.sees_org(&id) {
+        return Err(AppError::not_found("organisation"));
+    }
+    let org = db(&state, move |conn| people::get_org(conn, &id)).await?;
+    Ok(HttpResponse::Ok().json(org))
+}

@@ -1,0 +1,103 @@
+//! The audit trail for inspectors: per project, and the global chain.
+use super::projects::visible;
+use super::{csv_response, db, State};
+use crate::auth::{Caller, Role};
+use crate::error::{AppError, AppResult};
+use crate::store::audit::{self, Filter};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/projects/{id}/audit-trail", web::get().to(project_trail))
+        .route("/projects/{id}/audit-trail/verify", web::get().to(project_verify))
+        .route("/audit-trail", web::get().to(global_trail))
+        .route("/audit-trail/verify", web::get().to(global_verify));
+}
+
+#[derive(Deserialize)]
+struct TrailQuery {
+    from: Option<String>,
+    to: Option<String>,
+    action: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+    format: Option<String>,
+}
+
+impl TrailQuery {
+    fn filter(&self) -> AppResult<Filter> {
+        let limit = match (self.limit, self.format.as_deref()) {
+            (Some(n), _) if !(1..=500).contains(&n) => return Err(AppError::field("limit", "must be between 1 and 500")),
+            (Some(n), _) => n,
+            // Downloads are the whole (filtered) chain.
+            (None, Some("csv" | "jsonl")) => i64::MAX,
+            (None, _) => 50,
+        };
+        let after_seq = match &self.cursor {
+            None => 0,
+            Some(c) => c.parse().map_err(|_| AppError::field("cursor", "not a cursor from this listing"))?,
+        };
+        Ok(Filter { from: self.from.clone(), to: self.to.clone(), action: self.action.clone(), after_seq, limit })
+    }
+}
+
+fn respond(events: Vec<crate::domain::audit::Event>, q: &TrailQuery, limit: i64) -> AppResult<HttpResponse> {
+    match q.format.as_deref() {
+        Some("csv") => {
+            let rows = events
+                .iter()
+                .map(|e| vec![e.seq.to_string(), e.at.clone(), e.actor.username.clone(), e.actor.role.clone(), e.action.clone(), e.object.clone(), e.data.to_string(), e.prev_hash.clone(), e.hash.clone(), e.canonical.clone()])
+                .collect();
+            csv_response("audit-trail.csv", &["seq", "at", "username", "role", "action", "object", "data", "prev_hash", "hash", "canonical"], rows)
+        }
+        Some("jsonl") => {
+            let body: String = events.iter().map(|e| format!("{}\n", json!(e))).collect();
+            Ok(HttpResponse::Ok().content_type("application/x-ndjson; charset=utf-8").body(body))
+        }
+        Some(other) if other != "json" => Err(AppError::field("format", "one of json, csv, jsonl")),
+        _ => {
+            let next = (events.len() as i64 == limit).then(|| events.last().map(|e| e.seq.to_string())).flatten();
+            Ok(HttpResponse::Ok().json(json!({"items": events, "next_cursor": next})))
+        }
+    }
+}
+
+const TRAIL_READERS: [Role; 4] = [Role::Inspector, Role::Finance, Role::Hr, Role::Unit];
+
+async fn project_trail(state: State, caller: Caller, id: web::Path<String>, q: web::Query<TrailQuery>) -> AppResult<HttpResponse> {
+    caller.require(&TRAIL_READERS)?;
+    let f = q.filter()?;
+    let (id, limit) = (id.into_inner(), f.limit);
+    let events = db(&state, move |conn| {
+        visible(conn, &caller, &id)?;
+        audit::list(conn, &id, &f)
+    })
+    .await?;
+    respond(events, &q, limit)
+}
+
+async fn project_verify(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+    caller.require(&TRAIL_READERS)?;
+    let id = id.into_inner();
+    let v = db(&state, move |conn| {
+        visible(conn, &caller, &id)?;
+        audit::verify(conn, &id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(v))
+}
+
+async fn global_trail(state: State, caller: Caller, q: web::Query<TrailQuery>) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Inspector, Role::Admin])?;
+    let f = q.filter()?;
+    let limit = f.limit;
+    let events = db(&state, move |conn| audit::list(conn, audit::GLOBAL, &f)).await?;
+    respond(events, &q, limit)
+}
+
+async fn global_verify(state: State, caller: Caller) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Inspector, Role::Admin])?;
+    let v = db(&state, move |conn| audit::verify(conn, audit::GLOBAL)).await?;
+    Ok(HttpResponse::Ok().json(v))
+}

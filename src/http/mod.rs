@@ -1,0 +1,192 @@
+//! HTTP: routes, extractors and the one app factory used by the binary and the tests.
+pub mod accounts;
+pub mod audit;
+pub mod money;
+pub mod projects;
+pub mod statements;
+
+use crate::auth::{Caller, Keys};
+use crate::config::Settings;
+use crate::db::{Backend, DbConn, DbPool};
+use crate::domain::classify::Rules;
+use crate::error::{AppError, AppResult};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web, App, FromRequest, HttpRequest, HttpResponse};
+use serde_json::Value;
+use std::future::{ready, Ready};
+use std::sync::Arc;
+
+pub struct AppState {
+    pub pool: DbPool,
+    pub backend: Backend,
+    pub settings: Settings,
+    pub rules: Arc<Rules>,
+    pub keys: Keys,
+}
+
+pub type State = web::Data<AppState>;
+
+/// Runs blocking database work on actix's thread pool with a pooled connection.
+pub async fn db<T, F>(state: &State, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+{
+    let pool = state.pool.clone();
+    web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Ready<Result<Caller, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = (|| {
+            let state = req.app_data::<State>().ok_or_else(|| AppError::internal("no app state"))?;
+            let header = req
+                .headers()
+                .get(actix_web::http::header::AUTHORIZATION)
+                .ok_or_else(|| AppError::unauthenticated("missing Authorization: Bearer token"))?;
+            let text = header.to_str().map_err(|_| AppError::unauthenticated("malformed Authorization header"))?;
+            let token = text
+                .strip_prefix("Bearer ")
+                .or_else(|| text.strip_prefix("bearer "))
+                .ok_or_else(|| AppError::unauthenticated("expected a Bearer token"))?;
+            state.keys.check(token.trim())
+        })();
+        ready(result)
+    }
+}
+
+/// Pagination as the contract has it: `limit` (default 50, max 500) and an opaque `cursor`.
+#[derive(Debug, serde::Deserialize)]
+pub struct Page {
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+impl Page {
+    pub fn limit(&self) -> AppResult<i64> {
+        match self.limit {
+            None => Ok(50),
+            Some(n) if (1..=500).contains(&n) => Ok(n),
+            Some(_) => Err(AppError::field("limit", "must be between 1 and 500")),
+        }
+    }
+    pub fn after(&self) -> String {
+        self.cursor.clone().unwrap_or_default()
+    }
+}
+
+/// `{"items", "next_cursor"}`: the cursor is the last item's id when the page was full.
+pub fn paged<T: serde::Serialize>(items: Vec<T>, limit: i64, id: impl Fn(&T) -> String) -> Value {
+    let next = (items.len() as i64 == limit).then(|| items.last().map(&id)).flatten();
+    serde_json::json!({"items": items, "next_cursor": next})
+}
+
+pub fn created(body: Value) -> HttpResponse {
+    HttpResponse::Created().json(body)
+}
+
+pub fn status_json(status: u16, body: Value) -> HttpResponse {
+    let code = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
+    HttpResponse::build(code).json(body)
+}
+
+/// A CSV download: UTF-8 with a BOM so Excel reads the Chinese text correctly.
+pub fn csv_response(filename: &str, header: &[&str], rows: Vec<Vec<String>>) -> AppResult<HttpResponse> {
+    let mut w = csv::Writer::from_writer(Vec::from(&b"\xEF\xBB\xBF"[..]));
+    w.write_record(header).map_err(AppError::internal)?;
+    for r in rows {
+        w.write_record(&r).map_err(AppError::internal)?;
+    }
+    let bytes = w.into_inner().map_err(AppError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
+        .body(bytes))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct Format {
+    pub format: Option<String>,
+}
+
+impl Format {
+    pub fn is_csv(&self) -> bool {
+        self.format.as_deref() == Some("csv")
+    }
+}
+
+pub fn parse_date(field: &str, text: &str) -> AppResult<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|_| text.len() == 10)
+        .ok_or_else(|| AppError::field(field, format!("'{text}' is not a date YYYY-MM-DD")))
+}
+
+pub fn opt_date(field: &str, text: &Option<String>) -> AppResult<Option<chrono::NaiveDate>> {
+    text.as_deref().map(|t| parse_date(field, t)).transpose()
+}
+
+fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    match err {
+        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            AppError::new("payload_too_large", format!("the body is over the {limit}-byte limit")).into()
+        }
+        JsonPayloadError::ContentType => AppError::new("unsupported_media_type", "send Content-Type: application/json").into(),
+        other => AppError::malformed(format!("the body is not the expected JSON: {other}")).into(),
+    }
+}
+
+fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    AppError::malformed(format!("bad query string: {err}")).into()
+}
+
+fn path_error(err: PathError, _: &HttpRequest) -> actix_web::Error {
+    AppError::malformed(format!("bad path: {err}")).into()
+}
+
+async fn not_found() -> AppResult<HttpResponse> {
+    Err(AppError::not_found("route"))
+}
+
+async fn health(state: State) -> AppResult<HttpResponse> {
+    db(&state, |conn| {
+        diesel::connection::SimpleConnection::batch_execute(conn, "SELECT 1")?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "status": "ok", "database": state.backend.as_str(), "version": env!("CARGO_PKG_VERSION"),
+    })))
+}
+
+pub fn app(
+    state: State,
+) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
+    let limit = state.settings.server.body_limit_bytes;
+    App::new()
+        .app_data(state)
+        .app_data(web::JsonConfig::default().limit(limit).error_handler(json_error))
+        .app_data(web::PayloadConfig::default().limit(limit))
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .route("/health", web::get().to(health))
+        .service(
+            web::scope("/api/v1")
+                .route("/health", web::get().to(health))
+                .configure(accounts::routes)
+                .configure(projects::routes)
+                .configure(money::routes)
+                .configure(statements::routes)
+                .configure(audit::routes),
+        )
+        .default_service(web::to(not_found))
+}

@@ -1,0 +1,456 @@
+//! Money movements: disbursements, vouchers, reviews, reversals, classification.
+use super::projects::visible;
+use super::{db, paged, status_json, State};
+use crate::auth::{Caller, Role};
+use crate::db::schema::{projects as projects_t, vouchers};
+use crate::db::DbConn;
+use crate::domain::chart::{self, AccountDef};
+use crate::domain::classify::{Classification, Rules, Verdict};
+use crate::domain::kind::ProjectKind;
+use crate::domain::ledger::{check_lines, Line};
+use crate::domain::money::Money;
+use crate::error::{AppError, AppResult};
+use crate::store::ledger::{self, Idem, Locked, PostLine, Posting};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/projects/{id}/disbursements", web::post().to(disburse))
+        .route("/projects/{id}/vouchers", web::post().to(submit))
+        .route("/projects/{id}/vouchers", web::get().to(list))
+        .route("/projects/{id}/vouchers/{vid}", web::get().to(get))
+        .route("/projects/{id}/vouchers/{vid}/reverse", web::post().to(reverse))
+        .route("/projects/{id}/vouchers/{vid}/approve", web::post().to(approve))
+        .route("/projects/{id}/vouchers/{vid}/decline", web::post().to(decline))
+        .route("/reviews", web::get().to(reviews))
+        .route("/classify", web::post().to(classify));
+}
+
+/// Reads a typed body from JSON already parsed (the raw value is kept for idempotency hashing).
+pub fn shape<T: serde::de::DeserializeOwned>(v: &Value) -> AppResult<T> {
+    serde_json::from_value(v.clone()).map_err(|e| AppError::malformed(format!("the body is not the expected shape: {e}")))
+}
+
+/// The Idempotency-Key of a request, bound to the caller and to exactly this request.
+pub fn idem(req: &HttpRequest, caller: &Caller, body: &Value) -> AppResult<Option<Idem>> {
+    let Some(h) = req.headers().get("Idempotency-Key") else { return Ok(None) };
+    let key = h.to_str().ok().filter(|k| (1..=128).contains(&k.len()) && k.bytes().all(|b| (0x20..0x7f).contains(&b)));
+    let key = key.ok_or_else(|| AppError::malformed("Idempotency-Key must be 1 to 128 printable ASCII characters"))?;
+    let canonical = serde_jcs::to_string(body).map_err(AppError::internal)?;
+    let hash = crate::domain::audit::sha256_hex(&format!("{} {}\n{}", req.method(), req.path(), canonical));
+    Ok(Some(Idem { user_id: caller.user_id.clone(), key: key.to_string(), request_hash: hash }))
+}
+
+/// Runs a money request under the project lock; a refusal by the rules is recorded on the chain.
+pub async fn run_money<F>(state: &State, caller: &Caller, project_id: String, idem: Option<Idem>, action: &'static str, request: Value, f: F) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut DbConn, &mut Locked) -> AppResult<(u16, Value)> + Send + 'static,
+{
+    let (caller, actor) = (caller.clone(), caller.actor());
+    let (status, body) = db(state, move |conn| {
+        visible(conn, &caller, &project_id)?;
+        let result = ledger::money_tx(conn, &project_id, idem.as_ref(), f);
+        if let Err(e) = &result {
+            if matches!(e.status().as_u16(), 403 | 409 | 422) && e.code != "idempotency_conflict" {
+                ledger::record_refusal(conn, &project_id, &actor, action, e, request)?;
+            }
+        }
+        result
+    })
+    .await?;
+    Ok(status_json(status, body))
+}
+
+fn must_be_open(l: &Locked, date: NaiveDate) -> AppResult<()> {
+    if l.row.status != "active" {
+        return Err(AppError::conflict("project_not_active", format!("the project is {}", l.row.status)).with("status", l.row.status.clone()));
+    }
+    if date < l.row.start() || date > l.row.end() {
+        return Err(AppError::new("out_of_period", format!("{date} is outside the project period {} to {}", l.row.start_date, l.row.end_date))
+            .with("start_date", l.row.start_date.clone())
+            .with("end_date", l.row.end_date.clone()));
+    }
+    Ok(())
+}
+
+pub fn voucher_view(conn: &mut DbConn, project_id: &str, vid: &str) -> AppResult<Value> {
+    let v = ledger::voucher(conn, project_id, vid)?;
+    let lines = ledger::lines_of(conn, vid)?;
+    Ok(json!({
+        "id": v.id, "project_id": v.project_id, "number": v.number, "status": v.status, "kind": v.kind,
+        "date": v.date, "summary": v.summary, "attachments": v.attachments, "reference": v.reference,
+        "total": lines.iter().map(|l| Money::from_fen(l.debit_fen)).sum::<Money>().to_string(),
+        "reserved": Money::from_fen(v.reserved_bank_fen).to_string(),
+        "created_by": v.created_by, "created_at": v.created_at,
+        "reverses_id": v.reverses_id, "reversed_by_id": v.reversed_by_id,
+        "decision": v.decision.as_deref().and_then(|d| serde_json::from_str::<Value>(d).ok()),
+        "lines": lines.iter().map(|l| json!({
+            "line_no": l.line_no, "account": l.account_code, "debit": Money::from_fen(l.debit_fen).to_string(),
+            "credit": Money::from_fen(l.credit_fen).to_string(), "summary": l.summary,
+            "classification": l.classification.as_deref().and_then(|c| serde_json::from_str::<Value>(c).ok()),
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Disbursement {
+    date: String,
+    amount: Value,
+    #[serde(default)]
+    reference: String,
+}
+
+async fn disburse(state: State, caller: Caller, req: HttpRequest, id: web::Path<String>, body: web::Json<Value>) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Finance])?;
+    let raw = body.into_inner();
+    let b: Disbursement = shape(&raw)?;
+    let date = super::parse_date("date", &b.date)?;
+    let amount = Money::from_json(&b.amount)?;
+    let idem = idem(&req, &caller, &raw)?;
+    let actor = caller.actor();
+    run_money(&state, &caller, id.into_inner(), idem, "disbursement.refused", raw, move |conn, l| {
+        must_be_open(l, date)?;
+        let p = Posting {
+            kind: "disbursement",
+            date,
+            summary: format!("拨付补助资金 grant disbursed {}", b.reference).trim().to_string(),
+            attachments: 0,
+            reference: Some(b.reference.clone()).filter(|r| !r.is_empty()),
+            lines: vec![
+                PostLine::plain(Line::debit(chart::BANK, amount), "收到财政拨付补助资金"),
+                PostLine::plain(Line::credit(chart::GRANT_RECEIVABLE, amount), "应收补助资金减少"),
+            ],
+        };
+        let vid = ledger::post(conn, l, &actor, &p, None)?;
+        Ok((201, voucher_view(conn, &l.row.id, &vid)?))
+    })
+    .await
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct LineIn {
+    pub account: String,
+    pub debit: Option<Value>,
+    pub credit: Option<Value>,
+    #[serde(default)]
+    pub summary: String,
+}
+
+/// Reads one request line: exactly one side, a money string.
+fn amounts(i: usize, l: &LineIn) -> AppResult<(Money, Money)> {
+    match (&l.debit, &l.credit) {
+        (Some(d), None) => Ok((Money::from_json(d).map_err(|e| AppError::from(e).with("line", i + 1))?, Money::ZERO)),
+        (None, Some(c)) => Ok((Money::ZERO, Money::from_json(c).map_err(|e| AppError::from(e).with("line", i + 1))?)),
+        _ => Err(AppError::new("invalid_line", format!("line {} must have exactly one of debit or credit", i + 1)).with("line", i + 1)),
+    }
+}
+
+/// Resolves a declared account (code or slug) in a project's chart.
+fn resolve<'a>(chart: &'a [AccountDef], account: &str) -> Option<&'a AccountDef> {
+    chart.iter().find(|a| a.code == account || a.category.as_deref() == Some(account))
+}
+
+/// Every line's verdict, as the classifier sees it: debit lines to expenditure, or to names of
+/// prohibited uses / other kinds' categories, which are never in a chart.
+fn verdicts(rules: &Rules, kind: ProjectKind, chart: &[AccountDef], summary: &str, lines: &[LineIn], debits: &[bool]) -> AppResult<Vec<Option<Classification>>> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let resolved = resolve(chart, l.account.trim());
+            let expenditure = resolved.is_none_or(|a| chart::is_expenditure(&a.code));
+            if resolved.is_none() && !rules.is_prohibited_account(l.account.trim()) && rules.find_category(l.account.trim()).is_none() {
+                return Err(AppError::new("unknown_account", format!("line {}: account '{}' is not in this project's chart", i + 1, l.account))
+                    .with("line", i + 1)
+                    .with("account", l.account.clone()));
+            }
+            if !(debits[i] && expenditure) {
+                return Ok(None);
+            }
+            // A reviewer reads the line together with the voucher's summary.
+            let text = format!("{} {}", summary.trim(), l.summary.trim());
+            Ok(rules.classify(kind, l.account.trim(), text.trim()))
+        })
+        .collect()
+}
+
+fn verdict_list(lines: &[LineIn], v: &[Option<Classification>]) -> Value {
+    lines
+        .iter()
+        .zip(v)
+        .enumerate()
+        .map(|(i, (l, c))| match c {
+            Some(c) => json!({"line": i + 1, "account": l.account, "verdict": c.verdict, "category": c.category, "reasons": c.reasons}),
+            None => json!({"line": i + 1, "account": l.account, "verdict": Value::Null}),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VoucherIn {
+    date: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    attachments: u16,
+    lines: Vec<LineIn>,
+}
+
+async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<String>, body: web::Json<Value>) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Unit, Role::Finance])?;
+    let raw = body.into_inner();
+    let b: VoucherIn = shape(&raw)?;
+    let date = super::parse_date("date", &b.date)?;
+    if b.summary.chars().count() > 500 || b.lines.iter().any(|l| l.summary.chars().count() > 500) {
+        return Err(AppError::field("summary", "at most 500 characters"));
+    }
+    let parsed: Vec<(Money, Money)> = b.lines.iter().enumerate().map(|(i, l)| amounts(i, l)).collect::<AppResult<_>>()?;
+    let shape_only: Vec<Line> = parsed.iter().map(|(d, c)| Line { code: String::new(), debit: *d, credit: *c }).collect();
+    check_lines(&shape_only)?;
+    let idem = idem(&req, &caller, &raw)?;
+    let (rules, actor, role) = (state.rules.clone(), caller.actor(), caller.role);
+    run_money(&state, &caller, id.into_inner(), idem, "voucher.refused", raw, move |conn, l| {
+        must_be_open(l, date)?;
+        let debits: Vec<bool> = parsed.iter().map(|(d, _)| d.fen() > 0).collect();
+        let v = verdicts(&rules, l.row.kind(), &l.chart, &b.summary, &b.lines, &debits)?;
+        if v.iter().flatten().any(|c| c.verdict == Verdict::Rejected) {
+            return Err(AppError::new("voucher_rejected", "the voucher contains prohibited spending; nothing was posted")
+                .with("lines", verdict_list(&b.lines, &v)));
+        }
+        let mut lines = Vec::with_capacity(b.lines.len());
+        for (i, (line, (d, c))) in b.lines.iter().zip(&parsed).enumerate() {
+            // Every account resolves here: verdicts() refused unknown ones and rejected the rest.
+            let code = resolve(&l.chart, line.account.trim()).map(|a| a.code.clone()).unwrap_or_default();
+            if role == Role::Unit && !chart::unit_may_use(&code) {
+                return Err(AppError::forbidden(format!("a project unit may not post to account {code}")).with("account", code));
+            }
+            lines.push(PostLine {
+                line: Line { code, debit: *d, credit: *c },
+                summary: line.summary.clone(),
+                classification: v[i].as_ref().map(|c| json!(c)),
+            });
+        }
+        let p = Posting { kind: "expense", date, summary: b.summary.clone(), attachments: b.attachments as i32, reference: None, lines };
+        let vid = if v.iter().flatten().any(|c| c.verdict == Verdict::Review) {
+            ledger::hold(conn, l, &actor, &p)?
+        } else {
+            ledger::post(conn, l, &actor, &p, None)?
+        };
+        Ok((201, voucher_view(conn, &l.row.id, &vid)?))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    account: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let page = super::Page { limit: q.limit, cursor: q.cursor.clone() };
+    let limit = page.limit()?;
+    let (from, to) = (super::opt_date("from", &q.from)?, super::opt_date("to", &q.to)?);
+    let id = id.into_inner();
+    let body = db(&state, move |conn| {
+        visible(conn, &caller, &id)?;
+        let mut query = vouchers::table.filter(vouchers::project_id.eq(&id)).filter(vouchers::id.gt(page.after())).into_boxed();
+        if let Some(s) = q.status {
+            query = query.filter(vouchers::status.eq(s));
+        }
+        if let Some(f) = from {
+            query = query.filter(vouchers::date.ge(f.to_string()));
+        }
+        if let Some(t) = to {
+            query = query.filter(vouchers::date.le(t.to_string()));
+        }
+        if let Some(a) = q.account {
+            use crate::db::schema::voucher_lines;
+            let with_account = voucher_lines::table.filter(voucher_lines::project_id.eq(id.clone())).filter(voucher_lines::account_code.eq(a)).select(voucher_lines::voucher_id);
+            query = query.filter(vouchers::id.eq_any(with_account));
+        }
+        let ids: Vec<String> = query.order(vouchers::id).limit(limit).select(vouchers::id).load(conn)?;
+        let items = ids.iter().map(|vid| voucher_view(conn, &id, vid)).collect::<AppResult<Vec<_>>>()?;
+        Ok(paged(items, limit, |v: &Value| v["id"].as_str().unwrap_or_default().to_string()))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+async fn get(state: State, caller: Caller, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+    let (id, vid) = path.into_inner();
+    let body = db(&state, move |conn| {
+        visible(conn, &caller, &id)?;
+        voucher_view(conn, &id, &vid)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReverseIn {
+    date: String,
+    reason: String,
+}
+
+async fn reverse(state: State, caller: Caller, req: HttpRequest, path: web::Path<(String, String)>, body: web::Json<Value>) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Unit, Role::Finance])?;
+    let raw = body.into_inner();
+    let b: ReverseIn = shape(&raw)?;
+    let date = super::parse_date("date", &b.date)?;
+    if b.reason.trim().is_empty() {
+        return Err(AppError::field("reason", "a reversal needs a reason"));
+    }
+    let (id, vid) = path.into_inner();
+    let idem = idem(&req, &caller, &raw)?;
+    let actor = caller.actor();
+    // A unit corrects its own expense vouchers; finance may also reverse a disbursement.
+    let kinds: &'static [&'static str] = if caller.role == Role::Finance { &["expense", "disbursement"] } else { &["expense"] };
+    run_money(&state, &caller, id, idem, "reversal.refused", raw, move |conn, l| {
+        must_be_open(l, date)?;
+        let new_id = ledger::reverse(conn, l, &actor, &vid, date, b.reason.trim(), kinds)?;
+        Ok((201, voucher_view(conn, &l.row.id, &new_id)?))
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Decision {
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn approve(state: State, caller: Caller, req: HttpRequest, path: web::Path<(String, String)>, body: Option<web::Json<Value>>) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Finance])?;
+    let raw = body.map(|b| b.into_inner()).unwrap_or_else(|| json!({}));
+    let b: Decision = shape(&raw)?;
+    let (id, vid) = path.into_inner();
+    let idem = idem(&req, &caller, &raw)?;
+    let (rules, actor) = (state.rules.clone(), caller.actor());
+    run_money(&state, &caller, id, idem, "approval.refused", raw, move |conn, l| {
+        let v = ledger::voucher(conn, &l.row.id, &vid)?;
+        must_be_open(l, crate::store::projects::parse_date(&v.date))?;
+        // The rules may have changed since submission: a prohibited line is never posted.
+        let rows = ledger::lines_of(conn, &vid)?;
+        let text_lines: Vec<LineIn> = rows.iter().map(|r| LineIn { account: r.account_code.clone(), debit: None, credit: None, summary: r.summary.clone() }).collect();
+        let debits: Vec<bool> = rows.iter().map(|r| r.debit_fen > 0).collect();
+        let verdict = verdicts(&rules, l.row.kind(), &l.chart, &v.summary, &text_lines, &debits)?;
+        if verdict.iter().flatten().any(|c| c.verdict == Verdict::Rejected) {
+            return Err(AppError::new("voucher_rejected", "under the current rules this voucher contains prohibited spending")
+                .with("lines", verdict_list(&text_lines, &verdict)));
+        }
+        ledger::approve(conn, l, &actor, &vid, b.note.trim())?;
+        Ok((200, voucher_view(conn, &l.row.id, &vid)?))
+    })
+    .await
+}
+
+async fn decline(state: State, caller: Caller, req: HttpRequest, path: web::Path<(String, String)>, body: web::Json<Value>) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Finance])?;
+    let raw = body.into_inner();
+    let b: Decision = shape(&raw)?;
+    if b.reason.trim().is_empty() {
+        return Err(AppError::field("reason", "a decline needs a reason"));
+    }
+    let (id, vid) = path.into_inner();
+    let idem = idem(&req, &caller, &raw)?;
+    let actor = caller.actor();
+    run_money(&state, &caller, id, idem, "decline.refused", raw, move |conn, l| {
+        ledger::decline(conn, l, &actor, &vid, b.reason.trim())?;
+        Ok((200, voucher_view(conn, &l.row.id, &vid)?))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct ReviewQuery {
+    status: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Finance, Role::Inspector])?;
+    let q = q.into_inner();
+    let page = super::Page { limit: q.limit, cursor: q.cursor };
+    let limit = page.limit()?;
+    let status = match q.status.as_deref().unwrap_or("pending") {
+        "pending" | "pending_review" => "pending_review",
+        "declined" => "declined",
+        other => return Err(AppError::field("status", format!("'{other}' is not pending or declined"))),
+    };
+    let body = db(&state, move |conn| {
+        let rows: Vec<(String, String, String)> = vouchers::table
+            .inner_join(projects_t::table)
+            .filter(vouchers::status.eq(status))
+            .filter(vouchers::id.gt(page.after()))
+            .order(vouchers::id)
+            .limit(limit)
+            .select((vouchers::id, vouchers::project_id, projects_t::name))
+            .load(conn)?;
+        let items = rows
+            .iter()
+            .map(|(vid, pid, name)| {
+                let mut v = voucher_view(conn, pid, vid)?;
+                v["project_name"] = json!(name);
+                Ok(v)
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok(paged(items, limit, |v: &Value| v["id"].as_str().unwrap_or_default().to_string()))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassifyIn {
+    project_kind: Option<String>,
+    project_id: Option<String>,
+    #[serde(default)]
+    summary: String,
+    lines: Vec<LineIn>,
+}
+
+async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>) -> AppResult<HttpResponse> {
+    let b = body.into_inner();
+    if b.lines.is_empty() || b.lines.len() > crate::domain::ledger::MAX_LINES {
+        return Err(AppError::new("invalid_line", "between 1 and 200 lines"));
+    }
+    let rules = state.rules.clone();
+    let (kind, chart) = match (&b.project_id, &b.project_kind) {
+        (Some(pid), _) => {
+            let pid = pid.clone();
+            db(&state, move |conn| {
+                let p = visible(conn, &caller, &pid)?;
+                Ok((p.kind(), crate::store::projects::chart_of(conn, &pid)?))
+            })
+            .await?
+        }
+        (None, Some(k)) => {
+            let kind = ProjectKind::parse(k).ok_or_else(|| AppError::field("project_kind", "must be base or studio"))?;
+            (kind, chart::accounts_for(kind, &rules))
+        }
+        (None, None) => return Err(AppError::field("project_kind", "give project_kind or project_id")),
+    };
+    // A dry run classifies every line as a debit, since that is what spending looks like.
+    let debits: Vec<bool> = b.lines.iter().map(|l| l.credit.is_none()).collect();
+    let v = verdicts(&rules, kind, &chart, &b.summary, &b.lines, &debits)?;
+    let overall = v.iter().flatten().map(|c| c.verdict).max().unwrap_or(Verdict::Allowed);
+    Ok(HttpResponse::Ok().json(json!({"project_kind": kind, "verdict": overall, "lines": verdict_list(&b.lines, &v)})))
+}

@@ -1,0 +1,214 @@
+//! Balances, trial balance, account ledger, project statements and the all-projects view.
+use super::projects::{org_scope, visible};
+use super::{csv_response, db, opt_date, Format, State};
+use crate::auth::{Caller, Role};
+use crate::domain::chart::Side;
+use crate::domain::money::Money;
+use crate::domain::statement::{self, Statement};
+use crate::error::{AppError, AppResult};
+use crate::store::projects::{self, ListFilter};
+use crate::store::statements::{self as st, account_ledger, books};
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/projects/{id}/balances", web::get().to(balances))
+        .route("/projects/{id}/trial-balance", web::get().to(trial_balance))
+        .route("/projects/{id}/ledger", web::get().to(ledger))
+        .route("/projects/{id}/statement", web::get().to(project_statement))
+        .route("/projects/{id}/recoverable", web::get().to(recoverable))
+        .route("/statements", web::get().to(all_statements));
+}
+
+#[derive(Deserialize)]
+struct AsOf {
+    as_of: Option<String>,
+    format: Option<String>,
+}
+
+impl AsOf {
+    fn date(&self) -> AppResult<Option<NaiveDate>> {
+        opt_date("as_of", &self.as_of)
+    }
+    fn csv(&self) -> bool {
+        Format { format: self.format.clone() }.is_csv()
+    }
+}
+
+fn balance_rows(b: &[statement::AccountBalance]) -> Vec<Vec<String>> {
+    b.iter()
+        .map(|a| vec![a.code.clone(), a.name.clone(), a.side.as_str().into(), a.debit_total.to_string(), a.credit_total.to_string(), a.balance.to_string()])
+        .collect()
+}
+
+const BALANCE_HEADER: [&str; 6] = ["code", "name", "side", "debit_total", "credit_total", "balance"];
+
+async fn load_balances(state: &State, caller: Caller, id: String, as_of: Option<NaiveDate>) -> AppResult<Vec<statement::AccountBalance>> {
+    db(state, move |conn| {
+        let p = visible(conn, &caller, &id)?;
+        let b = books(conn, p, as_of)?;
+        Ok(statement::balances(&b.chart, &b.totals))
+    })
+    .await
+}
+
+async fn balances(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
+    let b = load_balances(&state, caller, id.into_inner(), q.date()?).await?;
+    if q.csv() {
+        return csv_response("balances.csv", &BALANCE_HEADER, balance_rows(&b));
+    }
+    Ok(HttpResponse::Ok().json(json!({"as_of": q.as_of, "accounts": b})))
+}
+
+async fn trial_balance(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
+    let b = load_balances(&state, caller, id.into_inner(), q.date()?).await?;
+    let debit: Money = b.iter().map(|a| a.debit_total).sum();
+    let credit: Money = b.iter().map(|a| a.credit_total).sum();
+    // Balances on the debit and the credit side: equal in balanced books.
+    let debit_balances: Money = b.iter().filter(|a| a.side == Side::Debit).map(|a| a.balance).sum();
+    let credit_balances: Money = b.iter().filter(|a| a.side == Side::Credit).map(|a| a.balance).sum();
+    if q.csv() {
+        let mut rows = balance_rows(&b);
+        rows.push(vec!["total".into(), String::new(), String::new(), debit.to_string(), credit.to_string(), String::new()]);
+        return csv_response("trial-balance.csv", &BALANCE_HEADER, rows);
+    }
+    Ok(HttpResponse::Ok().json(json!({
+        "as_of": q.as_of, "accounts": b,
+        "totals": {"debit": debit, "credit": credit, "debit_balances": debit_balances, "credit_balances": credit_balances},
+        "balanced": debit == credit && debit_balances == credit_balances,
+    })))
+}
+
+#[derive(Deserialize)]
+struct LedgerQuery {
+    account: String,
+    from: Option<String>,
+    to: Option<String>,
+    format: Option<String>,
+}
+
+async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web::Query<LedgerQuery>) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
+    let (from, to) = (opt_date("from", &q.from)?, opt_date("to", &q.to)?);
+    let id = id.into_inner();
+    let account = q.account.clone();
+    let (def, opening, entries) = db(&state, move |conn| {
+        visible(conn, &caller, &id)?;
+        let chart = projects::chart_of(conn, &id)?;
+        let def = chart
+            .into_iter()
+            .find(|a| a.code == account || a.category.as_deref() == Some(account.as_str()))
+            .ok_or_else(|| AppError::new("unknown_account", format!("account '{account}' is not in this project's chart")))?;
+        let (opening, entries) = account_ledger(conn, &id, &def.code, def.side, from, to)?;
+        Ok((def, opening, entries))
+    })
+    .await?;
+    if (Format { format: q.format }).is_csv() {
+        let rows = entries
+            .iter()
+            .map(|e| vec![e.date.clone(), e.number.map(|n| n.to_string()).unwrap_or_default(), e.summary.clone(), e.debit.to_string(), e.credit.to_string(), e.balance.to_string()])
+            .collect();
+        return csv_response("ledger.csv", &["date", "number", "summary", "debit", "credit", "balance"], rows);
+    }
+    let closing = entries.last().map(|e| e.balance).unwrap_or(opening);
+    Ok(HttpResponse::Ok().json(json!({"account": def, "opening_balance": opening, "closing_balance": closing, "entries": entries})))
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+async fn project_statement(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
+    let as_of = q.date()?;
+    let id = id.into_inner();
+    let s = db(&state, move |conn| {
+        let p = visible(conn, &caller, &id)?;
+        let b = books(conn, p, as_of)?;
+        Ok(b.figures().statement(b.project.start(), b.project.end(), as_of.unwrap_or_else(today)))
+    })
+    .await?;
+    if q.csv() {
+        return csv_response("statement.csv", &STATEMENT_HEADER[1..], vec![statement_row(&s)]);
+    }
+    Ok(HttpResponse::Ok().json(json!({"as_of": as_of.unwrap_or_else(today), "statement": s})))
+}
+
+const STATEMENT_HEADER: [&str; 14] = [
+    "project_id", "grant", "disbursed", "undisbursed", "bank_balance", "payables", "implemented", "pending_review", "available",
+    "recovered", "recoverable", "utilization", "start_date", "end_date",
+];
+
+fn statement_row(s: &Statement) -> Vec<String> {
+    vec![
+        s.grant.to_string(), s.disbursed.to_string(), s.undisbursed.to_string(), s.bank_balance.to_string(), s.payables.to_string(),
+        s.implemented.to_string(), s.pending_review.to_string(), s.available.to_string(), s.recovered.to_string(),
+        s.recoverable.to_string(), s.utilization.clone(), s.period.start_date.to_string(), s.period.end_date.to_string(),
+    ]
+}
+
+async fn recoverable(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
+    let as_of = q.date()?;
+    let id = id.into_inner();
+    let r = db(&state, move |conn| {
+        let p = visible(conn, &caller, &id)?;
+        let b = books(conn, p, as_of)?;
+        Ok(b.figures().recoverable())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(r))
+}
+
+#[derive(Deserialize)]
+struct AllQuery {
+    kind: Option<String>,
+    status: Option<String>,
+    region: Option<String>,
+    as_of: Option<String>,
+    format: Option<String>,
+}
+
+async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Finance, Role::Hr, Role::Inspector])?;
+    let q = q.into_inner();
+    let as_of = opt_date("as_of", &q.as_of)?;
+    let csv = Format { format: q.format.clone() }.is_csv();
+    let rows = db(&state, move |conn| {
+        let org_ids = org_scope(conn, &caller, None, q.region)?;
+        let f = ListFilter { kind: q.kind, status: q.status, org_ids, after: String::new(), limit: i64::MAX };
+        let mut out = Vec::new();
+        for p in projects::list(conn, &f)? {
+            let b = st::books(conn, p, as_of)?;
+            let s = b.figures().statement(b.project.start(), b.project.end(), as_of.unwrap_or_else(today));
+            out.push((b.project, s));
+        }
+        Ok(out)
+    })
+    .await?;
+    let sum = |f: &dyn Fn(&Statement) -> Money| -> Money { rows.iter().map(|(_, s)| f(s)).sum() };
+    let grant = sum(&|s| s.grant);
+    let implemented = sum(&|s| s.implemented);
+    if csv {
+        let lines = rows
+            .iter()
+            .map(|(p, s)| {
+                let mut r = vec![p.id.clone()];
+                r.extend(statement_row(s));
+                r
+            })
+            .collect();
+        return csv_response("statements.csv", &STATEMENT_HEADER, lines);
+    }
+    let totals = json!({
+        "projects": rows.len(), "grant": grant, "disbursed": sum(&|s| s.disbursed), "undisbursed": sum(&|s| s.undisbursed),
+        "bank_balance": sum(&|s| s.bank_balance), "payables": sum(&|s| s.payables), "implemented": implemented,
+        "pending_review": sum(&|s| s.pending_review), "available": sum(&|s| s.available), "recovered": sum(&|s| s.recovered),
+        "recoverable": sum(&|s| s.recoverable), "utilization": crate::domain::money::ratio4(implemented, grant),
+    });
+    let items: Vec<_> = rows
+        .iter()
+        .map(|(p, s)| json!({"project_id": p.id, "name": p.name, "kind": p.kind, "status": p.status, "org_id": p.org_id, "statement": s}))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"as_of": as_of.unwrap_or_else(today), "items": items, "totals": totals})))
+}

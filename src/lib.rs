@@ -1,0 +1,96 @@
+//! fundledger: the books and audit trail of Chifeng City's skill-training grants.
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod store;
+
+use crate::config::Settings;
+use crate::db::Target;
+use crate::domain::classify::Rules;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error(transparent)]
+    Database(#[from] db::StartError),
+    #[error("classification rules: {0}")]
+    Rules(#[from] domain::classify::RulesError),
+    #[error("JWT secret: {0}")]
+    Secret(String),
+    #[error("bootstrap: {0}")]
+    Bootstrap(String),
+}
+
+/// Everything the service needs, built and checked before it accepts a request.
+pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
+    let target = Target::parse(&settings.database.url)?;
+    let rules = Rules::load(&resolve(&settings.classification.rules))?;
+    let secret = jwt_secret(&settings, &target)?;
+    let pool = db::connect(&target, settings.database.pool_size)?;
+    let mut conn = pool.get().map_err(db::StartError::from)?;
+    if let Some(generated) = store::people::bootstrap_admin(&mut conn, settings.auth.admin_password.as_deref())
+        .map_err(|e| StartError::Bootstrap(e.detail))?
+    {
+        // Printed once, on the terminal of whoever started the service; never logged.
+        println!("Created user 'admin' with generated password: {generated}");
+    }
+    drop(conn);
+    Ok(http::AppState {
+        pool,
+        backend: target.backend(),
+        keys: auth::Keys::new(secret.as_bytes(), settings.auth.token_ttl_seconds),
+        rules: Arc::new(rules),
+        settings,
+    })
+}
+
+/// The rules file as configured, or beside the crate when run from elsewhere (tests, benches).
+fn resolve(path: &Path) -> PathBuf {
+    if path.is_relative() && !path.exists() {
+        let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        if beside.exists() {
+            return beside;
+        }
+    }
+    path.to_path_buf()
+}
+
+/// The configured secret, or for SQLite a generated one kept beside the database file.
+fn jwt_secret(settings: &Settings, target: &Target) -> Result<String, StartError> {
+    if let Some(s) = &settings.auth.jwt_secret {
+        return Ok(s.clone());
+    }
+    let Target::Sqlite(path) = target else {
+        return Err(StartError::Secret("set FUNDLEDGER_JWT_SECRET (32+ characters) when running on PostgreSQL".into()));
+    };
+    if path == ":memory:" {
+        return Ok(auth::random_secret(32));
+    }
+    let file = Path::new(path).with_extension("jwt-secret");
+    if let Ok(s) = std::fs::read_to_string(&file) {
+        if s.trim().len() >= 32 {
+            return Ok(s.trim().to_string());
+        }
+    }
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| StartError::Secret(format!("{}: {e}", dir.display())))?;
+    }
+    let secret = auth::random_secret(32);
+    write_private(&file, &secret).map_err(|e| StartError::Secret(format!("{}: {e}", file.display())))?;
+    Ok(secret)
+}
+
+fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(file)?.write_all(text.as_bytes())
+}

@@ -1,0 +1,369 @@
+//! Posting money movements. Each request runs in one transaction that first locks its project
+//! row; every guard is then checked by the domain `Book` against balances read under that lock.
+use super::projects::{self, ProjectRow};
+use super::{audit, new_id, now};
+use crate::db::schema::{accounts, idempotency_keys, projects as projects_t, voucher_lines, vouchers};
+use crate::db::DbConn;
+use crate::domain::audit::Actor;
+use crate::domain::chart::AccountDef;
+use crate::domain::ledger::{Book, Line, Reservation, Totals};
+use crate::domain::money::Money;
+use crate::error::{AppError, AppResult};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+/// A project's row, chart and books, read while its row lock is held.
+pub struct Locked {
+    pub row: ProjectRow,
+    pub chart: Vec<AccountDef>,
+    pub book: Book,
+    saved: Book,
+}
+
+/// Locks the project for the rest of the transaction. The UPDATE comes first on purpose: on
+/// PostgreSQL it takes the row lock, on SQLite it takes the database write lock before any read,
+/// so no transaction ever has to upgrade a read snapshot (which could fail instead of waiting).
+pub fn lock(conn: &mut DbConn, project_id: &str) -> AppResult<Locked> {
+    let n = diesel::update(projects_t::table.find(project_id)).set(projects_t::version.eq(projects_t::version + 1)).execute(conn)?;
+    if n == 0 {
+        return Err(AppError::not_found("project"));
+    }
+    let row = projects::get(conn, project_id)?;
+    let chart = projects::chart_of(conn, project_id)?;
+    let totals: Vec<(String, i64, i64)> = accounts::table
+        .filter(accounts::project_id.eq(project_id))
+        .select((accounts::code, accounts::debit_fen, accounts::credit_fen))
+        .load(conn)?;
+    let mut book = Book::new(row.grant(), chart.iter().map(|a| (a.code.clone(), a.side)));
+    for (code, d, c) in totals {
+        book.totals.insert(code, Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) });
+    }
+    book.reserved = Reservation { bank: Money::from_fen(row.reserved_bank_fen), expense: Money::from_fen(row.reserved_expense_fen) };
+    Ok(Locked { row, chart, saved: book.clone(), book })
+}
+
+/// Writes back what changed: touched account totals, reservations and the voucher counter.
+pub fn save(conn: &mut DbConn, l: &Locked) -> AppResult<()> {
+    for (code, t) in &l.book.totals {
+        if l.saved.totals.get(code) != Some(t) {
+            diesel::update(accounts::table.find((&l.row.id, code)))
+                .set((accounts::debit_fen.eq(t.debit.fen()), accounts::credit_fen.eq(t.credit.fen())))
+                .execute(conn)?;
+        }
+    }
+    diesel::update(projects_t::table.find(&l.row.id))
+        .set((
+            projects_t::next_voucher_no.eq(l.row.next_voucher_no),
+            projects_t::reserved_bank_fen.eq(l.book.reserved.bank.fen()),
+            projects_t::reserved_expense_fen.eq(l.book.reserved.expense.fen()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub struct PostLine {
+    pub line: Line,
+    pub summary: String,
+    pub classification: Option<Value>,
+}
+
+impl PostLine {
+    pub fn plain(line: Line, summary: &str) -> PostLine {
+        PostLine { line, summary: summary.to_string(), classification: None }
+    }
+}
+
+pub struct Posting {
+    pub kind: &'static str,
+    pub date: NaiveDate,
+    pub summary: String,
+    pub attachments: i32,
+    pub reference: Option<String>,
+    pub lines: Vec<PostLine>,
+}
+
+impl Posting {
+    fn lines(&self) -> Vec<Line> {
+        self.lines.iter().map(|l| l.line.clone()).collect()
+    }
+}
+
+fn insert_voucher(conn: &mut DbConn, l: &Locked, actor: &Actor, p: &Posting, status: &str, number: Option<i64>, reserved: Reservation, reverses: Option<&str>) -> AppResult<String> {
+    let id = new_id();
+    let at = now();
+    diesel::insert_into(vouchers::table)
+        .values((
+            vouchers::id.eq(&id),
+            vouchers::project_id.eq(&l.row.id),
+            vouchers::number.eq(number),
+            vouchers::status.eq(status),
+            vouchers::kind.eq(p.kind),
+            vouchers::date.eq(p.date.to_string()),
+            vouchers::summary.eq(&p.summary),
+            vouchers::attachments.eq(p.attachments),
+            vouchers::reference.eq(p.reference.as_deref()),
+            vouchers::reserved_bank_fen.eq(reserved.bank.fen()),
+            vouchers::reserved_expense_fen.eq(reserved.expense.fen()),
+            vouchers::created_by.eq(&actor.user_id),
+            vouchers::created_at.eq(&at),
+            vouchers::reverses_id.eq(reverses),
+        ))
+        .execute(conn)?;
+    let rows: Vec<_> = p
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            (
+                voucher_lines::voucher_id.eq(id.clone()),
+                voucher_lines::line_no.eq(i as i32 + 1),
+                voucher_lines::project_id.eq(l.row.id.clone()),
+                voucher_lines::account_code.eq(x.line.code.clone()),
+                voucher_lines::debit_fen.eq(x.line.debit.fen()),
+                voucher_lines::credit_fen.eq(x.line.credit.fen()),
+                voucher_lines::summary.eq(x.summary.clone()),
+                voucher_lines::classification.eq(x.classification.as_ref().map(|c| c.to_string())),
+            )
+        })
+        .collect();
+    // One statement per line: diesel's multi-backend connection has no batch insert.
+    for row in rows {
+        diesel::insert_into(voucher_lines::table).values(row).execute(conn)?;
+    }
+    Ok(id)
+}
+
+fn lines_json(p: &Posting) -> Value {
+    p.lines
+        .iter()
+        .map(|x| json!({"account": x.line.code, "debit": x.line.debit.to_string(), "credit": x.line.credit.to_string(), "summary": x.summary}))
+        .collect()
+}
+
+/// The review decision kept on the voucher: who, what, when, why.
+fn decision(actor: &Actor, outcome: &str, note: &str) -> String {
+    json!({"outcome": outcome, "by": actor.user_id, "username": actor.username, "at": now(), "note": note}).to_string()
+}
+
+fn take_number(l: &mut Locked) -> i64 {
+    let n = l.row.next_voucher_no;
+    l.row.next_voucher_no += 1;
+    n
+}
+
+/// Posts a voucher now: the guards run, it takes the next number, the chain records it.
+pub fn post(conn: &mut DbConn, l: &mut Locked, actor: &Actor, p: &Posting, reverses: Option<&str>) -> AppResult<String> {
+    l.book.post(&p.lines(), Reservation::default())?;
+    let number = take_number(l);
+    let id = insert_voucher(conn, l, actor, p, "posted", Some(number), Reservation::default(), reverses)?;
+    let data = json!({"voucher_id": id, "number": number, "kind": p.kind, "date": p.date, "summary": p.summary,
+        "reference": p.reference, "reverses": reverses, "lines": lines_json(p)});
+    audit::append(conn, &l.row.id, actor, "voucher.posted", &format!("voucher/{id}"), data)?;
+    Ok(id)
+}
+
+/// Parks a voucher for review with its money reserved; it takes no number yet.
+pub fn hold(conn: &mut DbConn, l: &mut Locked, actor: &Actor, p: &Posting) -> AppResult<String> {
+    let reserved = l.book.reserve(&p.lines())?;
+    let id = insert_voucher(conn, l, actor, p, "pending_review", None, reserved, None)?;
+    let data = json!({"voucher_id": id, "kind": p.kind, "date": p.date, "summary": p.summary, "lines": lines_json(p),
+        "reserved_bank": reserved.bank.to_string(), "reserved_expense": reserved.expense.to_string(),
+        "verdicts": p.lines.iter().map(|x| x.classification.clone()).collect::<Vec<_>>()});
+    audit::append(conn, &l.row.id, actor, "voucher.pending_review", &format!("voucher/{id}"), data)?;
+    Ok(id)
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct VoucherRow {
+    pub id: String,
+    pub project_id: String,
+    pub number: Option<i64>,
+    pub status: String,
+    pub kind: String,
+    pub date: String,
+    pub summary: String,
+    pub attachments: i32,
+    pub reference: Option<String>,
+    pub reserved_bank_fen: i64,
+    pub reserved_expense_fen: i64,
+    pub created_by: String,
+    pub created_at: String,
+    pub reverses_id: Option<String>,
+    pub reversed_by_id: Option<String>,
+    pub decision: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct LineRow {
+    pub voucher_id: String,
+    pub line_no: i32,
+    pub project_id: String,
+    pub account_code: String,
+    pub debit_fen: i64,
+    pub credit_fen: i64,
+    pub summary: String,
+    pub classification: Option<String>,
+}
+
+pub fn voucher(conn: &mut DbConn, project_id: &str, id: &str) -> AppResult<VoucherRow> {
+    vouchers::table
+        .filter(vouchers::id.eq(id))
+        .filter(vouchers::project_id.eq(project_id))
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("voucher"))
+}
+
+pub fn lines_of(conn: &mut DbConn, voucher_id: &str) -> AppResult<Vec<LineRow>> {
+    Ok(voucher_lines::table.filter(voucher_lines::voucher_id.eq(voucher_id)).order(voucher_lines::line_no).load(conn)?)
+}
+
+fn row_lines(rows: &[LineRow]) -> Vec<Line> {
+    rows.iter()
+        .map(|r| Line { code: r.account_code.clone(), debit: Money::from_fen(r.debit_fen), credit: Money::from_fen(r.credit_fen) })
+        .collect()
+}
+
+fn pending(conn: &mut DbConn, project_id: &str, vid: &str) -> AppResult<(VoucherRow, Vec<LineRow>)> {
+    let v = voucher(conn, project_id, vid)?;
+    if v.status != "pending_review" {
+        return Err(AppError::conflict("not_pending", format!("the voucher is {}, not pending_review", v.status)));
+    }
+    let lines = lines_of(conn, vid)?;
+    Ok((v, lines))
+}
+
+/// Posts a reviewed voucher: its reservation is released and the guards run again on today's books.
+pub fn approve(conn: &mut DbConn, l: &mut Locked, actor: &Actor, vid: &str, note: &str) -> AppResult<()> {
+    let (v, rows) = pending(conn, &l.row.id, vid)?;
+    let release = Reservation { bank: Money::from_fen(v.reserved_bank_fen), expense: Money::from_fen(v.reserved_expense_fen) };
+    l.book.post(&row_lines(&rows), release)?;
+    let number = take_number(l);
+    diesel::update(vouchers::table.find(vid))
+        .set((
+            vouchers::status.eq("posted"),
+            vouchers::number.eq(Some(number)),
+            vouchers::reserved_bank_fen.eq(0i64),
+            vouchers::reserved_expense_fen.eq(0i64),
+            vouchers::decision.eq(Some(decision(actor, "approved", note))),
+        ))
+        .execute(conn)?;
+    let data = json!({"voucher_id": vid, "number": number, "note": note});
+    audit::append(conn, &l.row.id, actor, "voucher.approved", &format!("voucher/{vid}"), data)?;
+    Ok(())
+}
+
+pub fn decline(conn: &mut DbConn, l: &mut Locked, actor: &Actor, vid: &str, reason: &str) -> AppResult<()> {
+    let (v, _) = pending(conn, &l.row.id, vid)?;
+    l.book.release(Reservation { bank: Money::from_fen(v.reserved_bank_fen), expense: Money::from_fen(v.reserved_expense_fen) });
+    diesel::update(vouchers::table.find(vid))
+        .set((
+            vouchers::status.eq("declined"),
+            vouchers::reserved_bank_fen.eq(0i64),
+            vouchers::reserved_expense_fen.eq(0i64),
+            vouchers::decision.eq(Some(decision(actor, "declined", reason))),
+        ))
+        .execute(conn)?;
+    audit::append(conn, &l.row.id, actor, "voucher.declined", &format!("voucher/{vid}"), json!({"voucher_id": vid, "reason": reason}))?;
+    Ok(())
+}
+
+/// Red-ink reversal: a new posted voucher with every side swapped, linked both ways.
+pub fn reverse(conn: &mut DbConn, l: &mut Locked, actor: &Actor, vid: &str, date: NaiveDate, reason: &str, allowed_kinds: &[&str]) -> AppResult<String> {
+    let v = voucher(conn, &l.row.id, vid)?;
+    match v.status.as_str() {
+        "reversed" => {
+            return Err(AppError::conflict("already_reversed", "the voucher was already reversed")
+                .with("reversed_by", v.reversed_by_id.clone().unwrap_or_default()))
+        }
+        "posted" => {}
+        other => return Err(AppError::conflict("invalid_transition", format!("a {other} voucher cannot be reversed"))),
+    }
+    if !allowed_kinds.contains(&v.kind.as_str()) {
+        return Err(AppError::conflict("invalid_transition", format!("a {} voucher cannot be reversed here", v.kind)));
+    }
+    if date < projects::parse_date(&v.date) {
+        return Err(AppError::field("date", "a reversal cannot be dated before the voucher it reverses"));
+    }
+    let rows = lines_of(conn, vid)?;
+    let p = Posting {
+        kind: "reversal",
+        date,
+        summary: format!("冲销第{}号凭证 reversal of voucher {}: {reason}", v.number.unwrap_or_default(), v.number.unwrap_or_default()),
+        attachments: 0,
+        reference: Some(vid.to_string()),
+        lines: rows
+            .iter()
+            .map(|r| {
+                let line = Line { code: r.account_code.clone(), debit: Money::from_fen(r.credit_fen), credit: Money::from_fen(r.debit_fen) };
+                PostLine::plain(line, &format!("冲销 {}", r.summary))
+            })
+            .collect(),
+    };
+    let new_id = post(conn, l, actor, &p, Some(vid))?;
+    diesel::update(vouchers::table.find(vid))
+        .set((vouchers::status.eq("reversed"), vouchers::reversed_by_id.eq(Some(&new_id))))
+        .execute(conn)?;
+    Ok(new_id)
+}
+
+/// An Idempotency-Key as stored: per user, with a hash of the request it first came with.
+pub struct Idem {
+    pub user_id: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// Runs one money request as a single transaction under the project lock, with idempotent replay.
+pub fn money_tx<F>(conn: &mut DbConn, project_id: &str, idem: Option<&Idem>, f: F) -> AppResult<(u16, Value)>
+where
+    F: FnOnce(&mut DbConn, &mut Locked) -> AppResult<(u16, Value)>,
+{
+    conn.transaction::<_, AppError, _>(|conn| {
+        let mut locked = lock(conn, project_id)?;
+        if let Some(i) = idem {
+            let prev: Option<(String, i32, String)> = idempotency_keys::table
+                .find((&i.user_id, &i.key))
+                .select((idempotency_keys::request_hash, idempotency_keys::status_code, idempotency_keys::body))
+                .first(conn)
+                .optional()?;
+            if let Some((hash, status, body)) = prev {
+                if hash != i.request_hash {
+                    return Err(AppError::conflict("idempotency_conflict", "this Idempotency-Key was used with a different request"));
+                }
+                return Ok((status as u16, serde_json::from_str(&body).unwrap_or(Value::Null)));
+            }
+        }
+        let (status, body) = f(conn, &mut locked)?;
+        save(conn, &locked)?;
+        if let Some(i) = idem {
+            diesel::insert_into(idempotency_keys::table)
+                .values((
+                    idempotency_keys::user_id.eq(&i.user_id),
+                    idempotency_keys::key.eq(&i.key),
+                    idempotency_keys::request_hash.eq(&i.request_hash),
+                    idempotency_keys::status_code.eq(status as i32),
+                    idempotency_keys::body.eq(body.to_string()),
+                    idempotency_keys::created_at.eq(now()),
+                ))
+                .execute(conn)
+                .map_err(|e| match AppError::from(e) {
+                    e if e.code == "already_exists" => AppError::conflict("idempotency_conflict", "this Idempotency-Key is in use by another request"),
+                    e => e,
+                })?;
+        }
+        Ok((status, body))
+    })
+}
+
+/// Records a refused money movement on the project's chain, in its own transaction (the refused
+/// one was rolled back). Only refusals of the rules are recorded, not malformed requests.
+pub fn record_refusal(conn: &mut DbConn, project_id: &str, actor: &Actor, action: &str, err: &AppError, request: Value) -> AppResult<()> {
+    conn.transaction::<_, AppError, _>(|conn| {
+        lock(conn, project_id)?;
+        let data = json!({"code": err.code, "detail": err.detail, "status": err.status().as_u16(), "extra": err.extra, "request": request});
+        audit::append(conn, project_id, actor, action, &format!("project/{project_id}"), data)?;
+        Ok(())
+    })
+}

@@ -1,0 +1,223 @@
+//! Project registration and lifecycle.
+use super::{audit, ledger, new_id, now};
+use crate::db::schema::{accounts, projects};
+use crate::db::DbConn;
+use crate::domain::audit::Actor;
+use crate::domain::chart::{self, AccountDef, Side};
+use crate::domain::eligibility::Leader;
+use crate::domain::kind::ProjectKind;
+use crate::domain::ledger::Line;
+use crate::domain::money::Money;
+use crate::error::{AppError, AppResult};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Queryable)]
+pub struct ProjectRow {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub org_id: String,
+    pub start_date: String,
+    pub end_date: String,
+    pub fund_source: String,
+    pub specialties: String,
+    pub leader: Option<String>,
+    pub grant_fen: i64,
+    pub status: String,
+    pub next_voucher_no: i64,
+    pub reserved_bank_fen: i64,
+    pub reserved_expense_fen: i64,
+    pub version: i64,
+    pub created_at: String,
+}
+
+impl ProjectRow {
+    pub fn kind(&self) -> ProjectKind {
+        ProjectKind::parse(&self.kind).unwrap_or(ProjectKind::Base)
+    }
+    pub fn start(&self) -> NaiveDate {
+        parse_date(&self.start_date)
+    }
+    pub fn end(&self) -> NaiveDate {
+        parse_date(&self.end_date)
+    }
+    pub fn grant(&self) -> Money {
+        Money::from_fen(self.grant_fen)
+    }
+}
+
+/// Dates are stored as ISO text, written only by this service.
+pub fn parse_date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+pub struct NewProject {
+    pub kind: ProjectKind,
+    pub name: String,
+    pub org_id: String,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub fund_source: String,
+    pub specialties: Vec<String>,
+    pub leader: Option<Leader>,
+    pub grant: Money,
+    pub chart: Vec<AccountDef>,
+}
+
+pub fn register(conn: &mut DbConn, actor: &Actor, p: NewProject) -> AppResult<String> {
+    let id = new_id();
+    conn.transaction::<_, AppError, _>(|conn| {
+        diesel::insert_into(projects::table)
+            .values((
+                projects::id.eq(&id),
+                projects::kind.eq(p.kind.as_str()),
+                projects::name.eq(&p.name),
+                projects::org_id.eq(&p.org_id),
+                projects::start_date.eq(p.start_date.to_string()),
+                projects::end_date.eq(p.end_date.to_string()),
+                projects::fund_source.eq(&p.fund_source),
+                projects::specialties.eq(serde_json::to_string(&p.specialties).unwrap_or_default()),
+                projects::leader.eq(p.leader.as_ref().map(|l| json!(l).to_string())),
+                projects::grant_fen.eq(p.grant.fen()),
+                projects::status.eq("active"),
+                projects::next_voucher_no.eq(1i64),
+                projects::reserved_bank_fen.eq(0i64),
+                projects::reserved_expense_fen.eq(0i64),
+                projects::version.eq(0i64),
+                projects::created_at.eq(now()),
+            ))
+            .execute(conn)
+            .map_err(|e| match AppError::from(e) {
+                e if e.code == "validation_failed" => AppError::field("org_id", "no such organisation"),
+                e => e,
+            })?;
+        let rows: Vec<_> = p
+            .chart
+            .iter()
+            .map(|a| {
+                (
+                    accounts::project_id.eq(&id),
+                    accounts::code.eq(&a.code),
+                    accounts::name.eq(&a.name),
+                    accounts::side.eq(a.side.as_str()),
+                    accounts::category.eq(a.category.as_deref()),
+                    accounts::debit_fen.eq(0i64),
+                    accounts::credit_fen.eq(0i64),
+                )
+            })
+            .collect();
+        for row in rows {
+            diesel::insert_into(accounts::table).values(row).execute(conn)?;
+        }
+        audit::create_chain(conn, &id)?;
+        let data = json!({
+            "kind": p.kind.as_str(), "name": p.name, "org_id": p.org_id, "start_date": p.start_date,
+            "end_date": p.end_date, "grant": p.grant.to_string(), "fund_source": p.fund_source,
+            "specialties": p.specialties, "leader": p.leader,
+        });
+        audit::append(conn, &id, actor, "project.registered", &format!("project/{id}"), data)?;
+        let mut locked = ledger::lock(conn, &id)?;
+        let lines = [Line::debit(chart::GRANT_RECEIVABLE, p.grant), Line::credit(chart::GRANT_FUND, p.grant)];
+        let posting = ledger::Posting {
+            kind: "allocation",
+            date: p.start_date,
+            summary: "项目补助资金下达 grant allocated".into(),
+            attachments: 0,
+            reference: None,
+            lines: lines.iter().map(|l| ledger::PostLine::plain(l.clone(), "grant allocation")).collect(),
+        };
+        ledger::post(conn, &mut locked, actor, &posting, None)?;
+        ledger::save(conn, &locked)?;
+        Ok(())
+    })?;
+    Ok(id)
+}
+
+pub fn get(conn: &mut DbConn, id: &str) -> AppResult<ProjectRow> {
+    projects::table.find(id).first(conn).optional()?.ok_or_else(|| AppError::not_found("project"))
+}
+
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub org_ids: Option<Vec<String>>,
+    pub after: String,
+    pub limit: i64,
+}
+
+pub fn list(conn: &mut DbConn, f: &ListFilter) -> AppResult<Vec<ProjectRow>> {
+    let mut q = projects::table.filter(projects::id.gt(&f.after)).into_boxed();
+    if let Some(k) = &f.kind {
+        q = q.filter(projects::kind.eq(k.clone()));
+    }
+    if let Some(s) = &f.status {
+        q = q.filter(projects::status.eq(s.clone()));
+    }
+    if let Some(orgs) = &f.org_ids {
+        q = q.filter(projects::org_id.eq_any(orgs.clone()));
+    }
+    Ok(q.order(projects::id).limit(f.limit).load(conn)?)
+}
+
+pub fn chart_of(conn: &mut DbConn, project_id: &str) -> AppResult<Vec<AccountDef>> {
+    let rows: Vec<(String, String, String, Option<String>)> = accounts::table
+        .filter(accounts::project_id.eq(project_id))
+        .order(accounts::code)
+        .select((accounts::code, accounts::name, accounts::side, accounts::category))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, name, side, category)| AccountDef { code, name, side: Side::parse(&side).unwrap_or(Side::Debit), category })
+        .collect())
+}
+
+/// Allowed status changes by hr. `closed` is reached only through recovery.
+fn transition_allowed(from: &str, to: &str) -> bool {
+    matches!(
+        (from, to),
+        ("active", "suspended") | ("suspended", "active") | ("active", "cancelled") | ("suspended", "cancelled") | ("active", "completed")
+    )
+}
+
+pub fn change_status(conn: &mut DbConn, actor: &Actor, id: &str, to: &str, reason: &str) -> AppResult<()> {
+    conn.transaction::<_, AppError, _>(|conn| {
+        let locked = ledger::lock(conn, id)?;
+        let from = locked.row.status.clone();
+        if !transition_allowed(&from, to) {
+            return Err(AppError::conflict("invalid_transition", format!("a {from} project cannot become {to}"))
+                .with("from", from)
+                .with("to", to.to_string()));
+        }
+        diesel::update(projects::table.find(id)).set(projects::status.eq(to)).execute(conn)?;
+        audit::append(conn, id, actor, "project.status_changed", &format!("project/{id}"), json!({"from": from, "to": to, "reason": reason}))?;
+        Ok(())
+    })
+}
+
+pub fn replace_leader(conn: &mut DbConn, actor: &Actor, id: &str, leader: &Leader, reason: &str) -> AppResult<()> {
+    conn.transaction::<_, AppError, _>(|conn| {
+        let locked = ledger::lock(conn, id)?;
+        if locked.row.kind() != ProjectKind::Studio {
+            return Err(AppError::conflict("invalid_transition", "only a studio has a leader"));
+        }
+        if !matches!(locked.row.status.as_str(), "active" | "suspended") {
+            return Err(AppError::conflict("project_not_active", format!("the project is {}", locked.row.status)));
+        }
+        let old: Value = locked.row.leader.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
+        diesel::update(projects::table.find(id)).set(projects::leader.eq(json!(leader).to_string())).execute(conn)?;
+        audit::append(conn, id, actor, "project.leader_replaced", &format!("project/{id}"), json!({"from": old, "to": leader, "reason": reason}))?;
+        Ok(())
+    })
+}
+
+pub fn rename(conn: &mut DbConn, actor: &Actor, id: &str, name: &str, reason: &str) -> AppResult<()> {
+    conn.transaction::<_, AppError, _>(|conn| {
+        let locked = ledger::lock(conn, id)?;
+        diesel::update(projects::table.find(id)).set(projects::name.eq(name)).execute(conn)?;
+        audit::append(conn, id, actor, "project.renamed", &format!("project/{id}"), json!({"from": locked.row.name, "to": name, "reason": reason}))?;
+        Ok(())
+    })
+}

@@ -1,0 +1,105 @@
+//! Reading the books. Current balances come from the maintained account totals (O(accounts));
+//! a past `as_of` sums the journal up to that date.
+use super::projects::{self, ProjectRow};
+use crate::db::schema::{accounts, voucher_lines, vouchers};
+use crate::db::DbConn;
+use crate::domain::chart::{AccountDef, Side};
+use crate::domain::ledger::{Reservation, Totals};
+use crate::domain::money::Money;
+use crate::domain::statement::Figures;
+use crate::error::AppResult;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Vouchers whose lines are in the books: posted ones, and reversed ones (their reversal is too).
+pub const IN_BOOKS: [&str; 2] = ["posted", "reversed"];
+
+pub fn totals(conn: &mut DbConn, project_id: &str, as_of: Option<NaiveDate>) -> AppResult<BTreeMap<String, Totals>> {
+    let rows: Vec<(String, i64, i64)> = match as_of {
+        None => accounts::table
+            .filter(accounts::project_id.eq(project_id))
+            .select((accounts::code, accounts::debit_fen, accounts::credit_fen))
+            .load(conn)?,
+        Some(d) => voucher_lines::table
+            .inner_join(vouchers::table)
+            .filter(vouchers::project_id.eq(project_id))
+            .filter(vouchers::status.eq_any(IN_BOOKS))
+            .filter(vouchers::date.le(d.to_string()))
+            .select((voucher_lines::account_code, voucher_lines::debit_fen, voucher_lines::credit_fen))
+            .load(conn)?,
+    };
+    let mut out: BTreeMap<String, Totals> = BTreeMap::new();
+    for (code, d, c) in rows {
+        let t = out.entry(code).or_default();
+        t.debit = t.debit + Money::from_fen(d);
+        t.credit = t.credit + Money::from_fen(c);
+    }
+    Ok(out)
+}
+
+pub struct Books {
+    pub project: ProjectRow,
+    pub chart: Vec<AccountDef>,
+    pub totals: BTreeMap<String, Totals>,
+}
+
+impl Books {
+    pub fn figures(&self) -> Figures<'_> {
+        Figures {
+            grant: self.project.grant(),
+            chart: &self.chart,
+            totals: &self.totals,
+            reserved: Reservation {
+                bank: Money::from_fen(self.project.reserved_bank_fen),
+                expense: Money::from_fen(self.project.reserved_expense_fen),
+            },
+        }
+    }
+}
+
+pub fn books(conn: &mut DbConn, project: ProjectRow, as_of: Option<NaiveDate>) -> AppResult<Books> {
+    let chart = projects::chart_of(conn, &project.id)?;
+    let totals = totals(conn, &project.id, as_of)?;
+    Ok(Books { project, chart, totals })
+}
+
+#[derive(Debug, Serialize)]
+pub struct Entry {
+    pub date: String,
+    pub voucher_id: String,
+    pub number: Option<i64>,
+    pub line_no: i32,
+    pub summary: String,
+    pub debit: Money,
+    pub credit: Money,
+    pub balance: Money,
+}
+
+/// An account's entries in date and number order with a running balance from the opening one.
+pub fn account_ledger(conn: &mut DbConn, project_id: &str, code: &str, side: Side, from: Option<NaiveDate>, to: Option<NaiveDate>) -> AppResult<(Money, Vec<Entry>)> {
+    let rows: Vec<(String, String, Option<i64>, i32, String, i64, i64)> = voucher_lines::table
+        .inner_join(vouchers::table)
+        .filter(vouchers::project_id.eq(project_id))
+        .filter(voucher_lines::account_code.eq(code))
+        .filter(vouchers::status.eq_any(IN_BOOKS))
+        .filter(vouchers::date.le(to.map(|d| d.to_string()).unwrap_or_else(|| "9999-12-31".into())))
+        .order((vouchers::date, vouchers::number, voucher_lines::line_no))
+        .select((vouchers::date, vouchers::id, vouchers::number, voucher_lines::line_no, voucher_lines::summary, voucher_lines::debit_fen, voucher_lines::credit_fen))
+        .load(conn)?;
+    let from = from.map(|d| d.to_string());
+    let mut opening = Money::ZERO;
+    let mut running = Money::ZERO;
+    let mut entries = Vec::new();
+    for (date, voucher_id, number, line_no, summary, d, c) in rows {
+        let t = Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) };
+        running = running + t.balance(side);
+        if from.as_ref().is_some_and(|f| &date < f) {
+            opening = running;
+            continue;
+        }
+        entries.push(Entry { date, voucher_id, number, line_no, summary, debit: t.debit, credit: t.credit, balance: running });
+    }
+    Ok((opening, entries))
+}
