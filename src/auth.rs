@@ -97,8 +97,8 @@ impl Keys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        let data = decode::<Claims>(token, &self.decoding, &validation)
-            .map_err(|e| AppError::unauthenticated(format!("invalid token: {e}")))?;
+        let data =
+            decode::<Claims>(token, &self.decoding, &validation).map_err(|e| AppError::unauthenticated(format!("invalid token: {e}")))?;
         let c = data.claims;
         Ok(Caller { user_id: c.sub, username: c.username, role: c.role, org_id: c.org_id })
     }

@@ -24,11 +24,28 @@ fn status_of(code: &str) -> StatusCode {
         "method_not_allowed" => StatusCode::METHOD_NOT_ALLOWED,
         "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
         "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "insufficient_funds" | "grant_exceeded" | "project_not_active" | "idempotency_conflict" | "already_reversed"
-        | "pending_reviews" | "conflict" | "invalid_transition" | "not_pending" | "exceeds_owed" | "negative_balance"
-        | "period_not_ended" | "nothing_owed" | "already_exists" => StatusCode::CONFLICT,
-        "invalid_amount" | "unbalanced_voucher" | "unknown_account" | "account_not_allowed" | "out_of_period"
-        | "voucher_rejected" | "validation_failed" | "invalid_line" => StatusCode::UNPROCESSABLE_ENTITY,
+        "insufficient_funds"
+        | "grant_exceeded"
+        | "project_not_active"
+        | "idempotency_conflict"
+        | "already_reversed"
+        | "pending_reviews"
+        | "conflict"
+        | "invalid_transition"
+        | "not_pending"
+        | "exceeds_owed"
+        | "negative_balance"
+        | "period_not_ended"
+        | "nothing_owed"
+        | "already_exists" => StatusCode::CONFLICT,
+        "invalid_amount"
+        | "unbalanced_voucher"
+        | "unknown_account"
+        | "account_not_allowed"
+        | "out_of_period"
+        | "voucher_rejected"
+        | "validation_failed"
+        | "invalid_line" => StatusCode::UNPROCESSABLE_ENTITY,
         "service_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -139,9 +156,9 @@ impl From<LedgerError> for AppError {
         let detail = e.to_string();
         match e {
             LedgerError::LineCount(_) | LedgerError::LineSides(_) => AppError::new("invalid_line", detail),
-            LedgerError::Unbalanced { debit, credit } => AppError::new("unbalanced_voucher", detail)
-                .with("debit_total", debit.to_string())
-                .with("credit_total", credit.to_string()),
+            LedgerError::Unbalanced { debit, credit } => {
+                AppError::new("unbalanced_voucher", detail).with("debit_total", debit.to_string()).with("credit_total", credit.to_string())
+            }
             LedgerError::UnknownAccount(code) => AppError::new("unknown_account", detail).with("account", code),
             LedgerError::InsufficientFunds { available, requested } => AppError::new("insufficient_funds", detail)
                 .with("available", available.to_string())

@@ -34,8 +34,8 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
     let secret = jwt_secret(&settings, &target)?;
     let pool = db::connect(&target, settings.database.pool_size)?;
     let mut conn = pool.get().map_err(db::StartError::from)?;
-    if let Some(generated) = store::people::bootstrap_admin(&mut conn, settings.auth.admin_password.as_deref())
-        .map_err(|e| StartError::Bootstrap(e.detail))?
+    if let Some(generated) =
+        store::people::bootstrap_admin(&mut conn, settings.auth.admin_password.as_deref()).map_err(|e| StartError::Bootstrap(e.detail))?
     {
         // Printed once, on the terminal of whoever started the service; never logged.
         println!("Created user 'admin' with generated password: {generated}");

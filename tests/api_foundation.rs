@@ -53,7 +53,14 @@ fn tampered_tokens_are_refused() {
     let alg_none = format!("{}.{}.", b64(json!({"alg": "none", "typ": "JWT"})), b64(claims(now + 600)));
     let mut flipped = w.admin.clone();
     flipped.insert(flipped.len() / 2, 'A');
-    for (name, token) in [("wrong secret", wrong_secret), ("expired", expired), ("HS512", hs512), ("alg none", alg_none), ("flipped", flipped), ("garbage", "abc".into())] {
+    for (name, token) in [
+        ("wrong secret", wrong_secret),
+        ("expired", expired),
+        ("HS512", hs512),
+        ("alg none", alg_none),
+        ("flipped", flipped),
+        ("garbage", "abc".into()),
+    ] {
         let r = w.get(&token, "/users");
         assert_eq!((r.status, r.code()), (401, "unauthenticated"), "{name}");
     }
@@ -74,12 +81,24 @@ fn role_matrix() {
             {"account": "equipment", "debit": "1.00"}, {"account": "2202", "credit": "1.00"}]});
         // (endpoint family, method, path, body, roles that may)
         let cases: Vec<(&str, &str, String, Option<serde_json::Value>, &[&str])> = vec![
-            ("create user", "POST", "/users".into(), Some(json!({"username": "u_x", "password": "password-123", "role": "hr"})), &["admin"]),
+            (
+                "create user",
+                "POST",
+                "/users".into(),
+                Some(json!({"username": "u_x", "password": "password-123", "role": "hr"})),
+                &["admin"],
+            ),
             ("list users", "GET", "/users".into(), None, &["admin"]),
             ("create org", "POST", "/orgs".into(), Some(json!({"name": "org-x", "kind": "school", "region": "r"})), &["admin", "hr"]),
             ("register project", "POST", "/projects".into(), Some(register), &["hr"]),
             ("project status", "POST", format!("/projects/{project}/status"), Some(json!({"status": "active", "reason": "x"})), &["hr"]),
-            ("disburse", "POST", format!("/projects/{project}/disbursements"), Some(json!({"date": "2025-03-02", "amount": "1.00"})), &["finance"]),
+            (
+                "disburse",
+                "POST",
+                format!("/projects/{project}/disbursements"),
+                Some(json!({"date": "2025-03-02", "amount": "1.00"})),
+                &["finance"],
+            ),
             ("post voucher", "POST", format!("/projects/{project}/vouchers"), Some(voucher), &["unit", "finance"]),
             ("reviews", "GET", "/reviews".into(), None, &["finance", "inspector"]),
             ("statements", "GET", "/statements".into(), None, &["finance", "hr", "inspector"]),
@@ -122,8 +141,12 @@ fn units_see_only_their_own_projects() {
 #[test]
 fn registration_sets_grant_period_chart_and_allocation() {
     on_each_backend(|w| {
-        let r = w.post(&w.hr, "/projects", json!({"kind": "base", "name": "基地", "org_id": w.org_id, "start_date": "2025-03-01",
-            "fund_source": "demonstration_matching", "specialties": ["数控加工", "焊接", "工业机器人"]}));
+        let r = w.post(
+            &w.hr,
+            "/projects",
+            json!({"kind": "base", "name": "基地", "org_id": w.org_id, "start_date": "2025-03-01",
+            "fund_source": "demonstration_matching", "specialties": ["数控加工", "焊接", "工业机器人"]}),
+        );
         assert_eq!(r.status, 201, "{r:?}");
         assert_eq!(r.body["grant"], "500000.00");
         assert_eq!(r.body["end_date"], "2027-02-28");
@@ -150,16 +173,24 @@ fn registration_sets_grant_period_chart_and_allocation() {
 fn eligibility_rules_name_each_failure() {
     on_each_backend(|w| {
         let base = |specialties: serde_json::Value| {
-            w.post(&w.hr, "/projects", json!({"kind": "base", "name": "b", "org_id": w.org_id, "start_date": "2025-03-01",
-                "fund_source": "demonstration_matching", "specialties": specialties}))
+            w.post(
+                &w.hr,
+                "/projects",
+                json!({"kind": "base", "name": "b", "org_id": w.org_id, "start_date": "2025-03-01",
+                "fund_source": "demonstration_matching", "specialties": specialties}),
+            )
         };
         let r = base(json!(["焊接", "焊接", "数控"]));
         assert_eq!((r.status, r.code()), (422, "validation_failed"));
         assert_eq!(r.body["errors"][0]["field"], "specialties");
         let studio = |level: &str, birth: &str, heir: bool| {
-            w.post(&w.hr, "/projects", json!({"kind": "studio", "name": "s", "org_id": w.org_id, "start_date": "2025-03-01",
+            w.post(
+                &w.hr,
+                "/projects",
+                json!({"kind": "studio", "name": "s", "org_id": w.org_id, "start_date": "2025-03-01",
                 "fund_source": "employment_talent_fund",
-                "leader": {"name": "李", "skill_level": level, "birth_date": birth, "ethnic_skill_heir": heir}}))
+                "leader": {"name": "李", "skill_level": level, "birth_date": birth, "ethnic_skill_heir": heir}}),
+            )
         };
         // 65th birthday the day after the start: still 64, eligible.
         assert_eq!(studio("technician", "1960-03-02", false).status, 201);
@@ -171,9 +202,13 @@ fn eligibility_rules_name_each_failure() {
         assert_eq!(studio("technician", "1957-03-01", true).status, 422);
         let r = studio("senior_worker", "1957-03-01", false);
         assert_eq!(r.body["errors"].as_array().unwrap().len(), 2, "{r:?}");
-        let r = w.post(&w.hr, "/projects", json!({"kind": "studio", "name": "s", "org_id": "nope", "start_date": "2025-03-01",
+        let r = w.post(
+            &w.hr,
+            "/projects",
+            json!({"kind": "studio", "name": "s", "org_id": "nope", "start_date": "2025-03-01",
             "fund_source": "employment_talent_fund",
-            "leader": {"name": "李", "skill_level": "technician", "birth_date": "1980-01-01"}}));
+            "leader": {"name": "李", "skill_level": "technician", "birth_date": "1980-01-01"}}),
+        );
         assert_eq!((r.status, r.code()), (422, "validation_failed"), "{r:?}");
     });
 }

@@ -365,12 +365,7 @@ fn verdict(v: Verdict) -> &'static str {
 
 fn check(c: &Classification, want: &str, code: &str) -> bool {
     let has = c.reasons.iter().any(|r| r.code == code);
-    verdict(c.verdict) == want
-        && if code.is_empty() {
-            c.reasons.is_empty()
-        } else {
-            has
-        }
+    verdict(c.verdict) == want && if code.is_empty() { c.reasons.is_empty() } else { has }
 }
 
 #[test]
@@ -379,40 +374,21 @@ fn corpus() {
     let mut mismatches = Vec::new();
     let mut counts = [0usize; 3];
     for (i, &(kind, account, summary, want, code)) in CASES.iter().enumerate() {
-        assert!(
-            want != OK || code.is_empty() || code.starts_with("exception:"),
-            "case {i}"
-        );
-        assert!(
-            want == OK || !code.is_empty(),
-            "case {i}: a {want} case names its reason"
-        );
+        assert!(want != OK || code.is_empty() || code.starts_with("exception:"), "case {i}");
+        assert!(want == OK || !code.is_empty(), "case {i}: a {want} case names its reason");
         counts[[OK, RV, RJ].iter().position(|v| *v == want).unwrap()] += 1;
         let k = ProjectKind::parse(kind).unwrap();
         match rules.classify(k, account, summary) {
             Some(c) if check(&c, want, code) => {}
-            got => mismatches.push(format!(
-                "#{i} {kind} {account} “{summary}”: want {want} {code}, got {}",
-                serde_json::to_string(&got).unwrap()
-            )),
+            got => mismatches
+                .push(format!("#{i} {kind} {account} “{summary}”: want {want} {code}, got {}", serde_json::to_string(&got).unwrap())),
         }
     }
-    println!(
-        "classification corpus: {} cases ({} allowed, {} review, {} rejected)",
-        CASES.len(),
-        counts[0],
-        counts[1],
-        counts[2]
-    );
+    println!("classification corpus: {} cases ({} allowed, {} review, {} rejected)", CASES.len(), counts[0], counts[1], counts[2]);
     for m in &mismatches {
         println!("MISMATCH {m}");
     }
-    assert!(
-        mismatches.is_empty(),
-        "{} of {} cases mismatched",
-        mismatches.len(),
-        CASES.len()
-    );
+    assert!(mismatches.is_empty(), "{} of {} cases mismatched", mismatches.len(), CASES.len());
     assert!(CASES.len() >= 170);
 }
 
@@ -422,16 +398,9 @@ fn every_category_is_covered() {
     for kind in [ProjectKind::Base, ProjectKind::Studio] {
         for c in rules.categories(kind) {
             let seen = |a: &str| a == c.slug || a == c.code;
-            let n = CASES
-                .iter()
-                .filter(|(k, a, ..)| *k == kind.as_str() && seen(a))
-                .count();
+            let n = CASES.iter().filter(|(k, a, ..)| *k == kind.as_str() && seen(a)).count();
             assert!(n >= 5, "category {} has only {n} cases", c.slug);
-            assert!(
-                CASES.iter().any(|(_, a, ..)| *a == c.code),
-                "{} never named by code",
-                c.slug
-            );
+            assert!(CASES.iter().any(|(_, a, ..)| *a == c.code), "{} never named by code", c.slug);
         }
     }
 }
@@ -439,25 +408,15 @@ fn every_category_is_covered() {
 #[test]
 fn reasons_are_all_reported() {
     let rules = rules();
-    let c = rules
-        .classify(
-            ProjectKind::Base,
-            "other_training",
-            "支付场地保洁临时工工资",
-        )
-        .unwrap();
+    let c = rules.classify(ProjectKind::Base, "other_training", "支付场地保洁临时工工资").unwrap();
     let codes: Vec<_> = c.reasons.iter().map(|r| r.code.as_str()).collect();
     assert_eq!(codes, ["labor_fee", "needs_review:wages"]);
     assert_eq!(c.reasons[0].matched.as_deref(), Some("临时工"));
-    let c = rules
-        .classify(ProjectKind::Studio, "research_subsidy", "攻关补贴")
-        .unwrap();
+    let c = rules.classify(ProjectKind::Studio, "research_subsidy", "攻关补贴").unwrap();
     let json = serde_json::to_value(&c).unwrap();
     assert_eq!(json["verdict"], "allowed");
     assert_eq!(json["category"], "research_subsidy");
-    let c = rules
-        .classify(ProjectKind::Base, "劳务费", "出差机票")
-        .unwrap();
+    let c = rules.classify(ProjectKind::Base, "劳务费", "出差机票").unwrap();
     assert_eq!(c.category, None);
     assert_eq!(c.reasons.len(), 3, "{c:?}"); // prohibited_category, 出差, 机票
 }
@@ -465,36 +424,14 @@ fn reasons_are_all_reported() {
 #[test]
 fn unknown_accounts_are_not_classified() {
     let rules = rules();
-    for account in [
-        "office_supplies",
-        "500199",
-        "1002",
-        "",
-        "差旅费用报销",
-        "EQUIPMENT",
-    ] {
-        assert!(
-            rules
-                .classify(ProjectKind::Base, account, "购买导线")
-                .is_none(),
-            "{account}"
-        );
+    for account in ["office_supplies", "500199", "1002", "", "差旅费用报销", "EQUIPMENT"] {
+        assert!(rules.classify(ProjectKind::Base, account, "购买导线").is_none(), "{account}");
     }
     assert!(rules.is_prohibited_account(" 劳务费 "));
     assert!(!rules.is_prohibited_account("equipment"));
-    assert_eq!(
-        rules.find_category("500113").map(|c| c.slug.as_str()),
-        Some("apprentice_allowance")
-    );
-    let base: Vec<_> = rules
-        .categories(ProjectKind::Base)
-        .iter()
-        .map(|c| c.code.clone())
-        .collect();
-    assert_eq!(
-        base,
-        ["500101", "500102", "500103", "500104", "500105", "500106", "500107", "500108"]
-    );
+    assert_eq!(rules.find_category("500113").map(|c| c.slug.as_str()), Some("apprentice_allowance"));
+    let base: Vec<_> = rules.categories(ProjectKind::Base).iter().map(|c| c.code.clone()).collect();
+    assert_eq!(base, ["500101", "500102", "500103", "500104", "500105", "500106", "500107", "500108"]);
     assert_eq!(rules.categories(ProjectKind::Studio).len(), 5);
 }
 
@@ -511,55 +448,24 @@ fn broken(from: &str, to: &str) -> String {
 #[test]
 fn bad_rule_files_are_clear_errors() {
     let cases = [
-        (
-            r#"categories = ["instructors"]"#,
-            r#"categories = ["instructor"]"#,
-            "unknown category \"instructor\"",
-        ),
+        (r#"categories = ["instructors"]"#, r#"categories = ["instructor"]"#, "unknown category \"instructor\""),
         (r#""课时费","#, r#""课时费", "","#, "keyword #2 is empty"),
-        (
-            r#""课时费","#,
-            r#""课时费", "  ","#,
-            "[[exception]] \"instructor_fee\"",
-        ),
+        (r#""课时费","#, r#""课时费", "  ","#, "[[exception]] \"instructor_fee\""),
         (r#"code = "500102""#, r#"code = "500101""#, "repeats"),
         (r#"code = "500115""#, r#"code = "600115""#, "must be 5001xx"),
         (r#"code = "500115""#, r#"code = "50011""#, "must be 5001xx"),
         (r#"code = "500115""#, r#"code = "5001ab""#, "must be 5001xx"),
-        (
-            r#"pays_people = ["instructors""#,
-            r#"pays_people = ["teachers""#,
-            "[labor] pays_people",
-        ),
-        (
-            r#"explains = ["local_transport"]"#,
-            r#"explains = ["transport"]"#,
-            "[freight] explains",
-        ),
-        (
-            r#""福利","#,
-            r#""福利", "机票","#,
-            "already listed in [travel]",
-        ),
-        (
-            r#"kind = "studio""#,
-            r#"kind = "workshop""#,
-            "not valid TOML",
-        ),
+        (r#"pays_people = ["instructors""#, r#"pays_people = ["teachers""#, "[labor] pays_people"),
+        (r#"explains = ["local_transport"]"#, r#"explains = ["transport"]"#, "[freight] explains"),
+        (r#""福利","#, r#""福利", "机票","#, "already listed in [travel]"),
+        (r#"kind = "studio""#, r#"kind = "workshop""#, "not valid TOML"),
         ("[unrelated]", "[unrelate]", "not valid TOML"),
         ("\"赴我\",", "\"赴我\", \"欢迎\",", "contains no keyword"),
-        (
-            r#"names = ["#,
-            r#"names = ["equipment", "#,
-            "is also a category",
-        ),
+        (r#"names = ["#, r#"names = ["equipment", "#, "is also a category"),
     ];
     for (from, to, want) in cases {
         let e = broken(from, to);
-        assert!(
-            e.contains(want),
-            "{to}: error {e:?} should mention {want:?}"
-        );
+        assert!(e.contains(want), "{to}: error {e:?} should mention {want:?}");
     }
     match Rules::load(Path::new("/nonexistent/classification.toml")) {
         Err(e @ RulesError::Io(..)) => assert!(e.to_string().contains("/nonexistent/")),

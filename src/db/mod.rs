@@ -88,10 +88,8 @@ struct SqliteSetup;
 impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSetup {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
         if let DbConn::Sqlite(c) = conn {
-            c.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
-            )
-            .map_err(diesel::r2d2::Error::QueryError)?;
+            c.batch_execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                .map_err(diesel::r2d2::Error::QueryError)?;
         }
         Ok(())
     }
@@ -126,9 +124,13 @@ fn migrate(pool: &DbPool) -> Result<(), StartError> {
             c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()).map_err(|e| diesel::result::Error::QueryBuilderError(e))
         }),
         DbConn::Pg(c) => {
-            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c).map_err(|e| StartError::Migration(e.to_string()))?;
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .execute(c)
+                .map_err(|e| StartError::Migration(e.to_string()))?;
             let r = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ()).map_err(diesel::result::Error::QueryBuilderError);
-            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c).map_err(|e| StartError::Migration(e.to_string()))?;
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                .execute(c)
+                .map_err(|e| StartError::Migration(e.to_string()))?;
             r
         }
     };

@@ -129,4 +129,14 @@ diesel::joinable!(voucher_lines -> vouchers (voucher_id));
 diesel::joinable!(accounts -> projects (project_id));
 diesel::joinable!(vouchers -> projects (project_id));
 diesel::joinable!(projects -> orgs (org_id));
-diesel::allow_tables_to_appear_in_same_query!(orgs, users, projects, accounts, vouchers, voucher_lines, idempotency_keys, audit_chains, audit_events);
+diesel::allow_tables_to_appear_in_same_query!(
+    orgs,
+    users,
+    projects,
+    accounts,
+    vouchers,
+    voucher_lines,
+    idempotency_keys,
+    audit_chains,
+    audit_events
+);

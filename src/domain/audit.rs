@@ -45,7 +45,17 @@ pub fn canonical(seq: i64, at: &str, actor: &Actor, action: &str, object: &str, 
 pub fn seal(seq: i64, at: String, actor: Actor, action: &str, object: &str, data: Value, prev_hash: &str) -> Event {
     let canonical = canonical(seq, &at, &actor, action, object, &data, prev_hash);
     let hash = sha256_hex(&canonical);
-    Event { seq, at, actor, action: action.to_string(), object: object.to_string(), data, prev_hash: prev_hash.to_string(), hash, canonical }
+    Event {
+        seq,
+        at,
+        actor,
+        action: action.to_string(),
+        object: object.to_string(),
+        data,
+        prev_hash: prev_hash.to_string(),
+        hash,
+        canonical,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -53,12 +53,8 @@ const FIXED: [(&str, &str, Side); 5] = [
 
 /// The accounts a project of `kind` gets at registration: the fixed ones and one per allowed category.
 pub fn accounts_for(kind: ProjectKind, rules: &Rules) -> Vec<AccountDef> {
-    let fixed = FIXED.iter().map(|(code, name, side)| AccountDef {
-        code: code.to_string(),
-        name: name.to_string(),
-        side: *side,
-        category: None,
-    });
+    let fixed =
+        FIXED.iter().map(|(code, name, side)| AccountDef { code: code.to_string(), name: name.to_string(), side: *side, category: None });
     let expenses = rules.categories(kind).into_iter().map(|c| AccountDef {
         code: c.code.clone(),
         name: format!("项目支出—{}", c.name),

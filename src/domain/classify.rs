@@ -65,7 +65,7 @@ struct RawRules {
     #[serde(default)]
     review: Vec<RawGroup>,
     #[serde(default)]
-    exception: Vec<RawException>,
+    exception: Vec<Exception>,
     #[serde(default)]
     benign: RawBenign,
 }
@@ -107,9 +107,9 @@ struct RawGroup {
     keywords: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawException {
+struct Exception {
     why: String,
     categories: Vec<String>,
     keywords: Vec<String>,
@@ -141,18 +141,12 @@ struct Keyword {
 }
 
 #[derive(Debug)]
-struct ExceptionRule {
-    why: String,
-    categories: Vec<String>,
-}
-
-#[derive(Debug)]
 pub struct Rules {
     categories: Vec<Category>,
     prohibited: Vec<String>,
     keywords: Vec<Keyword>,
     review_whys: Vec<String>,
-    exceptions: Vec<ExceptionRule>,
+    exceptions: Vec<Exception>,
     freight_explains: Vec<usize>,
     clause_breaks: Vec<String>,
     pays_people: Vec<String>,
@@ -177,9 +171,7 @@ fn normalise(s: &str) -> String {
 
 /// `why` tags and slugs end up inside reason codes and URLs, so keep them to snake_case.
 fn is_tag(s: &str) -> bool {
-    s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    s.starts_with(|c: char| c.is_ascii_lowercase()) && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 fn check_code(code: &str) -> bool {
@@ -203,9 +195,7 @@ impl Builder {
             }
             // One keyword, one meaning: a word in two lists would make the verdict depend on order.
             if let Some(first) = self.seen.insert(text.clone(), section.to_string()) {
-                return Err(format!(
-                    "{section}: keyword \"{text}\" is already listed in {first}"
-                ));
+                return Err(format!("{section}: keyword \"{text}\" is already listed in {first}"));
             }
             self.keywords.push(Keyword { text, signal });
         }
@@ -219,14 +209,12 @@ impl Rules {
     }
 
     pub fn load(path: &Path) -> Result<Rules, RulesError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| RulesError::Io(path.to_path_buf(), e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| RulesError::Io(path.to_path_buf(), e))?;
         Self::parse(&text, &path.display().to_string())
     }
 
     fn parse(text: &str, origin: &str) -> Result<Rules, RulesError> {
-        let raw: RawRules =
-            toml::from_str(text).map_err(|e| RulesError::Parse(format!("{origin}: {e}")))?;
+        let raw: RawRules = toml::from_str(text).map_err(|e| RulesError::Parse(format!("{origin}: {e}")))?;
         Self::build(raw).map_err(|e| RulesError::Invalid(format!("{origin}: {e}")))
     }
 
@@ -243,19 +231,13 @@ impl Rules {
             if c.name.trim().is_empty() {
                 return Err(format!("{at}: name is empty"));
             }
-            if let Some(d) = categories[..i]
-                .iter()
-                .find(|d| d.slug == c.slug || d.code == c.code)
-            {
+            if let Some(d) = categories[..i].iter().find(|d| d.slug == c.slug || d.code == c.code) {
                 return Err(format!("{at}: slug or code {} repeats {}", c.code, d.slug));
             }
         }
         for kind in [ProjectKind::Base, ProjectKind::Studio] {
             if !categories.iter().any(|c| c.kind == kind) {
-                return Err(format!(
-                    "[[category]]: no category of kind {}",
-                    kind.as_str()
-                ));
+                return Err(format!("[[category]]: no category of kind {}", kind.as_str()));
             }
         }
         categories.sort_by(|a, b| a.code.cmp(&b.code));
@@ -272,19 +254,13 @@ impl Rules {
             if n.is_empty() {
                 return Err("[prohibited_accounts]: a name is empty".into());
             }
-            if categories
-                .iter()
-                .any(|c| normalise(&c.slug) == n || c.code == n)
-            {
+            if categories.iter().any(|c| normalise(&c.slug) == n || c.code == n) {
                 return Err(format!("[prohibited_accounts]: \"{n}\" is also a category"));
             }
             prohibited.push(n);
         }
 
-        let mut b = Builder {
-            keywords: Vec::new(),
-            seen: HashMap::new(),
-        };
+        let mut b = Builder { keywords: Vec::new(), seen: HashMap::new() };
         b.add("[travel]", &raw.travel.keywords, Signal::Travel)?;
         b.add("[freight]", &raw.freight.keywords, Signal::Freight)?;
         b.add("[labor]", &raw.labor.keywords, Signal::Labor)?;
@@ -298,13 +274,10 @@ impl Rules {
             b.add(&at, &g.keywords, Signal::Review(review_whys.len()))?;
             review_whys.push(g.why.clone());
         }
-        let mut exceptions: Vec<ExceptionRule> = Vec::new();
-        for e in &raw.exception {
+        let mut exceptions: Vec<Exception> = Vec::new();
+        for e in raw.exception {
             let at = format!("[[exception]] \"{}\"", e.why);
-            if !is_tag(&e.why)
-                || review_whys.contains(&e.why)
-                || exceptions.iter().any(|x| x.why == e.why)
-            {
+            if !is_tag(&e.why) || review_whys.contains(&e.why) || exceptions.iter().any(|x| x.why == e.why) {
                 return Err(format!("{at}: why must be a unique snake_case tag"));
             }
             if e.categories.is_empty() {
@@ -312,10 +285,7 @@ impl Rules {
             }
             e.categories.iter().try_for_each(|c| known(&at, c))?;
             b.add(&at, &e.keywords, Signal::Exception(exceptions.len()))?;
-            exceptions.push(ExceptionRule {
-                why: e.why.clone(),
-                categories: e.categories.clone(),
-            });
+            exceptions.push(e);
         }
         let mut freight_explains = Vec::new();
         for why in &raw.freight.explains {
@@ -325,15 +295,11 @@ impl Rules {
             }
         }
         // Not trimmed: a space is a legitimate break.
-        let clause_breaks: Vec<String> =
-            raw.freight.clause_breaks.iter().map(|b| fold(b)).collect();
+        let clause_breaks: Vec<String> = raw.freight.clause_breaks.iter().map(|b| fold(b)).collect();
         if clause_breaks.iter().any(|b| b.is_empty()) {
             return Err("[freight] clause_breaks: a break is empty".into());
         }
-        raw.labor
-            .pays_people
-            .iter()
-            .try_for_each(|c| known("[labor] pays_people", c))?;
+        raw.labor.pays_people.iter().try_for_each(|c| known("[labor] pays_people", c))?;
 
         let signals = b.keywords.len();
         if !raw.benign.phrases.is_empty() {
@@ -341,14 +307,8 @@ impl Rules {
         }
         // A benign phrase that contains no keyword masks nothing: almost surely a typo.
         for p in &b.keywords[signals..] {
-            if !b.keywords[..signals]
-                .iter()
-                .any(|k| p.text.contains(&k.text))
-            {
-                return Err(format!(
-                    "[benign]: phrase \"{}\" contains no keyword",
-                    p.text
-                ));
+            if !b.keywords[..signals].iter().any(|k| p.text.contains(&k.text)) {
+                return Err(format!("[benign]: phrase \"{}\" contains no keyword", p.text));
             }
         }
 
@@ -370,9 +330,7 @@ impl Rules {
 
     /// Category of ANY kind whose slug or code equals `account` (exact match).
     pub fn find_category(&self, account: &str) -> Option<&Category> {
-        self.categories
-            .iter()
-            .find(|c| c.slug == account || c.code == account)
+        self.categories.iter().find(|c| c.slug == account || c.code == account)
     }
 
     /// True if `account` names a prohibited use (差旅费 / 劳务费 / travel / labor_fee …).
@@ -386,20 +344,10 @@ impl Rules {
     fn hits<'r>(&'r self, text: &str) -> Vec<(usize, &'r Keyword)> {
         let mut all = Vec::new();
         for kw in &self.keywords {
-            all.extend(
-                text.match_indices(kw.text.as_str())
-                    .map(|(at, m)| (at, at + m.len(), kw)),
-            );
+            all.extend(text.match_indices(kw.text.as_str()).map(|(at, m)| (at, at + m.len(), kw)));
         }
-        let inside = |&(s, e, _): &(usize, usize, &Keyword)| {
-            all.iter()
-                .any(|&(os, oe, _)| os <= s && e <= oe && oe - os > e - s)
-        };
-        let mut kept: Vec<_> = all
-            .iter()
-            .filter(|h| !inside(h))
-            .map(|&(s, _, k)| (s, k))
-            .collect();
+        let inside = |&(s, e, _): &(usize, usize, &Keyword)| all.iter().any(|&(os, oe, _)| os <= s && e <= oe && oe - os > e - s);
+        let mut kept: Vec<_> = all.iter().filter(|h| !inside(h)).map(|&(s, _, k)| (s, k)).collect();
         kept.sort_by_key(|&(s, k)| (s, k.text.len()));
         kept
     }
@@ -407,12 +355,7 @@ impl Rules {
     /// Classify one debit line declared against `account` (a slug, a code, or a prohibited name).
     /// Returns None when `account` is neither a known category of any kind nor a prohibited name
     /// (the caller then reports unknown_account).
-    pub fn classify(
-        &self,
-        kind: ProjectKind,
-        account: &str,
-        summary: &str,
-    ) -> Option<Classification> {
+    pub fn classify(&self, kind: ProjectKind, account: &str, summary: &str) -> Option<Classification> {
         use Verdict::*;
         let mut found: Vec<(Verdict, Reason)> = Vec::new();
         let category = self.find_category(account);
@@ -421,24 +364,14 @@ impl Rules {
         let scope = match category {
             Some(c) if c.kind == kind => Some(c.slug.as_str()),
             Some(c) => {
-                let detail = format!(
-                    "category {} ({} {}) is for {} projects, not {}",
-                    c.slug,
-                    c.code,
-                    c.name,
-                    c.kind.as_str(),
-                    kind.as_str()
-                );
+                let detail =
+                    format!("category {} ({} {}) is for {} projects, not {}", c.slug, c.code, c.name, c.kind.as_str(), kind.as_str());
                 found.push((Rejected, reason("category_not_allowed", detail, None)));
                 None
             }
             None if self.is_prohibited_account(account) => {
-                let detail =
-                    format!("\"{account}\" is a prohibited use of the grant (差旅费/劳务费)");
-                found.push((
-                    Rejected,
-                    reason("prohibited_category", detail, Some(account)),
-                ));
+                let detail = format!("\"{account}\" is a prohibited use of the grant (差旅费/劳务费)");
+                found.push((Rejected, reason("prohibited_category", detail, Some(account))));
                 None
             }
             None => return None,
@@ -447,15 +380,11 @@ impl Rules {
 
         let text = normalise(summary);
         let hits = self.hits(&text);
-        let ends: Vec<usize> = (self.clause_breaks.iter())
-            .flat_map(|b| text.match_indices(b.as_str()).map(|(at, m)| at + m.len()))
-            .collect();
+        let ends: Vec<usize> = self.clause_breaks.iter().flat_map(|b| text.match_indices(b.as_str()).map(|(at, m)| at + m.len())).collect();
         let clause = |pos: usize| ends.iter().filter(|&&end| end <= pos).count();
         // Freight explains a transport word only in the same clause: 快递费及打车费 is two things.
         let freight_near = |pos: usize| {
-            (hits.iter())
-                .find(|(at, k)| k.signal == Signal::Freight && clause(*at) == clause(pos))
-                .map(|(_, k)| k.text.as_str())
+            hits.iter().find(|(at, k)| k.signal == Signal::Freight && clause(*at) == clause(pos)).map(|(_, k)| k.text.as_str())
         };
         for (at, kw) in &hits {
             let w = kw.text.as_str();
@@ -463,31 +392,19 @@ impl Rules {
                 Signal::Travel => (
                     Rejected,
                     "travel_expense".to_string(),
-                    format!(
-                        "travel (差旅费) may not be paid from the grant: “{w}” points to a trip"
-                    ),
+                    format!("travel (差旅费) may not be paid from the grant: “{w}” points to a trip"),
                 ),
                 Signal::Labor if in_scope(&self.pays_people) => (
                     Review,
                     "needs_review:labor_word_in_people_category".to_string(),
                     format!("“{w}” is a labour-fee word in a category that pays people: check it"),
                 ),
-                Signal::Labor => (
-                    Rejected,
-                    "labor_fee".to_string(),
-                    format!("labour fees (劳务费) may not be paid from the grant: “{w}”"),
-                ),
-                Signal::Unrelated => (
-                    Rejected,
-                    "unrelated_expense".to_string(),
-                    format!("“{w}” is spending unrelated to the project"),
-                ),
+                Signal::Labor => (Rejected, "labor_fee".to_string(), format!("labour fees (劳务费) may not be paid from the grant: “{w}”")),
+                Signal::Unrelated => (Rejected, "unrelated_expense".to_string(), format!("“{w}” is spending unrelated to the project")),
                 Signal::Review(i) => match freight_near(*at) {
-                    Some(f) if self.freight_explains.contains(&i) => (
-                        Allowed,
-                        "exception:freight".to_string(),
-                        format!("“{w}” is the transport of goods here (freight word “{f}”)"),
-                    ),
+                    Some(f) if self.freight_explains.contains(&i) => {
+                        (Allowed, "exception:freight".to_string(), format!("“{w}” is the transport of goods here (freight word “{f}”)"))
+                    }
                     _ => (
                         Review,
                         format!("needs_review:{}", self.review_whys[i]),
@@ -497,28 +414,18 @@ impl Rules {
                 Signal::Exception(i) => {
                     let e = &self.exceptions[i];
                     match in_scope(&e.categories) {
-                        true => (
-                            Allowed,
-                            format!("exception:{}", e.why),
-                            format!("“{w}” is allowed under {}", e.categories.join(", ")),
-                        ),
+                        true => (Allowed, format!("exception:{}", e.why), format!("“{w}” is allowed under {}", e.categories.join(", "))),
                         false => (
                             Review,
                             format!("needs_review:{}", e.why),
-                            format!(
-                                "“{w}” belongs under {}: a reviewer decides",
-                                e.categories.join(", ")
-                            ),
+                            format!("“{w}” belongs under {}: a reviewer decides", e.categories.join(", ")),
                         ),
                     }
                 }
                 Signal::Freight | Signal::Benign => continue,
             };
             // The same word twice in one summary is one reason, not two.
-            if !found
-                .iter()
-                .any(|(_, r)| r.code == code && r.matched.as_deref() == Some(w))
-            {
+            if !found.iter().any(|(_, r)| r.code == code && r.matched.as_deref() == Some(w)) {
                 found.push((verdict, reason(&code, detail, Some(w))));
             }
         }
@@ -531,11 +438,7 @@ impl Rules {
 }
 
 fn reason(code: &str, detail: String, matched: Option<&str>) -> Reason {
-    Reason {
-        code: code.to_string(),
-        detail,
-        matched: matched.map(str::to_string),
-    }
+    Reason { code: code.to_string(), detail, matched: matched.map(str::to_string) }
 }
 
 #[cfg(test)]
@@ -562,24 +465,12 @@ mod tests {
     #[test]
     fn validation_names_the_problem() {
         let edits = [
-            (
-                r#"["instructors"] , k"#,
-                r#"["teachers"] , k"#,
-                "unknown category \"teachers\"",
-            ),
-            (
-                r#"["购物卡"]"#,
-                r#"["购物卡", " "]"#,
-                "[unrelated]: keyword #2 is empty",
-            ),
+            (r#"categories = ["instructors"]"#, r#"categories = ["x"]"#, "unknown category \"x\""),
+            (r#"["购物卡"]"#, r#"["购物卡", " "]"#, "[unrelated]: keyword #2 is empty"),
             (r#""500101""#, r#""500103""#, "repeats"),
             (r#""500101""#, r#""600101""#, "5001xx"),
             (r#"["购物卡"]"#, r#"["机票"]"#, "already listed in [travel]"),
-            (
-                r#"people = ["instructors"]"#,
-                r#"people = ["x"]"#,
-                "[labor] pays_people",
-            ),
+            (r#"people = ["instructors"]"#, r#"people = ["x"]"#, "[labor] pays_people"),
             (r#"["高铁车辆"]"#, r#"["车辆"]"#, "contains no keyword"),
             ("benign =", "benigne =", "not valid TOML"),
         ];
@@ -594,55 +485,15 @@ mod tests {
     fn verdicts() {
         let r = Rules::from_toml_str(MINI).unwrap();
         let cases: [(&str, &str, Verdict, &[&str]); 8] = [
-            (
-                "equipment",
-                "设备运费交通费",
-                Verdict::Allowed,
-                &["exception:freight"],
-            ),
-            (
-                "equipment",
-                "设备运费，教师交通费",
-                Verdict::Review,
-                &["needs_review:local_transport"],
-            ),
-            (
-                "500101",
-                "机票及运费",
-                Verdict::Rejected,
-                &["travel_expense"],
-            ),
-            (
-                "instructors",
-                "外聘教师课时费",
-                Verdict::Allowed,
-                &["exception:instructor_fee"],
-            ),
-            (
-                "equipment",
-                "外聘教师课时费",
-                Verdict::Review,
-                &["needs_review:instructor_fee"],
-            ),
-            (
-                "instructors",
-                "劳务费",
-                Verdict::Review,
-                &["needs_review:labor_word_in_people_category"],
-            ),
-            (
-                "equipment",
-                "劳务费、购物卡",
-                Verdict::Rejected,
-                &["labor_fee", "unrelated_expense"],
-            ),
+            ("equipment", "设备运费交通费", Verdict::Allowed, &["exception:freight"]),
+            ("equipment", "设备运费，教师交通费", Verdict::Review, &["needs_review:local_transport"]),
+            ("500101", "机票及运费", Verdict::Rejected, &["travel_expense"]),
+            ("instructors", "外聘教师课时费", Verdict::Allowed, &["exception:instructor_fee"]),
+            ("equipment", "外聘教师课时费", Verdict::Review, &["needs_review:instructor_fee"]),
+            ("instructors", "劳务费", Verdict::Review, &["needs_review:labor_word_in_people_category"]),
+            ("equipment", "劳务费、购物卡", Verdict::Rejected, &["labor_fee", "unrelated_expense"]),
             // 过路费 contains 路费; 高铁车辆 is a subject, not a ticket.
-            (
-                "equipment",
-                "高铁车辆模型过路费",
-                Verdict::Review,
-                &["needs_review:local_transport"],
-            ),
+            ("equipment", "高铁车辆模型过路费", Verdict::Review, &["needs_review:local_transport"]),
         ];
         for (account, summary, verdict, codes) in cases {
             let c = r.classify(Base, account, summary).unwrap();
@@ -664,10 +515,7 @@ mod tests {
         assert_eq!(c.category.as_deref(), Some("operating"));
         let codes: Vec<_> = r.categories(Base).iter().map(|c| c.code.as_str()).collect();
         assert_eq!(codes, ["500101", "500103"]);
-        assert!(r
-            .classify(Studio, "operating", "宽带费")
-            .unwrap()
-            .reasons
-            .is_empty());
+        let c = r.classify(Studio, "operating", "宽带费").unwrap();
+        assert!(c.reasons.is_empty());
     }
 }

@@ -73,10 +73,9 @@ pub fn check_leader(leader: &Leader, on: NaiveDate) -> Vec<FieldError> {
             "leader.skill_level",
             format!("unknown skill level '{}'; expected one of {}", leader.skill_level, SKILL_LEVELS.join(", ")),
         )),
-        Some(rank) if rank < TECHNICIAN_RANK => errors.push(FieldError::new(
-            "leader.skill_level",
-            "a studio leader must be at technician (技师) level or above",
-        )),
+        Some(rank) if rank < TECHNICIAN_RANK => {
+            errors.push(FieldError::new("leader.skill_level", "a studio leader must be at technician (技师) level or above"))
+        }
         Some(_) => {}
     }
     let limit = if leader.ethnic_skill_heir { ETHNIC_HEIR_AGE_LIMIT } else { LEADER_AGE_LIMIT };
@@ -84,10 +83,7 @@ pub fn check_leader(leader: &Leader, on: NaiveDate) -> Vec<FieldError> {
     if age < 0 {
         errors.push(FieldError::new("leader.birth_date", "birth date is after the start date"));
     } else if age >= limit as i32 {
-        errors.push(FieldError::new(
-            "leader.birth_date",
-            format!("the leader is {age} on {on}; the limit is under {limit}"),
-        ));
+        errors.push(FieldError::new("leader.birth_date", format!("the leader is {age} on {on}; the limit is under {limit}")));
     }
     errors
 }

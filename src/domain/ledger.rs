@@ -94,17 +94,11 @@ pub struct Reservation {
 impl Reservation {
     pub fn of(lines: &[Line]) -> Reservation {
         let net = |pick: &dyn Fn(&str) -> bool, debit_side: bool| -> Money {
-            let sum: Money = lines
-                .iter()
-                .filter(|l| pick(&l.code))
-                .map(|l| if debit_side { l.debit - l.credit } else { l.credit - l.debit })
-                .sum();
+            let sum: Money =
+                lines.iter().filter(|l| pick(&l.code)).map(|l| if debit_side { l.debit - l.credit } else { l.credit - l.debit }).sum();
             sum.max(Money::ZERO)
         };
-        Reservation {
-            bank: net(&|c| c == chart::BANK, false),
-            expense: net(&chart::is_expenditure, true),
-        }
+        Reservation { bank: net(&|c| c == chart::BANK, false), expense: net(&chart::is_expenditure, true) }
     }
 }
 
@@ -171,14 +165,12 @@ impl Book {
             }
             return Err(match code.as_str() {
                 chart::BANK => LedgerError::InsufficientFunds { available: self.available_for(reserved), requested: bank_out },
-                chart::GRANT_RECEIVABLE => LedgerError::GrantExceeded(format!(
-                    "only {} of the grant is undisbursed",
-                    self.balance(chart::GRANT_RECEIVABLE)
-                )),
-                chart::REFUND_OWED => LedgerError::ExceedsOwed {
-                    owed: self.balance(chart::REFUND_OWED),
-                    requested: self.balance(chart::REFUND_OWED) - b,
-                },
+                chart::GRANT_RECEIVABLE => {
+                    LedgerError::GrantExceeded(format!("only {} of the grant is undisbursed", self.balance(chart::GRANT_RECEIVABLE)))
+                }
+                chart::REFUND_OWED => {
+                    LedgerError::ExceedsOwed { owed: self.balance(chart::REFUND_OWED), requested: self.balance(chart::REFUND_OWED) - b }
+                }
                 _ => LedgerError::NegativeBalance { code: code.clone(), balance: b },
             });
         }
@@ -192,10 +184,7 @@ impl Book {
     /// Posts `lines`; `release` is the reservation this voucher held while pending (zero otherwise).
     pub fn post(&mut self, lines: &[Line], release: Reservation) -> Result<(), LedgerError> {
         check_lines(lines)?;
-        let reserved = Reservation {
-            bank: self.reserved.bank - release.bank,
-            expense: self.reserved.expense - release.expense,
-        };
+        let reserved = Reservation { bank: self.reserved.bank - release.bank, expense: self.reserved.expense - release.expense };
         let after = self.after(lines)?;
         self.check(lines, &after, reserved)?;
         self.totals = after;
@@ -209,10 +198,7 @@ impl Book {
         let mine = Reservation::of(lines);
         let after = self.after(lines)?;
         self.check(lines, &after, self.reserved)?;
-        self.reserved = Reservation {
-            bank: self.reserved.bank + mine.bank,
-            expense: self.reserved.expense + mine.expense,
-        };
+        self.reserved = Reservation { bank: self.reserved.bank + mine.bank, expense: self.reserved.expense + mine.expense };
         Ok(mine)
     }
 

@@ -90,7 +90,13 @@ async fn create_user(state: State, caller: Caller, body: web::Json<CreateUser>) 
         people::create_user(
             conn,
             &actor,
-            NewUser { username: &b.username, password: &b.password, role, org_id: b.org_id.as_deref(), display_name: b.display_name.as_deref() },
+            NewUser {
+                username: &b.username,
+                password: &b.password,
+                role,
+                org_id: b.org_id.as_deref(),
+                display_name: b.display_name.as_deref(),
+            },
         )
     })
     .await?;
@@ -130,7 +136,8 @@ async fn patch_user(state: State, caller: Caller, id: web::Path<String>, body: w
     let role = b.role.as_deref().map(|r| Role::parse(r).ok_or_else(|| AppError::field("role", "unknown role"))).transpose()?;
     let actor = caller.actor();
     let id = id.into_inner();
-    let user = db(&state, move |conn| people::patch_user(conn, &actor, &id, UserPatch { active: b.active, password: b.password, role })).await?;
+    let user =
+        db(&state, move |conn| people::patch_user(conn, &actor, &id, UserPatch { active: b.active, password: b.password, role })).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 

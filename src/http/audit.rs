@@ -47,9 +47,26 @@ fn respond(events: Vec<crate::domain::audit::Event>, q: &TrailQuery, limit: i64)
         Some("csv") => {
             let rows = events
                 .iter()
-                .map(|e| vec![e.seq.to_string(), e.at.clone(), e.actor.username.clone(), e.actor.role.clone(), e.action.clone(), e.object.clone(), e.data.to_string(), e.prev_hash.clone(), e.hash.clone(), e.canonical.clone()])
+                .map(|e| {
+                    vec![
+                        e.seq.to_string(),
+                        e.at.clone(),
+                        e.actor.username.clone(),
+                        e.actor.role.clone(),
+                        e.action.clone(),
+                        e.object.clone(),
+                        e.data.to_string(),
+                        e.prev_hash.clone(),
+                        e.hash.clone(),
+                        e.canonical.clone(),
+                    ]
+                })
                 .collect();
-            csv_response("audit-trail.csv", &["seq", "at", "username", "role", "action", "object", "data", "prev_hash", "hash", "canonical"], rows)
+            csv_response(
+                "audit-trail.csv",
+                &["seq", "at", "username", "role", "action", "object", "data", "prev_hash", "hash", "canonical"],
+                rows,
+            )
         }
         Some("jsonl") => {
             let body: String = events.iter().map(|e| format!("{}\n", json!(e))).collect();

@@ -170,7 +170,9 @@ async fn health(state: State) -> AppResult<HttpResponse> {
 
 pub fn app(
     state: State,
-) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
+) -> App<
+    impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>,
+> {
     let limit = state.settings.server.body_limit_bytes;
     App::new()
         .app_data(state)

@@ -45,7 +45,15 @@ pub fn idem(req: &HttpRequest, caller: &Caller, body: &Value) -> AppResult<Optio
 }
 
 /// Runs a money request under the project lock; a refusal by the rules is recorded on the chain.
-pub async fn run_money<F>(state: &State, caller: &Caller, project_id: String, idem: Option<Idem>, action: &'static str, request: Value, f: F) -> AppResult<HttpResponse>
+pub async fn run_money<F>(
+    state: &State,
+    caller: &Caller,
+    project_id: String,
+    idem: Option<Idem>,
+    action: &'static str,
+    request: Value,
+    f: F,
+) -> AppResult<HttpResponse>
 where
     F: FnOnce(&mut DbConn, &mut Locked) -> AppResult<(u16, Value)> + Send + 'static,
 {
@@ -66,12 +74,17 @@ where
 
 fn must_be_open(l: &Locked, date: NaiveDate) -> AppResult<()> {
     if l.row.status != "active" {
-        return Err(AppError::conflict("project_not_active", format!("the project is {}", l.row.status)).with("status", l.row.status.clone()));
+        return Err(
+            AppError::conflict("project_not_active", format!("the project is {}", l.row.status)).with("status", l.row.status.clone())
+        );
     }
     if date < l.row.start() || date > l.row.end() {
-        return Err(AppError::new("out_of_period", format!("{date} is outside the project period {} to {}", l.row.start_date, l.row.end_date))
-            .with("start_date", l.row.start_date.clone())
-            .with("end_date", l.row.end_date.clone()));
+        return Err(AppError::new(
+            "out_of_period",
+            format!("{date} is outside the project period {} to {}", l.row.start_date, l.row.end_date),
+        )
+        .with("start_date", l.row.start_date.clone())
+        .with("end_date", l.row.end_date.clone()));
     }
     Ok(())
 }
@@ -104,7 +117,13 @@ struct Disbursement {
     reference: String,
 }
 
-async fn disburse(state: State, caller: Caller, req: HttpRequest, id: web::Path<String>, body: web::Json<Value>) -> AppResult<HttpResponse> {
+async fn disburse(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance])?;
     let raw = body.into_inner();
     let b: Disbursement = shape(&raw)?;
@@ -157,7 +176,14 @@ fn resolve<'a>(chart: &'a [AccountDef], account: &str) -> Option<&'a AccountDef>
 
 /// Every line's verdict, as the classifier sees it: debit lines to expenditure, or to names of
 /// prohibited uses / other kinds' categories, which are never in a chart.
-fn verdicts(rules: &Rules, kind: ProjectKind, chart: &[AccountDef], summary: &str, lines: &[LineIn], debits: &[bool]) -> AppResult<Vec<Option<Classification>>> {
+fn verdicts(
+    rules: &Rules,
+    kind: ProjectKind,
+    chart: &[AccountDef],
+    summary: &str,
+    lines: &[LineIn],
+    debits: &[bool],
+) -> AppResult<Vec<Option<Classification>>> {
     lines
         .iter()
         .enumerate()
@@ -165,9 +191,12 @@ fn verdicts(rules: &Rules, kind: ProjectKind, chart: &[AccountDef], summary: &st
             let resolved = resolve(chart, l.account.trim());
             let expenditure = resolved.is_none_or(|a| chart::is_expenditure(&a.code));
             if resolved.is_none() && !rules.is_prohibited_account(l.account.trim()) && rules.find_category(l.account.trim()).is_none() {
-                return Err(AppError::new("unknown_account", format!("line {}: account '{}' is not in this project's chart", i + 1, l.account))
-                    .with("line", i + 1)
-                    .with("account", l.account.clone()));
+                return Err(AppError::new(
+                    "unknown_account",
+                    format!("line {}: account '{}' is not in this project's chart", i + 1, l.account),
+                )
+                .with("line", i + 1)
+                .with("account", l.account.clone()));
             }
             if !(debits[i] && expenditure) {
                 return Ok(None);
@@ -277,7 +306,10 @@ async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Query
         }
         if let Some(a) = q.account {
             use crate::db::schema::voucher_lines;
-            let with_account = voucher_lines::table.filter(voucher_lines::project_id.eq(id.clone())).filter(voucher_lines::account_code.eq(a)).select(voucher_lines::voucher_id);
+            let with_account = voucher_lines::table
+                .filter(voucher_lines::project_id.eq(id.clone()))
+                .filter(voucher_lines::account_code.eq(a))
+                .select(voucher_lines::voucher_id);
             query = query.filter(vouchers::id.eq_any(with_account));
         }
         let ids: Vec<String> = query.order(vouchers::id).limit(limit).select(vouchers::id).load(conn)?;
@@ -305,7 +337,13 @@ struct ReverseIn {
     reason: String,
 }
 
-async fn reverse(state: State, caller: Caller, req: HttpRequest, path: web::Path<(String, String)>, body: web::Json<Value>) -> AppResult<HttpResponse> {
+async fn reverse(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
     caller.require(&[Role::Unit, Role::Finance])?;
     let raw = body.into_inner();
     let b: ReverseIn = shape(&raw)?;
@@ -335,7 +373,13 @@ struct Decision {
     reason: String,
 }
 
-async fn approve(state: State, caller: Caller, req: HttpRequest, path: web::Path<(String, String)>, body: Option<web::Json<Value>>) -> AppResult<HttpResponse> {
+async fn approve(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: Option<web::Json<Value>>,
+) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance])?;
     let raw = body.map(|b| b.into_inner()).unwrap_or_else(|| json!({}));
     let b: Decision = shape(&raw)?;
@@ -347,7 +391,10 @@ async fn approve(state: State, caller: Caller, req: HttpRequest, path: web::Path
         must_be_open(l, crate::store::projects::parse_date(&v.date))?;
         // The rules may have changed since submission: a prohibited line is never posted.
         let rows = ledger::lines_of(conn, &vid)?;
-        let text_lines: Vec<LineIn> = rows.iter().map(|r| LineIn { account: r.account_code.clone(), debit: None, credit: None, summary: r.summary.clone() }).collect();
+        let text_lines: Vec<LineIn> = rows
+            .iter()
+            .map(|r| LineIn { account: r.account_code.clone(), debit: None, credit: None, summary: r.summary.clone() })
+            .collect();
         let debits: Vec<bool> = rows.iter().map(|r| r.debit_fen > 0).collect();
         let verdict = verdicts(&rules, l.row.kind(), &l.chart, &v.summary, &text_lines, &debits)?;
         if verdict.iter().flatten().any(|c| c.verdict == Verdict::Rejected) {
@@ -360,7 +407,13 @@ async fn approve(state: State, caller: Caller, req: HttpRequest, path: web::Path
     .await
 }
 
-async fn decline(state: State, caller: Caller, req: HttpRequest, path: web::Path<(String, String)>, body: web::Json<Value>) -> AppResult<HttpResponse> {
+async fn decline(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance])?;
     let raw = body.into_inner();
     let b: Decision = shape(&raw)?;

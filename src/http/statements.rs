@@ -39,7 +39,16 @@ impl AsOf {
 
 fn balance_rows(b: &[statement::AccountBalance]) -> Vec<Vec<String>> {
     b.iter()
-        .map(|a| vec![a.code.clone(), a.name.clone(), a.side.as_str().into(), a.debit_total.to_string(), a.credit_total.to_string(), a.balance.to_string()])
+        .map(|a| {
+            vec![
+                a.code.clone(),
+                a.name.clone(),
+                a.side.as_str().into(),
+                a.debit_total.to_string(),
+                a.credit_total.to_string(),
+                a.balance.to_string(),
+            ]
+        })
         .collect()
 }
 
@@ -108,7 +117,16 @@ async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web::Que
     if (Format { format: q.format }).is_csv() {
         let rows = entries
             .iter()
-            .map(|e| vec![e.date.clone(), e.number.map(|n| n.to_string()).unwrap_or_default(), e.summary.clone(), e.debit.to_string(), e.credit.to_string(), e.balance.to_string()])
+            .map(|e| {
+                vec![
+                    e.date.clone(),
+                    e.number.map(|n| n.to_string()).unwrap_or_default(),
+                    e.summary.clone(),
+                    e.debit.to_string(),
+                    e.credit.to_string(),
+                    e.balance.to_string(),
+                ]
+            })
             .collect();
         return csv_response("ledger.csv", &["date", "number", "summary", "debit", "credit", "balance"], rows);
     }
@@ -136,15 +154,37 @@ async fn project_statement(state: State, caller: Caller, id: web::Path<String>, 
 }
 
 const STATEMENT_HEADER: [&str; 14] = [
-    "project_id", "grant", "disbursed", "undisbursed", "bank_balance", "payables", "implemented", "pending_review", "available",
-    "recovered", "recoverable", "utilization", "start_date", "end_date",
+    "project_id",
+    "grant",
+    "disbursed",
+    "undisbursed",
+    "bank_balance",
+    "payables",
+    "implemented",
+    "pending_review",
+    "available",
+    "recovered",
+    "recoverable",
+    "utilization",
+    "start_date",
+    "end_date",
 ];
 
 fn statement_row(s: &Statement) -> Vec<String> {
     vec![
-        s.grant.to_string(), s.disbursed.to_string(), s.undisbursed.to_string(), s.bank_balance.to_string(), s.payables.to_string(),
-        s.implemented.to_string(), s.pending_review.to_string(), s.available.to_string(), s.recovered.to_string(),
-        s.recoverable.to_string(), s.utilization.clone(), s.period.start_date.to_string(), s.period.end_date.to_string(),
+        s.grant.to_string(),
+        s.disbursed.to_string(),
+        s.undisbursed.to_string(),
+        s.bank_balance.to_string(),
+        s.payables.to_string(),
+        s.implemented.to_string(),
+        s.pending_review.to_string(),
+        s.available.to_string(),
+        s.recovered.to_string(),
+        s.recoverable.to_string(),
+        s.utilization.clone(),
+        s.period.start_date.to_string(),
+        s.period.end_date.to_string(),
     ]
 }
 

@@ -20,8 +20,7 @@ pub fn create_chain(conn: &mut DbConn, chain_id: &str) -> AppResult<()> {
 /// SQLite write lock) so concurrent appends to one chain are serialised and `seq` stays contiguous.
 pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, object: &str, data: Value) -> AppResult<Event> {
     diesel::update(audit_chains::table.find(chain_id)).set(audit_chains::seq.eq(audit_chains::seq + 1)).execute(conn)?;
-    let (seq, head): (i64, String) =
-        audit_chains::table.find(chain_id).select((audit_chains::seq, audit_chains::head)).first(conn)?;
+    let (seq, head): (i64, String) = audit_chains::table.find(chain_id).select((audit_chains::seq, audit_chains::head)).first(conn)?;
     let event = audit::seal(seq, super::now(), actor.clone(), action, object, data, &head);
     diesel::insert_into(audit_events::table)
         .values((
@@ -62,10 +61,7 @@ pub struct Filter {
 }
 
 pub fn list(conn: &mut DbConn, chain_id: &str, f: &Filter) -> AppResult<Vec<Event>> {
-    let mut q = audit_events::table
-        .filter(audit_events::chain_id.eq(chain_id))
-        .filter(audit_events::seq.gt(f.after_seq))
-        .into_boxed();
+    let mut q = audit_events::table.filter(audit_events::chain_id.eq(chain_id)).filter(audit_events::seq.gt(f.after_seq)).into_boxed();
     if let Some(from) = &f.from {
         q = q.filter(audit_events::at.ge(from.clone()));
     }
@@ -135,8 +131,7 @@ pub fn verify(conn: &mut DbConn, chain_id: &str) -> AppResult<Verification> {
     let mut v = verifier.finish();
     // Events cut off the end of the chain are caught by comparing with the chain's recorded head.
     if v.valid {
-        let (seq, head): (i64, String) =
-            audit_chains::table.find(chain_id).select((audit_chains::seq, audit_chains::head)).first(conn)?;
+        let (seq, head): (i64, String) = audit_chains::table.find(chain_id).select((audit_chains::seq, audit_chains::head)).first(conn)?;
         if seq != v.events || head != v.head {
             v.valid = false;
             v.broken_seq = Some(v.events + 1);

@@ -89,7 +89,16 @@ impl Posting {
     }
 }
 
-fn insert_voucher(conn: &mut DbConn, l: &Locked, actor: &Actor, p: &Posting, status: &str, number: Option<i64>, reserved: Reservation, reverses: Option<&str>) -> AppResult<String> {
+fn insert_voucher(
+    conn: &mut DbConn,
+    l: &Locked,
+    actor: &Actor,
+    p: &Posting,
+    status: &str,
+    number: Option<i64>,
+    reserved: Reservation,
+    reverses: Option<&str>,
+) -> AppResult<String> {
     let id = new_id();
     let at = now();
     diesel::insert_into(vouchers::table)
@@ -270,7 +279,15 @@ pub fn decline(conn: &mut DbConn, l: &mut Locked, actor: &Actor, vid: &str, reas
 }
 
 /// Red-ink reversal: a new posted voucher with every side swapped, linked both ways.
-pub fn reverse(conn: &mut DbConn, l: &mut Locked, actor: &Actor, vid: &str, date: NaiveDate, reason: &str, allowed_kinds: &[&str]) -> AppResult<String> {
+pub fn reverse(
+    conn: &mut DbConn,
+    l: &mut Locked,
+    actor: &Actor,
+    vid: &str,
+    date: NaiveDate,
+    reason: &str,
+    allowed_kinds: &[&str],
+) -> AppResult<String> {
     let v = voucher(conn, &l.row.id, vid)?;
     match v.status.as_str() {
         "reversed" => {
@@ -296,7 +313,8 @@ pub fn reverse(conn: &mut DbConn, l: &mut Locked, actor: &Actor, vid: &str, date
         lines: rows
             .iter()
             .map(|r| {
-                let line = Line { code: r.account_code.clone(), debit: Money::from_fen(r.credit_fen), credit: Money::from_fen(r.debit_fen) };
+                let line =
+                    Line { code: r.account_code.clone(), debit: Money::from_fen(r.credit_fen), credit: Money::from_fen(r.debit_fen) };
                 PostLine::plain(line, &format!("冲销 {}", r.summary))
             })
             .collect(),
@@ -349,7 +367,9 @@ where
                 ))
                 .execute(conn)
                 .map_err(|e| match AppError::from(e) {
-                    e if e.code == "already_exists" => AppError::conflict("idempotency_conflict", "this Idempotency-Key is in use by another request"),
+                    e if e.code == "already_exists" => {
+                        AppError::conflict("idempotency_conflict", "this Idempotency-Key is in use by another request")
+                    }
                     e => e,
                 })?;
         }

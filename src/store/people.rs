@@ -124,7 +124,14 @@ pub fn create_org(conn: &mut DbConn, actor: &Actor, name: &str, kind: &str, regi
                 e if e.code == "already_exists" => AppError::conflict("already_exists", format!("organisation '{name}' exists")),
                 e => e,
             })?;
-        audit::append(conn, audit::GLOBAL, actor, "org.created", &format!("org/{id}"), json!({"name": name, "kind": kind, "region": region}))?;
+        audit::append(
+            conn,
+            audit::GLOBAL,
+            actor,
+            "org.created",
+            &format!("org/{id}"),
+            json!({"name": name, "kind": kind, "region": region}),
+        )?;
         Ok(())
     })?;
     get_org(conn, &id)

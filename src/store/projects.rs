@@ -192,7 +192,14 @@ pub fn change_status(conn: &mut DbConn, actor: &Actor, id: &str, to: &str, reaso
                 .with("to", to.to_string()));
         }
         diesel::update(projects::table.find(id)).set(projects::status.eq(to)).execute(conn)?;
-        audit::append(conn, id, actor, "project.status_changed", &format!("project/{id}"), json!({"from": from, "to": to, "reason": reason}))?;
+        audit::append(
+            conn,
+            id,
+            actor,
+            "project.status_changed",
+            &format!("project/{id}"),
+            json!({"from": from, "to": to, "reason": reason}),
+        )?;
         Ok(())
     })
 }
@@ -208,7 +215,14 @@ pub fn replace_leader(conn: &mut DbConn, actor: &Actor, id: &str, leader: &Leade
         }
         let old: Value = locked.row.leader.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
         diesel::update(projects::table.find(id)).set(projects::leader.eq(json!(leader).to_string())).execute(conn)?;
-        audit::append(conn, id, actor, "project.leader_replaced", &format!("project/{id}"), json!({"from": old, "to": leader, "reason": reason}))?;
+        audit::append(
+            conn,
+            id,
+            actor,
+            "project.leader_replaced",
+            &format!("project/{id}"),
+            json!({"from": old, "to": leader, "reason": reason}),
+        )?;
         Ok(())
     })
 }
@@ -217,7 +231,14 @@ pub fn rename(conn: &mut DbConn, actor: &Actor, id: &str, name: &str, reason: &s
     conn.transaction::<_, AppError, _>(|conn| {
         let locked = ledger::lock(conn, id)?;
         diesel::update(projects::table.find(id)).set(projects::name.eq(name)).execute(conn)?;
-        audit::append(conn, id, actor, "project.renamed", &format!("project/{id}"), json!({"from": locked.row.name, "to": name, "reason": reason}))?;
+        audit::append(
+            conn,
+            id,
+            actor,
+            "project.renamed",
+            &format!("project/{id}"),
+            json!({"from": locked.row.name, "to": name, "reason": reason}),
+        )?;
         Ok(())
     })
 }

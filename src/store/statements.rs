@@ -78,7 +78,14 @@ pub struct Entry {
 }
 
 /// An account's entries in date and number order with a running balance from the opening one.
-pub fn account_ledger(conn: &mut DbConn, project_id: &str, code: &str, side: Side, from: Option<NaiveDate>, to: Option<NaiveDate>) -> AppResult<(Money, Vec<Entry>)> {
+pub fn account_ledger(
+    conn: &mut DbConn,
+    project_id: &str,
+    code: &str,
+    side: Side,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> AppResult<(Money, Vec<Entry>)> {
     let rows: Vec<(String, String, Option<i64>, i32, String, i64, i64)> = voucher_lines::table
         .inner_join(vouchers::table)
         .filter(vouchers::project_id.eq(project_id))
@@ -86,7 +93,15 @@ pub fn account_ledger(conn: &mut DbConn, project_id: &str, code: &str, side: Sid
         .filter(vouchers::status.eq_any(IN_BOOKS))
         .filter(vouchers::date.le(to.map(|d| d.to_string()).unwrap_or_else(|| "9999-12-31".into())))
         .order((vouchers::date, vouchers::number, voucher_lines::line_no))
-        .select((vouchers::date, vouchers::id, vouchers::number, voucher_lines::line_no, voucher_lines::summary, voucher_lines::debit_fen, voucher_lines::credit_fen))
+        .select((
+            vouchers::date,
+            vouchers::id,
+            vouchers::number,
+            voucher_lines::line_no,
+            voucher_lines::summary,
+            voucher_lines::debit_fen,
+            voucher_lines::credit_fen,
+        ))
         .load(conn)?;
     let from = from.map(|d| d.to_string());
     let mut opening = Money::ZERO;

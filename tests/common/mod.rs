@@ -267,7 +267,11 @@ impl World {
     }
 
     pub fn disburse(&self, project: &str, date: &str, amount: &str) -> Resp {
-        self.post(&self.finance, &format!("/projects/{project}/disbursements"), json!({"date": date, "amount": amount, "reference": "财拨[2025]1号"}))
+        self.post(
+            &self.finance,
+            &format!("/projects/{project}/disbursements"),
+            json!({"date": date, "amount": amount, "reference": "财拨[2025]1号"}),
+        )
     }
 
     /// A two-line expense voucher: Dr the category, Cr the bank.

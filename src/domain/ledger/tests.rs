@@ -16,8 +16,7 @@ fn book() -> Book {
     accounts.push((EXP_B.into(), Side::Debit));
     let grant = Money::from_yuan(50_000);
     let mut b = Book::new(grant, accounts);
-    b.post(&[Line::debit(chart::GRANT_RECEIVABLE, grant), Line::credit(chart::GRANT_FUND, grant)], Reservation::default())
-        .unwrap();
+    b.post(&[Line::debit(chart::GRANT_RECEIVABLE, grant), Line::credit(chart::GRANT_FUND, grant)], Reservation::default()).unwrap();
     b
 }
 
@@ -50,8 +49,7 @@ fn disbursement_capped_by_grant() {
 #[test]
 fn reservations_hold_money_back() {
     let mut b = book();
-    b.post(&[Line::debit(chart::BANK, m(1000)), Line::credit(chart::GRANT_RECEIVABLE, m(1000))], Reservation::default())
-        .unwrap();
+    b.post(&[Line::debit(chart::BANK, m(1000)), Line::credit(chart::GRANT_RECEIVABLE, m(1000))], Reservation::default()).unwrap();
     let spend = |a| [Line::debit(EXP_A, a), Line::credit(chart::BANK, a)];
     let r = b.reserve(&spend(m(700))).unwrap();
     assert_eq!(b.available(), m(300));

@@ -1,0 +1,348 @@
+//! Issue 3: the money core over HTTP, on every backend — vouchers, guards, idempotency,
+//! reversals, reviews, statements, and concurrency.
+mod common;
+
+use common::{call, on_each_backend, Server, World};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+fn fen(s: &str) -> i64 {
+    let (y, f) = s.split_once('.').unwrap();
+    let sign = if y.starts_with('-') { -1 } else { 1 };
+    sign * (y.trim_start_matches('-').parse::<i64>().unwrap() * 100 + f.parse::<i64>().unwrap())
+}
+
+fn items(r: &common::Resp) -> Vec<Value> {
+    r.body["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// Every voucher of a project, all pages.
+fn all_vouchers(w: &World, p: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let r = w.get(&w.finance, &format!("/projects/{p}/vouchers?limit=500{cursor}"));
+        assert_eq!(r.status, 200, "{r:?}");
+        out.extend(items(&r));
+        match r.body["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => return out,
+        }
+    }
+}
+
+/// Recomputes every account's totals from the journal and compares them with the balances the
+/// service maintains; also checks that numbers are contiguous and each voucher balances.
+fn assert_books_consistent(w: &World, p: &str) {
+    let mut totals: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut numbers = Vec::new();
+    for v in all_vouchers(w, p) {
+        let status = v["status"].as_str().unwrap();
+        if status == "posted" || status == "reversed" {
+            numbers.push(v["number"].as_i64().unwrap());
+            let (mut d, mut c) = (0, 0);
+            for l in v["lines"].as_array().unwrap() {
+                let t = totals.entry(l["account"].as_str().unwrap().to_string()).or_default();
+                t.0 += fen(l["debit"].as_str().unwrap());
+                t.1 += fen(l["credit"].as_str().unwrap());
+                d += fen(l["debit"].as_str().unwrap());
+                c += fen(l["credit"].as_str().unwrap());
+            }
+            assert_eq!(d, c, "voucher {} unbalanced", v["id"]);
+        } else {
+            assert!(v["number"].is_null(), "an unposted voucher has a number: {v}");
+        }
+    }
+    numbers.sort();
+    assert_eq!(numbers, (1..=numbers.len() as i64).collect::<Vec<_>>(), "voucher numbers not contiguous");
+    let tb = w.get(&w.inspector, &format!("/projects/{p}/trial-balance"));
+    assert_eq!(tb.body["balanced"], true, "{tb:?}");
+    assert_eq!(tb.body["totals"]["debit"], tb.body["totals"]["credit"]);
+    for a in tb.body["accounts"].as_array().unwrap() {
+        let code = a["code"].as_str().unwrap();
+        let (d, c) = totals.get(code).copied().unwrap_or_default();
+        assert_eq!(fen(a["debit_total"].as_str().unwrap()), d, "debit total of {code}");
+        assert_eq!(fen(a["credit_total"].as_str().unwrap()), c, "credit total of {code}");
+        assert!(fen(a["balance"].as_str().unwrap()) >= 0, "{code} negative: {a}");
+    }
+    let v = w.verify(p);
+    assert_eq!(v["valid"], true, "{v}");
+}
+
+#[test]
+fn disburse_post_and_read_statement() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        let r = w.disburse(&p, "2025-03-10", "200000.00");
+        assert_eq!(r.status, 201, "{r:?}");
+        assert_eq!((r.body["number"].as_i64(), r.body["status"].as_str()), (Some(2), Some("posted")));
+        let r = w.spend(&w.unit, &p, "2025-03-15", "equipment", "120000.50", "采购工业机器人实训工作站2套");
+        assert_eq!(r.status, 201, "{r:?}");
+        assert_eq!(r.body["number"], 3);
+        assert_eq!(r.body["lines"][0]["account"], "500101");
+        assert_eq!(r.body["lines"][0]["classification"]["verdict"], "allowed");
+        // Accrued, not yet paid: Dr materials / Cr payables, then paid from the bank.
+        let r = w.post(&w.unit, &format!("/projects/{p}/vouchers"), json!({"date": "2025-03-16", "summary": "购买电工实训用导线", "lines": [
+            {"account": "500102", "debit": "3000", "summary": "购买电工实训用导线、开关、接线端子"},
+            {"account": "2202", "credit": "3000"}]}));
+        assert_eq!(r.status, 201, "{r:?}");
+        let s = w.statement(&p);
+        assert_eq!(s["grant"], "500000.00");
+        assert_eq!(s["disbursed"], "200000.00");
+        assert_eq!(s["undisbursed"], "300000.00");
+        assert_eq!(s["bank_balance"], "79999.50");
+        assert_eq!(s["payables"], "3000.00");
+        assert_eq!(s["implemented"], "123000.50");
+        assert_eq!(s["available"], "76999.50");
+        assert_eq!(s["recoverable"], "376999.50");
+        assert_eq!(s["utilization"], "0.2460");
+        assert_eq!(s["period"]["end_date"], "2027-02-28");
+        let eq = s["by_category"].as_array().unwrap().iter().find(|c| c["category"] == "equipment").unwrap().clone();
+        assert_eq!(eq["amount"], "120000.50");
+        let r = w.post(&w.unit, &format!("/projects/{p}/vouchers"), json!({"date": "2025-03-20", "summary": "支付货款", "lines": [
+            {"account": "2202", "debit": "3000.00"}, {"account": "1002", "credit": "3000.00"}]}));
+        assert_eq!(r.status, 201, "{r:?}");
+        assert_eq!(w.balance(&p, "2202"), "0.00");
+        // As of a past date, the books show only what was posted by then.
+        let past = w.get(&w.finance, &format!("/projects/{p}/statement?as_of=2025-03-12"));
+        assert_eq!(past.body["statement"]["bank_balance"], "200000.00");
+        assert_eq!(past.body["statement"]["implemented"], "0.00");
+        let ledger = w.get(&w.finance, &format!("/projects/{p}/ledger?account=1002"));
+        let entries = ledger.body["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 3);
+        assert_eq!(entries[2]["balance"], "76999.50");
+        let later = w.get(&w.finance, &format!("/projects/{p}/ledger?account=bank&from=2025-03-16"));
+        assert_eq!(later.status, 422, "slugs only name expenditure accounts: {later:?}");
+        let later = w.get(&w.finance, &format!("/projects/{p}/ledger?account=1002&from=2025-03-16"));
+        assert_eq!(later.body["opening_balance"], "79999.50");
+        let csv = w.get(&w.finance, &format!("/projects/{p}/trial-balance?format=csv"));
+        assert!(csv.content_type.starts_with("text/csv"));
+        assert!(csv.text.starts_with('\u{feff}'), "CSV starts with a BOM for Excel");
+        assert!(csv.text.contains("500101"));
+        assert_books_consistent(&w, &p);
+    });
+}
+
+#[test]
+fn guards_refuse_and_write_nothing() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        let vouchers = format!("/projects/{p}/vouchers");
+        assert_eq!(w.disburse(&p, "2025-03-02", "1000.00").status, 201);
+        let r = w.spend(&w.unit, &p, "2025-03-03", "equipment", "1000.01", "采购焊机");
+        assert_eq!((r.status, r.code()), (409, "insufficient_funds"), "{r:?}");
+        assert_eq!(r.body["available"], "1000.00");
+        let r = w.disburse(&p, "2025-03-03", "499000.01");
+        assert_eq!((r.status, r.code()), (409, "grant_exceeded"), "{r:?}");
+        let r = w.spend(&w.unit, &p, "2027-03-01", "equipment", "1.00", "采购焊机");
+        assert_eq!((r.status, r.code()), (422, "out_of_period"));
+        let r = w.spend(&w.unit, &p, "2025-02-28", "equipment", "1.00", "采购焊机");
+        assert_eq!((r.status, r.code()), (422, "out_of_period"));
+        for bad in [json!(12.5), json!("12.345"), json!("-5"), json!("0"), json!("1000000000000.00"), json!("1e3"), json!(true)] {
+            let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "x", "lines": [
+                {"account": "equipment", "debit": bad}, {"account": "1002", "credit": "1.00"}]}));
+            assert_eq!((r.status, r.code()), (422, "invalid_amount"), "{bad}: {r:?}");
+        }
+        let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "x", "lines": [
+            {"account": "equipment", "debit": "2.00"}, {"account": "1002", "credit": "1.00"}]}));
+        assert_eq!((r.status, r.code()), (422, "unbalanced_voucher"));
+        let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "x", "lines": []}));
+        assert_eq!(r.status, 422);
+        let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "x", "lines": [
+            {"account": "equipment", "debit": "1.00", "credit": "1.00"}, {"account": "1002", "credit": "1.00"}]}));
+        assert_eq!((r.status, r.code()), (422, "invalid_line"));
+        let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "x", "lines": [
+            {"account": "999999", "debit": "1.00"}, {"account": "1002", "credit": "1.00"}]}));
+        assert_eq!((r.status, r.code()), (422, "unknown_account"));
+        let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "挪用", "lines": [
+            {"account": "1221", "debit": "1.00"}, {"account": "1002", "credit": "1.00"}]}));
+        assert_eq!((r.status, r.code()), (403, "forbidden"), "a unit may not touch 1221");
+        let lines: Vec<Value> = (0..201).map(|_| json!({"account": "equipment", "debit": "1.00"})).collect();
+        let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "x", "lines": lines}));
+        assert_eq!(r.status, 422);
+        // Suspended: nothing posts.
+        let r = w.post(&w.hr, &format!("/projects/{p}/status"), json!({"status": "suspended", "reason": "整改"}));
+        assert_eq!(r.status, 200, "{r:?}");
+        let r = w.spend(&w.unit, &p, "2025-03-03", "equipment", "1.00", "采购焊机");
+        assert_eq!((r.status, r.code()), (409, "project_not_active"));
+        let s = w.statement(&p);
+        assert_eq!((s["bank_balance"].as_str(), s["implemented"].as_str()), (Some("1000.00"), Some("0.00")));
+        // Refusals by the rules are on the chain, and no number was used.
+        let trail = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?action=voucher.refused&limit=500"));
+        let codes: Vec<String> = items(&trail).iter().map(|e| e["data"]["code"].as_str().unwrap().to_string()).collect();
+        assert!(codes.contains(&"insufficient_funds".to_string()) && codes.contains(&"project_not_active".to_string()), "{codes:?}");
+        assert_books_consistent(&w, &p);
+    });
+}
+
+#[test]
+fn idempotent_replay_and_conflict() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        let path = format!("/projects/{p}/disbursements");
+        let body = json!({"date": "2025-03-02", "amount": "100.00", "reference": "r1"});
+        let a = w.post_idem(&w.finance, &path, "key-1", body.clone());
+        let b = w.post_idem(&w.finance, &path, "key-1", body.clone());
+        assert_eq!(a.status, 201);
+        assert_eq!((b.status, &b.body), (201, &a.body), "replay returns the original response");
+        let c = w.post_idem(&w.finance, &path, "key-1", json!({"date": "2025-03-02", "amount": "101.00", "reference": "r1"}));
+        assert_eq!((c.status, c.code()), (409, "idempotency_conflict"));
+        assert_eq!(w.balance(&p, "1002"), "100.00");
+        let bad = w.post_idem(&w.finance, &path, &"k".repeat(129), body.clone());
+        assert_eq!(bad.status, 400);
+        // Keys are per user: another user's same key is a different request.
+        let fin2 = w.user("fin2", "finance", None);
+        assert!(!fin2.is_empty());
+        let t2 = w.login("fin2", "password-123");
+        assert_eq!(w.post_idem(&t2, &path, "key-1", body).status, 201);
+        assert_eq!(w.balance(&p, "1002"), "200.00");
+        assert_books_consistent(&w, &p);
+    });
+}
+
+#[test]
+fn reversal_is_red_ink_and_only_once() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        w.disburse(&p, "2025-03-02", "5000.00");
+        let v = w.spend(&w.unit, &p, "2025-03-03", "materials", "800.00", "购买焊条");
+        let vid = v.body["id"].as_str().unwrap().to_string();
+        let path = format!("/projects/{p}/vouchers/{vid}/reverse");
+        let r = w.post(&w.unit, &path, json!({"date": "2025-03-04", "reason": "重复入账"}));
+        assert_eq!(r.status, 201, "{r:?}");
+        assert_eq!(r.body["kind"], "reversal");
+        assert_eq!(r.body["reverses_id"], vid.as_str());
+        assert_eq!(r.body["lines"][0]["credit"], "800.00");
+        let orig = w.get(&w.unit, &format!("/projects/{p}/vouchers/{vid}"));
+        assert_eq!(orig.body["status"], "reversed");
+        assert_eq!(orig.body["reversed_by_id"], r.body["id"]);
+        let again = w.post(&w.unit, &path, json!({"date": "2025-03-04", "reason": "again"}));
+        assert_eq!((again.status, again.code()), (409, "already_reversed"));
+        let rr = w.post(&w.unit, &format!("/projects/{p}/vouchers/{}/reverse", r.body["id"].as_str().unwrap()), json!({"date": "2025-03-04", "reason": "x"}));
+        assert_eq!(rr.status, 409, "a reversal is not reversed again: {rr:?}");
+        assert_eq!(w.balance(&p, "1002"), "5000.00");
+        assert_eq!(w.statement(&p)["implemented"], "0.00");
+        // A unit may not reverse the finance bureau's disbursement; reversing it would overdraw anyway.
+        let d = all_vouchers(&w, &p).into_iter().find(|v| v["kind"] == "disbursement").unwrap();
+        let r = w.post(&w.unit, &format!("/projects/{p}/vouchers/{}/reverse", d["id"].as_str().unwrap()), json!({"date": "2025-03-05", "reason": "x"}));
+        assert_eq!(r.status, 409, "{r:?}");
+        assert_books_consistent(&w, &p);
+    });
+}
+
+#[test]
+fn review_reserves_money_until_decided() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        w.disburse(&p, "2025-03-02", "1000.00");
+        let r = w.spend(&w.unit, &p, "2025-03-03", "other_training", "600.00", "召开培训工作研讨会餐费");
+        assert_eq!(r.status, 201, "{r:?}");
+        assert_eq!(r.body["status"], "pending_review");
+        assert!(r.body["number"].is_null());
+        let pending_id = r.body["id"].as_str().unwrap().to_string();
+        let s = w.statement(&p);
+        assert_eq!((s["available"].as_str(), s["pending_review"].as_str()), (Some("400.00"), Some("600.00")));
+        let r = w.spend(&w.unit, &p, "2025-03-03", "equipment", "400.01", "采购台钻");
+        assert_eq!(r.code(), "insufficient_funds", "the reservation holds: {r:?}");
+        let q = w.get(&w.finance, "/reviews?status=pending");
+        assert_eq!(items(&q).len(), 1);
+        assert_eq!(w.get(&w.unit, "/reviews").status, 403);
+        let a = w.post(&w.finance, &format!("/projects/{p}/vouchers/{pending_id}/approve"), json!({"note": "会议餐费符合标准"}));
+        assert_eq!(a.status, 200, "{a:?}");
+        assert_eq!((a.body["status"].as_str(), a.body["number"].as_i64()), (Some("posted"), Some(3)));
+        let again = w.post(&w.finance, &format!("/projects/{p}/vouchers/{pending_id}/approve"), json!({}));
+        assert_eq!((again.status, again.code()), (409, "not_pending"));
+        let r = w.spend(&w.unit, &p, "2025-03-04", "other_training", "300.00", "培训期间学员餐费");
+        let second = r.body["id"].as_str().unwrap().to_string();
+        assert_eq!(r.body["status"], "pending_review", "{r:?}");
+        let d = w.post(&w.finance, &format!("/projects/{p}/vouchers/{second}/decline"), json!({"reason": "超标准"}));
+        assert_eq!((d.status, d.body["status"].as_str()), (200, Some("declined")));
+        let s = w.statement(&p);
+        assert_eq!((s["available"].as_str(), s["pending_review"].as_str(), s["implemented"].as_str()), (Some("400.00"), Some("0.00"), Some("600.00")));
+        assert_books_consistent(&w, &p);
+    });
+}
+
+#[test]
+fn rejected_vouchers_post_nothing_and_are_audited() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        w.disburse(&p, "2025-03-02", "1000.00");
+        let r = w.post(&w.unit, &format!("/projects/{p}/vouchers"), json!({"date": "2025-03-03", "summary": "报销", "lines": [
+            {"account": "teacher_training", "debit": "300.00", "summary": "选派2名教师参加国家级师资研修班培训费"},
+            {"account": "teacher_training", "debit": "200.00", "summary": "教师参加研修班往返动车票"},
+            {"account": "1002", "credit": "500.00"}]}));
+        assert_eq!((r.status, r.code()), (422, "voucher_rejected"), "{r:?}");
+        let lines = r.body["lines"].as_array().unwrap();
+        assert_eq!(lines[0]["verdict"], "allowed");
+        assert_eq!(lines[1]["verdict"], "rejected");
+        assert!(lines[1]["reasons"].as_array().unwrap().iter().any(|x| x["code"] == "travel_expense"));
+        let r = w.spend(&w.unit, &p, "2025-03-03", "差旅费", "10.00", "出差");
+        assert_eq!(r.code(), "voucher_rejected");
+        let r = w.spend(&w.unit, &p, "2025-03-03", "apprentice_allowance", "10.00", "发放带徒津贴");
+        assert_eq!(r.code(), "voucher_rejected", "a studio category on a base: {r:?}");
+        let ok = w.spend(&w.unit, &p, "2025-03-04", "equipment", "10.00", "支付激光切割机搬运及运费");
+        assert_eq!((ok.status, ok.body["number"].as_i64()), (201, Some(3)), "rejections used no number: {ok:?}");
+        let trail = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?action=voucher.refused"));
+        assert_eq!(items(&trail).len(), 3);
+        assert_eq!(items(&trail)[0]["data"]["code"], "voucher_rejected");
+        let dry = w.post(&w.unit, "/classify", json!({"project_kind": "studio", "lines": [
+            {"account": "exchange_promotion", "summary": "领办人出差参加技能交流活动差旅费"},
+            {"account": "operating", "summary": "工作室宽带及电费"}]}));
+        assert_eq!(dry.status, 200, "{dry:?}");
+        assert_eq!((dry.body["verdict"].as_str(), dry.body["lines"][1]["verdict"].as_str()), (Some("rejected"), Some("allowed")));
+        assert_books_consistent(&w, &p);
+    });
+}
+
+/// 40 parallel vouchers against a bank balance that fits 25, sent to two service instances
+/// sharing one database (as several processes would): exactly 25 post, numbers stay contiguous.
+#[test]
+fn concurrent_postings_never_overdraw() {
+    for db in common::backends() {
+        let w = World::new(db);
+        let second = Server::start(common::settings(&w.fresh.url));
+        let p = w.base_project("2025-03-01");
+        assert_eq!(w.disburse(&p, "2025-03-02", "2500.00").status, 201);
+        let results: Vec<u16> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..40)
+                .map(|i| {
+                    let base = if i % 2 == 0 { w.server.base.clone() } else { second.base.clone() };
+                    let (token, p) = (w.unit.clone(), p.clone());
+                    s.spawn(move || {
+                        let body = json!({"date": "2025-03-03", "summary": format!("采购实训耗材第{i}批"), "lines": [
+                            {"account": "materials", "debit": "100.00", "summary": "购买焊丝"},
+                            {"account": "1002", "credit": "100.00"}]});
+                        call("POST", &format!("{base}/projects/{p}/vouchers"), Some(&token), Some(&body), &[]).status
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(results.iter().filter(|s| **s == 201).count(), 25, "{db:?}: {results:?}");
+        assert_eq!(results.iter().filter(|s| **s == 409).count(), 15, "{db:?}: {results:?}");
+        assert_eq!(w.balance(&p, "1002"), "0.00");
+        assert_books_consistent(&w, &p);
+    }
+}
+
+#[test]
+fn all_projects_statement_has_totals() {
+    on_each_backend(|w| {
+        let a = w.base_project("2025-03-01");
+        let b = w.studio_project("2025-03-01");
+        w.disburse(&a, "2025-03-02", "100000.00");
+        w.disburse(&b, "2025-03-02", "50000.00");
+        w.spend(&w.unit, &b, "2025-03-05", "studio_equipment", "12000.00", "购置数字化电焊机一台");
+        let r = w.get(&w.finance, "/statements");
+        assert_eq!(r.status, 200, "{r:?}");
+        assert_eq!(r.body["totals"]["projects"], 2);
+        assert_eq!(r.body["totals"]["grant"], "550000.00");
+        assert_eq!(r.body["totals"]["disbursed"], "150000.00");
+        assert_eq!(r.body["totals"]["implemented"], "12000.00");
+        let r = w.get(&w.finance, "/statements?kind=studio");
+        assert_eq!(r.body["totals"]["projects"], 1);
+        let r = w.get(&w.inspector, "/statements?region=红山区&format=csv");
+        assert_eq!(r.text.lines().count(), 3, "header and two rows: {}", r.text);
+    });
+}
