@@ -70,6 +70,9 @@ fn tampered_tokens_are_refused() {
     assert_eq!(r.status, 401);
 }
 
+/// (endpoint family, method, path, body, roles that may)
+type Case<'a> = (&'a str, &'a str, String, Option<serde_json::Value>, &'a [&'a str]);
+
 #[test]
 fn role_matrix() {
     on_each_backend(|w| {
@@ -79,8 +82,7 @@ fn role_matrix() {
             "fund_source": "demonstration_matching", "specialties": ["a", "b", "c"]});
         let voucher = json!({"date": "2025-03-02", "summary": "采购", "lines": [
             {"account": "equipment", "debit": "1.00"}, {"account": "2202", "credit": "1.00"}]});
-        // (endpoint family, method, path, body, roles that may)
-        let cases: Vec<(&str, &str, String, Option<serde_json::Value>, &[&str])> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "create user",
                 "POST",

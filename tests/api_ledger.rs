@@ -82,9 +82,13 @@ fn disburse_post_and_read_statement() {
         assert_eq!(r.body["lines"][0]["account"], "500101");
         assert_eq!(r.body["lines"][0]["classification"]["verdict"], "allowed");
         // Accrued, not yet paid: Dr materials / Cr payables, then paid from the bank.
-        let r = w.post(&w.unit, &format!("/projects/{p}/vouchers"), json!({"date": "2025-03-16", "summary": "购买电工实训用导线", "lines": [
+        let r = w.post(
+            &w.unit,
+            &format!("/projects/{p}/vouchers"),
+            json!({"date": "2025-03-16", "summary": "购买电工实训用导线", "lines": [
             {"account": "500102", "debit": "3000", "summary": "购买电工实训用导线、开关、接线端子"},
-            {"account": "2202", "credit": "3000"}]}));
+            {"account": "2202", "credit": "3000"}]}),
+        );
         assert_eq!(r.status, 201, "{r:?}");
         let s = w.statement(&p);
         assert_eq!(s["grant"], "500000.00");
@@ -99,8 +103,12 @@ fn disburse_post_and_read_statement() {
         assert_eq!(s["period"]["end_date"], "2027-02-28");
         let eq = s["by_category"].as_array().unwrap().iter().find(|c| c["category"] == "equipment").unwrap().clone();
         assert_eq!(eq["amount"], "120000.50");
-        let r = w.post(&w.unit, &format!("/projects/{p}/vouchers"), json!({"date": "2025-03-20", "summary": "支付货款", "lines": [
-            {"account": "2202", "debit": "3000.00"}, {"account": "1002", "credit": "3000.00"}]}));
+        let r = w.post(
+            &w.unit,
+            &format!("/projects/{p}/vouchers"),
+            json!({"date": "2025-03-20", "summary": "支付货款", "lines": [
+            {"account": "2202", "debit": "3000.00"}, {"account": "1002", "credit": "3000.00"}]}),
+        );
         assert_eq!(r.status, 201, "{r:?}");
         assert_eq!(w.balance(&p, "2202"), "0.00");
         // As of a past date, the books show only what was posted by then.
@@ -139,23 +147,43 @@ fn guards_refuse_and_write_nothing() {
         let r = w.spend(&w.unit, &p, "2025-02-28", "equipment", "1.00", "采购焊机");
         assert_eq!((r.status, r.code()), (422, "out_of_period"));
         for bad in [json!(12.5), json!("12.345"), json!("-5"), json!("0"), json!("1000000000000.00"), json!("1e3"), json!(true)] {
-            let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "x", "lines": [
-                {"account": "equipment", "debit": bad}, {"account": "1002", "credit": "1.00"}]}));
+            let r = w.post(
+                &w.unit,
+                &vouchers,
+                json!({"date": "2025-03-03", "summary": "x", "lines": [
+                {"account": "equipment", "debit": bad}, {"account": "1002", "credit": "1.00"}]}),
+            );
             assert_eq!((r.status, r.code()), (422, "invalid_amount"), "{bad}: {r:?}");
         }
-        let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "x", "lines": [
-            {"account": "equipment", "debit": "2.00"}, {"account": "1002", "credit": "1.00"}]}));
+        let r = w.post(
+            &w.unit,
+            &vouchers,
+            json!({"date": "2025-03-03", "summary": "x", "lines": [
+            {"account": "equipment", "debit": "2.00"}, {"account": "1002", "credit": "1.00"}]}),
+        );
         assert_eq!((r.status, r.code()), (422, "unbalanced_voucher"));
         let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "x", "lines": []}));
         assert_eq!(r.status, 422);
-        let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "x", "lines": [
-            {"account": "equipment", "debit": "1.00", "credit": "1.00"}, {"account": "1002", "credit": "1.00"}]}));
+        let r = w.post(
+            &w.unit,
+            &vouchers,
+            json!({"date": "2025-03-03", "summary": "x", "lines": [
+            {"account": "equipment", "debit": "1.00", "credit": "1.00"}, {"account": "1002", "credit": "1.00"}]}),
+        );
         assert_eq!((r.status, r.code()), (422, "invalid_line"));
-        let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "x", "lines": [
-            {"account": "999999", "debit": "1.00"}, {"account": "1002", "credit": "1.00"}]}));
+        let r = w.post(
+            &w.unit,
+            &vouchers,
+            json!({"date": "2025-03-03", "summary": "x", "lines": [
+            {"account": "999999", "debit": "1.00"}, {"account": "1002", "credit": "1.00"}]}),
+        );
         assert_eq!((r.status, r.code()), (422, "unknown_account"));
-        let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "挪用", "lines": [
-            {"account": "1221", "debit": "1.00"}, {"account": "1002", "credit": "1.00"}]}));
+        let r = w.post(
+            &w.unit,
+            &vouchers,
+            json!({"date": "2025-03-03", "summary": "挪用", "lines": [
+            {"account": "1221", "debit": "1.00"}, {"account": "1002", "credit": "1.00"}]}),
+        );
         assert_eq!((r.status, r.code()), (403, "forbidden"), "a unit may not touch 1221");
         let lines: Vec<Value> = (0..201).map(|_| json!({"account": "equipment", "debit": "1.00"})).collect();
         let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "x", "lines": lines}));
@@ -218,13 +246,21 @@ fn reversal_is_red_ink_and_only_once() {
         assert_eq!(orig.body["reversed_by_id"], r.body["id"]);
         let again = w.post(&w.unit, &path, json!({"date": "2025-03-04", "reason": "again"}));
         assert_eq!((again.status, again.code()), (409, "already_reversed"));
-        let rr = w.post(&w.unit, &format!("/projects/{p}/vouchers/{}/reverse", r.body["id"].as_str().unwrap()), json!({"date": "2025-03-04", "reason": "x"}));
+        let rr = w.post(
+            &w.unit,
+            &format!("/projects/{p}/vouchers/{}/reverse", r.body["id"].as_str().unwrap()),
+            json!({"date": "2025-03-04", "reason": "x"}),
+        );
         assert_eq!(rr.status, 409, "a reversal is not reversed again: {rr:?}");
         assert_eq!(w.balance(&p, "1002"), "5000.00");
         assert_eq!(w.statement(&p)["implemented"], "0.00");
         // A unit may not reverse the finance bureau's disbursement; reversing it would overdraw anyway.
         let d = all_vouchers(&w, &p).into_iter().find(|v| v["kind"] == "disbursement").unwrap();
-        let r = w.post(&w.unit, &format!("/projects/{p}/vouchers/{}/reverse", d["id"].as_str().unwrap()), json!({"date": "2025-03-05", "reason": "x"}));
+        let r = w.post(
+            &w.unit,
+            &format!("/projects/{p}/vouchers/{}/reverse", d["id"].as_str().unwrap()),
+            json!({"date": "2025-03-05", "reason": "x"}),
+        );
         assert_eq!(r.status, 409, "{r:?}");
         assert_books_consistent(&w, &p);
     });
@@ -258,7 +294,10 @@ fn review_reserves_money_until_decided() {
         let d = w.post(&w.finance, &format!("/projects/{p}/vouchers/{second}/decline"), json!({"reason": "超标准"}));
         assert_eq!((d.status, d.body["status"].as_str()), (200, Some("declined")));
         let s = w.statement(&p);
-        assert_eq!((s["available"].as_str(), s["pending_review"].as_str(), s["implemented"].as_str()), (Some("400.00"), Some("0.00"), Some("600.00")));
+        assert_eq!(
+            (s["available"].as_str(), s["pending_review"].as_str(), s["implemented"].as_str()),
+            (Some("400.00"), Some("0.00"), Some("600.00"))
+        );
         assert_books_consistent(&w, &p);
     });
 }
@@ -268,10 +307,14 @@ fn rejected_vouchers_post_nothing_and_are_audited() {
     on_each_backend(|w| {
         let p = w.base_project("2025-03-01");
         w.disburse(&p, "2025-03-02", "1000.00");
-        let r = w.post(&w.unit, &format!("/projects/{p}/vouchers"), json!({"date": "2025-03-03", "summary": "报销", "lines": [
+        let r = w.post(
+            &w.unit,
+            &format!("/projects/{p}/vouchers"),
+            json!({"date": "2025-03-03", "summary": "报销", "lines": [
             {"account": "teacher_training", "debit": "300.00", "summary": "选派2名教师参加国家级师资研修班培训费"},
             {"account": "teacher_training", "debit": "200.00", "summary": "教师参加研修班往返动车票"},
-            {"account": "1002", "credit": "500.00"}]}));
+            {"account": "1002", "credit": "500.00"}]}),
+        );
         assert_eq!((r.status, r.code()), (422, "voucher_rejected"), "{r:?}");
         let lines = r.body["lines"].as_array().unwrap();
         assert_eq!(lines[0]["verdict"], "allowed");
@@ -286,9 +329,13 @@ fn rejected_vouchers_post_nothing_and_are_audited() {
         let trail = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?action=voucher.refused"));
         assert_eq!(items(&trail).len(), 3);
         assert_eq!(items(&trail)[0]["data"]["code"], "voucher_rejected");
-        let dry = w.post(&w.unit, "/classify", json!({"project_kind": "studio", "lines": [
+        let dry = w.post(
+            &w.unit,
+            "/classify",
+            json!({"project_kind": "studio", "lines": [
             {"account": "exchange_promotion", "summary": "领办人出差参加技能交流活动差旅费"},
-            {"account": "operating", "summary": "工作室宽带及电费"}]}));
+            {"account": "operating", "summary": "工作室宽带及电费"}]}),
+        );
         assert_eq!(dry.status, 200, "{dry:?}");
         assert_eq!((dry.body["verdict"].as_str(), dry.body["lines"][1]["verdict"].as_str()), (Some("rejected"), Some("allowed")));
         assert_books_consistent(&w, &p);

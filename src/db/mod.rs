@@ -13,7 +13,7 @@ use std::time::Duration;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// Any fixed number: serialises migrations of several processes starting on one PostgreSQL.
-const MIGRATION_LOCK: i64 = 0x66_75_6e_64;
+const MIGRATION_LOCK: i64 = 0x6675_6e64;
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
@@ -121,7 +121,7 @@ fn migrate(pool: &DbPool) -> Result<(), StartError> {
     let result = match &mut *conn {
         // BEGIN IMMEDIATE: a second process starting at the same time waits for the first.
         DbConn::Sqlite(c) => c.immediate_transaction(|c| {
-            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()).map_err(|e| diesel::result::Error::QueryBuilderError(e))
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()).map_err(diesel::result::Error::QueryBuilderError)
         }),
         DbConn::Pg(c) => {
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))

@@ -139,12 +139,13 @@ async fn disburse(
             summary: format!("拨付补助资金 grant disbursed {}", b.reference).trim().to_string(),
             attachments: 0,
             reference: Some(b.reference.clone()).filter(|r| !r.is_empty()),
+            reverses: None,
             lines: vec![
                 PostLine::plain(Line::debit(chart::BANK, amount), "收到财政拨付补助资金"),
                 PostLine::plain(Line::credit(chart::GRANT_RECEIVABLE, amount), "应收补助资金减少"),
             ],
         };
-        let vid = ledger::post(conn, l, &actor, &p, None)?;
+        let vid = ledger::post(conn, l, &actor, &p)?;
         Ok((201, voucher_view(conn, &l.row.id, &vid)?))
     })
     .await
@@ -265,11 +266,19 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
                 classification: v[i].as_ref().map(|c| json!(c)),
             });
         }
-        let p = Posting { kind: "expense", date, summary: b.summary.clone(), attachments: b.attachments as i32, reference: None, lines };
+        let p = Posting {
+            kind: "expense",
+            date,
+            summary: b.summary.clone(),
+            attachments: b.attachments as i32,
+            reference: None,
+            reverses: None,
+            lines,
+        };
         let vid = if v.iter().flatten().any(|c| c.verdict == Verdict::Review) {
             ledger::hold(conn, l, &actor, &p)?
         } else {
-            ledger::post(conn, l, &actor, &p, None)?
+            ledger::post(conn, l, &actor, &p)?
         };
         Ok((201, voucher_view(conn, &l.row.id, &vid)?))
     })

@@ -80,6 +80,8 @@ pub struct Posting {
     pub summary: String,
     pub attachments: i32,
     pub reference: Option<String>,
+    /// The voucher this one reverses (red ink).
+    pub reverses: Option<String>,
     pub lines: Vec<PostLine>,
 }
 
@@ -97,7 +99,6 @@ fn insert_voucher(
     status: &str,
     number: Option<i64>,
     reserved: Reservation,
-    reverses: Option<&str>,
 ) -> AppResult<String> {
     let id = new_id();
     let at = now();
@@ -116,7 +117,7 @@ fn insert_voucher(
             vouchers::reserved_expense_fen.eq(reserved.expense.fen()),
             vouchers::created_by.eq(&actor.user_id),
             vouchers::created_at.eq(&at),
-            vouchers::reverses_id.eq(reverses),
+            vouchers::reverses_id.eq(p.reverses.as_deref()),
         ))
         .execute(conn)?;
     let rows: Vec<_> = p
@@ -162,12 +163,12 @@ fn take_number(l: &mut Locked) -> i64 {
 }
 
 /// Posts a voucher now: the guards run, it takes the next number, the chain records it.
-pub fn post(conn: &mut DbConn, l: &mut Locked, actor: &Actor, p: &Posting, reverses: Option<&str>) -> AppResult<String> {
+pub fn post(conn: &mut DbConn, l: &mut Locked, actor: &Actor, p: &Posting) -> AppResult<String> {
     l.book.post(&p.lines(), Reservation::default())?;
     let number = take_number(l);
-    let id = insert_voucher(conn, l, actor, p, "posted", Some(number), Reservation::default(), reverses)?;
+    let id = insert_voucher(conn, l, actor, p, "posted", Some(number), Reservation::default())?;
     let data = json!({"voucher_id": id, "number": number, "kind": p.kind, "date": p.date, "summary": p.summary,
-        "reference": p.reference, "reverses": reverses, "lines": lines_json(p)});
+        "reference": p.reference, "reverses": p.reverses, "lines": lines_json(p)});
     audit::append(conn, &l.row.id, actor, "voucher.posted", &format!("voucher/{id}"), data)?;
     Ok(id)
 }
@@ -175,7 +176,7 @@ pub fn post(conn: &mut DbConn, l: &mut Locked, actor: &Actor, p: &Posting, rever
 /// Parks a voucher for review with its money reserved; it takes no number yet.
 pub fn hold(conn: &mut DbConn, l: &mut Locked, actor: &Actor, p: &Posting) -> AppResult<String> {
     let reserved = l.book.reserve(&p.lines())?;
-    let id = insert_voucher(conn, l, actor, p, "pending_review", None, reserved, None)?;
+    let id = insert_voucher(conn, l, actor, p, "pending_review", None, reserved)?;
     let data = json!({"voucher_id": id, "kind": p.kind, "date": p.date, "summary": p.summary, "lines": lines_json(p),
         "reserved_bank": reserved.bank.to_string(), "reserved_expense": reserved.expense.to_string(),
         "verdicts": p.lines.iter().map(|x| x.classification.clone()).collect::<Vec<_>>()});
@@ -309,7 +310,8 @@ pub fn reverse(
         date,
         summary: format!("冲销第{}号凭证 reversal of voucher {}: {reason}", v.number.unwrap_or_default(), v.number.unwrap_or_default()),
         attachments: 0,
-        reference: Some(vid.to_string()),
+        reference: None,
+        reverses: Some(vid.to_string()),
         lines: rows
             .iter()
             .map(|r| {
@@ -319,7 +321,7 @@ pub fn reverse(
             })
             .collect(),
     };
-    let new_id = post(conn, l, actor, &p, Some(vid))?;
+    let new_id = post(conn, l, actor, &p)?;
     diesel::update(vouchers::table.find(vid))
         .set((vouchers::status.eq("reversed"), vouchers::reversed_by_id.eq(Some(&new_id))))
         .execute(conn)?;

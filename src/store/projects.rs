@@ -126,9 +126,10 @@ pub fn register(conn: &mut DbConn, actor: &Actor, p: NewProject) -> AppResult<St
             summary: "项目补助资金下达 grant allocated".into(),
             attachments: 0,
             reference: None,
+            reverses: None,
             lines: lines.iter().map(|l| ledger::PostLine::plain(l.clone(), "grant allocation")).collect(),
         };
-        ledger::post(conn, &mut locked, actor, &posting, None)?;
+        ledger::post(conn, &mut locked, actor, &posting)?;
         ledger::save(conn, &locked)?;
         Ok(())
     })?;

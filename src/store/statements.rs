@@ -77,6 +77,9 @@ pub struct Entry {
     pub balance: Money,
 }
 
+/// date, voucher id, number, line number, summary, debit fen, credit fen
+type EntryRow = (String, String, Option<i64>, i32, String, i64, i64);
+
 /// An account's entries in date and number order with a running balance from the opening one.
 pub fn account_ledger(
     conn: &mut DbConn,
@@ -86,7 +89,7 @@ pub fn account_ledger(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 ) -> AppResult<(Money, Vec<Entry>)> {
-    let rows: Vec<(String, String, Option<i64>, i32, String, i64, i64)> = voucher_lines::table
+    let rows: Vec<EntryRow> = voucher_lines::table
         .inner_join(vouchers::table)
         .filter(vouchers::project_id.eq(project_id))
         .filter(voucher_lines::account_code.eq(code))
