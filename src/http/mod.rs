@@ -1,8 +1,10 @@
 //! HTTP: routes, extractors and the one app factory used by the binary and the tests.
 pub mod accounts;
 pub mod audit;
+pub mod export;
 pub mod money;
 pub mod projects;
+pub mod recovery;
 pub mod statements;
 
 use crate::auth::{Caller, Keys};
@@ -187,7 +189,9 @@ pub fn app(
                 .configure(accounts::routes)
                 .configure(projects::routes)
                 .configure(money::routes)
+                .configure(recovery::routes)
                 .configure(statements::routes)
+                .configure(export::routes)
                 .configure(audit::routes),
         )
         .default_service(web::to(not_found))

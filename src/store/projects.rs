@@ -243,3 +243,23 @@ pub fn rename(conn: &mut DbConn, actor: &Actor, id: &str, name: &str, reason: &s
         Ok(())
     })
 }
+
+/// Vouchers of a project still waiting for a review decision.
+pub fn pending_reviews(conn: &mut DbConn, project_id: &str) -> AppResult<i64> {
+    use crate::db::schema::vouchers;
+    Ok(vouchers::table
+        .filter(vouchers::project_id.eq(project_id))
+        .filter(vouchers::status.eq("pending_review"))
+        .count()
+        .get_result(conn)?)
+}
+
+/// Closes a project after recovery; the caller holds its lock.
+pub fn close(conn: &mut DbConn, actor: &Actor, id: &str, from: &str, data: Value) -> AppResult<()> {
+    diesel::update(projects::table.find(id)).set(projects::status.eq("closed")).execute(conn)?;
+    let mut data = data;
+    data["from"] = json!(from);
+    data["to"] = json!("closed");
+    audit::append(conn, id, actor, "project.closed", &format!("project/{id}"), data)?;
+    Ok(())
+}
