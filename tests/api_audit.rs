@@ -1,0 +1,115 @@
+//! Issue 6: the tamper-evident audit trail, checked from outside and attacked from inside.
+mod common;
+
+use common::{call, on_each_backend, Db, World};
+use diesel::{Connection, RunQueryDsl};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+/// Runs SQL straight against the service's database, as an attacker with database access would.
+fn sql(w: &World, statement: &str) -> Result<usize, diesel::result::Error> {
+    match w.db {
+        Db::Sqlite => diesel::sql_query(statement).execute(&mut diesel::SqliteConnection::establish(&w.fresh.url).unwrap()),
+        Db::Postgres => diesel::sql_query(statement).execute(&mut diesel::PgConnection::establish(&w.fresh.url).unwrap()),
+    }
+}
+
+fn busy_project(w: &World) -> String {
+    let p = w.base_project("2025-03-01");
+    w.disburse(&p, "2025-03-02", "10000.00");
+    w.spend(&w.unit, &p, "2025-03-03", "equipment", "1000.00", "购置台式钻床一台");
+    w.spend(&w.unit, &p, "2025-03-03", "teacher_training", "200.00", "教师参加研修班往返动车票");
+    w.spend(&w.unit, &p, "2025-03-04", "materials", "99.99", "购买焊条");
+    p
+}
+
+#[test]
+fn an_inspector_can_verify_the_download_independently() {
+    on_each_backend(|w| {
+        let p = busy_project(&w);
+        let r = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?format=jsonl"));
+        assert_eq!(r.status, 200);
+        let mut prev = "0".repeat(64);
+        let mut n = 0;
+        for (i, line) in r.text.lines().enumerate() {
+            let e: Value = serde_json::from_str(line).unwrap();
+            assert_eq!(e["seq"], i as i64 + 1);
+            assert_eq!(e["prev_hash"], prev.as_str());
+            let canonical = e["canonical"].as_str().unwrap();
+            assert_eq!(hex::encode(Sha256::digest(canonical.as_bytes())), e["hash"].as_str().unwrap());
+            // The canonical text is exactly the hashed fields of the event.
+            let fields: Value = serde_json::from_str(canonical).unwrap();
+            for k in ["seq", "at", "actor", "action", "object", "data", "prev_hash"] {
+                assert_eq!(fields[k], e[k], "{k}");
+            }
+            prev = e["hash"].as_str().unwrap().to_string();
+            n += 1;
+        }
+        let v = w.verify(&p);
+        assert_eq!((v["valid"].as_bool(), v["events"].as_i64(), v["head"].as_str()), (Some(true), Some(n), Some(prev.as_str())));
+        let actions: Vec<String> = r.text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["action"].as_str().unwrap().to_string()).collect();
+        assert_eq!(actions, ["project.registered", "voucher.posted", "voucher.posted", "voucher.posted", "voucher.refused", "voucher.posted"]);
+        // Pages chain together through the cursor.
+        let first = w.get(&w.finance, &format!("/projects/{p}/audit-trail?limit=4"));
+        let cursor = first.body["next_cursor"].as_str().unwrap();
+        let rest = w.get(&w.finance, &format!("/projects/{p}/audit-trail?limit=4&cursor={cursor}"));
+        assert_eq!(rest.body["items"].as_array().unwrap().len(), 2);
+        assert!(rest.body["next_cursor"].is_null());
+        let csv = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?format=csv"));
+        assert_eq!(csv.text.lines().count(), 7);
+        let global = w.get(&w.inspector, "/audit-trail?action=user.created");
+        assert_eq!(global.body["items"].as_array().unwrap().len(), 6, "admin and five users");
+        assert_eq!(w.get(&w.inspector, "/audit-trail/verify").body["valid"], true);
+        assert_eq!(w.get(&w.finance, "/audit-trail").status, 403);
+    });
+}
+
+#[test]
+fn editing_a_stored_event_is_refused_and_detected() {
+    on_each_backend(|w| {
+        let p = busy_project(&w);
+        let edit = format!("UPDATE audit_events SET data = '{{\"amount\":\"1.00\"}}' WHERE chain_id = '{p}' AND seq = 3");
+        assert!(sql(&w, &edit).is_err(), "the append-only trigger refuses updates");
+        assert!(sql(&w, &format!("DELETE FROM audit_events WHERE chain_id = '{p}' AND seq = 6")).is_err());
+        // An attacker with DDL rights removes the guard first; verification still finds the edit.
+        match w.db {
+            Db::Sqlite => {
+                sql(&w, "DROP TRIGGER audit_events_no_update").unwrap();
+            }
+            Db::Postgres => {
+                sql(&w, "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only").unwrap();
+            }
+        }
+        assert_eq!(sql(&w, &edit).unwrap(), 1);
+        let v = w.verify(&p);
+        assert_eq!((v["valid"].as_bool(), v["broken_seq"].as_i64()), (Some(false), Some(3)), "{v}");
+        // Rewriting the canonical text and hash too breaks the link to the next event instead.
+        let p2 = busy_project(&w);
+        sql(&w, &format!("UPDATE audit_events SET hash = '{}' WHERE chain_id = '{p2}' AND seq = 2", "f".repeat(64))).unwrap();
+        let v = w.verify(&p2);
+        assert_eq!(v["broken_seq"], 2, "{v}");
+    });
+}
+
+#[test]
+fn the_chain_stays_linear_under_parallel_postings() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        w.disburse(&p, "2025-03-02", "100000.00");
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let (w, p) = (&w, &p);
+                s.spawn(move || {
+                    for i in 0..5 {
+                        let body = json!({"date": "2025-03-05", "summary": format!("第{t}-{i}批耗材"), "lines": [
+                            {"account": "materials", "debit": "10.00", "summary": "购买焊丝"}, {"account": "1002", "credit": "10.00"}]});
+                        let r = call("POST", &w.url(&format!("/projects/{p}/vouchers")), Some(&w.unit), Some(&body), &[]);
+                        assert_eq!(r.status, 201, "{r:?}");
+                    }
+                });
+            }
+        });
+        let v = w.verify(&p);
+        assert_eq!((v["valid"].as_bool(), v["events"].as_i64()), (Some(true), Some(43)), "{v}");
+    });
+}
