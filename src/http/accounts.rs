@@ -43,17 +43,28 @@ struct Login {
     password: String,
 }
 
+/// A real hash to verify against for unknown users, made once.
+fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| crate::auth::hash_password("not-a-password").unwrap_or_default())
+}
+
 async fn login(state: State, body: web::Json<Login>) -> AppResult<HttpResponse> {
     let Login { username, password } = body.into_inner();
-    let user = db(&state, move |conn| people::find_by_username(conn, &username)).await?;
-    // Verify against a dummy hash when the user is unknown, so timing does not reveal names.
-    let ok = match &user {
-        Some(u) => verify_password(&password, &u.password_hash) && u.active,
-        None => {
-            verify_password(&password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$yZ4Cf3EjfBqmnS4r7W1GmPmLlqWPh8p7Zn6GGLxGOeA");
-            false
-        }
-    };
+    // Password hashing is deliberately slow: it runs on the blocking pool, not the event loop.
+    let (user, ok) = db(&state, move |conn| {
+        let user = people::find_by_username(conn, &username)?;
+        // Verify against a dummy hash when the user is unknown, so timing does not reveal names.
+        let ok = match &user {
+            Some(u) => verify_password(&password, &u.password_hash) && u.active,
+            None => {
+                verify_password(&password, dummy_hash());
+                false
+            }
+        };
+        Ok((user, ok))
+    })
+    .await?;
     let user = user.filter(|_| ok).ok_or_else(|| AppError::unauthenticated("wrong username or password"))?;
     let role = Role::parse(&user.role).ok_or_else(|| AppError::internal("stored role is unknown"))?;
     let token = state.keys.issue(&user.id, &user.username, role, user.org_id.clone())?;

@@ -6,6 +6,7 @@
 use diesel::{Connection, RunQueryDsl};
 use fundledger::config::Settings;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::sync::mpsc;
 
@@ -310,4 +311,67 @@ pub fn on_each_backend(f: impl Fn(World)) {
         eprintln!("-- backend {db:?}");
         f(World::new(db));
     }
+}
+
+pub fn fen(s: &str) -> i64 {
+    let (y, f) = s.split_once('.').unwrap();
+    let sign = if y.starts_with('-') { -1 } else { 1 };
+    sign * (y.trim_start_matches('-').parse::<i64>().unwrap() * 100 + f.parse::<i64>().unwrap())
+}
+
+pub fn items(r: &Resp) -> Vec<Value> {
+    r.body["items"].as_array().cloned().unwrap_or_default()
+}
+
+/// Every voucher of a project, all pages.
+pub fn all_vouchers(w: &World, p: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let r = w.get(&w.finance, &format!("/projects/{p}/vouchers?limit=500{cursor}"));
+        assert_eq!(r.status, 200, "{r:?}");
+        out.extend(items(&r));
+        match r.body["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => return out,
+        }
+    }
+}
+
+/// Recomputes every account's totals from the journal and compares them with the balances the
+/// service maintains; also checks that numbers are contiguous and each voucher balances.
+pub fn assert_books_consistent(w: &World, p: &str) {
+    let mut totals: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut numbers = Vec::new();
+    for v in all_vouchers(w, p) {
+        let status = v["status"].as_str().unwrap();
+        if status == "posted" || status == "reversed" {
+            numbers.push(v["number"].as_i64().unwrap());
+            let (mut d, mut c) = (0, 0);
+            for l in v["lines"].as_array().unwrap() {
+                let t = totals.entry(l["account"].as_str().unwrap().to_string()).or_default();
+                t.0 += fen(l["debit"].as_str().unwrap());
+                t.1 += fen(l["credit"].as_str().unwrap());
+                d += fen(l["debit"].as_str().unwrap());
+                c += fen(l["credit"].as_str().unwrap());
+            }
+            assert_eq!(d, c, "voucher {} unbalanced", v["id"]);
+        } else {
+            assert!(v["number"].is_null(), "an unposted voucher has a number: {v}");
+        }
+    }
+    numbers.sort();
+    assert_eq!(numbers, (1..=numbers.len() as i64).collect::<Vec<_>>(), "voucher numbers not contiguous");
+    let tb = w.get(&w.inspector, &format!("/projects/{p}/trial-balance"));
+    assert_eq!(tb.body["balanced"], true, "{tb:?}");
+    assert_eq!(tb.body["totals"]["debit"], tb.body["totals"]["credit"]);
+    for a in tb.body["accounts"].as_array().unwrap() {
+        let code = a["code"].as_str().unwrap();
+        let (d, c) = totals.get(code).copied().unwrap_or_default();
+        assert_eq!(fen(a["debit_total"].as_str().unwrap()), d, "debit total of {code}");
+        assert_eq!(fen(a["credit_total"].as_str().unwrap()), c, "credit total of {code}");
+        assert!(fen(a["balance"].as_str().unwrap()) >= 0, "{code} negative: {a}");
+    }
+    let v = w.verify(p);
+    assert_eq!(v["valid"], true, "{v}");
 }
