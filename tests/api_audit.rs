@@ -47,8 +47,12 @@ fn an_inspector_can_verify_the_download_independently() {
         }
         let v = w.verify(&p);
         assert_eq!((v["valid"].as_bool(), v["events"].as_i64(), v["head"].as_str()), (Some(true), Some(n), Some(prev.as_str())));
-        let actions: Vec<String> = r.text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["action"].as_str().unwrap().to_string()).collect();
-        assert_eq!(actions, ["project.registered", "voucher.posted", "voucher.posted", "voucher.posted", "voucher.refused", "voucher.posted"]);
+        let actions: Vec<String> =
+            r.text.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["action"].as_str().unwrap().to_string()).collect();
+        assert_eq!(
+            actions,
+            ["project.registered", "voucher.posted", "voucher.posted", "voucher.posted", "voucher.refused", "voucher.posted"]
+        );
         // Pages chain together through the cursor.
         let first = w.get(&w.finance, &format!("/projects/{p}/audit-trail?limit=4"));
         let cursor = first.body["next_cursor"].as_str().unwrap();
