@@ -1,5 +1,6 @@
 //! Storage operations: thin diesel code around the domain. Every change runs in one transaction.
 pub mod audit;
+pub mod export;
 pub mod ledger;
 pub mod people;
 pub mod projects;

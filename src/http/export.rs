@@ -1,0 +1,47 @@
+//! `GET /projects/{id}/export?format=beancount|ledger|csv`: the whole journal of one project.
+use super::projects::visible;
+use super::{csv_response, db, State};
+use crate::auth::Caller;
+use crate::domain::export::{self, ExportFormat, CSV_HEADER};
+use crate::error::{AppError, AppResult};
+use crate::store::export::journal;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/projects/{id}/export", web::get().to(export));
+}
+
+#[derive(Deserialize)]
+struct ExportQuery {
+    format: Option<String>,
+}
+
+async fn export(state: State, caller: Caller, id: web::Path<String>, q: web::Query<ExportQuery>) -> AppResult<HttpResponse> {
+    let names = ExportFormat::NAMES.join(", ");
+    let format = match q.format.as_deref() {
+        None | Some("") => return Err(AppError::field("format", format!("required: one of {names}"))),
+        Some(f) => ExportFormat::parse(f).ok_or_else(|| AppError::field("format", format!("'{f}' is not one of {names}")))?,
+    };
+    let id = id.into_inner();
+    let j = db(&state, move |conn| {
+        let p = visible(conn, &caller, &id)?;
+        journal(conn, p)
+    })
+    .await?;
+    let filename = format!("project-{}-journal.{}", file_safe(&j.project.id), format.extension());
+    let text = match format {
+        ExportFormat::Csv => return csv_response(&filename, &CSV_HEADER, export::csv_rows(&j)),
+        ExportFormat::Beancount => export::beancount(&j),
+        ExportFormat::Ledger => export::ledger(&j),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
+        .body(text))
+}
+
+/// Project ids are UUIDs; anything else is kept out of the header all the same.
+fn file_safe(id: &str) -> String {
+    id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}

@@ -1,0 +1,65 @@
+//! Reading one project's whole posted journal and its account totals for export.
+use super::projects::{self, parse_date, ProjectRow};
+use super::statements::{totals, IN_BOOKS};
+use crate::db::schema::{voucher_lines, vouchers};
+use crate::db::DbConn;
+use crate::domain::export::{ExportLine, ExportVoucher, Journal, ProjectMeta};
+use crate::domain::money::Money;
+use crate::error::{AppError, AppResult};
+use diesel::prelude::*;
+
+/// A voucher's id, number, kind, date, summary and the id of the voucher it reverses.
+type Head = (String, Option<i64>, String, String, String, Option<String>);
+
+/// The journal (vouchers in the books, by date then number, with their lines) and the final
+/// totals, read in one transaction so the balance assertions match the journal exactly. On
+/// PostgreSQL the transaction is REPEATABLE READ: every read sees the same snapshot, while
+/// postings go on; SQLite's read transaction is a snapshot already.
+pub fn journal(conn: &mut DbConn, project: ProjectRow) -> AppResult<Journal> {
+    conn.transaction::<_, AppError, _>(|conn| {
+        if let DbConn::Pg(_) = conn {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(conn)?;
+        }
+        let chart = projects::chart_of(conn, &project.id)?;
+        let heads: Vec<Head> = vouchers::table
+            .filter(vouchers::project_id.eq(&project.id))
+            .filter(vouchers::status.eq_any(IN_BOOKS))
+            .order((vouchers::date, vouchers::number))
+            .select((vouchers::id, vouchers::number, vouchers::kind, vouchers::date, vouchers::summary, vouchers::reverses_id))
+            .load(conn)?;
+        let rows: Vec<(String, String, i64, i64, String)> = voucher_lines::table
+            .inner_join(vouchers::table)
+            .filter(vouchers::project_id.eq(&project.id))
+            .filter(vouchers::status.eq_any(IN_BOOKS))
+            .order((vouchers::date, vouchers::number, voucher_lines::line_no))
+            .select((
+                voucher_lines::voucher_id,
+                voucher_lines::account_code,
+                voucher_lines::debit_fen,
+                voucher_lines::credit_fen,
+                voucher_lines::summary,
+            ))
+            .load(conn)?;
+        let totals = totals(conn, &project.id, None)?;
+        // Both queries share one order, so each voucher's lines follow in a single pass.
+        let mut rows = rows.into_iter().peekable();
+        let mut out = Vec::with_capacity(heads.len());
+        for (id, number, kind, date, summary, reverses) in heads {
+            let mut lines = Vec::new();
+            while let Some((_, code, d, c, s)) = rows.next_if(|r| r.0 == id) {
+                lines.push(ExportLine { code, debit: Money::from_fen(d), credit: Money::from_fen(c), summary: s });
+            }
+            out.push(ExportVoucher { number: number.unwrap_or_default(), date: parse_date(&date), id, kind, summary, reverses, lines });
+        }
+        let meta = ProjectMeta {
+            start: project.start(),
+            end: project.end(),
+            grant: project.grant(),
+            id: project.id,
+            name: project.name,
+            kind: project.kind,
+            status: project.status,
+        };
+        Ok(Journal { project: meta, chart, vouchers: out, totals })
+    })
+}
