@@ -5,7 +5,7 @@ use super::{audit, new_id, now};
 use crate::db::schema::{accounts, idempotency_keys, projects as projects_t, voucher_lines, vouchers};
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
-use crate::domain::chart::AccountDef;
+use crate::domain::chart::{AccountDef, Side};
 use crate::domain::ledger::{Book, Line, Reservation, Totals};
 use crate::domain::money::Money;
 use crate::error::{AppError, AppResult};
@@ -30,14 +30,19 @@ pub fn lock(conn: &mut DbConn, project_id: &str) -> AppResult<Locked> {
         return Err(AppError::not_found("project"));
     }
     let row = projects::get(conn, project_id)?;
-    let chart = projects::chart_of(conn, project_id)?;
-    let totals: Vec<(String, i64, i64)> = accounts::table
+    // One read gives both the chart and its totals.
+    let rows: Vec<(String, String, String, Option<String>, i64, i64)> = accounts::table
         .filter(accounts::project_id.eq(project_id))
-        .select((accounts::code, accounts::debit_fen, accounts::credit_fen))
+        .order(accounts::code)
+        .select((accounts::code, accounts::name, accounts::side, accounts::category, accounts::debit_fen, accounts::credit_fen))
         .load(conn)?;
-    let mut book = Book::new(row.grant(), chart.iter().map(|a| (a.code.clone(), a.side)));
-    for (code, d, c) in totals {
-        book.totals.insert(code, Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) });
+    let mut chart = Vec::with_capacity(rows.len());
+    let mut book = Book::new(row.grant(), std::iter::empty());
+    for (code, name, side, category, d, c) in rows {
+        let side = Side::parse(&side).unwrap_or(Side::Debit);
+        book.sides.insert(code.clone(), side);
+        book.totals.insert(code.clone(), Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) });
+        chart.push(AccountDef { code, name, side, category });
     }
     book.reserved = Reservation { bank: Money::from_fen(row.reserved_bank_fen), expense: Money::from_fen(row.reserved_expense_fen) };
     Ok(Locked { row, chart, saved: book.clone(), book })
