@@ -27,6 +27,12 @@ pub struct Server {
 pub struct Database {
     pub url: String,
     pub pool_size: u32,
+    #[serde(default = "yes")]
+    pub group_commit: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Clone, Deserialize)]

@@ -41,7 +41,10 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
         println!("Created user 'admin' with generated password: {generated}");
     }
     drop(conn);
+    let writer =
+        (target.backend() == db::Backend::Sqlite && settings.database.group_commit).then(|| store::writer::Writer::start(pool.clone()));
     Ok(http::AppState {
+        writer,
         pool,
         backend: target.backend(),
         keys: auth::Keys::new(secret.as_bytes(), settings.auth.token_ttl_seconds),

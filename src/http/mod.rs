@@ -26,6 +26,8 @@ pub struct AppState {
     pub settings: Settings,
     pub rules: Arc<Rules>,
     pub keys: Keys,
+    /// Group commit of money requests (SQLite); PostgreSQL commits them concurrently instead.
+    pub writer: Option<crate::store::writer::Writer>,
 }
 
 pub type State = web::Data<AppState>;

@@ -58,7 +58,7 @@ where
     F: FnOnce(&mut DbConn, &mut Locked) -> AppResult<(u16, Value)> + Send + 'static,
 {
     let (caller, actor) = (caller.clone(), caller.actor());
-    let (status, body) = db(state, move |conn| {
+    let work = move |conn: &mut DbConn| {
         visible(conn, &caller, &project_id)?;
         let result = ledger::money_tx(conn, &project_id, idem.as_ref(), f);
         if let Err(e) = &result {
@@ -67,8 +67,11 @@ where
             }
         }
         result
-    })
-    .await?;
+    };
+    let (status, body) = match &state.writer {
+        Some(writer) => writer.submit(work).await?,
+        None => db(state, work).await?,
+    };
     Ok(status_json(status, body))
 }
 

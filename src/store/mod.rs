@@ -5,6 +5,7 @@ pub mod ledger;
 pub mod people;
 pub mod projects;
 pub mod statements;
+pub mod writer;
 
 use crate::domain::audit::Actor;
 
