@@ -42,13 +42,37 @@ pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, ob
     Ok(event)
 }
 
-type Row = (i64, String, String, String, String, String, String, String, String, String, String);
+/// A stored event, as read back (its chain is known to the reader).
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+struct Row {
+    seq: i64,
+    at: String,
+    actor_user_id: String,
+    actor_username: String,
+    actor_role: String,
+    action: String,
+    object: String,
+    data: String,
+    prev_hash: String,
+    hash: String,
+    canonical: String,
+}
 
 fn to_event(r: Row) -> Event {
-    let (seq, at, user_id, username, role, action, object, data, prev_hash, hash, canonical) = r;
     // A row whose data is not JSON was tampered with; keep the raw text so verify reports it.
-    let data = serde_json::from_str(&data).unwrap_or(Value::String(data));
-    Event { seq, at, actor: Actor { user_id, username, role }, action, object, data, prev_hash, hash, canonical }
+    let data = serde_json::from_str(&r.data).unwrap_or(Value::String(r.data));
+    Event {
+        seq: r.seq,
+        at: r.at,
+        actor: Actor { user_id: r.actor_user_id, username: r.actor_username, role: r.actor_role },
+        action: r.action,
+        object: r.object,
+        data,
+        prev_hash: r.prev_hash,
+        hash: r.hash,
+        canonical: r.canonical,
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -73,36 +97,8 @@ pub fn list(conn: &mut DbConn, chain_id: &str, f: &Filter) -> AppResult<Vec<Even
     if let Some(action) = &f.action {
         q = q.filter(audit_events::action.eq(action.clone()));
     }
-    let rows: Vec<Row> = q.order(audit_events::seq.asc()).limit(f.limit).select(columns()).load(conn)?;
+    let rows: Vec<Row> = q.order(audit_events::seq.asc()).limit(f.limit).select(Row::as_select()).load(conn)?;
     Ok(rows.into_iter().map(to_event).collect())
-}
-
-fn columns() -> (
-    audit_events::seq,
-    audit_events::at,
-    audit_events::actor_user_id,
-    audit_events::actor_username,
-    audit_events::actor_role,
-    audit_events::action,
-    audit_events::object,
-    audit_events::data,
-    audit_events::prev_hash,
-    audit_events::hash,
-    audit_events::canonical,
-) {
-    (
-        audit_events::seq,
-        audit_events::at,
-        audit_events::actor_user_id,
-        audit_events::actor_username,
-        audit_events::actor_role,
-        audit_events::action,
-        audit_events::object,
-        audit_events::data,
-        audit_events::prev_hash,
-        audit_events::hash,
-        audit_events::canonical,
-    )
 }
 
 /// Recomputes the whole chain in pages, so memory stays flat however long the chain is.
@@ -116,7 +112,7 @@ pub fn verify(conn: &mut DbConn, chain_id: &str) -> AppResult<Verification> {
             .filter(audit_events::seq.gt(after))
             .order(audit_events::seq.asc())
             .limit(PAGE)
-            .select(columns())
+            .select(Row::as_select())
             .load(conn)?;
         let n = rows.len() as i64;
         for row in rows {
