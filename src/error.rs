@@ -155,7 +155,7 @@ impl From<LedgerError> for AppError {
     fn from(e: LedgerError) -> AppError {
         let detail = e.to_string();
         match e {
-            LedgerError::LineCount(_) | LedgerError::LineSides(_) => AppError::new("invalid_line", detail),
+            LedgerError::LineCount(_) | LedgerError::LineSides(_) | LedgerError::NotAnExpense(_) => AppError::new("invalid_line", detail),
             LedgerError::Unbalanced { debit, credit } => {
                 AppError::new("unbalanced_voucher", detail).with("debit_total", debit.to_string()).with("credit_total", credit.to_string())
             }

@@ -121,6 +121,27 @@ fn guards_refuse_and_write_nothing() {
             {"account": "1221", "debit": "1.00"}, {"account": "1002", "credit": "1.00"}]}),
         );
         assert_eq!((r.status, r.code()), (403, "forbidden"), "a unit may not touch 1221");
+        let r = w.post(
+            &w.finance,
+            &vouchers,
+            json!({"date": "2025-03-03", "summary": "x", "lines": [
+            {"account": "1002", "debit": "1.00"}, {"account": "2401", "credit": "1.00"}]}),
+        );
+        assert_eq!((r.status, r.code()), (403, "forbidden"), "nor may finance inflate the grant fund through a voucher");
+        let r = w.post(
+            &w.unit,
+            &vouchers,
+            json!({"date": "2025-03-03", "summary": "借款", "lines": [
+            {"account": "1002", "debit": "500.00"}, {"account": "2202", "credit": "500.00"}]}),
+        );
+        assert_eq!((r.status, r.code()), (422, "invalid_line"), "money from nothing: {r:?}");
+        let r = w.post(
+            &w.unit,
+            &vouchers,
+            json!({"date": "2025-03-03", "summary": "退货退款", "lines": [
+            {"account": "1002", "debit": "0.50"}, {"account": "materials", "credit": "0.50"}]}),
+        );
+        assert_eq!((r.status, r.code()), (409, "negative_balance"), "a refund cannot exceed what was spent: {r:?}");
         let lines: Vec<Value> = (0..201).map(|_| json!({"account": "equipment", "debit": "1.00"})).collect();
         let r = w.post(&w.unit, &vouchers, json!({"date": "2025-03-03", "summary": "x", "lines": lines}));
         assert_eq!(r.status, 422);

@@ -68,7 +68,8 @@ pub fn is_expenditure(code: &str) -> bool {
     code.len() == 6 && code.starts_with("5001")
 }
 
-/// Accounts a project unit may name in its own vouchers (API.md, Money movements).
-pub fn unit_may_use(code: &str) -> bool {
+/// Accounts an expenditure voucher may name (API.md, Money movements). The other accounts move
+/// only through their own endpoints: disbursement, recovery, remittance.
+pub fn expense_voucher_may_use(code: &str) -> bool {
     is_expenditure(code) || code == BANK || code == PAYABLES
 }

@@ -47,6 +47,8 @@ pub enum LedgerError {
     NegativeBalance { code: String, balance: Money },
     #[error("amount overflow")]
     Overflow,
+    #[error("{0}")]
+    NotAnExpense(String),
 }
 
 /// Checks the shape of a voucher and returns its total.
@@ -67,6 +69,23 @@ pub fn check_lines(lines: &[Line]) -> Result<Money, LedgerError> {
         return Err(LedgerError::Unbalanced { debit, credit });
     }
     Ok(debit)
+}
+
+/// An expenditure voucher may not create money: what it adds to the bank must come back from
+/// expenditure (a refund), and what it owes suppliers must be expenditure accrued.
+pub fn check_expense_voucher(lines: &[Line]) -> Result<(), LedgerError> {
+    let sum = |f: &dyn Fn(&Line) -> bool, debit: bool| -> Money {
+        lines.iter().filter(|l| f(l)).map(|l| if debit { l.debit } else { l.credit }).sum()
+    };
+    let expense_debits = sum(&|l| chart::is_expenditure(&l.code), true);
+    let expense_credits = sum(&|l| chart::is_expenditure(&l.code), false);
+    if sum(&|l| l.code == chart::BANK, true) > expense_credits {
+        return Err(LedgerError::NotAnExpense("a debit to the bank (1002) must be a refund credited to expenditure".into()));
+    }
+    if sum(&|l| l.code == chart::PAYABLES, false) > expense_debits {
+        return Err(LedgerError::NotAnExpense("a credit to payables (2202) must accrue expenditure debited in the same voucher".into()));
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

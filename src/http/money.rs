@@ -7,7 +7,7 @@ use crate::db::DbConn;
 use crate::domain::chart::{self, AccountDef};
 use crate::domain::classify::{Classification, Rules, Verdict};
 use crate::domain::kind::ProjectKind;
-use crate::domain::ledger::{check_lines, Line};
+use crate::domain::ledger::{check_expense_voucher, check_lines, Line};
 use crate::domain::money::Money;
 use crate::error::{AppError, AppResult};
 use crate::store::ledger::{self, Idem, Locked, PostLine, Posting};
@@ -247,7 +247,7 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
     let shape_only: Vec<Line> = parsed.iter().map(|(d, c)| Line { code: String::new(), debit: *d, credit: *c }).collect();
     check_lines(&shape_only)?;
     let idem = idem(&req, &caller, &raw)?;
-    let (rules, actor, role) = (state.rules.clone(), caller.actor(), caller.role);
+    let (rules, actor) = (state.rules.clone(), caller.actor());
     run_money(&state, &caller, id.into_inner(), idem, "voucher.refused", raw, move |conn, l| {
         must_be_open(l, date)?;
         let debits: Vec<bool> = parsed.iter().map(|(d, _)| d.fen() > 0).collect();
@@ -260,8 +260,8 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
         for (i, (line, (d, c))) in b.lines.iter().zip(&parsed).enumerate() {
             // Every account resolves here: verdicts() refused unknown ones and rejected the rest.
             let code = resolve(&l.chart, line.account.trim()).map(|a| a.code.clone()).unwrap_or_default();
-            if role == Role::Unit && !chart::unit_may_use(&code) {
-                return Err(AppError::forbidden(format!("a project unit may not post to account {code}")).with("account", code));
+            if !chart::expense_voucher_may_use(&code) {
+                return Err(AppError::forbidden(format!("an expenditure voucher may not post to account {code}")).with("account", code));
             }
             lines.push(PostLine {
                 line: Line { code, debit: *d, credit: *c },
@@ -269,6 +269,7 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
                 classification: v[i].as_ref().map(|c| json!(c)),
             });
         }
+        check_expense_voucher(&lines.iter().map(|x| x.line.clone()).collect::<Vec<_>>())?;
         let p = Posting {
             kind: "expense",
             date,

@@ -172,3 +172,15 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn expense_vouchers_do_not_create_money() {
+    let loan = [Line::debit(chart::BANK, m(500)), Line::credit(chart::PAYABLES, m(500))];
+    assert!(matches!(check_expense_voucher(&loan), Err(LedgerError::NotAnExpense(_))));
+    let refund = [Line::debit(chart::BANK, m(50)), Line::credit(EXP_A, m(50))];
+    assert_eq!(check_expense_voucher(&refund), Ok(()));
+    let accrual = [Line::debit(EXP_A, m(80)), Line::credit(chart::PAYABLES, m(80))];
+    assert_eq!(check_expense_voucher(&accrual), Ok(()));
+    let settle = [Line::debit(chart::PAYABLES, m(80)), Line::credit(chart::BANK, m(80))];
+    assert_eq!(check_expense_voucher(&settle), Ok(()));
+}
