@@ -5,6 +5,7 @@ pub mod export;
 pub mod money;
 pub mod projects;
 pub mod recovery;
+pub mod reviews;
 pub mod statements;
 
 use crate::auth::{Caller, Keys};
@@ -192,6 +193,7 @@ pub fn app(
                 .configure(projects::routes)
                 .configure(money::routes)
                 .configure(recovery::routes)
+                .configure(reviews::routes)
                 .configure(statements::routes)
                 .configure(export::routes)
                 .configure(audit::routes),
