@@ -53,10 +53,10 @@ pub async fn run_money<F>(
 where
     F: FnOnce(&mut DbConn, &mut Locked) -> AppResult<(u16, Value)> + Send + 'static,
 {
-    let (caller, actor) = (caller.clone(), caller.actor());
+    let actor = caller.actor();
+    let org = (caller.role == Role::Unit).then(|| caller.org_id.clone().unwrap_or_default());
     let work = move |conn: &mut DbConn| {
-        visible(conn, &caller, &project_id)?;
-        let result = ledger::money_tx(conn, &project_id, idem.as_ref(), f);
+        let result = ledger::money_tx(conn, &project_id, org.as_deref(), idem.as_ref(), f);
         if let Err(e) = &result {
             if matches!(e.status().as_u16(), 403 | 409 | 422) && e.code != "idempotency_conflict" {
                 ledger::record_refusal(conn, &project_id, &actor, action, e, request)?;
@@ -91,7 +91,15 @@ pub fn must_be_open(l: &Locked, date: NaiveDate) -> AppResult<()> {
 pub fn voucher_view(conn: &mut DbConn, project_id: &str, vid: &str) -> AppResult<Value> {
     let v = ledger::voucher(conn, project_id, vid)?;
     let lines = ledger::lines_of(conn, vid)?;
-    Ok(json!({
+    Ok(voucher_json(&v, &lines))
+}
+
+pub fn stored_json(s: &ledger::Stored) -> Value {
+    voucher_json(&s.voucher, &s.lines)
+}
+
+fn voucher_json(v: &ledger::VoucherRow, lines: &[ledger::LineRow]) -> Value {
+    json!({
         "id": v.id, "project_id": v.project_id, "number": v.number, "status": v.status, "kind": v.kind,
         "date": v.date, "summary": v.summary, "attachments": v.attachments, "reference": v.reference,
         "total": lines.iter().map(|l| Money::from_fen(l.debit_fen)).sum::<Money>().to_string(),
@@ -104,7 +112,7 @@ pub fn voucher_view(conn: &mut DbConn, project_id: &str, vid: &str) -> AppResult
             "credit": Money::from_fen(l.credit_fen).to_string(), "summary": l.summary,
             "classification": l.classification.as_deref().and_then(|c| serde_json::from_str::<Value>(c).ok()),
         })).collect::<Vec<_>>(),
-    }))
+    })
 }
 
 #[derive(Deserialize)]
@@ -144,8 +152,7 @@ async fn disburse(
                 PostLine::plain(Line::credit(chart::GRANT_RECEIVABLE, amount), "应收补助资金减少"),
             ],
         };
-        let vid = ledger::post(conn, l, &actor, &p)?;
-        Ok((201, voucher_view(conn, &l.row.id, &vid)?))
+        Ok((201, stored_json(&ledger::post(conn, l, &actor, &p)?)))
     })
     .await
 }
@@ -275,12 +282,12 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
             reverses: None,
             lines,
         };
-        let vid = if v.iter().flatten().any(|c| c.verdict == Verdict::Review) {
+        let stored = if v.iter().flatten().any(|c| c.verdict == Verdict::Review) {
             ledger::hold(conn, l, &actor, &p)?
         } else {
             ledger::post(conn, l, &actor, &p)?
         };
-        Ok((201, voucher_view(conn, &l.row.id, &vid)?))
+        Ok((201, stored_json(&stored)))
     })
     .await
 }
@@ -367,8 +374,7 @@ async fn reverse(
     let kinds: &'static [&'static str] = if caller.role == Role::Finance { &["expense", "disbursement"] } else { &["expense"] };
     run_money(&state, &caller, id, idem, "reversal.refused", raw, move |conn, l| {
         must_be_open(l, date)?;
-        let new_id = ledger::reverse(conn, l, &actor, &vid, date, b.reason.trim(), kinds)?;
-        Ok((201, voucher_view(conn, &l.row.id, &new_id)?))
+        Ok((201, stored_json(&ledger::reverse(conn, l, &actor, &vid, date, b.reason.trim(), kinds)?)))
     })
     .await
 }

@@ -1,5 +1,5 @@
 //! Recovery of unspent funds and their remittance (API.md, Recovery of unspent funds).
-use super::money::{idem, run_money, shape, voucher_view};
+use super::money::{idem, run_money, shape, stored_json};
 use super::State;
 use crate::auth::{Caller, Role};
 use crate::domain::chart;
@@ -74,8 +74,7 @@ async fn recover(state: State, caller: Caller, req: HttpRequest, id: web::Path<S
                 reverses: None,
                 lines: plan.lines.iter().map(|line| PostLine::plain(line.clone(), "收回未实施资金")).collect(),
             };
-            let vid = ledger::post(conn, l, &actor, &p)?;
-            Some(voucher_view(conn, &l.row.id, &vid)?)
+            Some(stored_json(&ledger::post(conn, l, &actor, &p)?))
         };
         let data = json!({"reason": reason, "note": b.note.trim(), "date": date, "recovery": plan});
         projects::close(conn, &actor, &l.row.id, &status, data)?;
@@ -126,8 +125,7 @@ async fn remit(state: State, caller: Caller, req: HttpRequest, id: web::Path<Str
             reverses: None,
             lines: lines.into_iter().map(|line| PostLine::plain(line, "缴回未实施资金")).collect(),
         };
-        let vid = ledger::post(conn, l, &actor, &p)?;
-        Ok((201, voucher_view(conn, &l.row.id, &vid)?))
+        Ok((201, stored_json(&ledger::post(conn, l, &actor, &p)?)))
     })
     .await
 }

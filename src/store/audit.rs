@@ -19,8 +19,10 @@ pub fn create_chain(conn: &mut DbConn, chain_id: &str) -> AppResult<()> {
 /// Appends one event. The chain row is updated first, which locks it (a PostgreSQL row lock; the
 /// SQLite write lock) so concurrent appends to one chain are serialised and `seq` stays contiguous.
 pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, object: &str, data: Value) -> AppResult<Event> {
-    diesel::update(audit_chains::table.find(chain_id)).set(audit_chains::seq.eq(audit_chains::seq + 1)).execute(conn)?;
-    let (seq, head): (i64, String) = audit_chains::table.find(chain_id).select((audit_chains::seq, audit_chains::head)).first(conn)?;
+    let (seq, head): (i64, String) = diesel::update(audit_chains::table.find(chain_id))
+        .set(audit_chains::seq.eq(audit_chains::seq + 1))
+        .returning((audit_chains::seq, audit_chains::head))
+        .get_result(conn)?;
     let event = audit::seal(seq, super::now(), actor.clone(), action, object, data, &head);
     diesel::insert_into(audit_events::table)
         .values((

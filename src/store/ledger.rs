@@ -25,11 +25,11 @@ pub struct Locked {
 /// PostgreSQL it takes the row lock, on SQLite it takes the database write lock before any read,
 /// so no transaction ever has to upgrade a read snapshot (which could fail instead of waiting).
 pub fn lock(conn: &mut DbConn, project_id: &str) -> AppResult<Locked> {
-    let n = diesel::update(projects_t::table.find(project_id)).set(projects_t::version.eq(projects_t::version + 1)).execute(conn)?;
-    if n == 0 {
-        return Err(AppError::not_found("project"));
-    }
-    let row = projects::get(conn, project_id)?;
+    let row: ProjectRow = diesel::update(projects_t::table.find(project_id))
+        .set(projects_t::version.eq(projects_t::version + 1))
+        .get_result(conn)
+        .optional()?
+        .ok_or_else(|| AppError::not_found("project"))?;
     // One read gives both the chart and its totals.
     let rows: Vec<(String, String, String, Option<String>, i64, i64)> = accounts::table
         .filter(accounts::project_id.eq(project_id))
@@ -96,57 +96,59 @@ impl Posting {
     }
 }
 
+/// A voucher as stored, with its lines: what a posting returns, so nothing is read back.
+pub struct Stored {
+    pub voucher: VoucherRow,
+    pub lines: Vec<LineRow>,
+}
+
 fn insert_voucher(
     conn: &mut DbConn,
     l: &Locked,
     actor: &Actor,
     p: &Posting,
-    status: &str,
     number: Option<i64>,
     reserved: Reservation,
-) -> AppResult<String> {
-    let id = new_id();
-    let at = now();
-    diesel::insert_into(vouchers::table)
-        .values((
-            vouchers::id.eq(&id),
-            vouchers::project_id.eq(&l.row.id),
-            vouchers::number.eq(number),
-            vouchers::status.eq(status),
-            vouchers::kind.eq(p.kind),
-            vouchers::date.eq(p.date.to_string()),
-            vouchers::summary.eq(&p.summary),
-            vouchers::attachments.eq(p.attachments),
-            vouchers::reference.eq(p.reference.as_deref()),
-            vouchers::reserved_bank_fen.eq(reserved.bank.fen()),
-            vouchers::reserved_expense_fen.eq(reserved.expense.fen()),
-            vouchers::created_by.eq(&actor.user_id),
-            vouchers::created_at.eq(&at),
-            vouchers::reverses_id.eq(p.reverses.as_deref()),
-        ))
-        .execute(conn)?;
-    let rows: Vec<_> = p
+) -> AppResult<Stored> {
+    let voucher = VoucherRow {
+        id: new_id(),
+        project_id: l.row.id.clone(),
+        number,
+        status: if number.is_some() { "posted" } else { "pending_review" }.to_string(),
+        kind: p.kind.to_string(),
+        date: p.date.to_string(),
+        summary: p.summary.clone(),
+        attachments: p.attachments,
+        reference: p.reference.clone(),
+        reserved_bank_fen: reserved.bank.fen(),
+        reserved_expense_fen: reserved.expense.fen(),
+        created_by: actor.user_id.clone(),
+        created_at: now(),
+        reverses_id: p.reverses.clone(),
+        reversed_by_id: None,
+        decision: None,
+    };
+    diesel::insert_into(vouchers::table).values(&voucher).execute(conn)?;
+    let lines: Vec<LineRow> = p
         .lines
         .iter()
         .enumerate()
-        .map(|(i, x)| {
-            (
-                voucher_lines::voucher_id.eq(id.clone()),
-                voucher_lines::line_no.eq(i as i32 + 1),
-                voucher_lines::project_id.eq(l.row.id.clone()),
-                voucher_lines::account_code.eq(x.line.code.clone()),
-                voucher_lines::debit_fen.eq(x.line.debit.fen()),
-                voucher_lines::credit_fen.eq(x.line.credit.fen()),
-                voucher_lines::summary.eq(x.summary.clone()),
-                voucher_lines::classification.eq(x.classification.as_ref().map(|c| c.to_string())),
-            )
+        .map(|(i, x)| LineRow {
+            voucher_id: voucher.id.clone(),
+            line_no: i as i32 + 1,
+            project_id: l.row.id.clone(),
+            account_code: x.line.code.clone(),
+            debit_fen: x.line.debit.fen(),
+            credit_fen: x.line.credit.fen(),
+            summary: x.summary.clone(),
+            classification: x.classification.as_ref().map(|c| c.to_string()),
         })
         .collect();
     // One statement per line: diesel's multi-backend connection has no batch insert.
-    for row in rows {
-        diesel::insert_into(voucher_lines::table).values(row).execute(conn)?;
+    for line in &lines {
+        diesel::insert_into(voucher_lines::table).values(line).execute(conn)?;
     }
-    Ok(id)
+    Ok(Stored { voucher, lines })
 }
 
 fn lines_json(p: &Posting) -> Value {
@@ -168,28 +170,31 @@ fn take_number(l: &mut Locked) -> i64 {
 }
 
 /// Posts a voucher now: the guards run, it takes the next number, the chain records it.
-pub fn post(conn: &mut DbConn, l: &mut Locked, actor: &Actor, p: &Posting) -> AppResult<String> {
+pub fn post(conn: &mut DbConn, l: &mut Locked, actor: &Actor, p: &Posting) -> AppResult<Stored> {
     l.book.post(&p.lines(), Reservation::default())?;
     let number = take_number(l);
-    let id = insert_voucher(conn, l, actor, p, "posted", Some(number), Reservation::default())?;
+    let stored = insert_voucher(conn, l, actor, p, Some(number), Reservation::default())?;
+    let id = &stored.voucher.id;
     let data = json!({"voucher_id": id, "number": number, "kind": p.kind, "date": p.date, "summary": p.summary,
         "reference": p.reference, "reverses": p.reverses, "lines": lines_json(p)});
     audit::append(conn, &l.row.id, actor, "voucher.posted", &format!("voucher/{id}"), data)?;
-    Ok(id)
+    Ok(stored)
 }
 
 /// Parks a voucher for review with its money reserved; it takes no number yet.
-pub fn hold(conn: &mut DbConn, l: &mut Locked, actor: &Actor, p: &Posting) -> AppResult<String> {
+pub fn hold(conn: &mut DbConn, l: &mut Locked, actor: &Actor, p: &Posting) -> AppResult<Stored> {
     let reserved = l.book.reserve(&p.lines())?;
-    let id = insert_voucher(conn, l, actor, p, "pending_review", None, reserved)?;
+    let stored = insert_voucher(conn, l, actor, p, None, reserved)?;
+    let id = &stored.voucher.id;
     let data = json!({"voucher_id": id, "kind": p.kind, "date": p.date, "summary": p.summary, "lines": lines_json(p),
         "reserved_bank": reserved.bank.to_string(), "reserved_expense": reserved.expense.to_string(),
         "verdicts": p.lines.iter().map(|x| x.classification.clone()).collect::<Vec<_>>()});
     audit::append(conn, &l.row.id, actor, "voucher.pending_review", &format!("voucher/{id}"), data)?;
-    Ok(id)
+    Ok(stored)
 }
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = vouchers)]
 pub struct VoucherRow {
     pub id: String,
     pub project_id: String,
@@ -209,7 +214,8 @@ pub struct VoucherRow {
     pub decision: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = voucher_lines)]
 pub struct LineRow {
     pub voucher_id: String,
     pub line_no: i32,
@@ -293,7 +299,7 @@ pub fn reverse(
     date: NaiveDate,
     reason: &str,
     allowed_kinds: &[&str],
-) -> AppResult<String> {
+) -> AppResult<Stored> {
     let v = voucher(conn, &l.row.id, vid)?;
     match v.status.as_str() {
         "reversed" => {
@@ -326,11 +332,11 @@ pub fn reverse(
             })
             .collect(),
     };
-    let new_id = post(conn, l, actor, &p)?;
+    let stored = post(conn, l, actor, &p)?;
     diesel::update(vouchers::table.find(vid))
-        .set((vouchers::status.eq("reversed"), vouchers::reversed_by_id.eq(Some(&new_id))))
+        .set((vouchers::status.eq("reversed"), vouchers::reversed_by_id.eq(Some(&stored.voucher.id))))
         .execute(conn)?;
-    Ok(new_id)
+    Ok(stored)
 }
 
 /// An Idempotency-Key as stored: per user, with a hash of the request it first came with.
@@ -341,12 +347,16 @@ pub struct Idem {
 }
 
 /// Runs one money request as a single transaction under the project lock, with idempotent replay.
-pub fn money_tx<F>(conn: &mut DbConn, project_id: &str, idem: Option<&Idem>, f: F) -> AppResult<(u16, Value)>
+/// `org` limits the request to one organisation's projects (a unit's): others do not exist for it.
+pub fn money_tx<F>(conn: &mut DbConn, project_id: &str, org: Option<&str>, idem: Option<&Idem>, f: F) -> AppResult<(u16, Value)>
 where
     F: FnOnce(&mut DbConn, &mut Locked) -> AppResult<(u16, Value)>,
 {
     conn.transaction::<_, AppError, _>(|conn| {
         let mut locked = lock(conn, project_id)?;
+        if org.is_some_and(|o| o != locked.row.org_id) {
+            return Err(AppError::not_found("project"));
+        }
         if let Some(i) = idem {
             let prev: Option<(String, i32, String)> = idempotency_keys::table
                 .find((&i.user_id, &i.key))
