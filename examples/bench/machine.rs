@@ -1,0 +1,93 @@
+//! Facts about the machine, and this process's resident memory (the service runs in it too).
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+fn field<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    text.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_once(':')).map(|(_, v)| v.trim())
+}
+
+pub fn cpu_model() -> String {
+    field(&read("/proc/cpuinfo"), "model name").unwrap_or("unknown").to_string()
+}
+
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+pub fn ram_gib() -> f64 {
+    let kib: f64 = field(&read("/proc/meminfo"), "MemTotal").and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0.0);
+    kib / 1024.0 / 1024.0
+}
+
+pub fn kernel() -> String {
+    read("/proc/sys/kernel/osrelease").trim().to_string()
+}
+
+pub fn loadavg() -> String {
+    read("/proc/loadavg").split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+/// The file system type of the mount holding `path` (longest mount-point prefix).
+pub fn fs_type(path: &Path) -> String {
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let mut best: (usize, String) = (0, "unknown".into());
+    for line in read("/proc/mounts").lines() {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        if let [dev, mount, fs, ..] = parts[..] {
+            if path.starts_with(mount) && mount.len() >= best.0 {
+                best = (mount.len(), format!("{fs} on {dev}"));
+            }
+        }
+    }
+    best.1
+}
+
+/// VmRSS of this process in KiB.
+pub fn rss_kib() -> u64 {
+    field(&read("/proc/self/status"), "VmRSS").and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0)
+}
+
+pub fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// Samples VmRSS every 50 ms until stopped.
+pub struct RssSampler {
+    stop: Arc<AtomicBool>,
+    handle: JoinHandle<(u64, u64)>,
+}
+
+impl RssSampler {
+    pub fn start() -> RssSampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            let (mut max, mut sum, mut n) = (0u64, 0u64, 0u64);
+            loop {
+                let r = rss_kib();
+                max = max.max(r);
+                sum += r;
+                n += 1;
+                if flag.load(Ordering::Relaxed) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            (max, sum / n.max(1))
+        });
+        RssSampler { stop, handle }
+    }
+
+    /// (max, mean) in KiB.
+    pub fn finish(self) -> (u64, u64) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.handle.join().unwrap_or((0, 0))
+    }
+}

@@ -1,0 +1,122 @@
+//! Read-side figures: statement and trial-balance latency for one project of a given journal
+//! size, GET /statements over many projects, and audit-chain verification speed.
+use crate::args::Opts;
+use crate::http::{World, R};
+use crate::posting::{self, Checks, Spec};
+use std::time::{Duration, Instant};
+
+/// Latencies in µs, sorted.
+fn sample(w: &World, path: &str, n: usize) -> R<Vec<u64>> {
+    for _ in 0..n.min(5) {
+        w.client.timed_get(&w.finance, path)?;
+    }
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        v.push(w.client.timed_get(&w.finance, path)?.0.as_micros() as u64);
+    }
+    v.sort_unstable();
+    Ok(v)
+}
+
+pub struct Verify {
+    pub events: i64,
+    /// Median of three GETs.
+    pub secs: f64,
+}
+
+impl Verify {
+    pub fn rate(&self) -> f64 {
+        self.events as f64 / self.secs
+    }
+}
+
+fn verify(w: &World, p: &str) -> R<Verify> {
+    let path = format!("/projects/{p}/audit-trail/verify");
+    let mut times = Vec::new();
+    let mut events = 0;
+    for _ in 0..3 {
+        let (d, v) = w.client.timed_get(&w.finance, &path)?;
+        if v["valid"] != true {
+            return Err(format!("{path}: {v}"));
+        }
+        events = v["events"].as_i64().unwrap_or(0);
+        times.push(d);
+    }
+    times.sort();
+    Ok(Verify { events, secs: times[1].as_secs_f64() })
+}
+
+pub struct Journal {
+    pub lines: usize,
+    pub vouchers: usize,
+    pub seed: Duration,
+    pub statement: Vec<u64>,
+    pub trial_balance: Vec<u64>,
+    pub statement_as_of: Vec<u64>,
+    pub verify: Verify,
+    pub checks: Checks,
+}
+
+/// Journal lines a fresh, disbursed project already has: allocation and disbursement, 2 each.
+const LINES_AT_START: usize = 4;
+
+pub fn journal(w: &World, o: &Opts, want: usize) -> R<Journal> {
+    let p = w.project(&w.client, 100_000 + want, true)?;
+    let k = o.lines_per_voucher;
+    let vouchers = want.saturating_sub(LINES_AT_START).div_ceil(k);
+    let baseline = w.events(&p)?;
+    let projects = [p.clone()];
+    eprintln!("  seeding {vouchers} vouchers of {k} lines ...");
+    let out = posting::run(&Spec { client: &w.client, token: &w.unit, projects: &projects, total: vouchers, clients: o.clients, lines: k });
+    if out.posted() as usize != vouchers {
+        return Err(format!("seeding posted {} of {vouchers} vouchers: {} {:?}", out.posted(), out.non_201(), out.errors));
+    }
+    let checks = posting::check(w, &projects, &[baseline], &out, k, false)?;
+    eprintln!("  measuring ...");
+    let n = o.samples;
+    Ok(Journal {
+        lines: LINES_AT_START + vouchers * k,
+        vouchers,
+        seed: out.elapsed,
+        statement: sample(w, &format!("/projects/{p}/statement"), n)?,
+        trial_balance: sample(w, &format!("/projects/{p}/trial-balance"), n)?,
+        statement_as_of: sample(w, &format!("/projects/{p}/statement?as_of=2026-12-31"), n.min(20))?,
+        verify: verify(w, &p)?,
+        checks,
+    })
+}
+
+pub struct Statements {
+    pub projects: u64,
+    /// Size of one response body.
+    pub bytes: usize,
+    pub register: Duration,
+    pub latency: Vec<u64>,
+}
+
+/// Registers `n` more projects, then times GET /statements (every project in the database).
+pub fn statements(w: &World, o: &Opts, n: usize) -> R<Statements> {
+    let t = Instant::now();
+    w.projects(n, o.clients, false)?;
+    let register = t.elapsed();
+    let (_, body, bytes) = w.client.timed_get_sized(&w.finance, "/statements")?;
+    let projects = body["totals"]["projects"].as_u64().unwrap_or(0);
+    Ok(Statements { projects, bytes, register, latency: sample(w, "/statements", o.samples.min(20))? })
+}
+
+pub struct Chain {
+    pub posted: u64,
+    pub post: Duration,
+    pub verify: Verify,
+    pub checks: Checks,
+}
+
+/// A project whose chain receives `n` small postings from the clients, then verified.
+pub fn chain(w: &World, o: &Opts, n: usize) -> R<Chain> {
+    let p = w.project(&w.client, 200_000, true)?;
+    let baseline = w.events(&p)?;
+    let projects = [p.clone()];
+    let out = posting::run(&Spec { client: &w.client, token: &w.unit, projects: &projects, total: n, clients: o.clients, lines: 2 });
+    let checks = posting::check(w, &projects, &[baseline], &out, 2, false)?;
+    Ok(Chain { posted: out.posted(), post: out.elapsed, verify: verify(w, &p)?, checks })
+}
