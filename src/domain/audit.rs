@@ -37,8 +37,64 @@ pub fn canonical(seq: i64, at: &str, actor: &Actor, action: &str, object: &str, 
         "seq": seq, "at": at, "actor": actor, "action": action,
         "object": object, "data": data, "prev_hash": prev_hash,
     });
-    // serde_jcs only fails on non-finite floats, which serde_json::Value cannot hold.
-    serde_jcs::to_string(&value).expect("JSON values always canonicalise")
+    let mut out = String::with_capacity(256);
+    if write_canonical(&value, &mut out) {
+        out
+    } else {
+        // Floats need RFC 8785's number formatting; the service never writes one, but be exact.
+        serde_jcs::to_string(&value).expect("JSON values always canonicalise")
+    }
+}
+
+/// RFC 8785 for the JSON the service writes: strings, integers, booleans, nulls, arrays, objects.
+/// Keys are ordered by UTF-16 code units and strings escaped exactly as serde_json does (which is
+/// RFC 8785's escaping). Returns false on a float, so the caller falls back to serde_jcs. This is
+/// the hot path of both posting and verification, hence not serde_jcs's generic route.
+fn write_canonical(v: &Value, out: &mut String) -> bool {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        // RFC 8785 numbers are IEEE doubles: integers up to 2^53 print as themselves.
+        Value::Number(n) => match n.as_i64() {
+            Some(i) if i.unsigned_abs() <= 1 << 53 => out.push_str(&i.to_string()),
+            _ => return false,
+        },
+        Value::String(s) => push_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                if !write_canonical(item, out) {
+                    return false;
+                }
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_string(k, out);
+                out.push(':');
+                if !write_canonical(&map[k.as_str()], out) {
+                    return false;
+                }
+            }
+            out.push('}');
+        }
+    }
+    true
+}
+
+fn push_string(s: &str, out: &mut String) {
+    // serde_json escapes `"`, `\\` and control characters (\b \f \n \r \t, else \u00xx) only.
+    out.push_str(&serde_json::to_string(s).expect("strings always serialise"));
 }
 
 /// Builds the next event of a chain whose head is `prev_hash` and last seq is `seq - 1`.
@@ -155,7 +211,33 @@ mod tests {
         assert_eq!(v.head, c[4].hash);
     }
 
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|i| json!(i)),
+            (-(1i64 << 53)..=(1i64 << 53)).prop_map(|i| json!(i)),
+            "\\PC{0,12}|[\\x00-\\x1f\"\\\\/é€😀]{0,6}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                proptest::collection::btree_map("\\PC{0,6}|[a-z_]{1,8}|[€😀ａ]{1,2}", inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
     proptest! {
+        /// The fast canonical writer agrees with serde_jcs, the reference RFC 8785 implementation.
+        #[test]
+        fn canonical_writer_matches_serde_jcs(v in json_value()) {
+            let mut out = String::new();
+            if write_canonical(&v, &mut out) {
+                prop_assert_eq!(out, serde_jcs::to_string(&v).unwrap());
+            }
+        }
+
         #[test]
         fn any_edit_is_found_at_its_seq(n in 1usize..20, at in any::<usize>(), what in 0u8..4) {
             let mut c = chain(n);
