@@ -217,13 +217,15 @@ async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -
     let rows = db(&state, move |conn| {
         let org_ids = org_scope(conn, &caller, None, q.region)?;
         let f = ListFilter { kind: q.kind, status: q.status, org_ids, after: String::new(), limit: i64::MAX };
-        let mut out = Vec::new();
-        for p in projects::list(conn, &f)? {
-            let b = st::books(conn, p, as_of)?;
-            let s = b.figures().statement(b.project.start(), b.project.end(), as_of.unwrap_or_else(today));
-            out.push((b.project, s));
-        }
-        Ok(out)
+        let listed = projects::list(conn, &f)?;
+        let all = st::books_of_many(conn, listed, as_of)?;
+        Ok(all
+            .into_iter()
+            .map(|b| {
+                let s = b.figures().statement(b.project.start(), b.project.end(), as_of.unwrap_or_else(today));
+                (b.project, s)
+            })
+            .collect::<Vec<_>>())
     })
     .await?;
     let sum = |f: &dyn Fn(&Statement) -> Money| -> Money { rows.iter().map(|(_, s)| f(s)).sum() };

@@ -1,6 +1,6 @@
 //! Reading one project's whole posted journal and its account totals for export.
-use super::projects::{self, parse_date, ProjectRow};
-use super::statements::{totals, IN_BOOKS};
+use super::projects::{parse_date, ProjectRow};
+use super::statements::{current, IN_BOOKS};
 use crate::db::schema::{voucher_lines, vouchers};
 use crate::db::DbConn;
 use crate::domain::export::{ExportLine, ExportVoucher, Journal, ProjectMeta};
@@ -20,7 +20,7 @@ pub fn journal(conn: &mut DbConn, project: ProjectRow) -> AppResult<Journal> {
         if let DbConn::Pg(_) = conn {
             diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(conn)?;
         }
-        let chart = projects::chart_of(conn, &project.id)?;
+        let (chart, totals) = current(conn, Some(&project.id))?.remove(&project.id).unwrap_or_default();
         let heads: Vec<Head> = vouchers::table
             .filter(vouchers::project_id.eq(&project.id))
             .filter(vouchers::status.eq_any(IN_BOOKS))
@@ -40,7 +40,6 @@ pub fn journal(conn: &mut DbConn, project: ProjectRow) -> AppResult<Journal> {
                 voucher_lines::summary,
             ))
             .load(conn)?;
-        let totals = totals(conn, &project.id, None)?;
         // Both queries share one order, so each voucher's lines follow in a single pass.
         let mut rows = rows.into_iter().peekable();
         let mut out = Vec::with_capacity(heads.len());

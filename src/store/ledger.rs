@@ -5,8 +5,8 @@ use super::{audit, new_id, now};
 use crate::db::schema::{accounts, idempotency_keys, projects as projects_t, voucher_lines, vouchers};
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
-use crate::domain::chart::{AccountDef, Side};
-use crate::domain::ledger::{Book, Line, Reservation, Totals};
+use crate::domain::chart::AccountDef;
+use crate::domain::ledger::{Book, Line, Reservation};
 use crate::domain::money::Money;
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
@@ -30,20 +30,9 @@ pub fn lock(conn: &mut DbConn, project_id: &str) -> AppResult<Locked> {
         .get_result(conn)
         .optional()?
         .ok_or_else(|| AppError::not_found("project"))?;
-    // One read gives both the chart and its totals.
-    let rows: Vec<(String, String, String, Option<String>, i64, i64)> = accounts::table
-        .filter(accounts::project_id.eq(project_id))
-        .order(accounts::code)
-        .select((accounts::code, accounts::name, accounts::side, accounts::category, accounts::debit_fen, accounts::credit_fen))
-        .load(conn)?;
-    let mut chart = Vec::with_capacity(rows.len());
-    let mut book = Book::new(row.grant(), std::iter::empty());
-    for (code, name, side, category, d, c) in rows {
-        let side = Side::parse(&side).unwrap_or(Side::Debit);
-        book.sides.insert(code.clone(), side);
-        book.totals.insert(code.clone(), Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) });
-        chart.push(AccountDef { code, name, side, category });
-    }
+    let (chart, totals) = super::statements::current(conn, Some(project_id))?.remove(project_id).unwrap_or_default();
+    let mut book = Book::new(row.grant(), chart.iter().map(|a| (a.code.clone(), a.side)));
+    book.totals = totals;
     book.reserved = Reservation { bank: Money::from_fen(row.reserved_bank_fen), expense: Money::from_fen(row.reserved_expense_fen) };
     Ok(Locked { row, chart, saved: book.clone(), book })
 }

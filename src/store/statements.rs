@@ -1,6 +1,6 @@
 //! Reading the books. Current balances come from the maintained account totals (O(accounts));
 //! a past `as_of` sums the journal up to that date.
-use super::projects::{self, ProjectRow};
+use super::projects::ProjectRow;
 use crate::db::schema::{accounts, voucher_lines, vouchers};
 use crate::db::DbConn;
 use crate::domain::chart::{AccountDef, Side};
@@ -16,20 +16,15 @@ use std::collections::BTreeMap;
 /// Vouchers whose lines are in the books: posted ones, and reversed ones (their reversal is too).
 pub const IN_BOOKS: [&str; 2] = ["posted", "reversed"];
 
-pub fn totals(conn: &mut DbConn, project_id: &str, as_of: Option<NaiveDate>) -> AppResult<BTreeMap<String, Totals>> {
-    let rows: Vec<(String, i64, i64)> = match as_of {
-        None => accounts::table
-            .filter(accounts::project_id.eq(project_id))
-            .select((accounts::code, accounts::debit_fen, accounts::credit_fen))
-            .load(conn)?,
-        Some(d) => voucher_lines::table
-            .inner_join(vouchers::table)
-            .filter(vouchers::project_id.eq(project_id))
-            .filter(vouchers::status.eq_any(IN_BOOKS))
-            .filter(vouchers::date.le(d.to_string()))
-            .select((voucher_lines::account_code, voucher_lines::debit_fen, voucher_lines::credit_fen))
-            .load(conn)?,
-    };
+/// Account totals from the journal up to and including `as_of`.
+fn totals_as_of(conn: &mut DbConn, project_id: &str, as_of: NaiveDate) -> AppResult<BTreeMap<String, Totals>> {
+    let rows: Vec<(String, i64, i64)> = voucher_lines::table
+        .inner_join(vouchers::table)
+        .filter(vouchers::project_id.eq(project_id))
+        .filter(vouchers::status.eq_any(IN_BOOKS))
+        .filter(vouchers::date.le(as_of.to_string()))
+        .select((voucher_lines::account_code, voucher_lines::debit_fen, voucher_lines::credit_fen))
+        .load(conn)?;
     let mut out: BTreeMap<String, Totals> = BTreeMap::new();
     for (code, d, c) in rows {
         let t = out.entry(code).or_default();
@@ -37,6 +32,36 @@ pub fn totals(conn: &mut DbConn, project_id: &str, as_of: Option<NaiveDate>) -> 
         t.credit = t.credit + Money::from_fen(c);
     }
     Ok(out)
+}
+
+type ChartAndTotals = (Vec<AccountDef>, BTreeMap<String, Totals>);
+
+/// Charts and maintained totals, by project: of one project, or of all in one read.
+pub fn current(conn: &mut DbConn, project_id: Option<&str>) -> AppResult<BTreeMap<String, ChartAndTotals>> {
+    type AccountRow = (String, String, String, String, Option<String>, i64, i64);
+    let mut q = accounts::table.into_boxed();
+    if let Some(id) = project_id {
+        q = q.filter(accounts::project_id.eq(id.to_string()));
+    }
+    let rows: Vec<AccountRow> = q
+        .order((accounts::project_id, accounts::code))
+        .select((
+            accounts::project_id,
+            accounts::code,
+            accounts::name,
+            accounts::side,
+            accounts::category,
+            accounts::debit_fen,
+            accounts::credit_fen,
+        ))
+        .load(conn)?;
+    let mut by_project: BTreeMap<String, ChartAndTotals> = BTreeMap::new();
+    for (project_id, code, name, side, category, d, c) in rows {
+        let (chart, totals) = by_project.entry(project_id).or_default();
+        totals.insert(code.clone(), Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) });
+        chart.push(AccountDef { code, name, side: Side::parse(&side).unwrap_or(Side::Debit), category });
+    }
+    Ok(by_project)
 }
 
 pub struct Books {
@@ -60,9 +85,28 @@ impl Books {
 }
 
 pub fn books(conn: &mut DbConn, project: ProjectRow, as_of: Option<NaiveDate>) -> AppResult<Books> {
-    let chart = projects::chart_of(conn, &project.id)?;
-    let totals = totals(conn, &project.id, as_of)?;
+    let (chart, current_totals) = current(conn, Some(&project.id))?.remove(&project.id).unwrap_or_default();
+    let totals = match as_of {
+        None => current_totals,
+        Some(d) => totals_as_of(conn, &project.id, d)?,
+    };
     Ok(Books { project, chart, totals })
+}
+
+/// The books of many projects: current balances from one read of all account rows rather than
+/// queries per project; a past `as_of` sums each project's journal.
+pub fn books_of_many(conn: &mut DbConn, projects: Vec<ProjectRow>, as_of: Option<NaiveDate>) -> AppResult<Vec<Books>> {
+    if as_of.is_some() {
+        return projects.into_iter().map(|p| books(conn, p, as_of)).collect();
+    }
+    let mut all = current(conn, None)?;
+    Ok(projects
+        .into_iter()
+        .map(|project| {
+            let (chart, totals) = all.remove(&project.id).unwrap_or_default();
+            Books { project, chart, totals }
+        })
+        .collect())
 }
 
 #[derive(Debug, Serialize)]
