@@ -39,22 +39,20 @@ type ChartAndTotals = (Vec<AccountDef>, BTreeMap<String, Totals>);
 /// Charts and maintained totals, by project: of one project, or of all in one read.
 pub fn current(conn: &mut DbConn, project_id: Option<&str>) -> AppResult<BTreeMap<String, ChartAndTotals>> {
     type AccountRow = (String, String, String, String, Option<String>, i64, i64);
-    let mut q = accounts::table.into_boxed();
-    if let Some(id) = project_id {
-        q = q.filter(accounts::project_id.eq(id.to_string()));
-    }
-    let rows: Vec<AccountRow> = q
-        .order((accounts::project_id, accounts::code))
-        .select((
-            accounts::project_id,
-            accounts::code,
-            accounts::name,
-            accounts::side,
-            accounts::category,
-            accounts::debit_fen,
-            accounts::credit_fen,
-        ))
-        .load(conn)?;
+    let columns = (
+        accounts::project_id,
+        accounts::code,
+        accounts::name,
+        accounts::side,
+        accounts::category,
+        accounts::debit_fen,
+        accounts::credit_fen,
+    );
+    // Two plain queries rather than one boxed: only these are kept as prepared statements.
+    let rows: Vec<AccountRow> = match project_id {
+        Some(id) => accounts::table.filter(accounts::project_id.eq(id)).order(accounts::code).select(columns).load(conn)?,
+        None => accounts::table.order((accounts::project_id, accounts::code)).select(columns).load(conn)?,
+    };
     let mut by_project: BTreeMap<String, ChartAndTotals> = BTreeMap::new();
     for (project_id, code, name, side, category, d, c) in rows {
         let (chart, totals) = by_project.entry(project_id).or_default();
