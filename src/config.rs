@@ -29,6 +29,12 @@ pub struct Database {
     pub pool_size: u32,
     #[serde(default = "yes")]
     pub group_commit: bool,
+    #[serde(default = "ten_seconds")]
+    pub busy_timeout_ms: u32,
+}
+
+fn ten_seconds() -> u32 {
+    10_000
 }
 
 fn yes() -> bool {

@@ -133,6 +133,11 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 AppError::new("service_unavailable", "the database was busy; retry the request").with("retryable", true)
             }
+            // SQLite waited busy_timeout for another writer (another process, or a long batch).
+            Error::DatabaseError(_, info) if info.message().contains("database is locked") => {
+                tracing::warn!("SQLite write lock not obtained within busy_timeout");
+                AppError::new("service_unavailable", "the database was busy; retry the request").with("retryable", true)
+            }
             other => AppError::internal(other),
         }
     }

@@ -32,7 +32,7 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
     let target = Target::parse(&settings.database.url)?;
     let rules = Rules::load(&resolve(&settings.classification.rules))?;
     let secret = jwt_secret(&settings, &target)?;
-    let pool = db::connect(&target, settings.database.pool_size)?;
+    let pool = db::connect(&target, settings.database.pool_size, settings.database.busy_timeout_ms)?;
     let mut conn = pool.get().map_err(db::StartError::from)?;
     if let Some(generated) =
         store::people::bootstrap_admin(&mut conn, settings.auth.admin_password.as_deref()).map_err(|e| StartError::Bootstrap(e.detail))?

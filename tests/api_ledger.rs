@@ -350,3 +350,28 @@ fn all_projects_statement_has_totals() {
         assert_eq!(r.text.lines().count(), 3, "header and two rows: {}", r.text);
     });
 }
+
+/// Another process holding SQLite's write lock past busy_timeout gets requests a retryable 503,
+/// never a 500, and nothing is half-written; the same requests succeed once the lock is gone.
+#[test]
+fn a_held_write_lock_is_a_503_not_a_500() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    let fresh = common::FreshDb::new(common::Db::Sqlite);
+    let mut s = common::settings(&fresh.url);
+    s.database.busy_timeout_ms = 300;
+    let server = Server::start(s);
+    let w = World::on(common::Db::Sqlite, server, fresh);
+    let p = w.base_project("2025-03-01");
+    w.disburse(&p, "2025-03-02", "100.00");
+    let mut other = diesel::SqliteConnection::establish(&w.fresh.url).unwrap();
+    other.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let r = w.spend(&w.unit, &p, "2025-03-03", "materials", "10.00", "购买焊丝");
+    assert_eq!((r.status, r.code()), (503, "service_unavailable"), "{r:?}");
+    let r = w.post(&w.admin, "/orgs", json!({"name": "locked out", "kind": "school", "region": "r"}));
+    assert_eq!((r.status, r.code()), (503, "service_unavailable"), "{r:?}");
+    other.batch_execute("ROLLBACK").unwrap();
+    let r = w.spend(&w.unit, &p, "2025-03-03", "materials", "10.00", "购买焊丝");
+    assert_eq!((r.status, r.body["number"].as_i64()), (201, Some(3)), "{r:?}");
+    assert_books_consistent(&w, &p);
+}

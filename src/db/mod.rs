@@ -83,23 +83,27 @@ impl Target {
 /// Every SQLite connection is set up the same way: durable commits, enforced foreign keys, and a
 /// wait (not an error) when another writer holds the lock.
 #[derive(Debug)]
-struct SqliteSetup;
+struct SqliteSetup {
+    busy_timeout_ms: u32,
+}
 
 impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSetup {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
         if let DbConn::Sqlite(c) = conn {
             // temp_store: group commit's savepoint journals stay in memory, not in temp files.
-            c.batch_execute(
+            c.batch_execute(&format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                 PRAGMA busy_timeout = 10000; PRAGMA temp_store = MEMORY;",
-            )
+                 PRAGMA busy_timeout = {}; PRAGMA temp_store = MEMORY;",
+                self.busy_timeout_ms
+            ))
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
         Ok(())
     }
 }
 
-pub fn connect(target: &Target, pool_size: u32) -> Result<DbPool, StartError> {
+/// `busy_timeout_ms`: how long a SQLite writer waits for the lock before the request gets a 503.
+pub fn connect(target: &Target, pool_size: u32, busy_timeout_ms: u32) -> Result<DbPool, StartError> {
     let url = match target {
         Target::Sqlite(path) => {
             if path != ":memory:" {
@@ -117,7 +121,7 @@ pub fn connect(target: &Target, pool_size: u32) -> Result<DbPool, StartError> {
         // A broken connection fails its statement and is then discarded (diesel reports it broken);
         // a `SELECT 1` before every checkout would be one more round trip per request.
         .test_on_check_out(false)
-        .connection_customizer(Box::new(SqliteSetup))
+        .connection_customizer(Box::new(SqliteSetup { busy_timeout_ms }))
         .build(ConnectionManager::<DbConn>::new(url))?;
     migrate(&pool)?;
     Ok(pool)

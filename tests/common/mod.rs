@@ -180,6 +180,11 @@ impl World {
     pub fn new(db: Db) -> World {
         let fresh = FreshDb::new(db);
         let server = Server::start(settings(&fresh.url));
+        World::on(db, server, fresh)
+    }
+
+    /// A world on a server the caller started (for tests that change the settings).
+    pub fn on(db: Db, server: Server, fresh: FreshDb) -> World {
         let mut w = World {
             db,
             server,
