@@ -4,7 +4,6 @@ use diesel::{Connection, RunQueryDsl};
 use fundledger::config::Settings;
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::sync::mpsc;
 
 pub const ADMIN_PASSWORD: &str = "bench-admin-password-1";
 pub const SECRET: &str = "bench-secret-bench-secret-bench-secret-01";
@@ -101,41 +100,16 @@ pub fn source() -> String {
 pub struct Server {
     pub base: String,
     pub pool: fundledger::db::DbPool,
-    handle: actix_web::dev::ServerHandle,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _running: fundledger::http::background::BackgroundServer,
 }
 
 impl Server {
     pub fn start(s: Settings, workers: usize) -> Result<Server, String> {
-        let state = actix_web::web::Data::new(fundledger::build_state(s).map_err(|e| format!("service start: {e}"))?);
+        let state = fundledger::build_state(s).map_err(|e| format!("service start: {e}"))?;
         let pool = state.pool.clone();
         let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-        let base = format!("http://{}/api/v1", listener.local_addr().map_err(|e| e.to_string())?);
-        let (tx, rx) = mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = actix_web::HttpServer::new(move || fundledger::http::app(state.clone()))
-                    .workers(workers)
-                    .listen(listener)
-                    .expect("listen")
-                    .shutdown_timeout(1)
-                    .run();
-                let _ = tx.send(server.handle());
-                let _ = server.await;
-            })
-        });
-        let handle = rx.recv().map_err(|_| "the server thread died".to_string())?;
-        Ok(Server { base, pool, handle, thread: Some(thread) })
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let h = self.handle.clone();
-        actix_web::rt::System::new().block_on(h.stop(false));
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        let running = fundledger::http::background::BackgroundServer::start(state, listener, workers).map_err(|e| e.to_string())?;
+        Ok(Server { base: format!("http://{}/api/v1", running.addr), pool, _running: running })
     }
 }
 

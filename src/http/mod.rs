@@ -1,6 +1,7 @@
 //! HTTP: routes, extractors and the one app factory used by the binary and the tests.
 pub mod accounts;
 pub mod audit;
+pub mod background;
 pub mod export;
 pub mod money;
 pub mod projects;

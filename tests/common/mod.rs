@@ -8,7 +8,6 @@ use fundledger::config::Settings;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::net::TcpListener;
-use std::sync::mpsc;
 
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
@@ -77,43 +76,18 @@ pub fn settings(url: &str) -> Settings {
     s
 }
 
-/// One running service process (in this test process) on its own port.
+/// One running service instance (in this test process) on its own port.
 pub struct Server {
     pub base: String,
-    handle: actix_web::dev::ServerHandle,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _running: fundledger::http::background::BackgroundServer,
 }
 
 impl Server {
     pub fn start(s: Settings) -> Server {
-        let state = actix_web::web::Data::new(fundledger::build_state(s).expect("service starts"));
+        let state = fundledger::build_state(s).expect("service starts");
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let base = format!("http://{}/api/v1", listener.local_addr().unwrap());
-        let (tx, rx) = mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = actix_web::HttpServer::new(move || fundledger::http::app(state.clone()))
-                    .workers(2)
-                    .listen(listener)
-                    .unwrap()
-                    .shutdown_timeout(1)
-                    .run();
-                tx.send(server.handle()).unwrap();
-                server.await.unwrap();
-            })
-        });
-        let handle = rx.recv().unwrap();
-        Server { base, handle, thread: Some(thread) }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let h = self.handle.clone();
-        actix_web::rt::System::new().block_on(h.stop(false));
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        let running = fundledger::http::background::BackgroundServer::start(state, listener, 2).expect("server starts");
+        Server { base: format!("http://{}/api/v1", running.addr), _running: running }
     }
 }
 
