@@ -375,3 +375,41 @@ fn a_held_write_lock_is_a_503_not_a_500() {
     assert_eq!((r.status, r.body["number"].as_i64()), (201, Some(3)), "{r:?}");
     assert_books_consistent(&w, &p);
 }
+
+/// The finance bureau tightens the rules while a voucher waits: approval re-classifies it with the
+/// rules in force and refuses what they now prohibit. A second service instance with the amended
+/// rule file shares the database, as a restarted service would.
+#[test]
+fn approval_applies_the_rules_in_force() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        w.disburse(&p, "2025-03-02", "1000.00");
+        let r = w.spend(&w.unit, &p, "2025-03-03", "other_training", "300.00", "召开培训工作研讨会餐费");
+        assert_eq!(r.body["status"], "pending_review", "{r:?}");
+        let vid = r.body["id"].as_str().unwrap().to_string();
+        let rules = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/classification.toml")).unwrap();
+        let amended = rules
+            .replace(r#"keywords = ["餐费", "用餐","#, r#"keywords = ["用餐","#)
+            .replace(r#""福利", "慰问","#, r#""福利", "餐费", "慰问","#);
+        assert_ne!(amended, rules, "the rule file changed shape; update this test");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("classification.toml");
+        std::fs::write(&file, amended).unwrap();
+        let mut s = common::settings(&w.fresh.url);
+        s.classification.rules = file;
+        let stricter = Server::start(s);
+        let r = call(
+            "POST",
+            &format!("{}/projects/{p}/vouchers/{vid}/approve", stricter.base),
+            Some(&w.finance),
+            Some(&json!({"note": "ok"})),
+            &[],
+        );
+        assert_eq!((r.status, r.code()), (422, "voucher_rejected"), "{r:?}");
+        assert_eq!(r.body["lines"][0]["reasons"][0]["code"], "unrelated_expense", "{r:?}");
+        let v = w.get(&w.finance, &format!("/projects/{p}/vouchers/{vid}"));
+        assert_eq!(v.body["status"], "pending_review", "still waiting, nothing posted");
+        assert_eq!(w.statement(&p)["implemented"], "0.00");
+        assert_books_consistent(&w, &p);
+    });
+}
