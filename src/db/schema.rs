@@ -130,6 +130,7 @@ diesel::joinable!(accounts -> projects (project_id));
 diesel::joinable!(vouchers -> projects (project_id));
 diesel::joinable!(projects -> orgs (org_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    annual_reports,
     orgs,
     users,
     projects,
@@ -140,3 +141,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_chains,
     audit_events
 );
+
+diesel::table! {
+    annual_reports (id) {
+        id -> Text,
+        project_id -> Text,
+        year -> Integer,
+        summary -> Text,
+        next_year_plan -> Text,
+        trained_total -> Integer,
+        trained_advanced -> Integer,
+        filed_by -> Text,
+        filed_at -> Text,
+    }
+}

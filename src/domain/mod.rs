@@ -8,4 +8,5 @@ pub mod kind;
 pub mod ledger;
 pub mod money;
 pub mod recovery;
+pub mod reporting;
 pub mod statement;

@@ -6,6 +6,7 @@ pub mod export;
 pub mod money;
 pub mod projects;
 pub mod recovery;
+pub mod reports;
 pub mod reviews;
 pub mod statements;
 
@@ -194,6 +195,7 @@ pub fn app(
                 .configure(projects::routes)
                 .configure(money::routes)
                 .configure(recovery::routes)
+                .configure(reports::routes)
                 .configure(reviews::routes)
                 .configure(statements::routes)
                 .configure(export::routes)

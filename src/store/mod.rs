@@ -4,6 +4,7 @@ pub mod export;
 pub mod ledger;
 pub mod people;
 pub mod projects;
+pub mod reports;
 pub mod statements;
 pub mod writer;
 

@@ -1,0 +1,76 @@
+//! Annual reports: the unit files the year's work and next year's plan; everyone who may read the
+//! project reads them, with the plan's output targets checked.
+use super::accounts::check;
+use super::projects::visible;
+use super::{db, State};
+use crate::auth::{Caller, Role};
+use crate::domain::reporting;
+use crate::error::{AppError, AppResult};
+use crate::store::projects::{parse_date, ProjectRow};
+use crate::store::reports::{self, NewReport, Report};
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use validator::Validate;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/projects/{id}/annual-reports", web::post().to(file)).route("/projects/{id}/annual-reports", web::get().to(list));
+}
+
+fn view(p: &ProjectRow, r: &Report) -> Value {
+    let targets = reporting::targets(p.kind(), reporting::project_year(p.start(), r.year));
+    let filed_on = parse_date(r.filed_at.get(..10).unwrap_or_default());
+    json!({
+        "report": r, "targets": targets,
+        "meets_targets": reporting::meets(targets, r.trained_total, r.trained_advanced),
+        "late": reporting::is_late(r.year, filed_on),
+    })
+}
+
+#[derive(Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+struct FileReport {
+    year: i32,
+    #[validate(length(min = 1, max = 5000, message = "1 to 5000 characters"))]
+    summary: String,
+    #[validate(length(min = 1, max = 5000, message = "1 to 5000 characters"))]
+    next_year_plan: String,
+    trained_total: i32,
+    trained_advanced: i32,
+}
+
+async fn file(state: State, caller: Caller, id: web::Path<String>, body: web::Json<FileReport>) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Unit])?;
+    let b = body.into_inner();
+    check(&b)?;
+    let (id, actor) = (id.into_inner(), caller.actor());
+    let body = db(&state, move |conn| {
+        let p = visible(conn, &caller, &id)?;
+        let errors = reporting::check(b.year, p.start(), p.end(), b.trained_total, b.trained_advanced);
+        if !errors.is_empty() {
+            return Err(AppError::validation(errors));
+        }
+        let new = NewReport {
+            year: b.year,
+            summary: b.summary.trim().to_string(),
+            next_year_plan: b.next_year_plan.trim().to_string(),
+            trained_total: b.trained_total,
+            trained_advanced: b.trained_advanced,
+        };
+        let r = reports::file(conn, &actor, &id, new)?;
+        Ok(view(&p, &r))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(body))
+}
+
+async fn list(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let body = db(&state, move |conn| {
+        let p = visible(conn, &caller, &id)?;
+        let items: Vec<Value> = reports::list(conn, &id)?.iter().map(|r| view(&p, r)).collect();
+        Ok(json!({"items": items, "next_cursor": Value::Null}))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}

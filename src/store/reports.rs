@@ -1,0 +1,61 @@
+//! Annual reports: filed once per project and year, recorded on the project's chain.
+use super::{audit, ledger, new_id, now};
+use crate::db::schema::annual_reports;
+use crate::db::DbConn;
+use crate::domain::audit::Actor;
+use crate::error::{AppError, AppResult};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Debug, Clone, Queryable, Insertable, Serialize)]
+#[diesel(table_name = annual_reports)]
+pub struct Report {
+    pub id: String,
+    pub project_id: String,
+    pub year: i32,
+    pub summary: String,
+    pub next_year_plan: String,
+    pub trained_total: i32,
+    pub trained_advanced: i32,
+    pub filed_by: String,
+    pub filed_at: String,
+}
+
+pub struct NewReport {
+    pub year: i32,
+    pub summary: String,
+    pub next_year_plan: String,
+    pub trained_total: i32,
+    pub trained_advanced: i32,
+}
+
+pub fn file(conn: &mut DbConn, actor: &Actor, project_id: &str, r: NewReport) -> AppResult<Report> {
+    conn.transaction::<_, AppError, _>(|conn| {
+        // The project lock orders this event on the project's chain like every other change.
+        ledger::lock(conn, project_id)?;
+        let report = Report {
+            id: new_id(),
+            project_id: project_id.to_string(),
+            year: r.year,
+            summary: r.summary,
+            next_year_plan: r.next_year_plan,
+            trained_total: r.trained_total,
+            trained_advanced: r.trained_advanced,
+            filed_by: actor.user_id.clone(),
+            filed_at: now(),
+        };
+        diesel::insert_into(annual_reports::table).values(&report).execute(conn).map_err(|e| match AppError::from(e) {
+            e if e.code == "already_exists" => AppError::conflict("already_exists", format!("the report for {} was already filed", r.year)),
+            e => e,
+        })?;
+        let data = json!({"report_id": report.id, "year": report.year, "trained_total": report.trained_total,
+            "trained_advanced": report.trained_advanced, "summary": report.summary, "next_year_plan": report.next_year_plan});
+        audit::append(conn, project_id, actor, "report.filed", &format!("report/{}", report.id), data)?;
+        Ok(report)
+    })
+}
+
+pub fn list(conn: &mut DbConn, project_id: &str) -> AppResult<Vec<Report>> {
+    Ok(annual_reports::table.filter(annual_reports::project_id.eq(project_id)).order(annual_reports::year).load(conn)?)
+}
