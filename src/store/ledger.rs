@@ -117,7 +117,29 @@ fn insert_voucher(
         reversed_by_id: None,
         decision: None,
     };
-    diesel::insert_into(vouchers::table).values(&voucher).execute(conn)?;
+    // Explicit columns rather than the Insertable struct: optional fields then bind NULL instead of
+    // being left out, so the SQL text is always the same and its prepared statement is reused.
+    let v = &voucher;
+    diesel::insert_into(vouchers::table)
+        .values((
+            vouchers::id.eq(&v.id),
+            vouchers::project_id.eq(&v.project_id),
+            vouchers::number.eq(v.number),
+            vouchers::status.eq(&v.status),
+            vouchers::kind.eq(&v.kind),
+            vouchers::date.eq(&v.date),
+            vouchers::summary.eq(&v.summary),
+            vouchers::attachments.eq(v.attachments),
+            vouchers::reference.eq(&v.reference),
+            vouchers::reserved_bank_fen.eq(v.reserved_bank_fen),
+            vouchers::reserved_expense_fen.eq(v.reserved_expense_fen),
+            vouchers::created_by.eq(&v.created_by),
+            vouchers::created_at.eq(&v.created_at),
+            vouchers::reverses_id.eq(&v.reverses_id),
+            vouchers::reversed_by_id.eq(&v.reversed_by_id),
+            vouchers::decision.eq(&v.decision),
+        ))
+        .execute(conn)?;
     let lines: Vec<LineRow> = p
         .lines
         .iter()
@@ -134,8 +156,19 @@ fn insert_voucher(
         })
         .collect();
     // One statement per line: diesel's multi-backend connection has no batch insert.
-    for line in &lines {
-        diesel::insert_into(voucher_lines::table).values(line).execute(conn)?;
+    for l in &lines {
+        diesel::insert_into(voucher_lines::table)
+            .values((
+                voucher_lines::voucher_id.eq(&l.voucher_id),
+                voucher_lines::line_no.eq(l.line_no),
+                voucher_lines::project_id.eq(&l.project_id),
+                voucher_lines::account_code.eq(&l.account_code),
+                voucher_lines::debit_fen.eq(l.debit_fen),
+                voucher_lines::credit_fen.eq(l.credit_fen),
+                voucher_lines::summary.eq(&l.summary),
+                voucher_lines::classification.eq(&l.classification),
+            ))
+            .execute(conn)?;
     }
     Ok(Stored { voucher, lines })
 }
@@ -182,8 +215,7 @@ pub fn hold(conn: &mut DbConn, l: &mut Locked, actor: &Actor, p: &Posting) -> Ap
     Ok(stored)
 }
 
-#[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = vouchers)]
+#[derive(Debug, Clone, Queryable)]
 pub struct VoucherRow {
     pub id: String,
     pub project_id: String,
@@ -203,8 +235,7 @@ pub struct VoucherRow {
     pub decision: Option<String>,
 }
 
-#[derive(Debug, Clone, Queryable, Insertable)]
-#[diesel(table_name = voucher_lines)]
+#[derive(Debug, Clone, Queryable)]
 pub struct LineRow {
     pub voucher_id: String,
     pub line_no: i32,
