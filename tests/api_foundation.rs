@@ -255,4 +255,13 @@ fn deactivated_users_cannot_log_in() {
     assert_eq!(r.status, 200, "{r:?}");
     let r = call("POST", &w.url("/auth/login"), None, Some(&json!({"username": "temp", "password": "password-123"})), &[]);
     assert_eq!(r.status, 401);
+    // Refused changes leave no trace: not in the users table, not on the global chain.
+    let before = w.get(&w.inspector, "/audit-trail/verify").body["events"].as_i64().unwrap();
+    let r = call("PATCH", &w.url("/users/nobody"), Some(&w.admin), Some(&json!({"active": false})), &[]);
+    assert_eq!((r.status, r.code()), (404, "not_found"));
+    let r = call("PATCH", &w.url(&format!("/users/{id}")), Some(&w.admin), Some(&json!({"role": "unit"})), &[]);
+    assert_eq!((r.status, r.code()), (422, "validation_failed"), "a unit needs an organisation");
+    let v = w.get(&w.inspector, "/audit-trail/verify");
+    assert_eq!((v.body["valid"].as_bool(), v.body["events"].as_i64()), (Some(true), Some(before)));
+    assert_eq!(w.get(&w.admin, &format!("/users/{id}")).body["role"], "inspector");
 }

@@ -41,12 +41,21 @@ pub struct Plan {
     pub lines: Vec<Line>,
 }
 
+/// What of the grant was not implemented and how it comes back, from three balances: the grant
+/// fund (2401, the grant less what was already recovered), expenditure, and the receivable (1221).
+/// Returns (recoverable, undisbursed, to_remit): recoverable = grant − implemented − recovered;
+/// the undisbursed part is cancelled, the rest the unit remits.
+pub fn split(grant_fund: Money, implemented: Money, receivable: Money) -> (Money, Money, Money) {
+    let recoverable = (grant_fund - implemented).max(Money::ZERO);
+    let undisbursed = receivable.min(recoverable);
+    (recoverable, undisbursed, recoverable - undisbursed)
+}
+
 /// The recovery voucher for a project's books: Dr 2401 / Cr 1221 for the undisbursed part and
 /// Dr 2401 / Cr 2241 for the part already paid out and not spent. Empty when nothing is left.
 pub fn plan(book: &Book) -> Plan {
-    let recoverable = (book.balance(chart::GRANT_FUND) - book.implemented()).max(Money::ZERO);
-    let undisbursed = book.balance(chart::GRANT_RECEIVABLE).min(recoverable);
-    let to_remit = recoverable - undisbursed;
+    let (recoverable, undisbursed, to_remit) =
+        split(book.balance(chart::GRANT_FUND), book.implemented(), book.balance(chart::GRANT_RECEIVABLE));
     let mut lines = Vec::new();
     if recoverable.fen() > 0 {
         lines.push(Line::debit(chart::GRANT_FUND, recoverable));

@@ -2,6 +2,7 @@
 use super::chart::{self, AccountDef};
 use super::ledger::{Reservation, Totals};
 use super::money::{ratio4, Money};
+use super::recovery;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -103,16 +104,15 @@ impl Figures<'_> {
 
     pub fn recoverable(&self) -> Recoverable {
         let implemented = self.implemented();
-        let recovered = self.recovered();
-        let recoverable = (self.grant - implemented - recovered).max(Money::ZERO);
-        let undisbursed = self.bal(chart::GRANT_RECEIVABLE).min(recoverable);
+        let (recoverable, undisbursed, to_remit) =
+            recovery::split(self.bal(chart::GRANT_FUND), implemented, self.bal(chart::GRANT_RECEIVABLE));
         Recoverable {
             grant: self.grant,
             implemented,
-            recovered,
+            recovered: self.recovered(),
             recoverable,
             undisbursed,
-            to_remit: recoverable - undisbursed,
+            to_remit,
             pending_review: self.reserved.expense,
         }
     }
@@ -151,7 +151,7 @@ impl Figures<'_> {
             reserved: self.reserved.bank,
             available: bank - payables - self.reserved.bank,
             recovered,
-            recoverable: (self.grant - implemented - recovered).max(Money::ZERO),
+            recoverable: recovery::split(self.bal(chart::GRANT_FUND), implemented, undisbursed).0,
             owed_to_finance: self.bal(chart::REFUND_OWED),
             utilization: ratio4(implemented, self.grant),
             period: Period { start_date: start, end_date: end, days_left: (end - as_of).num_days().max(0) },

@@ -94,6 +94,10 @@ pub struct UserPatch {
 pub fn patch_user(conn: &mut DbConn, actor: &Actor, id: &str, p: UserPatch) -> AppResult<User> {
     let hash = p.password.as_deref().map(hash_password).transpose()?;
     conn.transaction::<_, AppError, _>(|conn| {
+        // The chain append writes first, so on SQLite this transaction holds the write lock before
+        // it reads (a read snapshot that later wants to write can fail instead of waiting).
+        let data = json!({"active": p.active, "role": p.role.map(|r| r.as_str()), "password_changed": hash.is_some()});
+        audit::append(conn, audit::GLOBAL, actor, "user.updated", &format!("user/{id}"), data)?;
         let user = get_user(conn, id)?;
         if let Some(role) = p.role {
             if (role == Role::Unit) != user.org_id.is_some() {
@@ -107,8 +111,6 @@ pub fn patch_user(conn: &mut DbConn, actor: &Actor, id: &str, p: UserPatch) -> A
         if let Some(hash) = &hash {
             diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn)?;
         }
-        let data = json!({"active": p.active, "role": p.role.map(|r| r.as_str()), "password_changed": hash.is_some()});
-        audit::append(conn, audit::GLOBAL, actor, "user.updated", &format!("user/{id}"), data)?;
         Ok(())
     })?;
     get_user(conn, id)
