@@ -243,6 +243,11 @@ fn review_reserves_money_until_decided() {
         let a = w.post(&w.finance, &format!("/projects/{p}/vouchers/{pending_id}/approve"), json!({"note": "会议餐费符合标准"}));
         assert_eq!(a.status, 200, "{a:?}");
         assert_eq!((a.body["status"].as_str(), a.body["number"].as_i64()), (Some("posted"), Some(3)));
+        let bad = ureq::post(&w.url(&format!("/projects/{p}/vouchers/{pending_id}/approve")))
+            .set("Authorization", &format!("Bearer {}", w.finance))
+            .set("Content-Type", "application/json")
+            .send_string("{\"note\": ");
+        assert!(matches!(bad, Err(ureq::Error::Status(400, _))), "malformed JSON is a 400, not an empty note");
         let again = w.post(&w.finance, &format!("/projects/{p}/vouchers/{pending_id}/approve"), json!({}));
         assert_eq!((again.status, again.code()), (409, "not_pending"));
         let r = w.spend(&w.unit, &p, "2025-03-04", "other_training", "300.00", "培训期间学员餐费");

@@ -35,10 +35,11 @@ async fn approve(
     caller: Caller,
     req: HttpRequest,
     path: web::Path<(String, String)>,
-    body: Option<web::Json<Value>>,
+    body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance])?;
-    let raw = body.map(|b| b.into_inner()).unwrap_or_else(|| json!({}));
+    // A required body: an optional one would read malformed JSON as "no note" instead of a 400.
+    let raw = body.into_inner();
     let b: Decision = shape(&raw)?;
     let (id, vid) = path.into_inner();
     let idem = idem(&req, &caller, &raw)?;
