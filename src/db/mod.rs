@@ -101,6 +101,23 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSetup {
     }
 }
 
+/// Puts SQLite in multi-thread mode, once, before its first connection. The bundled library
+/// defaults to serialized mode, which takes a mutex around every call (each column of each row);
+/// the pool already guarantees what multi-thread mode asks: a connection and its statements are
+/// used by one thread at a time.
+fn sqlite_multithread() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sqlite3_config is called before any other SQLite call of this process (the Once
+        // runs before the first connection opens); if SQLite was already initialised it returns
+        // SQLITE_MISUSE and changes nothing, and serialized mode is merely slower.
+        let rc = unsafe { libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD) };
+        if rc != libsqlite3_sys::SQLITE_OK {
+            tracing::debug!(rc, "SQLite stays in serialized mode");
+        }
+    });
+}
+
 /// `busy_timeout_ms`: how long a SQLite writer waits for the lock before the request gets a 503.
 pub fn connect(target: &Target, pool_size: u32, busy_timeout_ms: u32) -> Result<DbPool, StartError> {
     let url = match target {
@@ -110,6 +127,7 @@ pub fn connect(target: &Target, pool_size: u32, busy_timeout_ms: u32) -> Result<
                     std::fs::create_dir_all(dir).map_err(|e| StartError::Directory(dir.display().to_string(), e))?;
                 }
             }
+            sqlite_multithread();
             path.clone()
         }
         Target::Postgres(url) => url.clone(),

@@ -121,7 +121,6 @@ diesel::table! {
         data -> Text,
         prev_hash -> Text,
         hash -> Text,
-        canonical -> Text,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The tamper-evident audit chain: each event's hash covers its RFC 8785 canonical JSON, which
 //! includes the previous event's hash, so any edit, insertion or deletion breaks verification.
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -25,6 +25,9 @@ pub struct Event {
     pub prev_hash: String,
     pub hash: String,
     pub canonical: String,
+    /// `data` as RFC 8785 text, as the row stores it.
+    #[serde(skip)]
+    pub data_text: String,
 }
 
 pub fn sha256_hex(text: &str) -> String {
@@ -33,17 +36,69 @@ pub fn sha256_hex(text: &str) -> String {
 
 /// The RFC 8785 text of the hashed fields.
 pub fn canonical(seq: i64, at: &str, actor: &Actor, action: &str, object: &str, data: &Value, prev_hash: &str) -> String {
-    let value = json!({
-        "seq": seq, "at": at, "actor": actor, "action": action,
-        "object": object, "data": data, "prev_hash": prev_hash,
-    });
-    let mut out = String::with_capacity(256);
-    if write_canonical(&value, &mut out) {
+    canonical_text(seq, at, actor, action, object, &canonical_data(data), prev_hash)
+}
+
+/// RFC 8785 text of one JSON value: what the `data` column stores.
+pub fn canonical_data(data: &Value) -> String {
+    let mut out = String::with_capacity(128);
+    if write_canonical(data, &mut out) {
         out
     } else {
         // Floats need RFC 8785's number formatting; the service never writes one, but be exact.
-        serde_jcs::to_string(&value).expect("JSON values always canonicalise")
+        serde_jcs::to_string(data).expect("JSON values always canonicalise")
     }
+}
+
+/// Where canonical text goes: a String, or straight into a hash (verification hashes the text
+/// without building it).
+trait Sink {
+    fn put(&mut self, s: &str);
+}
+
+impl Sink for String {
+    fn put(&mut self, s: &str) {
+        self.push_str(s);
+    }
+}
+
+impl Sink for Sha256 {
+    fn put(&mut self, s: &str) {
+        self.update(s.as_bytes());
+    }
+}
+
+/// The canonical text from the fields, `data` given as its canonical text. The envelope is fixed,
+/// so it is written directly, keys in RFC 8785 order (action, actor{role, user_id, username}, at,
+/// data, object, prev_hash, seq); verification rebuilds it without parsing `data`.
+pub fn canonical_text(seq: i64, at: &str, actor: &Actor, action: &str, object: &str, data: &str, prev_hash: &str) -> String {
+    let mut out = String::with_capacity(160 + data.len() + object.len() + actor.username.len());
+    write_envelope(seq, at, actor, action, object, data, prev_hash, &mut out);
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_envelope(seq: i64, at: &str, actor: &Actor, action: &str, object: &str, data: &str, prev_hash: &str, out: &mut impl Sink) {
+    out.put("{\"action\":");
+    push_string(action, out);
+    out.put(",\"actor\":{\"role\":");
+    push_string(&actor.role, out);
+    out.put(",\"user_id\":");
+    push_string(&actor.user_id, out);
+    out.put(",\"username\":");
+    push_string(&actor.username, out);
+    out.put("},\"at\":");
+    push_string(at, out);
+    out.put(",\"data\":");
+    out.put(data);
+    out.put(",\"object\":");
+    push_string(object, out);
+    out.put(",\"prev_hash\":");
+    push_string(prev_hash, out);
+    out.put(",\"seq\":");
+    // Sequence numbers are far below 2^53, where RFC 8785 numbers print as plain integers.
+    out.put(itoa::Buffer::new().format(seq));
+    out.put("}");
 }
 
 /// RFC 8785 for the JSON the service writes: strings, integers, booleans, nulls, arrays, objects.
@@ -92,14 +147,22 @@ fn write_canonical(v: &Value, out: &mut String) -> bool {
     true
 }
 
-fn push_string(s: &str, out: &mut String) {
-    // serde_json escapes `"`, `\\` and control characters (\b \f \n \r \t, else \u00xx) only.
-    out.push_str(&serde_json::to_string(s).expect("strings always serialise"));
+fn push_string(s: &str, out: &mut impl Sink) {
+    // serde_json escapes `"`, `\\` and control characters (\b \f \n \r \t, else \u00xx) only,
+    // which is RFC 8785's escaping; most strings need none of it.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.put("\"");
+        out.put(s);
+        out.put("\"");
+    } else {
+        out.put(&serde_json::to_string(s).expect("strings always serialise"));
+    }
 }
 
 /// Builds the next event of a chain whose head is `prev_hash` and last seq is `seq - 1`.
 pub fn seal(seq: i64, at: String, actor: Actor, action: &str, object: &str, data: Value, prev_hash: &str) -> Event {
-    let canonical = canonical(seq, &at, &actor, action, object, &data, prev_hash);
+    let data_text = canonical_data(&data);
+    let canonical = canonical_text(seq, &at, &actor, action, object, &data_text, prev_hash);
     let hash = sha256_hex(&canonical);
     Event {
         seq,
@@ -111,7 +174,68 @@ pub fn seal(seq: i64, at: String, actor: Actor, action: &str, object: &str, data
         prev_hash: prev_hash.to_string(),
         hash,
         canonical,
+        data_text,
     }
+}
+
+/// An event as its row holds it, `data` still text: what verification reads. The canonical text
+/// is not stored: it is rebuilt from these fields, so the fields are the only copy to trust.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub at: String,
+    pub actor: Actor,
+    pub action: String,
+    pub object: String,
+    pub data: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl StoredEvent {
+    /// The fields, with `data` taken as stored, hash to the stored hash. Rows the service wrote
+    /// pass without `data` being parsed; a row that fails gets the full check, which names the
+    /// problem (and accepts `data` that is the same JSON in another spelling).
+    pub fn self_consistent(&self) -> bool {
+        let mut hasher = Sha256::new();
+        write_envelope(self.seq, &self.at, &self.actor, &self.action, &self.object, &self.data, &self.prev_hash, &mut hasher);
+        let mut hex = [0u8; 64];
+        hex::encode_to_slice(hasher.finalize(), &mut hex).expect("64 hex digits hold a SHA-256");
+        hex == self.hash.as_bytes()
+    }
+
+    pub fn into_event(self) -> Event {
+        // Data that is not JSON was tampered with; keep the raw text so verification reports it.
+        let data = serde_json::from_str(&self.data).unwrap_or_else(|_| Value::String(self.data.clone()));
+        let data_text = canonical_data(&data);
+        let canonical = canonical_text(self.seq, &self.at, &self.actor, &self.action, &self.object, &data_text, &self.prev_hash);
+        Event {
+            seq: self.seq,
+            at: self.at,
+            actor: self.actor,
+            action: self.action,
+            object: self.object,
+            data,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+            canonical,
+            data_text,
+        }
+    }
+}
+
+/// `self_consistent` of every row, spread over the machine's cores: hashing is most of the work
+/// of verification and each row's check is independent of the others.
+pub fn check_rows(rows: &[StoredEvent], threads: usize) -> Vec<bool> {
+    if threads <= 1 || rows.len() < 256 {
+        return rows.iter().map(StoredEvent::self_consistent).collect();
+    }
+    let chunk = rows.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let parts: Vec<_> =
+            rows.chunks(chunk).map(|c| s.spawn(move || c.iter().map(StoredEvent::self_consistent).collect::<Vec<_>>())).collect();
+        parts.into_iter().flat_map(|h| h.join().expect("row checks do not panic")).collect()
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -125,51 +249,149 @@ pub struct Verification {
     pub problem: Option<String>,
 }
 
-/// Incremental verifier, so a chain can be checked page by page without holding it in memory.
+/// Incremental verifier of a run of events `first..`, fed in order, so a chain is checked page by
+/// page in flat memory, and its parts can be checked side by side and then joined (`join`).
 pub struct Verifier {
     expected_seq: i64,
-    head: String,
+    /// The hash the next event must link to; unknown at the start of a part after the first.
+    head: Option<String>,
+    /// The first event's prev_hash, for joining this part to the one before.
+    first_prev: Option<String>,
     broken: Option<(i64, String)>,
 }
 
 impl Default for Verifier {
     fn default() -> Self {
-        Verifier { expected_seq: 1, head: GENESIS.to_string(), broken: None }
+        Verifier::starting_at(1, Some(GENESIS.to_string()))
     }
 }
 
+/// What a part of a chain came to: see `join`.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// The events this part must hold: `first..=last`.
+    pub first: i64,
+    pub last: i64,
+    pub first_prev: Option<String>,
+    /// The seq the part stopped at: `last + 1` when it is whole.
+    pub next_seq: i64,
+    pub head: Option<String>,
+    pub broken: Option<(i64, String)>,
+}
+
 impl Verifier {
-    pub fn feed(&mut self, e: &Event) {
-        if self.broken.is_some() {
-            return;
+    pub fn starting_at(seq: i64, head: Option<String>) -> Verifier {
+        Verifier { expected_seq: seq, head, first_prev: None, broken: None }
+    }
+
+    fn link(&mut self, seq: i64, prev_hash: &str) -> Option<String> {
+        if seq != self.expected_seq {
+            return Some(format!("expected seq {}, found {}", self.expected_seq, seq));
         }
-        let problem = if e.seq != self.expected_seq {
-            Some(format!("expected seq {}, found {}", self.expected_seq, e.seq))
-        } else if e.prev_hash != self.head {
-            Some("prev_hash does not match the previous event's hash".to_string())
-        } else if canonical(e.seq, &e.at, &e.actor, &e.action, &e.object, &e.data, &e.prev_hash) != e.canonical {
-            Some("stored fields do not match the canonical text".to_string())
-        } else if sha256_hex(&e.canonical) != e.hash {
-            Some("hash is not sha256 of the canonical text".to_string())
-        } else {
-            None
-        };
-        match problem {
-            Some(p) => self.broken = Some((self.expected_seq, p)),
+        match &self.head {
+            Some(head) if head != prev_hash => Some("prev_hash does not match the previous event's hash".to_string()),
+            Some(_) => None,
             None => {
-                self.expected_seq += 1;
-                self.head = e.hash.clone();
+                self.first_prev = Some(prev_hash.to_string());
+                None
             }
         }
     }
 
-    pub fn finish(self) -> Verification {
-        let events = self.expected_seq - 1;
-        match self.broken {
-            None => Verification { valid: true, events, head: self.head, broken_seq: None, problem: None },
-            Some((seq, p)) => Verification { valid: false, events, head: self.head, broken_seq: Some(seq), problem: Some(p) },
+    fn advance(&mut self, problem: Option<String>, hash: String) {
+        match problem {
+            Some(p) => self.broken = Some((self.expected_seq, p)),
+            None => {
+                self.expected_seq += 1;
+                self.head = Some(hash);
+            }
         }
     }
+
+    pub fn feed(&mut self, e: &Event) {
+        if self.broken.is_some() {
+            return;
+        }
+        let problem = self.link(e.seq, &e.prev_hash).or_else(|| {
+            if canonical(e.seq, &e.at, &e.actor, &e.action, &e.object, &e.data, &e.prev_hash) != e.canonical {
+                Some("stored fields do not match the canonical text".to_string())
+            } else if sha256_hex(&e.canonical) != e.hash {
+                Some("the event's fields do not hash to its stored hash".to_string())
+            } else {
+                None
+            }
+        });
+        self.advance(problem, e.hash.clone());
+    }
+
+    /// Feeds a stored row whose `self_consistent` is `consistent`: then only its place in the
+    /// chain is left to check; otherwise it gets the full check, which names the problem.
+    pub fn feed_stored(&mut self, row: StoredEvent, consistent: bool) {
+        if self.broken.is_some() {
+            return;
+        }
+        if !consistent {
+            return self.feed(&row.into_event());
+        }
+        let problem = self.link(row.seq, &row.prev_hash);
+        self.advance(problem, row.hash);
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.broken.is_some()
+    }
+
+    pub fn finish(self) -> Verification {
+        let events = self.expected_seq - 1;
+        let head = self.head.unwrap_or_else(|| GENESIS.to_string());
+        match self.broken {
+            None => Verification { valid: true, events, head, broken_seq: None, problem: None },
+            Some((seq, p)) => Verification { valid: false, events, head, broken_seq: Some(seq), problem: Some(p) },
+        }
+    }
+
+    /// Ends a part that was to hold `first..=last`.
+    pub fn into_part(self, first: i64, last: i64) -> Part {
+        Part { first, last, first_prev: self.first_prev, next_seq: self.expected_seq, head: self.head, broken: self.broken }
+    }
+}
+
+/// Joins the parts of a chain, checked side by side, in order, against what the chain records:
+/// its length and head hash. The first problem in chain order is the one reported.
+pub fn join(parts: &[Part], recorded_seq: i64, recorded_head: &str) -> Verification {
+    let mut head = GENESIS.to_string();
+    let mut verified = 0;
+    let broken = |seq: i64, head: String, problem: String| Verification {
+        valid: false,
+        events: seq - 1,
+        head,
+        broken_seq: Some(seq),
+        problem: Some(problem),
+    };
+    for part in parts {
+        if let Some(prev) = &part.first_prev {
+            if *prev != head {
+                return broken(part.first, head, "prev_hash does not match the previous event's hash".to_string());
+            }
+        }
+        if let Some((seq, problem)) = &part.broken {
+            let at_break = if *seq == part.first { head } else { part.head.clone().unwrap_or(head) };
+            return broken(*seq, at_break, problem.clone());
+        }
+        if part.next_seq != part.last + 1 {
+            let at_break = part.head.clone().unwrap_or(head);
+            let missing = format!("the chain records {recorded_seq} events, event {} is missing", part.next_seq);
+            return broken(part.next_seq, at_break, missing);
+        }
+        if let Some(h) = &part.head {
+            head = h.clone();
+        }
+        verified = part.last;
+    }
+    if verified != recorded_seq || head != recorded_head {
+        return broken(verified + 1, head, format!("the chain records {recorded_seq} events and another head"));
+    }
+    Verification { valid: true, events: verified, head, broken_seq: None, problem: None }
 }
 
 pub fn verify<'a>(events: impl IntoIterator<Item = &'a Event>) -> Verification {
@@ -182,6 +404,7 @@ pub fn verify<'a>(events: impl IntoIterator<Item = &'a Event>) -> Verification {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde_json::json;
 
     fn chain(n: usize) -> Vec<Event> {
         let actor = Actor { user_id: "u1".into(), username: "赵会计".into(), role: "unit".into() };
@@ -200,6 +423,38 @@ mod tests {
         let c = canonical(1, "t", &actor, "x", "o", &json!({"b": 1, "a": "é"}), GENESIS);
         assert!(c.starts_with(r#"{"action":"x","actor":{"role":"hr","user_id":"u","username":"a"},"at":"t","data":{"a":"é","b":1}"#));
         assert_eq!(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    fn stored(e: &Event) -> StoredEvent {
+        StoredEvent {
+            seq: e.seq,
+            at: e.at.clone(),
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            object: e.object.clone(),
+            data: e.data_text.clone(),
+            prev_hash: e.prev_hash.clone(),
+            hash: e.hash.clone(),
+        }
+    }
+
+    /// Verifies stored rows the way the store does: split into `parts` runs checked separately,
+    /// then joined against the recorded length and head.
+    fn verify_in_parts(rows: &[StoredEvent], parts: i64, recorded_seq: i64, recorded_head: &str) -> Verification {
+        let parts = parts.clamp(1, recorded_seq.max(1));
+        let done: Vec<Part> = (0..parts)
+            .map(|i| {
+                let (first, last) = (recorded_seq * i / parts + 1, recorded_seq * (i + 1) / parts);
+                let mut v = Verifier::starting_at(first, (first == 1).then(|| GENESIS.to_string()));
+                let run: Vec<StoredEvent> = rows.iter().filter(|r| r.seq >= first && r.seq <= last).cloned().collect();
+                let ok = check_rows(&run, 2);
+                for (row, ok) in run.into_iter().zip(ok) {
+                    v.feed_stored(row, ok);
+                }
+                v.into_part(first, last)
+            })
+            .collect();
+        join(&done, recorded_seq, recorded_head)
     }
 
     #[test]
@@ -251,6 +506,49 @@ mod tests {
             let v = verify(&c);
             prop_assert!(!v.valid);
             prop_assert_eq!(v.broken_seq, Some(i as i64 + 1));
+        }
+
+        /// The envelope written directly is RFC 8785 of the whole event, for any field contents.
+        #[test]
+        fn envelope_matches_serde_jcs(seq in 1i64..(1 << 53), strings in proptest::collection::vec("\\PC{0,10}|[\\x00-\\x1f\"\\\\]{0,4}", 6), data in json_value()) {
+            let actor = Actor { user_id: strings[0].clone(), username: strings[1].clone(), role: strings[2].clone() };
+            let whole = json!({"seq": seq, "at": strings[3], "actor": actor, "action": strings[4], "object": strings[5], "data": data, "prev_hash": GENESIS});
+            prop_assert_eq!(canonical(seq, &strings[3], &actor, &strings[4], &strings[5], &data, GENESIS), serde_jcs::to_string(&whole).unwrap());
+        }
+
+        /// Verifying stored rows in parts, without parsing intact rows, finds exactly what the
+        /// full check of the whole chain finds, at the same seq.
+        #[test]
+        fn parts_agree_with_the_full_check(n in 1usize..40, parts in 1i64..5, at in any::<usize>(), what in 0u8..7) {
+            let c = chain(n);
+            let head = c[n - 1].hash.clone();
+            let mut rows: Vec<StoredEvent> = c.iter().map(stored).collect();
+            let mut events = c.clone();
+            let i = at % n;
+            let mut recorded = n as i64;
+            match what {
+                0 => {}
+                1 => { rows[i].data = r#"{"amount":"1.00"}"#.into(); events[i].data = json!({"amount": "1.00"}); }
+                2 => { rows[i].action = "voucher.deleted".into(); events[i].action = "voucher.deleted".into(); }
+                3 => { rows[i].prev_hash = "1".repeat(64); events[i].prev_hash = "1".repeat(64); }
+                4 => { rows.remove(i); events.remove(i); }
+                // The same JSON in another spelling is the same event.
+                5 => { rows[i].data = rows[i].data.replace(',', " , "); }
+                _ => { recorded += 1; }
+            }
+            let whole = verify(&events);
+            let got = verify_in_parts(&rows, parts, recorded, &head);
+            match what {
+                0 | 5 => prop_assert!(got.valid && got.events == n as i64 && got.head == head, "{got:?}"),
+                6 => prop_assert_eq!((got.valid, got.broken_seq), (false, Some(n as i64 + 1))),
+                // Also the last event: the chain records its length.
+                4 => prop_assert_eq!((got.valid, got.broken_seq), (false, Some(i as i64 + 1))),
+                _ => prop_assert_eq!((got.valid, got.broken_seq), (false, whole.broken_seq)),
+            }
+            if what != 0 && what != 5 {
+                prop_assert!(!got.valid);
+                prop_assert_eq!(got.events, got.broken_seq.unwrap() - 1);
+            }
         }
 
         #[test]

@@ -1,6 +1,6 @@
 //! The audit trail for inspectors: per project, and the global chain.
 use super::projects::visible;
-use super::{csv_response, db, State};
+use super::{csv_response, db, with_pool, State};
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Filter};
@@ -97,11 +97,8 @@ async fn project_trail(state: State, caller: Caller, id: web::Path<String>, q: w
 async fn project_verify(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
     caller.require(&TRAIL_READERS)?;
     let id = id.into_inner();
-    let v = db(&state, move |conn| {
-        visible(conn, &caller, &id)?;
-        audit::verify(conn, &id)
-    })
-    .await?;
+    let id = db(&state, move |conn| visible(conn, &caller, &id).map(|_| id)).await?;
+    let v = with_pool(&state, move |pool| audit::verify(pool, &id)).await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
@@ -115,6 +112,6 @@ async fn global_trail(state: State, caller: Caller, q: web::Query<TrailQuery>) -
 
 async fn global_verify(state: State, caller: Caller) -> AppResult<HttpResponse> {
     caller.require(&[Role::Inspector, Role::Admin])?;
-    let v = db(&state, move |conn| audit::verify(conn, audit::GLOBAL)).await?;
+    let v = with_pool(&state, move |pool| audit::verify(pool, audit::GLOBAL)).await?;
     Ok(HttpResponse::Ok().json(v))
 }

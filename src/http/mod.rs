@@ -49,6 +49,17 @@ where
     .await?
 }
 
+/// Runs `f` on the blocking pool with the connection pool itself, for work that reads on several
+/// connections side by side.
+pub async fn with_pool<T, F>(state: &State, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&DbPool) -> AppResult<T> + Send + 'static,
+{
+    let pool = state.pool.clone();
+    web::block(move || f(&pool)).await?
+}
+
 impl FromRequest for Caller {
     type Error = AppError;
     type Future = Ready<Result<Caller, AppError>>;

@@ -1,9 +1,9 @@
 //! Appending to and reading the audit chains. Appends run inside the caller's transaction, so an
 //! event exists exactly when the change it describes was committed.
 use crate::db::schema::{audit_chains, audit_events};
-use crate::db::DbConn;
-use crate::domain::audit::{self, Actor, Event, Verification, Verifier};
-use crate::error::AppResult;
+use crate::db::{DbConn, DbPool};
+use crate::domain::audit::{self, Actor, Event, Part, StoredEvent, Verification, Verifier};
+use crate::error::{AppError, AppResult};
 use diesel::prelude::*;
 use serde_json::Value;
 
@@ -34,10 +34,9 @@ pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, ob
             audit_events::actor_role.eq(&event.actor.role),
             audit_events::action.eq(&event.action),
             audit_events::object.eq(&event.object),
-            audit_events::data.eq(event.data.to_string()),
+            audit_events::data.eq(&event.data_text),
             audit_events::prev_hash.eq(&event.prev_hash),
             audit_events::hash.eq(&event.hash),
-            audit_events::canonical.eq(&event.canonical),
         ))
         .execute(conn)?;
     diesel::update(audit_chains::table.find(chain_id)).set(audit_chains::head.eq(&event.hash)).execute(conn)?;
@@ -58,22 +57,20 @@ struct Row {
     data: String,
     prev_hash: String,
     hash: String,
-    canonical: String,
 }
 
-fn to_event(r: Row) -> Event {
-    // A row whose data is not JSON was tampered with; keep the raw text so verify reports it.
-    let data = serde_json::from_str(&r.data).unwrap_or(Value::String(r.data));
-    Event {
-        seq: r.seq,
-        at: r.at,
-        actor: Actor { user_id: r.actor_user_id, username: r.actor_username, role: r.actor_role },
-        action: r.action,
-        object: r.object,
-        data,
-        prev_hash: r.prev_hash,
-        hash: r.hash,
-        canonical: r.canonical,
+impl Row {
+    fn stored(self) -> StoredEvent {
+        StoredEvent {
+            seq: self.seq,
+            at: self.at,
+            actor: Actor { user_id: self.actor_user_id, username: self.actor_username, role: self.actor_role },
+            action: self.action,
+            object: self.object,
+            data: self.data,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
     }
 }
 
@@ -100,41 +97,72 @@ pub fn list(conn: &mut DbConn, chain_id: &str, f: &Filter) -> AppResult<Vec<Even
         q = q.filter(audit_events::action.eq(action.clone()));
     }
     let rows: Vec<Row> = q.order(audit_events::seq.asc()).limit(f.limit).select(Row::as_select()).load(conn)?;
-    Ok(rows.into_iter().map(to_event).collect())
+    Ok(rows.into_iter().map(|r| r.stored().into_event()).collect())
 }
 
-/// Recomputes the whole chain in pages, so memory stays flat however long the chain is.
-pub fn verify(conn: &mut DbConn, chain_id: &str) -> AppResult<Verification> {
-    const PAGE: i64 = 5000;
-    let mut verifier = Verifier::default();
-    let mut after = 0;
-    loop {
+/// Events per page read; memory stays flat however long the chain is.
+const PAGE: i64 = 5000;
+/// Below this many events a chain is checked by one reader.
+const PART_MIN: i64 = 20_000;
+
+/// Recomputes the chain as it stands now: every event up to the length the chain records, which
+/// also catches events cut off its end. Long chains are read in parts side by side, each on its
+/// own pooled connection (the chain is append-only, so separate snapshots agree on every event up
+/// to that length), and the parts are joined in order.
+pub fn verify(pool: &DbPool, chain_id: &str) -> AppResult<Verification> {
+    let mut first = pool.get()?;
+    let (recorded_seq, recorded_head): (i64, String) =
+        audit_chains::table.find(chain_id).select((audit_chains::seq, audit_chains::head)).first(&mut first)?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let wanted = cores.min(recorded_seq.div_euclid(PART_MIN).max(1) as usize);
+    let mut conns = vec![first];
+    // Only idle connections: verification must not starve the requests that post.
+    while conns.len() < wanted {
+        match pool.try_get() {
+            Some(c) => conns.push(c),
+            None => break,
+        }
+    }
+    let n = conns.len() as i64;
+    let bounds = |i: i64| (recorded_seq * i / n + 1, recorded_seq * (i + 1) / n);
+    let parts: Vec<AppResult<Part>> = if n == 1 {
+        vec![verify_part(&mut conns[0], chain_id, (1, recorded_seq), cores)]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> =
+                conns.iter_mut().enumerate().map(|(i, conn)| s.spawn(move || verify_part(conn, chain_id, bounds(i as i64), 1))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(AppError::internal("a verification part panicked")))).collect()
+        })
+    };
+    let parts = parts.into_iter().collect::<AppResult<Vec<_>>>()?;
+    Ok(audit::join(&parts, recorded_seq, &recorded_head))
+}
+
+/// Checks events `first..=last` in pages; the first part links to the genesis hash, later ones
+/// are linked to the part before by `join`.
+fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64), threads: usize) -> AppResult<Part> {
+    let head = (first == 1).then(|| audit::GENESIS.to_string());
+    let mut verifier = Verifier::starting_at(first, head);
+    let mut after = first - 1;
+    while after < last && !verifier.is_broken() {
         let rows: Vec<Row> = audit_events::table
             .filter(audit_events::chain_id.eq(chain_id))
             .filter(audit_events::seq.gt(after))
+            .filter(audit_events::seq.le(last))
             .order(audit_events::seq.asc())
             .limit(PAGE)
             .select(Row::as_select())
             .load(conn)?;
-        let n = rows.len() as i64;
-        for row in rows {
-            let e = to_event(row);
-            after = e.seq;
-            verifier.feed(&e);
+        let full = rows.len() as i64 == PAGE;
+        let rows: Vec<StoredEvent> = rows.into_iter().map(Row::stored).collect();
+        let consistent = audit::check_rows(&rows, threads);
+        for (row, ok) in rows.into_iter().zip(consistent) {
+            after = row.seq;
+            verifier.feed_stored(row, ok);
         }
-        if n < PAGE {
+        if !full {
             break;
         }
     }
-    let mut v = verifier.finish();
-    // Events cut off the end of the chain are caught by comparing with the chain's recorded head.
-    if v.valid {
-        let (seq, head): (i64, String) = audit_chains::table.find(chain_id).select((audit_chains::seq, audit_chains::head)).first(conn)?;
-        if seq != v.events || head != v.head {
-            v.valid = false;
-            v.broken_seq = Some(v.events + 1);
-            v.problem = Some(format!("the chain records {seq} events, {} found", v.events));
-        }
-    }
-    Ok(v)
+    Ok(verifier.into_part(first, last))
 }

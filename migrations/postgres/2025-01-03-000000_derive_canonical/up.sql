@@ -1,0 +1,4 @@
+-- The canonical text of an event is derived from its fields (RFC 8785 of them), so it is no
+-- longer stored beside them: the fields are the one copy that verification trusts, and each
+-- event takes about half the space.
+ALTER TABLE audit_events DROP COLUMN canonical;
