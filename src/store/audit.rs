@@ -19,10 +19,7 @@ pub fn create_chain(conn: &mut DbConn, chain_id: &str) -> AppResult<()> {
 /// Appends one event. The chain row is updated first, which locks it (a PostgreSQL row lock; the
 /// SQLite write lock) so concurrent appends to one chain are serialised and `seq` stays contiguous.
 pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, object: &str, data: Value) -> AppResult<Event> {
-    let (seq, head): (i64, String) = diesel::update(audit_chains::table.find(chain_id))
-        .set(audit_chains::seq.eq(audit_chains::seq + 1))
-        .returning((audit_chains::seq, audit_chains::head))
-        .get_result(conn)?;
+    let (seq, head): (i64, String) = super::hot::NextSeq { chain_id }.get_result(conn)?;
     let event = audit::seal(seq, super::now(), actor.clone(), action, object, data, &head);
     diesel::insert_into(audit_events::table)
         .values((
@@ -39,7 +36,7 @@ pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, ob
             audit_events::hash.eq(&event.hash),
         ))
         .execute(conn)?;
-    diesel::update(audit_chains::table.find(chain_id)).set(audit_chains::head.eq(&event.hash)).execute(conn)?;
+    super::hot::SetHead { chain_id, head: &event.hash }.execute(conn)?;
     Ok(event)
 }
 

@@ -2,7 +2,7 @@
 //! row; every guard is then checked by the domain `Book` against balances read under that lock.
 use super::projects::{self, ProjectRow};
 use super::{audit, new_id, now};
-use crate::db::schema::{accounts, idempotency_keys, projects as projects_t, voucher_lines, vouchers};
+use crate::db::schema::{idempotency_keys, voucher_lines, vouchers};
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
 use crate::domain::chart::AccountDef;
@@ -25,11 +25,8 @@ pub struct Locked {
 /// PostgreSQL it takes the row lock, on SQLite it takes the database write lock before any read,
 /// so no transaction ever has to upgrade a read snapshot (which could fail instead of waiting).
 pub fn lock(conn: &mut DbConn, project_id: &str) -> AppResult<Locked> {
-    let row: ProjectRow = diesel::update(projects_t::table.find(project_id))
-        .set(projects_t::version.eq(projects_t::version + 1))
-        .get_result(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("project"))?;
+    let row: ProjectRow =
+        super::hot::LockProject { id: project_id }.get_result(conn).optional()?.ok_or_else(|| AppError::not_found("project"))?;
     let (chart, totals) = super::statements::current(conn, Some(project_id))?.remove(project_id).unwrap_or_default();
     let mut book = Book::new(row.grant(), chart.iter().map(|a| (a.code.clone(), a.side)));
     book.totals = totals;
@@ -41,18 +38,16 @@ pub fn lock(conn: &mut DbConn, project_id: &str) -> AppResult<Locked> {
 pub fn save(conn: &mut DbConn, l: &Locked) -> AppResult<()> {
     for (code, t) in &l.book.totals {
         if l.saved.totals.get(code) != Some(t) {
-            diesel::update(accounts::table.find((&l.row.id, code)))
-                .set((accounts::debit_fen.eq(t.debit.fen()), accounts::credit_fen.eq(t.credit.fen())))
-                .execute(conn)?;
+            super::hot::SetTotals { project_id: &l.row.id, code, debit_fen: t.debit.fen(), credit_fen: t.credit.fen() }.execute(conn)?;
         }
     }
-    diesel::update(projects_t::table.find(&l.row.id))
-        .set((
-            projects_t::next_voucher_no.eq(l.row.next_voucher_no),
-            projects_t::reserved_bank_fen.eq(l.book.reserved.bank.fen()),
-            projects_t::reserved_expense_fen.eq(l.book.reserved.expense.fen()),
-        ))
-        .execute(conn)?;
+    super::hot::SaveProject {
+        id: &l.row.id,
+        next_voucher_no: l.row.next_voucher_no,
+        reserved_bank_fen: l.book.reserved.bank.fen(),
+        reserved_expense_fen: l.book.reserved.expense.fen(),
+    }
+    .execute(conn)?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Storage operations: thin diesel code around the domain. Every change runs in one transaction.
 pub mod audit;
 pub mod export;
+mod hot;
 pub mod ledger;
 pub mod people;
 pub mod projects;
