@@ -7,6 +7,7 @@
 use crate::db::{DbConn, DbPool};
 use crate::error::{AppError, AppResult};
 use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, PooledConnection};
 use diesel::Connection;
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
@@ -47,6 +48,9 @@ impl Writer {
 }
 
 fn run(pool: DbPool, mut jobs: mpsc::Receiver<Job>) {
+    // The writer keeps its connection: taking it from the pool per batch would make it queue
+    // behind readers for a free one.
+    let mut conn: Option<PooledConnection<ConnectionManager<DbConn>>> = None;
     while let Some(first) = jobs.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -55,18 +59,19 @@ fn run(pool: DbPool, mut jobs: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit(&pool, batch);
+        let c = match conn.take().map_or_else(|| pool.get(), Ok) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "writer has no connection");
+                continue; // dropping the replies answers every request with a retryable 503
+            }
+        };
+        // A connection whose batch failed is given back (the pool drops it if it is broken).
+        conn = commit(c, batch);
     }
 }
 
-fn commit(pool: &DbPool, batch: Vec<Job>) {
-    let mut conn = match pool.get() {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(error = %e, "writer has no connection");
-            return; // dropping the replies answers every request with a retryable 503
-        }
-    };
+fn commit(mut conn: PooledConnection<ConnectionManager<DbConn>>, batch: Vec<Job>) -> Option<PooledConnection<ConnectionManager<DbConn>>> {
     let mut answers = Vec::with_capacity(batch.len());
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         conn.transaction::<_, diesel::result::Error, _>(|conn| {
@@ -84,8 +89,15 @@ fn commit(pool: &DbPool, batch: Vec<Job>) {
             for (reply, outcome) in answers {
                 let _ = reply.send(outcome);
             }
+            Some(conn)
         }
-        Ok(Err(e)) => tracing::error!(error = %e, requests = answers.len(), "group commit failed; requests answered 503"),
-        Err(_) => tracing::error!(requests = answers.len(), "a request panicked in the writer; its batch was rolled back"),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, requests = answers.len(), "group commit failed; requests answered 503");
+            None
+        }
+        Err(_) => {
+            tracing::error!(requests = answers.len(), "a request panicked in the writer; its batch was rolled back");
+            None
+        }
     }
 }
