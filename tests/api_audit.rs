@@ -92,6 +92,15 @@ fn editing_a_stored_event_is_refused_and_detected() {
         sql(&w, &format!("UPDATE audit_events SET hash = '{}' WHERE chain_id = '{p2}' AND seq = 2", "f".repeat(64))).unwrap();
         let v = w.verify(&p2);
         assert_eq!(v["broken_seq"], 2, "{v}");
+        // Cutting events off the end is caught: the chain records its length and head.
+        let p3 = busy_project(&w);
+        let n = w.verify(&p3)["events"].as_i64().unwrap();
+        if w.db == Db::Sqlite {
+            sql(&w, "DROP TRIGGER audit_events_no_delete").unwrap();
+        }
+        assert_eq!(sql(&w, &format!("DELETE FROM audit_events WHERE chain_id = '{p3}' AND seq = {n}")).unwrap(), 1);
+        let v = w.verify(&p3);
+        assert_eq!((v["valid"].as_bool(), v["broken_seq"].as_i64(), v["events"].as_i64()), (Some(false), Some(n), Some(n - 1)), "{v}");
     });
 }
 
@@ -100,17 +109,34 @@ fn the_chain_stays_linear_under_parallel_postings() {
     on_each_backend(|w| {
         let p = w.base_project("2025-03-01");
         w.disburse(&p, "2025-03-02", "100000.00");
+        let posting = std::sync::atomic::AtomicBool::new(true);
         std::thread::scope(|s| {
+            // Verifying while events are appended checks the chain as it stood when the
+            // verification began: never a false alarm.
+            s.spawn(|| {
+                while posting.load(std::sync::atomic::Ordering::Relaxed) {
+                    let v = w.verify(&p);
+                    assert_eq!(v["valid"], true, "{v}");
+                }
+            });
+            let mut posters = Vec::new();
             for t in 0..8 {
                 let (w, p) = (&w, &p);
-                s.spawn(move || {
+                posters.push(s.spawn(move || {
                     for i in 0..5 {
                         let body = json!({"date": "2025-03-05", "summary": format!("第{t}-{i}批耗材"), "lines": [
                             {"account": "materials", "debit": "10.00", "summary": "购买焊丝"}, {"account": "1002", "credit": "10.00"}]});
                         let r = call("POST", &w.url(&format!("/projects/{p}/vouchers")), Some(&w.unit), Some(&body), &[]);
                         assert_eq!(r.status, 201, "{r:?}");
                     }
-                });
+                }));
+            }
+            let results: Vec<_> = posters.into_iter().map(|h| h.join()).collect();
+            posting.store(false, std::sync::atomic::Ordering::Relaxed);
+            for r in results {
+                if let Err(panic) = r {
+                    std::panic::resume_unwind(panic);
+                }
             }
         });
         let v = w.verify(&p);
