@@ -37,6 +37,7 @@ fn status_of(code: &str) -> StatusCode {
         | "negative_balance"
         | "period_not_ended"
         | "nothing_owed"
+        | "payables_outstanding"
         | "already_exists" => StatusCode::CONFLICT,
         "invalid_amount"
         | "unbalanced_voucher"
@@ -183,3 +184,46 @@ impl From<actix_web::error::BlockingError> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code the source raises: the string right after `AppError::new(` or `::conflict(`.
+    fn raised_codes() -> Vec<(String, String)> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for call in ["AppError::new(", "AppError::conflict("] {
+                    for (at, _) in text.match_indices(call) {
+                        let rest = text[at + call.len()..].trim_start();
+                        let code = rest.strip_prefix('"').and_then(|r| r.split('"').next()).unwrap_or_default();
+                        if !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                            out.push((code.to_string(), path.display().to_string()));
+                        }
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut out);
+        out
+    }
+
+    /// A code missing from the table would reach clients as a 500.
+    #[test]
+    fn every_raised_code_has_its_status() {
+        let codes = raised_codes();
+        assert!(codes.len() > 40, "the scan found the codes: {codes:?}");
+        for (code, file) in codes {
+            if code != "internal_error" {
+                assert_ne!(status_of(&code), StatusCode::INTERNAL_SERVER_ERROR, "{code} (raised in {file}) is not in status_of");
+            }
+        }
+    }
+}

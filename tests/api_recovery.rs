@@ -95,6 +95,32 @@ fn studio_whose_master_left_unreplaced() {
 }
 
 #[test]
+fn payables_are_settled_before_recovery() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        w.disburse(&p, "2025-03-10", "10000.00");
+        let on_credit = json!({"date": "2025-04-01", "summary": "赊购焊接耗材", "lines": [
+            {"account": "materials", "debit": "1000.00", "summary": "采购焊丝"}, {"account": "2202", "credit": "1000.00", "summary": "应付某五金公司"}]});
+        assert_eq!(w.post(&w.unit, &format!("/projects/{p}/vouchers"), on_credit).status, 201);
+        let r = recover(&w, &p, "2025-05-01", "cancelled");
+        assert_eq!((r.status, r.code(), r.body["payables"].as_str()), (409, "payables_outstanding", Some("1000.00")), "{r:?}");
+        let refused = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?action=recovery.refused"));
+        assert_eq!(refused.body["items"][0]["data"]["code"], "payables_outstanding");
+        let pay = json!({"date": "2025-04-20", "summary": "支付货款", "lines": [
+            {"account": "2202", "debit": "1000.00", "summary": "付某五金公司"}, {"account": "1002", "credit": "1000.00"}]});
+        assert_eq!(w.post(&w.unit, &format!("/projects/{p}/vouchers"), pay).status, 201);
+        let r = recover(&w, &p, "2025-05-01", "cancelled");
+        assert_eq!(r.status, 201, "{r:?}");
+        assert_eq!(
+            (r.body["recoverable"].as_str(), r.body["undisbursed"].as_str(), r.body["to_remit"].as_str()),
+            (Some("499000.00"), Some("490000.00"), Some("9000.00"))
+        );
+        assert_eq!(remit(&w, &w.unit, &p, "2025-05-10", "9000.00").status, 201);
+        assert_only_spending_left(&w, &p);
+    });
+}
+
+#[test]
 fn base_at_period_end() {
     on_each_backend(|w| {
         let p = w.base_project("2023-01-01");
