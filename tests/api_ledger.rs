@@ -418,3 +418,45 @@ fn approval_applies_the_rules_in_force() {
         assert_books_consistent(&w, &p);
     });
 }
+
+/// A statement is read from one snapshot: while pending vouchers are approved (their money moves
+/// from the project's reservation to its accounts), every statement shows each voucher once —
+/// implemented + pending review stays the same, bank + implemented is what was disbursed, and
+/// the money available stays what it was.
+#[test]
+fn statements_are_consistent_while_reviews_are_decided() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        w.disburse(&p, "2025-03-02", "100000.00");
+        let pending: Vec<String> = (0..30)
+            .map(|i| {
+                let r = w.spend(&w.unit, &p, "2025-03-03", "other_training", "100.00", &format!("第{i}期培训学员餐费"));
+                assert_eq!(r.body["status"], "pending_review", "{r:?}");
+                r.body["id"].as_str().unwrap().to_string()
+            })
+            .collect();
+        let deciding = std::sync::atomic::AtomicBool::new(true);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    let mut reads = 0;
+                    while deciding.load(std::sync::atomic::Ordering::Relaxed) || reads == 0 {
+                        let st = w.statement(&p);
+                        let sum = common::fen(st["implemented"].as_str().unwrap()) + common::fen(st["pending_review"].as_str().unwrap());
+                        assert_eq!(sum, 300_000, "each voucher counted once: {st}");
+                        let bank = common::fen(st["bank_balance"].as_str().unwrap());
+                        assert_eq!(bank + common::fen(st["implemented"].as_str().unwrap()), 10_000_000, "{st}");
+                        assert_eq!(st["available"], "97000.00", "approval moves held money, it does not free any: {st}");
+                        reads += 1;
+                    }
+                });
+            }
+            for vid in &pending {
+                let r = w.post(&w.finance, &format!("/projects/{p}/vouchers/{vid}/approve"), json!({"note": "符合标准"}));
+                assert_eq!(r.status, 200, "{r:?}");
+            }
+            deciding.store(false, std::sync::atomic::Ordering::Relaxed);
+        });
+        assert_books_consistent(&w, &p);
+    });
+}

@@ -7,6 +7,7 @@ use crate::domain::money::Money;
 use crate::domain::statement::{self, Statement};
 use crate::error::{AppError, AppResult};
 use crate::store::projects::{self, ListFilter};
+use crate::store::snapshot;
 use crate::store::statements::{self as st, account_ledger, books};
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
@@ -56,9 +57,11 @@ const BALANCE_HEADER: [&str; 6] = ["code", "name", "side", "debit_total", "credi
 
 async fn load_balances(state: &State, caller: Caller, id: String, as_of: Option<NaiveDate>) -> AppResult<Vec<statement::AccountBalance>> {
     db(state, move |conn| {
-        let p = visible(conn, &caller, &id)?;
-        let b = books(conn, p, as_of)?;
-        Ok(statement::balances(&b.chart, &b.totals))
+        snapshot(conn, |conn| {
+            let p = visible(conn, &caller, &id)?;
+            let b = books(conn, p, as_of)?;
+            Ok(statement::balances(&b.chart, &b.totals))
+        })
     })
     .await
 }
@@ -142,9 +145,11 @@ async fn project_statement(state: State, caller: Caller, id: web::Path<String>, 
     let as_of = q.date()?;
     let id = id.into_inner();
     let s = db(&state, move |conn| {
-        let p = visible(conn, &caller, &id)?;
-        let b = books(conn, p, as_of)?;
-        Ok(b.figures().statement(b.project.start(), b.project.end(), as_of.unwrap_or_else(today)))
+        snapshot(conn, |conn| {
+            let p = visible(conn, &caller, &id)?;
+            let b = books(conn, p, as_of)?;
+            Ok(b.figures().statement(b.project.start(), b.project.end(), as_of.unwrap_or_else(today)))
+        })
     })
     .await?;
     if q.csv() {
@@ -192,9 +197,11 @@ async fn recoverable(state: State, caller: Caller, id: web::Path<String>, q: web
     let as_of = q.date()?;
     let id = id.into_inner();
     let r = db(&state, move |conn| {
-        let p = visible(conn, &caller, &id)?;
-        let b = books(conn, p, as_of)?;
-        Ok(b.figures().recoverable())
+        snapshot(conn, |conn| {
+            let p = visible(conn, &caller, &id)?;
+            let b = books(conn, p, as_of)?;
+            Ok(b.figures().recoverable())
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().json(r))
@@ -217,8 +224,10 @@ async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -
     let rows = db(&state, move |conn| {
         let org_ids = org_scope(conn, &caller, None, q.region)?;
         let f = ListFilter { kind: q.kind, status: q.status, org_ids, after: String::new(), limit: i64::MAX };
-        let listed = projects::list(conn, &f)?;
-        let all = st::books_of_many(conn, listed, as_of)?;
+        let all = snapshot(conn, |conn| {
+            let listed = projects::list(conn, &f)?;
+            st::books_of_many(conn, listed, as_of)
+        })?;
         Ok(all
             .into_iter()
             .map(|b| {

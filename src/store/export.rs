@@ -5,21 +5,16 @@ use crate::db::schema::{voucher_lines, vouchers};
 use crate::db::DbConn;
 use crate::domain::export::{ExportLine, ExportVoucher, Journal, ProjectMeta};
 use crate::domain::money::Money;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use diesel::prelude::*;
 
 /// A voucher's id, number, kind, date, summary and the id of the voucher it reverses.
 type Head = (String, Option<i64>, String, String, String, Option<String>);
 
 /// The journal (vouchers in the books, by date then number, with their lines) and the final
-/// totals, read in one transaction so the balance assertions match the journal exactly. On
-/// PostgreSQL the transaction is REPEATABLE READ: every read sees the same snapshot, while
-/// postings go on; SQLite's read transaction is a snapshot already.
+/// totals, read in one snapshot so the balance assertions match the journal exactly.
 pub fn journal(conn: &mut DbConn, project: ProjectRow) -> AppResult<Journal> {
-    conn.transaction::<_, AppError, _>(|conn| {
-        if let DbConn::Pg(_) = conn {
-            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(conn)?;
-        }
+    super::snapshot(conn, |conn| {
         let (chart, totals) = current(conn, Some(&project.id))?.remove(&project.id).unwrap_or_default();
         let heads: Vec<Head> = vouchers::table
             .filter(vouchers::project_id.eq(&project.id))

@@ -9,7 +9,24 @@ pub mod reports;
 pub mod statements;
 pub mod writer;
 
+use crate::db::DbConn;
 use crate::domain::audit::Actor;
+use crate::error::{AppError, AppResult};
+use diesel::RunQueryDsl;
+
+/// Runs several reads as one snapshot, so figures built from more than one query (a project's
+/// reservations and its account totals, a journal and its totals) agree with each other while
+/// postings go on. PostgreSQL needs REPEATABLE READ for that; SQLite's read transaction is a
+/// snapshot already.
+pub fn snapshot<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+    use diesel::Connection;
+    conn.transaction::<_, AppError, _>(|conn| {
+        if let DbConn::Pg(_) = conn {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(conn)?;
+        }
+        f(conn)
+    })
+}
 
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
