@@ -64,6 +64,11 @@ pub fn accounts_for(kind: ProjectKind, rules: &Rules) -> Vec<AccountDef> {
     fixed.chain(expenses).collect()
 }
 
+/// The account a request names, by code or by category slug.
+pub fn find<'a>(chart: &'a [AccountDef], account: &str) -> Option<&'a AccountDef> {
+    chart.iter().find(|a| a.code == account || a.category.as_deref() == Some(account))
+}
+
 pub fn is_expenditure(code: &str) -> bool {
     code.len() == 6 && code.starts_with("5001")
 }

@@ -176,11 +176,6 @@ fn amounts(i: usize, l: &LineIn) -> AppResult<(Money, Money)> {
     }
 }
 
-/// Resolves a declared account (code or slug) in a project's chart.
-fn resolve<'a>(chart: &'a [AccountDef], account: &str) -> Option<&'a AccountDef> {
-    chart.iter().find(|a| a.code == account || a.category.as_deref() == Some(account))
-}
-
 /// Every line's verdict, as the classifier sees it: debit lines to expenditure, or to names of
 /// prohibited uses / other kinds' categories, which are never in a chart.
 pub fn verdicts(
@@ -195,7 +190,7 @@ pub fn verdicts(
         .iter()
         .enumerate()
         .map(|(i, l)| {
-            let resolved = resolve(chart, l.account.trim());
+            let resolved = chart::find(chart, l.account.trim());
             let expenditure = resolved.is_none_or(|a| chart::is_expenditure(&a.code));
             if resolved.is_none() && !rules.is_prohibited_account(l.account.trim()) && rules.find_category(l.account.trim()).is_none() {
                 return Err(AppError::new(
@@ -262,7 +257,7 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
         let mut lines = Vec::with_capacity(b.lines.len());
         for (i, (line, (d, c))) in b.lines.iter().zip(&parsed).enumerate() {
             // Every account resolves here: verdicts() refused unknown ones and rejected the rest.
-            let code = resolve(&l.chart, line.account.trim()).map(|a| a.code.clone()).unwrap_or_default();
+            let code = chart::find(&l.chart, line.account.trim()).map(|a| a.code.clone()).unwrap_or_default();
             if !chart::expense_voucher_may_use(&code) {
                 return Err(AppError::forbidden(format!("an expenditure voucher may not post to account {code}")).with("account", code));
             }

@@ -109,9 +109,8 @@ async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web::Que
     let (def, opening, entries) = db(&state, move |conn| {
         visible(conn, &caller, &id)?;
         let chart = projects::chart_of(conn, &id)?;
-        let def = chart
-            .into_iter()
-            .find(|a| a.code == account || a.category.as_deref() == Some(account.as_str()))
+        let def = crate::domain::chart::find(&chart, &account)
+            .cloned()
             .ok_or_else(|| AppError::new("unknown_account", format!("account '{account}' is not in this project's chart")))?;
         let (opening, entries) = account_ledger(conn, &id, &def.code, def.side, from, to)?;
         Ok((def, opening, entries))

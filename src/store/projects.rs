@@ -3,7 +3,7 @@ use super::{audit, ledger, new_id, now};
 use crate::db::schema::{accounts, projects};
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
-use crate::domain::chart::{self, AccountDef, Side};
+use crate::domain::chart::{self, AccountDef};
 use crate::domain::eligibility::Leader;
 use crate::domain::kind::ProjectKind;
 use crate::domain::ledger::Line;
@@ -164,15 +164,7 @@ pub fn list(conn: &mut DbConn, f: &ListFilter) -> AppResult<Vec<ProjectRow>> {
 }
 
 pub fn chart_of(conn: &mut DbConn, project_id: &str) -> AppResult<Vec<AccountDef>> {
-    let rows: Vec<(String, String, String, Option<String>)> = accounts::table
-        .filter(accounts::project_id.eq(project_id))
-        .order(accounts::code)
-        .select((accounts::code, accounts::name, accounts::side, accounts::category))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(code, name, side, category)| AccountDef { code, name, side: Side::parse(&side).unwrap_or(Side::Debit), category })
-        .collect())
+    Ok(super::statements::current(conn, Some(project_id))?.remove(project_id).map(|(chart, _)| chart).unwrap_or_default())
 }
 
 /// Allowed status changes by hr. `closed` is reached only through recovery.
