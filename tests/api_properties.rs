@@ -41,6 +41,10 @@ fn run(w: &World, ops: &[Op]) {
     let path = format!("/projects/{p}/vouchers");
     let mut pending: Vec<String> = Vec::new();
     let mut posted: Vec<String> = Vec::new();
+    // A model of what the answers said: the expense of each voucher (0 for disbursements), and
+    // what is implemented and pending review because of them.
+    let mut expense: std::collections::HashMap<String, i64> = std::collections::HashMap::new();
+    let (mut implemented, mut pending_review) = (0i64, 0i64);
     for op in ops {
         let r = match op {
             Op::Disburse(n) => w.disburse(&p, "2025-04-01", &yuan(*n)),
@@ -74,11 +78,29 @@ fn run(w: &World, ops: &[Op]) {
         };
         assert!(r.status < 500, "{op:?}: {r:?}");
         if matches!(r.status, 200 | 201) {
-            match r.body["status"].as_str() {
-                Some("pending_review") => pending.push(r.body["id"].as_str().unwrap().to_string()),
-                Some("posted") if matches!(r.body["kind"].as_str(), Some("expense" | "disbursement")) => {
-                    posted.push(r.body["id"].as_str().unwrap().to_string())
+            let id = r.body["id"].as_str().unwrap().to_string();
+            let spent: i64 = match op {
+                Op::Spend { yuan: n, .. } => fen(&yuan(*n)),
+                _ => expense.get(&id).copied().unwrap_or_default(),
+            };
+            match (op, r.body["status"].as_str()) {
+                (Op::Spend { .. }, Some("pending_review")) => pending_review += spent,
+                (Op::Spend { .. }, Some("posted")) => implemented += spent,
+                (Op::Decide { approve: true, .. }, Some("posted")) => {
+                    (pending_review, implemented) = (pending_review - spent, implemented + spent)
                 }
+                (Op::Decide { approve: false, .. }, Some("declined")) => pending_review -= spent,
+                (Op::Reverse { .. }, Some("posted")) => {
+                    implemented -= expense.get(r.body["reverses_id"].as_str().unwrap()).copied().unwrap_or_default()
+                }
+                _ => {}
+            }
+            if matches!(op, Op::Spend { .. }) {
+                expense.insert(id.clone(), spent);
+            }
+            match r.body["status"].as_str() {
+                Some("pending_review") => pending.push(id),
+                Some("posted") if matches!(r.body["kind"].as_str(), Some("expense" | "disbursement")) => posted.push(id),
                 _ => {}
             }
         }
@@ -87,6 +109,8 @@ fn run(w: &World, ops: &[Op]) {
     let s = w.statement(&p);
     assert!(fen(s["available"].as_str().unwrap()) + fen(s["payables"].as_str().unwrap()) >= 0, "{s}");
     assert!(fen(s["implemented"].as_str().unwrap()) + fen(s["pending_review"].as_str().unwrap()) <= fen(s["grant"].as_str().unwrap()));
+    assert_eq!(fen(s["implemented"].as_str().unwrap()), implemented, "what the answers posted: {s}");
+    assert_eq!(fen(s["pending_review"].as_str().unwrap()), pending_review, "what the answers held for review: {s}");
 }
 
 #[test]
