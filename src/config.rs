@@ -23,7 +23,10 @@ pub struct Server {
     pub workers: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// Tokens are not revocable before they expire, so their life is bounded.
+pub const MAX_TOKEN_TTL_SECONDS: i64 = 7 * 24 * 3600;
+
+#[derive(Clone, Deserialize)]
 pub struct Database {
     pub url: String,
     pub pool_size: u32,
@@ -48,6 +51,22 @@ pub struct Auth {
     pub jwt_secret: Option<String>,
     #[serde(default)]
     pub admin_password: Option<String>,
+}
+
+// A PostgreSQL URL may carry a password: it is masked when the settings are logged.
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = match self.url.split_once("://").and_then(|(scheme, rest)| rest.rsplit_once('@').map(|(_, host)| (scheme, host))) {
+            Some((scheme, host)) => format!("{scheme}://<credentials>@{host}"),
+            None => self.url.clone(),
+        };
+        f.debug_struct("Database")
+            .field("url", &url)
+            .field("pool_size", &self.pool_size)
+            .field("group_commit", &self.group_commit)
+            .field("busy_timeout_ms", &self.busy_timeout_ms)
+            .finish()
+    }
 }
 
 // Secrets stay out of logs even when the settings are printed with {:?}.
@@ -123,7 +142,8 @@ impl Settings {
         if let Some(v) = get("FUNDLEDGER_JWT_SECRET") {
             self.auth.jwt_secret = Some(v);
         }
-        if let Some(v) = get("FUNDLEDGER_ADMIN_PASSWORD") {
+        // Set but empty reads as unset: the bootstrap then generates a password.
+        if let Some(v) = get("FUNDLEDGER_ADMIN_PASSWORD").filter(|v| !v.is_empty()) {
             self.auth.admin_password = Some(v);
         }
         if let Some(v) = get("FUNDLEDGER_TOKEN_TTL_SECONDS") {
@@ -134,8 +154,13 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.auth.token_ttl_seconds <= 0 {
-            return Err(ConfigError::Invalid("auth.token_ttl_seconds", "must be positive".into()));
+        if !(1..=MAX_TOKEN_TTL_SECONDS).contains(&self.auth.token_ttl_seconds) {
+            return Err(ConfigError::Invalid("auth.token_ttl_seconds", format!("must be 1 to {MAX_TOKEN_TTL_SECONDS} (7 days)")));
+        }
+        if let Some(pw) = &self.auth.admin_password {
+            if pw.chars().count() < 8 {
+                return Err(ConfigError::Invalid("FUNDLEDGER_ADMIN_PASSWORD", "must be at least 8 characters, as any password".into()));
+            }
         }
         if self.database.pool_size == 0 {
             return Err(ConfigError::Invalid("database.pool_size", "must be at least 1".into()));
@@ -182,15 +207,28 @@ mod tests {
     fn environment_overrides_and_secrets_are_not_printed() {
         let mut s = Settings::built_in();
         s.apply_env(|k| match k {
-            "FUNDLEDGER_DATABASE_URL" => Some("postgres://x@y/z".into()),
+            "FUNDLEDGER_DATABASE_URL" => Some("postgres://fl:hunter22@db.example/z".into()),
             "FUNDLEDGER_JWT_SECRET" => Some("s".repeat(40)),
             "FUNDLEDGER_TOKEN_TTL_SECONDS" => Some("60".into()),
             _ => None,
         })
         .unwrap();
-        assert_eq!(s.database.url, "postgres://x@y/z");
+        assert_eq!(s.database.url, "postgres://fl:hunter22@db.example/z");
         assert_eq!(s.auth.token_ttl_seconds, 60);
-        assert!(!format!("{s:?}").contains("ssss"));
+        let printed = format!("{s:?}");
+        assert!(!printed.contains("ssss") && !printed.contains("hunter22") && printed.contains("db.example/z"), "{printed}");
         assert!(s.apply_env(|k| (k == "FUNDLEDGER_TOKEN_TTL_SECONDS").then(|| "soon".into())).is_err());
+    }
+
+    #[test]
+    fn unsafe_auth_settings_are_refused() {
+        let mut s = Settings::built_in();
+        s.apply_env(|k| (k == "FUNDLEDGER_ADMIN_PASSWORD").then(String::new)).unwrap();
+        assert_eq!(s.auth.admin_password, None, "empty means unset: a password is generated");
+        s.apply_env(|k| (k == "FUNDLEDGER_ADMIN_PASSWORD").then(|| "short".into())).unwrap();
+        assert!(s.validate().is_err());
+        let mut s = Settings::built_in();
+        s.apply_env(|k| (k == "FUNDLEDGER_TOKEN_TTL_SECONDS").then(|| i64::MAX.to_string())).unwrap();
+        assert!(s.validate().is_err(), "an expiry past i64 would overflow");
     }
 }

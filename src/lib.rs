@@ -72,21 +72,32 @@ fn jwt_secret(settings: &Settings, target: &Target) -> Result<String, StartError
     let Target::Sqlite(path) = target else {
         return Err(StartError::Secret("set FUNDLEDGER_JWT_SECRET (32+ characters) when running on PostgreSQL".into()));
     };
-    if path == ":memory:" {
-        return Ok(auth::random_secret(32));
-    }
     let file = Path::new(path).with_extension("jwt-secret");
-    if let Ok(s) = std::fs::read_to_string(&file) {
-        if s.trim().len() >= 32 {
-            return Ok(s.trim().to_string());
+    let read = |file: &Path| std::fs::read_to_string(file).ok().map(|s| s.trim().to_string());
+    if let Some(s) = read(&file) {
+        if s.len() >= 32 {
+            return Ok(s);
         }
+        return Err(StartError::Secret(format!("{} holds no valid secret (32+ characters); delete it to make a new one", file.display())));
     }
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| StartError::Secret(format!("{}: {e}", dir.display())))?;
     }
+    // Written aside, then linked into place: the link fails if another process starting at the
+    // same time got there first, and then its secret is the one both use.
     let secret = auth::random_secret(32);
-    write_private(&file, &secret).map_err(|e| StartError::Secret(format!("{}: {e}", file.display())))?;
-    Ok(secret)
+    let aside = file.with_extension(format!("jwt-secret.{}", std::process::id()));
+    let fail = |e: std::io::Error| StartError::Secret(format!("{}: {e}", file.display()));
+    write_private(&aside, &secret).map_err(fail)?;
+    let linked = std::fs::hard_link(&aside, &file);
+    let _ = std::fs::remove_file(&aside);
+    match linked {
+        Ok(()) => Ok(secret),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            read(&file).filter(|s| s.len() >= 32).ok_or_else(|| StartError::Secret(format!("{} is unreadable", file.display())))
+        }
+        Err(e) => Err(fail(e)),
+    }
 }
 
 fn write_private(file: &Path, text: &str) -> std::io::Result<()> {

@@ -51,13 +51,22 @@ fn starts_on_a_fresh_directory_and_stops_gracefully_on_sigterm() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("generated password"), "the generated admin password is printed once: {text}");
     assert!(text.contains("stopped"), "{text}");
-    // A second start finds the admin and the secret in place and prints no password.
+    let password = text.split("generated password: ").nth(1).and_then(|t| t.split_whitespace().next()).unwrap().to_string();
+    // A second start finds the admin and the secret in place and prints no password; the printed
+    // password logs in, and a token issued now is still good after a third start.
     let child = spawn(dir.path(), &[("FUNDLEDGER_BIND", format!("127.0.0.1:{port}"))]);
     wait_healthy(port);
+    let token = login(port, "admin", &password);
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let (code, text) = output(child);
     assert_eq!(code, Some(0));
     assert!(!text.contains("generated password"), "{text}");
+    let child = spawn(dir.path(), &[("FUNDLEDGER_BIND", format!("127.0.0.1:{port}"))]);
+    wait_healthy(port);
+    let me = ureq::get(&format!("http://127.0.0.1:{port}/api/v1/auth/me")).set("Authorization", &format!("Bearer {token}")).call();
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    output(child);
+    assert_eq!(me.unwrap().into_json::<serde_json::Value>().unwrap()["username"], "admin");
 }
 
 #[test]
@@ -69,8 +78,17 @@ fn refuses_to_start_on_bad_configuration() {
     let (code, text) = output(spawn(dir.path(), &[("FUNDLEDGER_TOKEN_TTL_SECONDS", "soon".into())]));
     assert_eq!(code, Some(1));
     assert!(text.contains("FUNDLEDGER_TOKEN_TTL_SECONDS"), "{text}");
-    let (code, text) = output(spawn(dir.path(), &[("FUNDLEDGER_DATABASE_URL", "postgres://nobody@127.0.0.1:1/x".into())]));
-    assert_eq!(code, Some(1), "PostgreSQL without a JWT secret, or unreachable, is a clean failure: {text}");
+    let (code, text) = output(spawn(dir.path(), &[("FUNDLEDGER_DATABASE_URL", "postgres://nobody:pw-9731@127.0.0.1:1/x".into())]));
+    assert_eq!(code, Some(1));
+    assert!(text.contains("FUNDLEDGER_JWT_SECRET"), "PostgreSQL needs a shared JWT secret: {text}");
+    let secret = ("FUNDLEDGER_JWT_SECRET", "s".repeat(40));
+    let pg = ("FUNDLEDGER_DATABASE_URL", "postgres://nobody:pw-9731@127.0.0.1:1/x".to_string());
+    let (code, text) = output(spawn(dir.path(), &[secret, pg]));
+    assert_eq!(code, Some(1), "an unreachable PostgreSQL is a clean failure: {text}");
+    assert!(!text.contains("pw-9731"), "the database password is not logged: {text}");
+    let (code, text) = output(spawn(dir.path(), &[("FUNDLEDGER_DATABASE_URL", ":memory:".into())]));
+    assert_eq!(code, Some(1));
+    assert!(text.contains("in-memory"), "{text}");
     let rules = dir.path().join("bad-rules.toml");
     std::fs::write(&rules, "[[categories]]\nslug = \"\"\n").unwrap();
     let config = dir.path().join("config.toml");

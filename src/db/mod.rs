@@ -42,6 +42,8 @@ impl Backend {
 pub enum StartError {
     #[error("unsupported database URL scheme '{0}': use a SQLite path, sqlite://… or postgres://…")]
     UnknownScheme(String),
+    #[error("an in-memory SQLite database cannot be shared by the connection pool: give a file path")]
+    InMemory,
     #[error("cannot create the database directory {0}: {1}")]
     Directory(String, std::io::Error),
     #[error("cannot open the database: {0}")]
@@ -68,7 +70,12 @@ impl Target {
         if let Some((scheme, _)) = url.split_once("://") {
             return Err(StartError::UnknownScheme(scheme.to_string()));
         }
-        Ok(Target::Sqlite(url.strip_prefix("sqlite:").unwrap_or(url).to_string()))
+        let path = url.strip_prefix("sqlite:").unwrap_or(url);
+        // Each pooled connection would open its own empty in-memory database.
+        if path.is_empty() || path.starts_with(":memory:") || path.contains("mode=memory") {
+            return Err(StartError::InMemory);
+        }
+        Ok(Target::Sqlite(path.to_string()))
     }
 
     pub fn backend(&self) -> Backend {
@@ -122,10 +129,8 @@ fn sqlite_multithread() {
 pub fn connect(target: &Target, pool_size: u32, busy_timeout_ms: u32) -> Result<DbPool, StartError> {
     let url = match target {
         Target::Sqlite(path) => {
-            if path != ":memory:" {
-                if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| StartError::Directory(dir.display().to_string(), e))?;
-                }
+            if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| StartError::Directory(dir.display().to_string(), e))?;
             }
             sqlite_multithread();
             path.clone()
@@ -174,6 +179,8 @@ mod tests {
         assert_eq!(Target::parse("data/x.db").unwrap(), Target::Sqlite("data/x.db".into()));
         assert_eq!(Target::parse("sqlite://data/x.db").unwrap(), Target::Sqlite("data/x.db".into()));
         assert_eq!(Target::parse("postgres://u@h/db").unwrap().backend(), Backend::Postgres);
+        assert!(matches!(Target::parse(":memory:"), Err(StartError::InMemory)));
+        assert!(matches!(Target::parse("sqlite::memory:"), Err(StartError::InMemory)));
         assert!(matches!(Target::parse("mysql://u@h/db"), Err(StartError::UnknownScheme(s)) if s == "mysql"));
     }
 }
