@@ -38,6 +38,7 @@ fn status_of(code: &str) -> StatusCode {
         | "period_not_ended"
         | "nothing_owed"
         | "payables_outstanding"
+        | "last_admin"
         | "already_exists" => StatusCode::CONFLICT,
         "invalid_amount"
         | "unbalanced_voucher"
@@ -133,6 +134,10 @@ impl From<diesel::result::Error> for AppError {
             }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 AppError::new("service_unavailable", "the database was busy; retry the request").with("retryable", true)
+            }
+            // PostgreSQL text cannot hold NUL (SQLSTATE 22021); it came from the client's input.
+            Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
+                AppError::malformed("text may not contain NUL (\\u0000) characters")
             }
             // SQLite waited busy_timeout for another writer (another process, or a long batch).
             Error::DatabaseError(_, info) if info.message().contains("database is locked") => {

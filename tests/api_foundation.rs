@@ -251,10 +251,24 @@ fn bad_input_is_a_clear_4xx() {
 fn deactivated_users_cannot_log_in() {
     let w = World::new(common::Db::Sqlite);
     let id = w.user("temp", "inspector", None);
+    w.login("temp", "password-123");
     let r = call("PATCH", &w.url(&format!("/users/{id}")), Some(&w.admin), Some(&json!({"active": false})), &[]);
     assert_eq!(r.status, 200, "{r:?}");
     let r = call("POST", &w.url("/auth/login"), None, Some(&json!({"username": "temp", "password": "password-123"})), &[]);
-    assert_eq!(r.status, 401);
+    assert_eq!((r.status, r.code()), (401, "unauthenticated"));
+    let r = call("PATCH", &w.url(&format!("/users/{id}")), Some(&w.admin), Some(&json!({"active": true})), &[]);
+    assert_eq!(r.status, 200, "{r:?}");
+    w.login("temp", "password-123");
+    // The last active admin cannot lock everybody out; an empty change is no change.
+    let admin_id = w.get(&w.admin, "/auth/me").body["id"].as_str().unwrap().to_string();
+    for patch in [json!({"active": false}), json!({"role": "hr"})] {
+        let r = call("PATCH", &w.url(&format!("/users/{admin_id}")), Some(&w.admin), Some(&patch), &[]);
+        assert_eq!((r.status, r.code()), (409, "last_admin"), "{r:?}");
+    }
+    let r = call("PATCH", &w.url(&format!("/users/{id}")), Some(&w.admin), Some(&json!({})), &[]);
+    assert_eq!((r.status, r.code()), (422, "validation_failed"));
+    let r = call("PATCH", &w.url(&format!("/users/{id}")), Some(&w.admin), Some(&json!({"active": false})), &[]);
+    assert_eq!(r.status, 200, "{r:?}");
     // Refused changes leave no trace: not in the users table, not on the global chain.
     let before = w.get(&w.inspector, "/audit-trail/verify").body["events"].as_i64().unwrap();
     let r = call("PATCH", &w.url("/users/nobody"), Some(&w.admin), Some(&json!({"active": false})), &[]);
@@ -264,4 +278,24 @@ fn deactivated_users_cannot_log_in() {
     let v = w.get(&w.inspector, "/audit-trail/verify");
     assert_eq!((v.body["valid"].as_bool(), v.body["events"].as_i64()), (Some(true), Some(before)));
     assert_eq!(w.get(&w.admin, &format!("/users/{id}")).body["role"], "inspector");
+}
+
+/// Text the database cannot hold is a 4xx on every backend, names are judged after trimming,
+/// and a unit's organisation list is its own organisation whatever the page.
+#[test]
+fn awkward_text_and_org_visibility() {
+    on_each_backend(|w| {
+        let r = call("POST", &w.url("/auth/login"), None, Some(&json!({"username": "adm\u{0}in", "password": "x"})), &[]);
+        assert!(matches!(r.status, 400 | 401), "NUL in a login name: {r:?}");
+        let r = w.post(&w.admin, "/orgs", json!({"name": "某\u{0}学校", "kind": "school", "region": "红山区"}));
+        assert!(matches!(r.status, 201 | 400), "PostgreSQL cannot store NUL, SQLite can; never a 500: {r:?}");
+        let r = w.get(&w.admin, "/orgs?cursor=%00");
+        assert!(r.status < 500, "{r:?}");
+        let r = w.post(&w.admin, "/orgs", json!({"name": "   ", "kind": "school", "region": "  "}));
+        assert_eq!((r.status, r.body["errors"].as_array().map(Vec::len)), (422, Some(2)), "{r:?}");
+        // The other unit's organisation is not the first by id.
+        let r = w.get(&w.other_unit, "/orgs?limit=1");
+        let ids: Vec<&str> = r.body["items"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, [w.other_org_id.as_str()], "{r:?}");
+    });
 }

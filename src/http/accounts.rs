@@ -1,6 +1,6 @@
 //! Login, users and organisations.
 use super::{db, paged, Page, State};
-use crate::auth::{verify_password, Caller, Role};
+use crate::auth::{hash_password, verify_password, Caller, Role};
 use crate::error::{AppError, AppResult};
 use crate::store::people::{self, NewUser, UserPatch, ORG_KINDS};
 use actix_web::{web, HttpResponse};
@@ -46,26 +46,26 @@ struct Login {
 /// A real hash to verify against for unknown users, made once.
 fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| crate::auth::hash_password("not-a-password").unwrap_or_default())
+    HASH.get_or_init(|| hash_password("not-a-password").unwrap_or_default())
+}
+
+/// Argon2 is slow and takes ~19 MiB on purpose. It runs on the blocking pool without holding a
+/// database connection, at most one per core at a time: a flood of logins waits here (costing
+/// neither threads nor memory) instead of starving every other request of connections.
+async fn hashing<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    static PERMITS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let permits = PERMITS.get_or_init(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+    let _permit = permits.acquire().await.map_err(AppError::internal)?;
+    Ok(web::block(f).await?)
 }
 
 async fn login(state: State, body: web::Json<Login>) -> AppResult<HttpResponse> {
     let Login { username, password } = body.into_inner();
-    // Password hashing is deliberately slow: it runs on the blocking pool, not the event loop.
-    let (user, ok) = db(&state, move |conn| {
-        let user = people::find_by_username(conn, &username)?;
-        // Verify against a dummy hash when the user is unknown, so timing does not reveal names.
-        let ok = match &user {
-            Some(u) => verify_password(&password, &u.password_hash) && u.active,
-            None => {
-                verify_password(&password, dummy_hash());
-                false
-            }
-        };
-        Ok((user, ok))
-    })
-    .await?;
-    let user = user.filter(|_| ok).ok_or_else(|| AppError::unauthenticated("wrong username or password"))?;
+    let user = db(&state, move |conn| people::find_by_username(conn, &username)).await?;
+    // Verify against a dummy hash when the user is unknown, so timing does not reveal names.
+    let hash = user.as_ref().map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
+    let matches = hashing(move || verify_password(&password, &hash)).await?;
+    let user = user.filter(|u| matches && u.active).ok_or_else(|| AppError::unauthenticated("wrong username or password"))?;
     let role = Role::parse(&user.role).ok_or_else(|| AppError::internal("stored role is unknown"))?;
     let token = state.keys.issue(&user.id, &user.username, role, user.org_id.clone())?;
     Ok(HttpResponse::Ok().json(json!({
@@ -97,13 +97,15 @@ async fn create_user(state: State, caller: Caller, body: web::Json<CreateUser>) 
     check(&b)?;
     let role = Role::parse(&b.role).ok_or_else(|| AppError::field("role", "one of admin, hr, finance, inspector, unit"))?;
     let actor = caller.actor();
+    let password = b.password.clone();
+    let hash = hashing(move || hash_password(&password)).await??;
     let user = db(&state, move |conn| {
         people::create_user(
             conn,
             &actor,
             NewUser {
                 username: &b.username,
-                password: &b.password,
+                password_hash: &hash,
                 role,
                 org_id: b.org_id.as_deref(),
                 display_name: b.display_name.as_deref(),
@@ -144,11 +146,18 @@ async fn patch_user(state: State, caller: Caller, id: web::Path<String>, body: w
     caller.require(&[Role::Admin])?;
     let b = body.into_inner();
     check(&b)?;
+    if b.active.is_none() && b.password.is_none() && b.role.is_none() {
+        return Err(AppError::field("active", "give at least one of active, password, role"));
+    }
     let role = b.role.as_deref().map(|r| Role::parse(r).ok_or_else(|| AppError::field("role", "unknown role"))).transpose()?;
+    let password_hash = match b.password {
+        Some(pw) => Some(hashing(move || hash_password(&pw)).await??),
+        None => None,
+    };
     let actor = caller.actor();
     let id = id.into_inner();
-    let user =
-        db(&state, move |conn| people::patch_user(conn, &actor, &id, UserPatch { active: b.active, password: b.password, role })).await?;
+    let patch = UserPatch { active: b.active, password_hash, role };
+    let user = db(&state, move |conn| people::patch_user(conn, &actor, &id, patch)).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -164,22 +173,29 @@ struct CreateOrg {
 
 async fn create_org(state: State, caller: Caller, body: web::Json<CreateOrg>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Admin, Role::Hr])?;
-    let b = body.into_inner();
+    let mut b = body.into_inner();
+    (b.name, b.region) = (b.name.trim().to_string(), b.region.trim().to_string());
     check(&b)?;
     if !ORG_KINDS.contains(&b.kind.as_str()) {
         return Err(AppError::field("kind", format!("one of {}", ORG_KINDS.join(", "))));
     }
     let actor = caller.actor();
-    let org = db(&state, move |conn| people::create_org(conn, &actor, b.name.trim(), &b.kind, b.region.trim())).await?;
+    let org = db(&state, move |conn| people::create_org(conn, &actor, &b.name, &b.kind, &b.region)).await?;
     Ok(HttpResponse::Created().json(org))
 }
 
 async fn list_orgs(state: State, caller: Caller, page: web::Query<Page>) -> AppResult<HttpResponse> {
     let limit = page.limit()?;
     let after = page.after();
-    let mut orgs = db(&state, move |conn| people::list_orgs(conn, &after, limit)).await?;
-    // A unit sees only its own organisation.
-    orgs.retain(|o| caller.sees_org(&o.id));
+    let orgs = match (caller.role, caller.org_id.clone()) {
+        // A unit sees only its own organisation.
+        (Role::Unit, own) => {
+            let own = own.unwrap_or_default();
+            let visible = own.as_str() > after.as_str();
+            db(&state, move |conn| Ok(if visible { vec![people::get_org(conn, &own)?] } else { Vec::new() })).await?
+        }
+        _ => db(&state, move |conn| people::list_orgs(conn, &after, limit)).await?,
+    };
     Ok(HttpResponse::Ok().json(paged(orgs, limit, |o| o.id.clone())))
 }
 

@@ -35,7 +35,8 @@ pub struct Org {
 
 pub struct NewUser<'a> {
     pub username: &'a str,
-    pub password: &'a str,
+    /// The argon2 hash: callers hash before they take a connection (hashing is slow on purpose).
+    pub password_hash: &'a str,
     pub role: Role,
     pub org_id: Option<&'a str>,
     pub display_name: Option<&'a str>,
@@ -45,14 +46,13 @@ pub fn create_user(conn: &mut DbConn, actor: &Actor, u: NewUser) -> AppResult<Us
     if (u.role == Role::Unit) != u.org_id.is_some() {
         return Err(AppError::field("org_id", "a unit user needs an org_id; other roles have none"));
     }
-    let hash = hash_password(u.password)?;
     let id = new_id();
     conn.transaction::<_, AppError, _>(|conn| {
         diesel::insert_into(users::table)
             .values((
                 users::id.eq(&id),
                 users::username.eq(u.username),
-                users::password_hash.eq(&hash),
+                users::password_hash.eq(u.password_hash),
                 users::role.eq(u.role.as_str()),
                 users::org_id.eq(u.org_id),
                 users::display_name.eq(u.display_name),
@@ -87,29 +87,33 @@ pub fn list_users(conn: &mut DbConn, after: &str, limit: i64) -> AppResult<Vec<U
 
 pub struct UserPatch {
     pub active: Option<bool>,
-    pub password: Option<String>,
+    /// A new password's argon2 hash.
+    pub password_hash: Option<String>,
     pub role: Option<Role>,
 }
 
 pub fn patch_user(conn: &mut DbConn, actor: &Actor, id: &str, p: UserPatch) -> AppResult<User> {
-    let hash = p.password.as_deref().map(hash_password).transpose()?;
     conn.transaction::<_, AppError, _>(|conn| {
         // The chain append writes first, so on SQLite this transaction holds the write lock before
-        // it reads (a read snapshot that later wants to write can fail instead of waiting).
-        let data = json!({"active": p.active, "role": p.role.map(|r| r.as_str()), "password_changed": hash.is_some()});
+        // it reads (a read snapshot that later wants to write can fail instead of waiting); on
+        // PostgreSQL the global chain row serialises user changes, so the admin count below holds.
+        let data = json!({"active": p.active, "role": p.role.map(|r| r.as_str()), "password_changed": p.password_hash.is_some()});
         audit::append(conn, audit::GLOBAL, actor, "user.updated", &format!("user/{id}"), data)?;
         let user = get_user(conn, id)?;
-        if let Some(role) = p.role {
-            if (role == Role::Unit) != user.org_id.is_some() {
-                return Err(AppError::field("role", "only users bound to an organisation can be units"));
-            }
-            diesel::update(users::table.find(id)).set(users::role.eq(role.as_str())).execute(conn)?;
+        let role = p.role.unwrap_or(Role::parse(&user.role).unwrap_or(Role::Unit));
+        if (role == Role::Unit) != user.org_id.is_some() {
+            let why = if role == Role::Unit { "only users bound to an organisation can be units" } else { "a unit user stays a unit" };
+            return Err(AppError::field("role", why));
         }
-        if let Some(active) = p.active {
-            diesel::update(users::table.find(id)).set(users::active.eq(active)).execute(conn)?;
-        }
-        if let Some(hash) = &hash {
-            diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn)?;
+        let active = p.active.unwrap_or(user.active);
+        let hash = p.password_hash.as_deref().unwrap_or(&user.password_hash);
+        diesel::update(users::table.find(id))
+            .set((users::role.eq(role.as_str()), users::active.eq(active), users::password_hash.eq(hash)))
+            .execute(conn)?;
+        let admins: i64 =
+            users::table.filter(users::role.eq(Role::Admin.as_str())).filter(users::active.eq(true)).count().get_result(conn)?;
+        if admins == 0 {
+            return Err(AppError::conflict("last_admin", "this is the last active admin: nobody could manage users any more"));
         }
         Ok(())
     })?;
@@ -155,7 +159,8 @@ pub fn bootstrap_admin(conn: &mut DbConn, password: Option<&str>) -> AppResult<O
     }
     let generated = password.is_none().then(|| crate::auth::random_secret(12));
     let pw = password.or(generated.as_deref()).unwrap_or_default();
-    let admin = NewUser { username: "admin", password: pw, role: Role::Admin, org_id: None, display_name: Some("Administrator") };
+    let hash = hash_password(pw)?;
+    let admin = NewUser { username: "admin", password_hash: &hash, role: Role::Admin, org_id: None, display_name: Some("Administrator") };
     match create_user(conn, &super::system_actor(), admin) {
         Ok(_) => Ok(generated),
         // Another process bootstrapped first.
