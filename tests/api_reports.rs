@@ -2,6 +2,7 @@
 //! inspectors with the plan's output targets checked, recorded on the audit chain.
 mod common;
 
+use chrono::Datelike;
 use common::{items, on_each_backend};
 use serde_json::json;
 
@@ -22,16 +23,31 @@ fn units_file_yearly_reports_checked_against_the_targets() {
         assert_eq!((r.body["targets"]["trained_total"].as_i64(), r.body["meets_targets"].as_bool()), (Some(500), Some(true)), "{r:?}");
         assert_eq!(w.post(&w.unit, &path, report(2026, 1, 1)).code(), "already_exists");
         assert_eq!(w.post(&w.unit, &path, report(2028, 1, 1)).code(), "validation_failed");
-        let r = w.post(&w.unit, &path, report(2027, 10, 11));
+        let r = w.post(&w.unit, &path, report(2026, 10, 11));
         assert_eq!(r.body["errors"][0]["field"], "trained_advanced", "{r:?}");
-        assert_eq!(w.post(&w.finance, &path, report(2027, 1, 1)).status, 403);
-        assert_eq!(w.post(&w.other_unit, &path, report(2027, 1, 1)).status, 404);
+        // A year that has not begun in Chifeng has no report yet (from 2027 on, 2027 is filed).
+        let this_year = fundledger::domain::calendar::today().year();
+        let r = w.post(&w.unit, &path, report(2027, 10, 3));
+        assert_eq!(r.status == 201, this_year >= 2027, "{r:?}");
+        if this_year < 2027 {
+            assert_eq!(r.body["errors"][0]["field"], "year", "{r:?}");
+        }
+        let r = w.post(
+            &w.unit,
+            &path,
+            json!({"year": 2025, "summary": "   ", "next_year_plan": "计划", "trained_total": 1, "trained_advanced": 0}),
+        );
+        assert_eq!(r.body["errors"][0]["field"], "summary", "blank after trimming: {r:?}");
+        assert_eq!(w.post(&w.finance, &path, report(2026, 1, 1)).status, 403);
+        assert_eq!(w.post(&w.other_unit, &path, report(2026, 1, 1)).status, 404);
+        assert_eq!(w.get(&w.other_unit, &path).status, 404, "another unit's reports do not exist for it");
         let listed = w.get(&w.inspector, &path);
-        let years: Vec<i64> = items(&listed).iter().map(|i| i["report"]["year"].as_i64().unwrap()).collect();
+        let years: Vec<i64> = items(&listed).iter().filter_map(|i| i["report"]["year"].as_i64()).filter(|y| *y < 2027).collect();
         assert_eq!(years, [2025, 2026]);
         assert_eq!(items(&listed)[0]["late"], true, "2025's report was filed after December 2025");
+        assert_eq!(items(&listed)[1]["late"], this_year > 2026, "2026's report is due by 31 December 2026, Chifeng time");
         let trail = w.get(&w.inspector, &format!("/projects/{base}/audit-trail?action=report.filed"));
-        assert_eq!(items(&trail).len(), 2);
+        assert_eq!(items(&trail).len(), items(&listed).len(), "one event per report filed");
         assert_eq!(w.verify(&base)["valid"], true);
 
         let studio = w.studio_project("2025-12-01");

@@ -1,5 +1,6 @@
 //! The rules of the books, free of HTTP and storage so they can be tested exhaustively.
 pub mod audit;
+pub mod calendar;
 pub mod chart;
 pub mod classify;
 pub mod eligibility;

@@ -37,10 +37,13 @@ pub fn is_late(year: i32, filed_on: NaiveDate) -> bool {
     filed_on > NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX)
 }
 
-pub fn check(year: i32, start: NaiveDate, end: NaiveDate, trained_total: i32, trained_advanced: i32) -> Vec<FieldError> {
+/// A report can be filed for a year of the project that has begun (`today` is the local date).
+pub fn check(year: i32, start: NaiveDate, end: NaiveDate, today: NaiveDate, trained_total: i32, trained_advanced: i32) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if year < start.year() || year > end.year() {
         errors.push(FieldError::new("year", format!("the project runs from {start} to {end}")));
+    } else if year > today.year() {
+        errors.push(FieldError::new("year", format!("{year} has not begun")));
     }
     if trained_total < 0 {
         errors.push(FieldError::new("trained_total", "cannot be negative"));
@@ -71,8 +74,11 @@ mod tests {
     fn lateness_and_checks() {
         assert!(!is_late(2025, d("2025-12-31")));
         assert!(is_late(2025, d("2026-01-01")));
-        assert!(check(2025, d("2025-03-01"), d("2027-02-28"), 10, 3).is_empty());
-        assert_eq!(check(2028, d("2025-03-01"), d("2027-02-28"), 10, 11).len(), 2);
-        assert_eq!(check(2025, d("2025-03-01"), d("2027-02-28"), -1, 0).len(), 1);
+        let today = d("2026-11-25");
+        assert!(check(2025, d("2025-03-01"), d("2027-02-28"), today, 10, 3).is_empty());
+        assert!(check(2026, d("2025-03-01"), d("2027-02-28"), today, 10, 3).is_empty(), "the current year, before its end");
+        assert_eq!(check(2027, d("2025-03-01"), d("2027-02-28"), today, 10, 3)[0].field, "year", "a year not begun");
+        assert_eq!(check(2028, d("2025-03-01"), d("2027-02-28"), today, 10, 11).len(), 2);
+        assert_eq!(check(2025, d("2025-03-01"), d("2027-02-28"), today, -1, 0).len(), 1);
     }
 }

@@ -64,7 +64,8 @@ struct Register {
 
 async fn register(state: State, caller: Caller, body: web::Json<Register>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Hr])?;
-    let b = body.into_inner();
+    let mut b = body.into_inner();
+    b.name = b.name.trim().to_string();
     check(&b)?;
     let mut errors: Vec<FieldError> = Vec::new();
     let kind = ProjectKind::parse(&b.kind);
@@ -90,7 +91,7 @@ async fn register(state: State, caller: Caller, body: web::Json<Register>) -> Ap
     let (grant, years) = state.settings.grant(kind).map_err(AppError::internal)?;
     let new = NewProject {
         kind,
-        name: b.name.trim().to_string(),
+        name: b.name,
         org_id: b.org_id,
         start_date: start,
         end_date: eligibility::end_date(start, years),
@@ -202,7 +203,7 @@ async fn replace_leader(state: State, caller: Caller, id: web::Path<String>, bod
     caller.require(&[Role::Hr])?;
     let b = body.into_inner();
     // Eligibility is judged on the day of the change: the new leader must qualify now.
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::domain::calendar::today();
     let errors = eligibility::check_leader(&b.leader, today);
     if !errors.is_empty() {
         return Err(AppError::validation(errors));

@@ -4,7 +4,7 @@ use super::accounts::check;
 use super::projects::visible;
 use super::{db, State};
 use crate::auth::{Caller, Role};
-use crate::domain::reporting;
+use crate::domain::{calendar, reporting};
 use crate::error::{AppError, AppResult};
 use crate::store::projects::{parse_date, ProjectRow};
 use crate::store::reports::{self, NewReport, Report};
@@ -19,7 +19,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn view(p: &ProjectRow, r: &Report) -> Value {
     let targets = reporting::targets(p.kind(), reporting::project_year(p.start(), r.year));
-    let filed_on = parse_date(r.filed_at.get(..10).unwrap_or_default());
+    // Due by the end of December in Chifeng, so the filing date is Chifeng's.
+    let filed_on = calendar::local_date_of(&r.filed_at).unwrap_or_else(|| parse_date(r.filed_at.get(..10).unwrap_or_default()));
     json!({
         "report": r, "targets": targets,
         "meets_targets": reporting::meets(targets, r.trained_total, r.trained_advanced),
@@ -41,19 +42,20 @@ struct FileReport {
 
 async fn file(state: State, caller: Caller, id: web::Path<String>, body: web::Json<FileReport>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Unit])?;
-    let b = body.into_inner();
+    let mut b = body.into_inner();
+    (b.summary, b.next_year_plan) = (b.summary.trim().to_string(), b.next_year_plan.trim().to_string());
     check(&b)?;
     let (id, actor) = (id.into_inner(), caller.actor());
     let body = db(&state, move |conn| {
         let p = visible(conn, &caller, &id)?;
-        let errors = reporting::check(b.year, p.start(), p.end(), b.trained_total, b.trained_advanced);
+        let errors = reporting::check(b.year, p.start(), p.end(), calendar::today(), b.trained_total, b.trained_advanced);
         if !errors.is_empty() {
             return Err(AppError::validation(errors));
         }
         let new = NewReport {
             year: b.year,
-            summary: b.summary.trim().to_string(),
-            next_year_plan: b.next_year_plan.trim().to_string(),
+            summary: b.summary,
+            next_year_plan: b.next_year_plan,
             trained_total: b.trained_total,
             trained_advanced: b.trained_advanced,
         };

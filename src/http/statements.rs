@@ -137,7 +137,7 @@ async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web::Que
 }
 
 fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    crate::domain::calendar::today()
 }
 
 async fn project_statement(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {

@@ -1,5 +1,5 @@
 //! Annual reports: filed once per project and year, recorded on the project's chain.
-use super::{audit, ledger, new_id, now};
+use super::{audit, new_id, now};
 use crate::db::schema::annual_reports;
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
@@ -32,8 +32,8 @@ pub struct NewReport {
 
 pub fn file(conn: &mut DbConn, actor: &Actor, project_id: &str, r: NewReport) -> AppResult<Report> {
     conn.transaction::<_, AppError, _>(|conn| {
-        // The project lock orders this event on the project's chain like every other change.
-        ledger::lock(conn, project_id)?;
+        // The insert comes first: on SQLite it takes the write lock before anything is read, and
+        // the chain append serialises this event with the project's other changes.
         let report = Report {
             id: new_id(),
             project_id: project_id.to_string(),
