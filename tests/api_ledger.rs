@@ -235,6 +235,11 @@ fn review_reserves_money_until_decided() {
         let pending_id = r.body["id"].as_str().unwrap().to_string();
         let s = w.statement(&p);
         assert_eq!((s["available"].as_str(), s["pending_review"].as_str()), (Some("400.00"), Some("600.00")));
+        // As of the day before it is dated, the voucher holds nothing back.
+        let past = w.get(&w.finance, &format!("/projects/{p}/statement?as_of=2025-03-02")).body["statement"].clone();
+        assert_eq!((past["available"].as_str(), past["pending_review"].as_str()), (Some("1000.00"), Some("0.00")), "{past}");
+        let on_its_day = w.get(&w.finance, &format!("/projects/{p}/statement?as_of=2025-03-03")).body["statement"].clone();
+        assert_eq!(on_its_day["pending_review"], "600.00", "{on_its_day}");
         let r = w.spend(&w.unit, &p, "2025-03-03", "equipment", "400.01", "采购台钻");
         assert_eq!(r.code(), "insufficient_funds", "the reservation holds: {r:?}");
         let q = w.get(&w.finance, "/reviews?status=pending");

@@ -66,29 +66,42 @@ pub struct Books {
     pub project: ProjectRow,
     pub chart: Vec<AccountDef>,
     pub totals: BTreeMap<String, Totals>,
+    /// Held for vouchers awaiting review: now, or those dated up to a past `as_of`.
+    pub reserved: Reservation,
 }
 
 impl Books {
     pub fn figures(&self) -> Figures<'_> {
-        Figures {
-            grant: self.project.grant(),
-            chart: &self.chart,
-            totals: &self.totals,
-            reserved: Reservation {
-                bank: Money::from_fen(self.project.reserved_bank_fen),
-                expense: Money::from_fen(self.project.reserved_expense_fen),
-            },
-        }
+        Figures { grant: self.project.grant(), chart: &self.chart, totals: &self.totals, reserved: self.reserved }
     }
+}
+
+fn reserved_now(p: &ProjectRow) -> Reservation {
+    Reservation { bank: Money::from_fen(p.reserved_bank_fen), expense: Money::from_fen(p.reserved_expense_fen) }
+}
+
+/// What vouchers still awaiting review and dated up to `as_of` hold back: a statement of a past
+/// day does not count what was submitted for later days.
+fn reserved_as_of(conn: &mut DbConn, project_id: &str, as_of: NaiveDate) -> AppResult<Reservation> {
+    let rows: Vec<(i64, i64)> = vouchers::table
+        .filter(vouchers::project_id.eq(project_id))
+        .filter(vouchers::status.eq("pending_review"))
+        .filter(vouchers::date.le(as_of.to_string()))
+        .select((vouchers::reserved_bank_fen, vouchers::reserved_expense_fen))
+        .load(conn)?;
+    Ok(rows.into_iter().fold(Reservation::default(), |r, (b, e)| Reservation {
+        bank: r.bank + Money::from_fen(b),
+        expense: r.expense + Money::from_fen(e),
+    }))
 }
 
 pub fn books(conn: &mut DbConn, project: ProjectRow, as_of: Option<NaiveDate>) -> AppResult<Books> {
     let (chart, current_totals) = current(conn, Some(&project.id))?.remove(&project.id).unwrap_or_default();
-    let totals = match as_of {
-        None => current_totals,
-        Some(d) => totals_as_of(conn, &project.id, d)?,
+    let (totals, reserved) = match as_of {
+        None => (current_totals, reserved_now(&project)),
+        Some(d) => (totals_as_of(conn, &project.id, d)?, reserved_as_of(conn, &project.id, d)?),
     };
-    Ok(Books { project, chart, totals })
+    Ok(Books { project, chart, totals, reserved })
 }
 
 /// The books of many projects: current balances from one read of all account rows rather than
@@ -102,7 +115,8 @@ pub fn books_of_many(conn: &mut DbConn, projects: Vec<ProjectRow>, as_of: Option
         .into_iter()
         .map(|project| {
             let (chart, totals) = all.remove(&project.id).unwrap_or_default();
-            Books { project, chart, totals }
+            let reserved = reserved_now(&project);
+            Books { project, chart, totals, reserved }
         })
         .collect())
 }
