@@ -59,8 +59,29 @@ fn an_inspector_can_verify_the_download_independently() {
         let rest = w.get(&w.finance, &format!("/projects/{p}/audit-trail?limit=4&cursor={cursor}"));
         assert_eq!(rest.body["items"].as_array().unwrap().len(), 2);
         assert!(rest.body["next_cursor"].is_null());
+        // The CSV holds the same events as the JSONL download, column for column.
         let csv = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?format=csv"));
-        assert_eq!(csv.text.lines().count(), 7);
+        let mut rd = csv::Reader::from_reader(csv.text.trim_start_matches('\u{feff}').as_bytes());
+        let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 6);
+        for (row, line) in rows.iter().zip(r.text.lines()) {
+            let e: Value = serde_json::from_str(line).unwrap();
+            assert_eq!(row[0], e["seq"].to_string());
+            assert_eq!(
+                (&row[4], &row[8], &row[9]),
+                (e["action"].as_str().unwrap(), e["hash"].as_str().unwrap(), e["canonical"].as_str().unwrap())
+            );
+            assert_eq!(serde_json::from_str::<Value>(&row[6]).unwrap(), e["data"]);
+        }
+        // Time bounds: a date, or an instant in any offset; anything else is refused up front.
+        let at = |i: usize| serde_json::from_str::<Value>(r.text.lines().nth(i).unwrap()).unwrap()["at"].as_str().unwrap().to_string();
+        let since = chrono::DateTime::parse_from_rfc3339(&at(3)).unwrap().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+        let later = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?from={}", since.to_rfc3339().replace('+', "%2B")));
+        assert_eq!(later.body["items"][0]["seq"], 4, "{later:?}");
+        for bad in ["to=2025-13-99", "from=yesterday", "format=xml"] {
+            let r = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?{bad}"));
+            assert_eq!((r.status, r.code()), (422, "validation_failed"), "{bad}");
+        }
         let global = w.get(&w.inspector, "/audit-trail?action=user.created");
         assert_eq!(global.body["items"].as_array().unwrap().len(), 6, "admin and five users");
         assert_eq!(w.get(&w.inspector, "/audit-trail/verify").body["valid"], true);
@@ -87,11 +108,38 @@ fn editing_a_stored_event_is_refused_and_detected() {
         assert_eq!(sql(&w, &edit).unwrap(), 1);
         let v = w.verify(&p);
         assert_eq!((v["valid"].as_bool(), v["broken_seq"].as_i64()), (Some(false), Some(3)), "{v}");
-        // Rewriting the canonical text and hash too breaks the link to the next event instead.
+        // A forged hash of its own is caught at the event itself.
         let p2 = busy_project(&w);
         sql(&w, &format!("UPDATE audit_events SET hash = '{}' WHERE chain_id = '{p2}' AND seq = 2", "f".repeat(64))).unwrap();
         let v = w.verify(&p2);
         assert_eq!(v["broken_seq"], 2, "{v}");
+        // An edit with a correctly recomputed hash breaks the link from the next event instead.
+        let p4 = busy_project(&w);
+        let e = w.get(&w.inspector, &format!("/projects/{p4}/audit-trail?limit=3")).body["items"][2].clone();
+        let actor: fundledger::domain::audit::Actor = fundledger::domain::audit::Actor {
+            user_id: e["actor"]["user_id"].as_str().unwrap().into(),
+            username: e["actor"]["username"].as_str().unwrap().into(),
+            role: e["actor"]["role"].as_str().unwrap().into(),
+        };
+        let forged = json!({"amount": "1.00"});
+        let text = fundledger::domain::audit::canonical(
+            3,
+            e["at"].as_str().unwrap(),
+            &actor,
+            e["action"].as_str().unwrap(),
+            e["object"].as_str().unwrap(),
+            &forged,
+            e["prev_hash"].as_str().unwrap(),
+        );
+        let hash = fundledger::domain::audit::sha256_hex(&text);
+        let edit = format!("UPDATE audit_events SET data = '{forged}', hash = '{hash}' WHERE chain_id = '{p4}' AND seq = 3");
+        assert_eq!(sql(&w, &edit).unwrap(), 1);
+        let v = w.verify(&p4);
+        assert_eq!(
+            (v["broken_seq"].as_i64(), v["problem"].as_str()),
+            (Some(4), Some("prev_hash does not match the previous event's hash")),
+            "{v}"
+        );
         // Cutting events off the end is caught: the chain records its length and head.
         let p3 = busy_project(&w);
         let n = w.verify(&p3)["events"].as_i64().unwrap();

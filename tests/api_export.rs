@@ -179,7 +179,8 @@ fn check_parsed(what: &str, p: &Parsed, want: &BTreeMap<String, i64>, vouchers: 
 fn run(tool: &str, args: &[String]) -> Option<std::process::Output> {
     match Command::new(tool).args(args).output() {
         Ok(o) => Some(o),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        // .ci/run sets FUNDLEDGER_EXPORT_TOOLS=required once it has installed the tools.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && std::env::var("FUNDLEDGER_EXPORT_TOOLS").as_deref() != Ok("required") => {
             eprintln!("{tool} is not on PATH: external check skipped");
             None
         }
@@ -335,6 +336,5 @@ fn export_headers_roles_and_errors() {
         }
         let r = common::call("GET", &w.url(&format!("/projects/{p}/export?format=csv")), None, None, &[]);
         assert_eq!(r.status, 401);
-        assert!(run("fundledger-no-such-tool", &[]).is_none(), "a missing tool is skipped, not a failure");
     });
 }

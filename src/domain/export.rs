@@ -102,14 +102,10 @@ pub fn account_name(code: &str, side: Side) -> String {
         chart::REFUND_OWED => "Liabilities:Refund",
         chart::GRANT_FUND => "Equity:Grant",
         c if chart::is_expenditure(c) => "Expenses:Project",
-        c => match (c.chars().next(), side) {
-            (Some('1'), _) => "Assets:Other",
-            (Some('2'), _) => "Liabilities:Other",
-            (Some('3' | '4'), _) => "Equity:Other",
-            (Some('5'), _) => "Expenses:Other",
-            (Some('6'), _) => "Income:Other",
-            (_, Side::Debit) => "Assets:Other",
-            (_, Side::Credit) => "Liabilities:Other",
+        // Every posted code is in the chart (the ledger refuses others); this only names the group.
+        _ => match side {
+            Side::Debit => "Assets:Other",
+            Side::Credit => "Liabilities:Other",
         },
     };
     let safe: String = code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
@@ -133,8 +129,7 @@ impl Journal {
         let extra = self.vouchers.iter().flat_map(|v| v.lines.iter().map(|l| l.code.clone())).chain(self.totals.keys().cloned());
         for code in extra {
             if !defs.iter().any(|(c, _, _)| *c == code) {
-                let side = if code.starts_with('2') || code.starts_with('3') || code.starts_with('4') { Side::Credit } else { Side::Debit };
-                defs.push((code.clone(), code, side));
+                defs.push((code.clone(), code.clone(), self.side_of(&code)));
             }
         }
         defs.into_iter()
@@ -146,7 +141,7 @@ impl Journal {
     }
 
     fn side_of(&self, code: &str) -> Side {
-        self.chart.iter().find(|a| a.code == code).map(|a| a.side).unwrap_or(if code.starts_with('2') { Side::Credit } else { Side::Debit })
+        self.chart.iter().find(|a| a.code == code).map_or(Side::Debit, |a| a.side)
     }
 
     fn name_of(&self, code: &str) -> String {

@@ -1,6 +1,6 @@
 //! The audit trail for inspectors: per project, and the global chain.
 use super::projects::visible;
-use super::{csv_response, db, with_pool, State};
+use super::{csv_response, db, paged, with_pool, Page, State};
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Filter};
@@ -27,19 +27,35 @@ struct TrailQuery {
 
 impl TrailQuery {
     fn filter(&self) -> AppResult<Filter> {
+        if !matches!(self.format.as_deref(), None | Some("json" | "csv" | "jsonl")) {
+            return Err(AppError::field("format", "one of json, csv, jsonl"));
+        }
+        let page = Page { limit: self.limit, cursor: None };
         let limit = match (self.limit, self.format.as_deref()) {
-            (Some(n), _) if !(1..=500).contains(&n) => return Err(AppError::field("limit", "must be between 1 and 500")),
-            (Some(n), _) => n,
             // Downloads are the whole (filtered) chain.
             (None, Some("csv" | "jsonl")) => i64::MAX,
-            (None, _) => 50,
+            _ => page.limit()?,
         };
         let after_seq = match &self.cursor {
             None => 0,
             Some(c) => c.parse().map_err(|_| AppError::field("cursor", "not a cursor from this listing"))?,
         };
-        Ok(Filter { from: self.from.clone(), to: self.to.clone(), action: self.action.clone(), after_seq, limit })
+        let from = self.from.as_deref().map(|t| instant("from", t, false)).transpose()?;
+        let to = self.to.as_deref().map(|t| instant("to", t, true)).transpose()?;
+        Ok(Filter { from, to, action: self.action.clone(), after_seq, limit })
     }
+}
+
+/// A bound on `at` as the events store it (RFC 3339 in UTC, microseconds), from a date (the
+/// start or the end of that day, UTC) or an RFC 3339 instant in any offset.
+fn instant(field: &str, text: &str, end_of_day: bool) -> AppResult<String> {
+    use chrono::SecondsFormat::Micros;
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&chrono::Utc).to_rfc3339_opts(Micros, true));
+    }
+    let day = super::parse_date(field, text).map_err(|_| AppError::field(field, "a date (YYYY-MM-DD) or an RFC 3339 time"))?;
+    let time = if end_of_day { "23:59:59.999999" } else { "00:00:00.000000" };
+    Ok(format!("{day}T{time}Z"))
 }
 
 fn respond(events: Vec<crate::domain::audit::Event>, q: &TrailQuery, limit: i64) -> AppResult<HttpResponse> {
@@ -72,11 +88,7 @@ fn respond(events: Vec<crate::domain::audit::Event>, q: &TrailQuery, limit: i64)
             let body: String = events.iter().map(|e| format!("{}\n", json!(e))).collect();
             Ok(HttpResponse::Ok().content_type("application/x-ndjson; charset=utf-8").body(body))
         }
-        Some(other) if other != "json" => Err(AppError::field("format", "one of json, csv, jsonl")),
-        _ => {
-            let next = (events.len() as i64 == limit).then(|| events.last().map(|e| e.seq.to_string())).flatten();
-            Ok(HttpResponse::Ok().json(json!({"items": events, "next_cursor": next})))
-        }
+        _ => Ok(HttpResponse::Ok().json(paged(events, limit, |e| e.seq.to_string()))),
     }
 }
 

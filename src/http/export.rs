@@ -1,23 +1,18 @@
 //! `GET /projects/{id}/export?format=beancount|ledger|csv`: the whole journal of one project.
 use super::projects::visible;
-use super::{csv_response, db, State};
+use super::{csv_response, db, Format, State};
 use crate::auth::Caller;
 use crate::domain::export::{self, ExportFormat, CSV_HEADER};
 use crate::error::{AppError, AppResult};
 use crate::store::export::journal;
+use crate::store::snapshot;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/projects/{id}/export", web::get().to(export));
 }
 
-#[derive(Deserialize)]
-struct ExportQuery {
-    format: Option<String>,
-}
-
-async fn export(state: State, caller: Caller, id: web::Path<String>, q: web::Query<ExportQuery>) -> AppResult<HttpResponse> {
+async fn export(state: State, caller: Caller, id: web::Path<String>, q: web::Query<Format>) -> AppResult<HttpResponse> {
     let names = ExportFormat::NAMES.join(", ");
     let format = match q.format.as_deref() {
         None | Some("") => return Err(AppError::field("format", format!("required: one of {names}"))),
@@ -25,8 +20,10 @@ async fn export(state: State, caller: Caller, id: web::Path<String>, q: web::Que
     };
     let id = id.into_inner();
     let j = db(&state, move |conn| {
-        let p = visible(conn, &caller, &id)?;
-        journal(conn, p)
+        snapshot(conn, |conn| {
+            let p = visible(conn, &caller, &id)?;
+            journal(conn, p)
+        })
     })
     .await?;
     let filename = format!("project-{}-journal.{}", file_safe(&j.project.id), format.extension());

@@ -108,10 +108,6 @@ pub fn paged<T: serde::Serialize>(items: Vec<T>, limit: i64, id: impl Fn(&T) -> 
     serde_json::json!({"items": items, "next_cursor": next})
 }
 
-pub fn created(body: Value) -> HttpResponse {
-    HttpResponse::Created().json(body)
-}
-
 pub fn status_json(status: u16, body: Value) -> HttpResponse {
     let code = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::OK);
     HttpResponse::build(code).json(body)

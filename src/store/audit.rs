@@ -73,6 +73,7 @@ impl Row {
 
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
+    /// Bounds on `at`, in the stored form (RFC 3339, UTC, microseconds).
     pub from: Option<String>,
     pub to: Option<String>,
     pub action: Option<String>,
@@ -86,9 +87,7 @@ pub fn list(conn: &mut DbConn, chain_id: &str, f: &Filter) -> AppResult<Vec<Even
         q = q.filter(audit_events::at.ge(from.clone()));
     }
     if let Some(to) = &f.to {
-        // A bare date means the whole day.
-        let to = if to.len() == 10 { format!("{to}T23:59:59.999999Z") } else { to.clone() };
-        q = q.filter(audit_events::at.le(to));
+        q = q.filter(audit_events::at.le(to.clone()));
     }
     if let Some(action) = &f.action {
         q = q.filter(audit_events::action.eq(action.clone()));

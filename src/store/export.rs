@@ -12,48 +12,47 @@ use diesel::prelude::*;
 type Head = (String, Option<i64>, String, String, String, Option<String>);
 
 /// The journal (vouchers in the books, by date then number, with their lines) and the final
-/// totals, read in one snapshot so the balance assertions match the journal exactly.
+/// totals. Run it inside `store::snapshot` (with the read of the project) so that the balance
+/// assertions match the journal exactly.
 pub fn journal(conn: &mut DbConn, project: ProjectRow) -> AppResult<Journal> {
-    super::snapshot(conn, |conn| {
-        let (chart, totals) = current(conn, Some(&project.id))?.remove(&project.id).unwrap_or_default();
-        let heads: Vec<Head> = vouchers::table
-            .filter(vouchers::project_id.eq(&project.id))
-            .filter(vouchers::status.eq_any(IN_BOOKS))
-            .order((vouchers::date, vouchers::number))
-            .select((vouchers::id, vouchers::number, vouchers::kind, vouchers::date, vouchers::summary, vouchers::reverses_id))
-            .load(conn)?;
-        let rows: Vec<(String, String, i64, i64, String)> = voucher_lines::table
-            .inner_join(vouchers::table)
-            .filter(vouchers::project_id.eq(&project.id))
-            .filter(vouchers::status.eq_any(IN_BOOKS))
-            .order((vouchers::date, vouchers::number, voucher_lines::line_no))
-            .select((
-                voucher_lines::voucher_id,
-                voucher_lines::account_code,
-                voucher_lines::debit_fen,
-                voucher_lines::credit_fen,
-                voucher_lines::summary,
-            ))
-            .load(conn)?;
-        // Both queries share one order, so each voucher's lines follow in a single pass.
-        let mut rows = rows.into_iter().peekable();
-        let mut out = Vec::with_capacity(heads.len());
-        for (id, number, kind, date, summary, reverses) in heads {
-            let mut lines = Vec::new();
-            while let Some((_, code, d, c, s)) = rows.next_if(|r| r.0 == id) {
-                lines.push(ExportLine { code, debit: Money::from_fen(d), credit: Money::from_fen(c), summary: s });
-            }
-            out.push(ExportVoucher { number: number.unwrap_or_default(), date: parse_date(&date), id, kind, summary, reverses, lines });
+    let (chart, totals) = current(conn, Some(&project.id))?.remove(&project.id).unwrap_or_default();
+    let heads: Vec<Head> = vouchers::table
+        .filter(vouchers::project_id.eq(&project.id))
+        .filter(vouchers::status.eq_any(IN_BOOKS))
+        .order((vouchers::date, vouchers::number))
+        .select((vouchers::id, vouchers::number, vouchers::kind, vouchers::date, vouchers::summary, vouchers::reverses_id))
+        .load(conn)?;
+    let rows: Vec<(String, String, i64, i64, String)> = voucher_lines::table
+        .inner_join(vouchers::table)
+        .filter(vouchers::project_id.eq(&project.id))
+        .filter(vouchers::status.eq_any(IN_BOOKS))
+        .order((vouchers::date, vouchers::number, voucher_lines::line_no))
+        .select((
+            voucher_lines::voucher_id,
+            voucher_lines::account_code,
+            voucher_lines::debit_fen,
+            voucher_lines::credit_fen,
+            voucher_lines::summary,
+        ))
+        .load(conn)?;
+    // Both queries share one order, so each voucher's lines follow in a single pass.
+    let mut rows = rows.into_iter().peekable();
+    let mut out = Vec::with_capacity(heads.len());
+    for (id, number, kind, date, summary, reverses) in heads {
+        let mut lines = Vec::new();
+        while let Some((_, code, d, c, s)) = rows.next_if(|r| r.0 == id) {
+            lines.push(ExportLine { code, debit: Money::from_fen(d), credit: Money::from_fen(c), summary: s });
         }
-        let meta = ProjectMeta {
-            start: project.start(),
-            end: project.end(),
-            grant: project.grant(),
-            id: project.id,
-            name: project.name,
-            kind: project.kind,
-            status: project.status,
-        };
-        Ok(Journal { project: meta, chart, vouchers: out, totals })
-    })
+        out.push(ExportVoucher { number: number.unwrap_or_default(), date: parse_date(&date), id, kind, summary, reverses, lines });
+    }
+    let meta = ProjectMeta {
+        start: project.start(),
+        end: project.end(),
+        grant: project.grant(),
+        id: project.id,
+        name: project.name,
+        kind: project.kind,
+        status: project.status,
+    };
+    Ok(Journal { project: meta, chart, vouchers: out, totals })
 }
