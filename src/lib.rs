@@ -45,6 +45,7 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
         (target.backend() == db::Backend::Sqlite && settings.database.group_commit).then(|| store::writer::Writer::start(pool.clone()));
     Ok(http::AppState {
         writer,
+        standings: Default::default(),
         pool,
         backend: target.backend(),
         keys: auth::Keys::new(secret.as_bytes(), settings.auth.token_ttl_seconds),

@@ -43,9 +43,13 @@ fn tampered_tokens_are_refused() {
     use base64::Engine;
     let w = World::new(common::Db::Sqlite);
     let now = chrono::Utc::now().timestamp();
-    let claims = |exp: i64| json!({"sub": "x", "username": "admin", "role": "admin", "org_id": null, "iat": now, "exp": exp});
+    let admin_id = w.get(&w.admin, "/auth/me").body["id"].as_str().unwrap().to_string();
+    let claims = |exp: i64| json!({"sub": admin_id, "username": "admin", "role": "admin", "org_id": null, "iat": now, "exp": exp});
     let good = forge(claims(now + 600), common::SECRET, jsonwebtoken::Algorithm::HS256);
     assert_eq!(w.get(&good, "/users").status, 200, "a correctly signed token works");
+    let nobody = json!({"sub": "no-such-user", "username": "admin", "role": "admin", "org_id": null, "iat": now, "exp": now + 600});
+    let r = w.get(&forge(nobody, common::SECRET, jsonwebtoken::Algorithm::HS256), "/users");
+    assert_eq!((r.status, r.code()), (401, "unauthenticated"), "signed, but for no user");
     let wrong_secret = forge(claims(now + 600), "another-secret-another-secret-0000", jsonwebtoken::Algorithm::HS256);
     let expired = forge(claims(now - 5), common::SECRET, jsonwebtoken::Algorithm::HS256);
     let hs512 = forge(claims(now + 600), common::SECRET, jsonwebtoken::Algorithm::HS512);
@@ -251,9 +255,16 @@ fn bad_input_is_a_clear_4xx() {
 fn deactivated_users_cannot_log_in() {
     let w = World::new(common::Db::Sqlite);
     let id = w.user("temp", "inspector", None);
-    w.login("temp", "password-123");
-    let r = call("PATCH", &w.url(&format!("/users/{id}")), Some(&w.admin), Some(&json!({"active": false})), &[]);
+    let token = w.login("temp", "password-123");
+    assert_eq!(w.get(&token, "/audit-trail").status, 200);
+    // A token acts with the user's standing now: a changed role applies at once...
+    let r = call("PATCH", &w.url(&format!("/users/{id}")), Some(&w.admin), Some(&json!({"role": "finance"})), &[]);
     assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(w.get(&token, "/audit-trail").status, 403, "no longer an inspector");
+    let r = call("PATCH", &w.url(&format!("/users/{id}")), Some(&w.admin), Some(&json!({"role": "inspector", "active": false})), &[]);
+    assert_eq!(r.status, 200, "{r:?}");
+    // ...and so does deactivation, for tokens issued before it.
+    assert_eq!((w.get(&token, "/auth/me").status, w.get(&token, "/auth/me").code()), (401, "unauthenticated"));
     let r = call("POST", &w.url("/auth/login"), None, Some(&json!({"username": "temp", "password": "password-123"})), &[]);
     assert_eq!((r.status, r.code()), (401, "unauthenticated"));
     let r = call("PATCH", &w.url(&format!("/users/{id}")), Some(&w.admin), Some(&json!({"active": true})), &[]);

@@ -158,6 +158,7 @@ async fn patch_user(state: State, caller: Caller, id: web::Path<String>, body: w
     let id = id.into_inner();
     let patch = UserPatch { active: b.active, password_hash, role };
     let user = db(&state, move |conn| people::patch_user(conn, &actor, &id, patch)).await?;
+    state.standings.forget(&user.id);
     Ok(HttpResponse::Ok().json(user))
 }
 

@@ -8,6 +8,7 @@ pub mod projects;
 pub mod recovery;
 pub mod reports;
 pub mod reviews;
+pub mod standing;
 pub mod statements;
 
 use crate::auth::{Caller, Keys};
@@ -20,7 +21,6 @@ use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, App, FromRequest, HttpRequest, HttpResponse};
 use serde_json::Value;
-use std::future::{ready, Ready};
 use std::sync::Arc;
 
 pub struct AppState {
@@ -31,6 +31,7 @@ pub struct AppState {
     pub keys: Keys,
     /// Group commit of money requests (SQLite); PostgreSQL commits them concurrently instead.
     pub writer: Option<crate::store::writer::Writer>,
+    pub standings: standing::Standings,
 }
 
 pub type State = web::Data<AppState>;
@@ -62,11 +63,11 @@ where
 
 impl FromRequest for Caller {
     type Error = AppError;
-    type Future = Ready<Result<Caller, AppError>>;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Caller, AppError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = (|| {
-            let state = req.app_data::<State>().ok_or_else(|| AppError::internal("no app state"))?;
+        let signed: AppResult<(Caller, State)> = (|| {
+            let state = req.app_data::<State>().ok_or_else(|| AppError::internal("no app state"))?.clone();
             let header = req
                 .headers()
                 .get(actix_web::http::header::AUTHORIZATION)
@@ -76,9 +77,12 @@ impl FromRequest for Caller {
                 .strip_prefix("Bearer ")
                 .or_else(|| text.strip_prefix("bearer "))
                 .ok_or_else(|| AppError::unauthenticated("expected a Bearer token"))?;
-            state.keys.check(token.trim())
+            Ok((state.keys.check(token.trim())?, state))
         })();
-        ready(result)
+        Box::pin(async move {
+            let (caller, state) = signed?;
+            state.standings.confirm(&state.pool, caller).await
+        })
     }
 }
 

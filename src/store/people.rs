@@ -77,6 +77,10 @@ pub fn get_user(conn: &mut DbConn, id: &str) -> AppResult<User> {
     users::table.find(id).first(conn).optional()?.ok_or_else(|| AppError::not_found("user"))
 }
 
+pub fn find_by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<User>> {
+    Ok(users::table.find(id).first(conn).optional()?)
+}
+
 pub fn find_by_username(conn: &mut DbConn, username: &str) -> AppResult<Option<User>> {
     Ok(users::table.filter(users::username.eq(username)).first(conn).optional()?)
 }
