@@ -20,6 +20,7 @@ fundledger benchmark: starts the service in this process and drives it over HTTP
   --lines-per-voucher N    lines per voucher when seeding those journals (2..200, default 200)
   --statement-projects N   read side: projects registered for GET /statements (default 1000; 0 skips)
   --samples N              sequential GETs per read-side figure (default 200)
+  --verify-runs N          GET verify this many times per chain and report the median (default 3)
   --verify-events N        read side: a project whose chain gets N small postings, then verified (default 0)
   --config FILE            start from this configuration file instead of the built-in one
                            (database.url, pool_size, the jwt secret and admin password are still set
@@ -49,6 +50,7 @@ pub struct Opts {
     pub statement_projects: usize,
     pub samples: usize,
     pub verify_events: usize,
+    pub verify_runs: usize,
     pub sql_profile: bool,
     pub config: Option<PathBuf>,
 }
@@ -77,6 +79,7 @@ impl Opts {
             statement_projects: 1000,
             samples: 200,
             verify_events: 0,
+            verify_runs: 3,
             sql_profile: false,
             config: None,
         };
@@ -112,11 +115,12 @@ impl Opts {
                 "--statement-projects" => o.statement_projects = count(&key, &value()?)?,
                 "--samples" => o.samples = count(&key, &value()?)?,
                 "--verify-events" => o.verify_events = count(&key, &value()?)?,
+                "--verify-runs" => o.verify_runs = count(&key, &value()?)?,
                 other => return Err(format!("unknown option {other}")),
             }
         }
-        if o.pool == 0 || o.workers == 0 || o.clients == 0 || o.projects == 0 || o.samples == 0 {
-            return Err("--pool, --workers, --clients, --projects and --samples must be at least 1".into());
+        if o.pool == 0 || o.workers == 0 || o.clients == 0 || o.projects == 0 || o.samples == 0 || o.verify_runs == 0 {
+            return Err("--pool, --workers, --clients, --projects, --samples and --verify-runs must be at least 1".into());
         }
         if !(2..=200).contains(&o.lines_per_voucher) {
             return Err("--lines-per-voucher must be between 2 and 200".into());

@@ -4,6 +4,10 @@
 //! starts it, over a fresh SQLite file (default) or a fresh PostgreSQL database (`--pg`).
 //!
 //!     cargo run --release --example bench -- --help
+
+/// The allocator the service binary uses (src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod args;
 mod http;
 mod machine;
