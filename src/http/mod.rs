@@ -202,9 +202,11 @@ pub fn app(
         .service(
             web::scope("/api/v1")
                 .route("/health", web::get().to(health))
+                // Routes are tried in order and each `{id}` pattern is a regex match, so the
+                // posting routes, by far the busiest, come first.
+                .configure(money::routes)
                 .configure(accounts::routes)
                 .configure(projects::routes)
-                .configure(money::routes)
                 .configure(recovery::routes)
                 .configure(reports::routes)
                 .configure(reviews::routes)

