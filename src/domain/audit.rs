@@ -13,6 +13,12 @@ pub struct Actor {
     pub role: String,
 }
 
+impl Actor {
+    pub fn parts(&self) -> [&str; 3] {
+        [&self.user_id, &self.username, &self.role]
+    }
+}
+
 /// An event as stored and as served.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
@@ -73,20 +79,21 @@ impl Sink for Sha256 {
 /// data, object, prev_hash, seq); verification rebuilds it without parsing `data`.
 pub fn canonical_text(seq: i64, at: &str, actor: &Actor, action: &str, object: &str, data: &str, prev_hash: &str) -> String {
     let mut out = String::with_capacity(160 + data.len() + object.len() + actor.username.len());
-    write_envelope(seq, at, actor, action, object, data, prev_hash, &mut out);
+    write_envelope(seq, at, actor.parts(), action, object, data, prev_hash, &mut out);
     out
 }
 
 #[allow(clippy::too_many_arguments)]
-fn write_envelope(seq: i64, at: &str, actor: &Actor, action: &str, object: &str, data: &str, prev_hash: &str, out: &mut impl Sink) {
+fn write_envelope(seq: i64, at: &str, actor: [&str; 3], action: &str, object: &str, data: &str, prev_hash: &str, out: &mut impl Sink) {
+    let [user_id, username, role] = actor;
     out.put("{\"action\":");
     push_string(action, out);
     out.put(",\"actor\":{\"role\":");
-    push_string(&actor.role, out);
+    push_string(role, out);
     out.put(",\"user_id\":");
-    push_string(&actor.user_id, out);
+    push_string(user_id, out);
     out.put(",\"username\":");
-    push_string(&actor.username, out);
+    push_string(username, out);
     out.put("},\"at\":");
     push_string(at, out);
     out.put(",\"data\":");
@@ -197,11 +204,20 @@ impl StoredEvent {
     /// pass without `data` being parsed; a row that fails gets the full check, which names the
     /// problem (and accepts `data` that is the same JSON in another spelling).
     pub fn self_consistent(&self) -> bool {
-        let mut hasher = Sha256::new();
-        write_envelope(self.seq, &self.at, &self.actor, &self.action, &self.object, &self.data, &self.prev_hash, &mut hasher);
-        let mut hex = [0u8; 64];
-        hex::encode_to_slice(hasher.finalize(), &mut hex).expect("64 hex digits hold a SHA-256");
-        hex == self.hash.as_bytes()
+        self.fields().self_consistent()
+    }
+
+    pub fn fields(&self) -> StoredFields<'_> {
+        StoredFields {
+            seq: self.seq,
+            at: &self.at,
+            actor: self.actor.parts(),
+            action: &self.action,
+            object: &self.object,
+            data: &self.data,
+            prev_hash: &self.prev_hash,
+            hash: &self.hash,
+        }
     }
 
     pub fn into_event(self) -> Event {
@@ -224,18 +240,29 @@ impl StoredEvent {
     }
 }
 
-/// `self_consistent` of every row, spread over the machine's cores: hashing is most of the work
-/// of verification and each row's check is independent of the others.
-pub fn check_rows(rows: &[StoredEvent], threads: usize) -> Vec<bool> {
-    if threads <= 1 || rows.len() < 256 {
-        return rows.iter().map(StoredEvent::self_consistent).collect();
+/// A stored event's fields borrowed from wherever they were read, so the verifier can hash rows
+/// as the database driver hands them over, without copying each field out first.
+pub struct StoredFields<'a> {
+    pub seq: i64,
+    pub at: &'a str,
+    /// user_id, username, role
+    pub actor: [&'a str; 3],
+    pub action: &'a str,
+    pub object: &'a str,
+    pub data: &'a str,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+}
+
+impl StoredFields<'_> {
+    /// See `StoredEvent::self_consistent`.
+    pub fn self_consistent(&self) -> bool {
+        let mut hasher = Sha256::new();
+        write_envelope(self.seq, self.at, self.actor, self.action, self.object, self.data, self.prev_hash, &mut hasher);
+        let mut hex = [0u8; 64];
+        hex::encode_to_slice(hasher.finalize(), &mut hex).expect("64 hex digits hold a SHA-256");
+        hex == self.hash.as_bytes()
     }
-    let chunk = rows.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let parts: Vec<_> =
-            rows.chunks(chunk).map(|c| s.spawn(move || c.iter().map(StoredEvent::self_consistent).collect::<Vec<_>>())).collect();
-        parts.into_iter().flat_map(|h| h.join().expect("row checks do not panic")).collect()
-    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -327,14 +354,20 @@ impl Verifier {
     /// Feeds a stored row whose `self_consistent` is `consistent`: then only its place in the
     /// chain is left to check; otherwise it gets the full check, which names the problem.
     pub fn feed_stored(&mut self, row: StoredEvent, consistent: bool) {
-        if self.broken.is_some() {
-            return;
-        }
         if !consistent {
             return self.feed(&row.into_event());
         }
-        let problem = self.link(row.seq, &row.prev_hash);
-        self.advance(problem, row.hash);
+        self.feed_consistent(row.seq, &row.prev_hash, row.hash);
+    }
+
+    /// Feeds an event whose fields were found to hash to `hash`: only its place in the chain is
+    /// left to check.
+    pub fn feed_consistent(&mut self, seq: i64, prev_hash: &str, hash: String) {
+        if self.broken.is_some() {
+            return;
+        }
+        let problem = self.link(seq, prev_hash);
+        self.advance(problem, hash);
     }
 
     pub fn is_broken(&self) -> bool {
@@ -447,8 +480,8 @@ mod tests {
                 let (first, last) = (recorded_seq * i / parts + 1, recorded_seq * (i + 1) / parts);
                 let mut v = Verifier::starting_at(first, (first == 1).then(|| GENESIS.to_string()));
                 let run: Vec<StoredEvent> = rows.iter().filter(|r| r.seq >= first && r.seq <= last).cloned().collect();
-                let ok = check_rows(&run, 2);
-                for (row, ok) in run.into_iter().zip(ok) {
+                for row in run {
+                    let ok = row.self_consistent();
                     v.feed_stored(row, ok);
                 }
                 v.into_part(first, last)
