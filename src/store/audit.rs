@@ -25,22 +25,20 @@ pub fn create_chain(conn: &mut DbConn, chain_id: &str) -> AppResult<()> {
 pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, object: &str, data: Value) -> AppResult<Event> {
     let (seq, head): (i64, String) = super::hot::NextSeq { chain_id }.get_result(conn)?;
     let event = audit::seal(seq, super::now(), actor.clone(), action, object, data, &head);
-    diesel::insert_into(audit_events::table)
-        .values((
-            audit_events::chain_id.eq(chain_id),
-            audit_events::seq.eq(event.seq),
-            audit_events::at.eq(&event.at),
-            audit_events::actor_user_id.eq(&event.actor.user_id),
-            audit_events::actor_username.eq(&event.actor.username),
-            audit_events::actor_role.eq(&event.actor.role),
-            audit_events::action.eq(&event.action),
-            audit_events::object.eq(&event.object),
-            audit_events::data.eq(&event.data_text),
-            audit_events::prev_hash.eq(&event.prev_hash),
-            audit_events::hash.eq(&event.hash),
-        ))
-        .execute(conn)?;
-    super::hot::SetHead { chain_id, head: &event.hash }.execute(conn)?;
+    let insert = diesel::insert_into(audit_events::table).values((
+        audit_events::chain_id.eq(chain_id),
+        audit_events::seq.eq(event.seq),
+        audit_events::at.eq(&event.at),
+        audit_events::actor_user_id.eq(&event.actor.user_id),
+        audit_events::actor_username.eq(&event.actor.username),
+        audit_events::actor_role.eq(&event.actor.role),
+        audit_events::action.eq(&event.action),
+        audit_events::object.eq(&event.object),
+        audit_events::data.eq(&event.data_text),
+        audit_events::prev_hash.eq(&event.prev_hash),
+        audit_events::hash.eq(&event.hash),
+    ));
+    super::hot::together(conn, insert, super::hot::SetHead { chain_id, head: &event.hash })?;
     Ok(event)
 }
 

@@ -6,7 +6,7 @@
 use diesel::backend::Backend;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text};
 use diesel::{QueryResult, RunQueryDsl};
 
 /// Defines a statement: its fields, its SQL (text and binds, in order) and, for a statement with
@@ -104,5 +104,144 @@ statement! {
         out.push_bind_param::<Text, str>(s.head)?;
         out.push_sql(" WHERE chain_id = ");
         out.push_bind_param::<Text, str>(s.chain_id)?;
+    }
+}
+
+/// Every line of a voucher in one INSERT: one statement (one round trip on PostgreSQL) however
+/// many lines the voucher has. Its SQL depends on the number of lines, so its query id is not
+/// static: diesel then caches the prepared statement by its text, one per line count.
+pub struct InsertLines<'a> {
+    pub rows: &'a [super::ledger::LineRow],
+}
+
+impl QueryId for InsertLines<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB> QueryFragment<DB> for InsertLines<'_>
+where
+    DB: Backend,
+    str: ToSql<Text, DB>,
+    i64: ToSql<BigInt, DB>,
+    i32: ToSql<Integer, DB>,
+    Option<String>: ToSql<Nullable<Text>, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql(
+            "INSERT INTO voucher_lines (voucher_id, line_no, project_id, account_code, debit_fen, credit_fen, summary, classification) VALUES ",
+        );
+        for (i, r) in self.rows.iter().enumerate() {
+            out.push_sql(if i == 0 { "(" } else { ", (" });
+            out.push_bind_param::<Text, str>(&r.voucher_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Integer, i32>(&r.line_no)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, str>(&r.project_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, str>(&r.account_code)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, i64>(&r.debit_fen)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, i64>(&r.credit_fen)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, str>(&r.summary)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, Option<String>>(&r.classification)?;
+            out.push_sql(")");
+        }
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for InsertLines<'_> {}
+
+/// The new totals of several accounts of one project in one UPDATE (a CASE per column), rather
+/// than one statement per account. Not a static query id, for the same reason as `InsertLines`.
+pub struct SetManyTotals<'a> {
+    pub project_id: &'a str,
+    /// (code, debit_fen, credit_fen)
+    pub totals: &'a [(&'a str, i64, i64)],
+}
+
+impl QueryId for SetManyTotals<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<DB> QueryFragment<DB> for SetManyTotals<'_>
+where
+    DB: Backend,
+    str: ToSql<Text, DB>,
+    i64: ToSql<BigInt, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        for (column, pick) in [("debit_fen", 1), ("credit_fen", 2)] {
+            out.push_sql(if pick == 1 { "UPDATE accounts SET " } else { ", " });
+            out.push_sql(column);
+            out.push_sql(" = CASE code");
+            for t in self.totals {
+                out.push_sql(" WHEN ");
+                out.push_bind_param::<Text, str>(t.0)?;
+                out.push_sql(" THEN ");
+                out.push_bind_param::<BigInt, i64>(if pick == 1 { &t.1 } else { &t.2 })?;
+            }
+            out.push_sql(" END");
+        }
+        out.push_sql(" WHERE project_id = ");
+        out.push_bind_param::<Text, str>(self.project_id)?;
+        out.push_sql(" AND code IN (");
+        for (i, t) in self.totals.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            out.push_bind_param::<Text, str>(t.0)?;
+        }
+        out.push_sql(")");
+        Ok(())
+    }
+}
+
+impl<Conn> RunQueryDsl<Conn> for SetManyTotals<'_> {}
+
+/// Runs two writes that need nothing from each other: on PostgreSQL as one statement, `WITH
+/// first AS (a) b` (a data-modifying WITH runs exactly once, in the same snapshot and transaction),
+/// which saves a round trip; on SQLite, which has no writes inside WITH, one after the other.
+/// Runs on the backend's own connection, inside whatever transaction the caller has open.
+pub fn together<A, B>(conn: &mut crate::db::DbConn, a: A, b: B) -> QueryResult<()>
+where
+    A: QueryFragment<diesel::pg::Pg> + QueryFragment<diesel::sqlite::Sqlite> + QueryId,
+    B: QueryFragment<diesel::pg::Pg> + QueryFragment<diesel::sqlite::Sqlite> + QueryId,
+{
+    use diesel::Connection;
+    match conn {
+        crate::db::DbConn::Pg(c) => c.execute_returning_count(&Together { a, b }).map(drop),
+        crate::db::DbConn::Sqlite(c) => {
+            c.execute_returning_count(&a)?;
+            c.execute_returning_count(&b).map(drop)
+        }
+    }
+}
+
+struct Together<A, B> {
+    a: A,
+    b: B,
+}
+
+impl<A, B> QueryId for Together<A, B> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<A, B> QueryFragment<diesel::pg::Pg> for Together<A, B>
+where
+    A: QueryFragment<diesel::pg::Pg>,
+    B: QueryFragment<diesel::pg::Pg>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        out.push_sql("WITH first AS (");
+        self.a.walk_ast(out.reborrow())?;
+        out.push_sql(") ");
+        self.b.walk_ast(out.reborrow())
     }
 }

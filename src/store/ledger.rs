@@ -36,18 +36,31 @@ pub fn lock(conn: &mut DbConn, project_id: &str) -> AppResult<Locked> {
 
 /// Writes back what changed: touched account totals, reservations and the voucher counter.
 pub fn save(conn: &mut DbConn, l: &Locked) -> AppResult<()> {
-    for (code, t) in &l.book.totals {
-        if l.saved.totals.get(code) != Some(t) {
-            super::hot::SetTotals { project_id: &l.row.id, code, debit_fen: t.debit.fen(), credit_fen: t.credit.fen() }.execute(conn)?;
-        }
-    }
-    super::hot::SaveProject {
+    let changed: Vec<(&str, i64, i64)> = l
+        .book
+        .totals
+        .iter()
+        .filter(|(code, t)| l.saved.totals.get(*code) != Some(*t))
+        .map(|(code, t)| (code.as_str(), t.debit.fen(), t.credit.fen()))
+        .collect();
+    let project = super::hot::SaveProject {
         id: &l.row.id,
         next_voucher_no: l.row.next_voucher_no,
         reserved_bank_fen: l.book.reserved.bank.fen(),
         reserved_expense_fen: l.book.reserved.expense.fen(),
+    };
+    match changed[..] {
+        [] => {
+            project.execute(conn)?;
+        }
+        // One account: its fixed statement, which stays prepared.
+        [(code, debit_fen, credit_fen)] => {
+            super::hot::together(conn, super::hot::SetTotals { project_id: &l.row.id, code, debit_fen, credit_fen }, project)?;
+        }
+        _ => {
+            super::hot::together(conn, super::hot::SetManyTotals { project_id: &l.row.id, totals: &changed }, project)?;
+        }
     }
-    .execute(conn)?;
     Ok(())
 }
 
@@ -115,26 +128,24 @@ fn insert_voucher(
     // Explicit columns rather than the Insertable struct: optional fields then bind NULL instead of
     // being left out, so the SQL text is always the same and its prepared statement is reused.
     let v = &voucher;
-    diesel::insert_into(vouchers::table)
-        .values((
-            vouchers::id.eq(&v.id),
-            vouchers::project_id.eq(&v.project_id),
-            vouchers::number.eq(v.number),
-            vouchers::status.eq(&v.status),
-            vouchers::kind.eq(&v.kind),
-            vouchers::date.eq(&v.date),
-            vouchers::summary.eq(&v.summary),
-            vouchers::attachments.eq(v.attachments),
-            vouchers::reference.eq(&v.reference),
-            vouchers::reserved_bank_fen.eq(v.reserved_bank_fen),
-            vouchers::reserved_expense_fen.eq(v.reserved_expense_fen),
-            vouchers::created_by.eq(&v.created_by),
-            vouchers::created_at.eq(&v.created_at),
-            vouchers::reverses_id.eq(&v.reverses_id),
-            vouchers::reversed_by_id.eq(&v.reversed_by_id),
-            vouchers::decision.eq(&v.decision),
-        ))
-        .execute(conn)?;
+    let insert = diesel::insert_into(vouchers::table).values((
+        vouchers::id.eq(&v.id),
+        vouchers::project_id.eq(&v.project_id),
+        vouchers::number.eq(v.number),
+        vouchers::status.eq(&v.status),
+        vouchers::kind.eq(&v.kind),
+        vouchers::date.eq(&v.date),
+        vouchers::summary.eq(&v.summary),
+        vouchers::attachments.eq(v.attachments),
+        vouchers::reference.eq(&v.reference),
+        vouchers::reserved_bank_fen.eq(v.reserved_bank_fen),
+        vouchers::reserved_expense_fen.eq(v.reserved_expense_fen),
+        vouchers::created_by.eq(&v.created_by),
+        vouchers::created_at.eq(&v.created_at),
+        vouchers::reverses_id.eq(&v.reverses_id),
+        vouchers::reversed_by_id.eq(&v.reversed_by_id),
+        vouchers::decision.eq(&v.decision),
+    ));
     let lines: Vec<LineRow> = p
         .lines
         .iter()
@@ -150,21 +161,7 @@ fn insert_voucher(
             classification: x.classification.as_ref().map(|c| c.to_string()),
         })
         .collect();
-    // One statement per line: diesel's multi-backend connection has no batch insert.
-    for l in &lines {
-        diesel::insert_into(voucher_lines::table)
-            .values((
-                voucher_lines::voucher_id.eq(&l.voucher_id),
-                voucher_lines::line_no.eq(l.line_no),
-                voucher_lines::project_id.eq(&l.project_id),
-                voucher_lines::account_code.eq(&l.account_code),
-                voucher_lines::debit_fen.eq(l.debit_fen),
-                voucher_lines::credit_fen.eq(l.credit_fen),
-                voucher_lines::summary.eq(&l.summary),
-                voucher_lines::classification.eq(&l.classification),
-            ))
-            .execute(conn)?;
-    }
+    super::hot::together(conn, insert, super::hot::InsertLines { rows: &lines })?;
     Ok(Stored { voucher, lines })
 }
 
