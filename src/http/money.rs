@@ -6,6 +6,7 @@ use crate::db::schema::vouchers;
 use crate::db::DbConn;
 use crate::domain::chart::{self, AccountDef};
 use crate::domain::classify::{Classification, Rules, Verdict};
+use std::sync::Arc;
 use crate::domain::kind::ProjectKind;
 use crate::domain::ledger::{check_expense_voucher, check_lines, Line};
 use crate::domain::money::Money;
@@ -246,10 +247,18 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
     check_lines(&shape_only)?;
     let idem = idem(&req, &caller, &raw)?;
     let (rules, actor) = (state.rules.clone(), caller.actor());
-    run_money(&state, &caller, id.into_inner(), idem, "voucher.refused", raw, move |conn, l| {
+    let debits: Vec<bool> = parsed.iter().map(|(d, _)| d.fen() > 0).collect();
+    // Classified here, in parallel with other requests, when the project's chart is known: the
+    // verdicts depend only on the kind and chart (both fixed) and the voucher. They are used, in
+    // their place among the checks, only if the locked project has that very chart.
+    let project_id = id.into_inner();
+    let early = ledger::chart_of(&project_id).map(|(kind, chart)| (kind, verdicts(&rules, kind, &chart, &b.summary, &b.lines, &debits), chart));
+    run_money(&state, &caller, project_id, idem, "voucher.refused", raw, move |conn, l| {
         must_be_open(l, date)?;
-        let debits: Vec<bool> = parsed.iter().map(|(d, _)| d.fen() > 0).collect();
-        let v = verdicts(&rules, l.row.kind(), &l.chart, &b.summary, &b.lines, &debits)?;
+        let v = match early {
+            Some((kind, v, chart)) if kind == l.row.kind() && Arc::ptr_eq(&chart, &l.chart) => v?,
+            _ => verdicts(&rules, l.row.kind(), &l.chart, &b.summary, &b.lines, &debits)?,
+        };
         if v.iter().flatten().any(|c| c.verdict == Verdict::Rejected) {
             return Err(AppError::new("voucher_rejected", "the voucher contains prohibited spending; nothing was posted")
                 .with("lines", verdict_list(&b.lines, &v)));

@@ -6,17 +6,20 @@ use crate::db::schema::{idempotency_keys, voucher_lines, vouchers};
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
 use crate::domain::chart::AccountDef;
+use crate::domain::kind::ProjectKind;
 use crate::domain::ledger::{Book, Line, Reservation};
 use crate::domain::money::Money;
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// A project's row, chart and books, read while its row lock is held.
 pub struct Locked {
     pub row: ProjectRow,
-    pub chart: Vec<AccountDef>,
+    pub chart: Arc<Vec<AccountDef>>,
     pub book: Book,
     saved: Book,
 }
@@ -27,11 +30,35 @@ pub struct Locked {
 pub fn lock(conn: &mut DbConn, project_id: &str) -> AppResult<Locked> {
     let row: ProjectRow =
         super::hot::LockProject { id: project_id }.get_result(conn).optional()?.ok_or_else(|| AppError::not_found("project"))?;
-    let (chart, totals) = super::statements::current(conn, Some(project_id))?.remove(project_id).unwrap_or_default();
+    let (chart, totals) = match chart_of(project_id) {
+        Some((_, chart)) => (chart, super::statements::totals(conn, project_id)?),
+        None => {
+            let (chart, totals) = super::statements::current(conn, Some(project_id))?.remove(project_id).unwrap_or_default();
+            let chart = Arc::new(chart);
+            charts().write().unwrap_or_else(|e| e.into_inner()).insert(project_id.to_string(), (row.kind(), chart.clone()));
+            (chart, totals)
+        }
+    };
     let mut book = Book::new(row.grant(), chart.iter().map(|a| (a.code.clone(), a.side)));
     book.totals = totals;
     book.reserved = Reservation { bank: Money::from_fen(row.reserved_bank_fen), expense: Money::from_fen(row.reserved_expense_fen) };
     Ok(Locked { row, chart, saved: book.clone(), book })
+}
+
+/// Charts of the projects this process has posted to. A project's chart is written once, when it
+/// is registered, and never changed, so a copy can be kept and shared by every process; under the
+/// lock only the totals are then read, and a voucher can be classified before it queues for the
+/// lock. The project's kind is kept with it: it is as fixed, and classification needs it.
+type Chart = (ProjectKind, Arc<Vec<AccountDef>>);
+
+fn charts() -> &'static RwLock<HashMap<String, Chart>> {
+    static CHARTS: OnceLock<RwLock<HashMap<String, Chart>>> = OnceLock::new();
+    CHARTS.get_or_init(Default::default)
+}
+
+/// The project's kind and chart, if this process has read them before.
+pub fn chart_of(project_id: &str) -> Option<Chart> {
+    charts().read().unwrap_or_else(|e| e.into_inner()).get(project_id).cloned()
 }
 
 /// Writes back what changed: touched account totals, reservations and the voucher counter.

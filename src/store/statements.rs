@@ -62,6 +62,15 @@ pub fn current(conn: &mut DbConn, project_id: Option<&str>) -> AppResult<BTreeMa
     Ok(by_project)
 }
 
+/// A project's maintained totals alone, for when its chart is already known.
+pub fn totals(conn: &mut DbConn, project_id: &str) -> AppResult<BTreeMap<String, Totals>> {
+    let rows: Vec<(String, i64, i64)> = accounts::table
+        .filter(accounts::project_id.eq(project_id))
+        .select((accounts::code, accounts::debit_fen, accounts::credit_fen))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(code, d, c)| (code, Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) })).collect())
+}
+
 pub struct Books {
     pub project: ProjectRow,
     pub chart: Vec<AccountDef>,
