@@ -150,6 +150,12 @@ fn guards_refuse_and_write_nothing() {
         assert_eq!(r.status, 200, "{r:?}");
         let r = w.spend(&w.unit, &p, "2025-03-03", "equipment", "1.00", "采购焊机");
         assert_eq!((r.status, r.code()), (409, "project_not_active"));
+        // The status is checked before the lines are classified (a voucher may be classified
+        // before it reaches the lock, but its verdict still comes in this order).
+        let r = w.spend(&w.unit, &p, "2025-03-03", "no-such-account", "1.00", "采购焊机");
+        assert_eq!((r.status, r.code()), (409, "project_not_active"), "{r:?}");
+        let r = w.spend(&w.unit, &p, "2025-03-03", "equipment", "1.00", "赴北京差旅机票");
+        assert_eq!((r.status, r.code()), (409, "project_not_active"), "{r:?}");
         let s = w.statement(&p);
         assert_eq!((s["bank_balance"].as_str(), s["implemented"].as_str()), (Some("1000.00"), Some("0.00")));
         // Refusals by the rules are on the chain, and no number was used.

@@ -6,7 +6,6 @@ use crate::db::schema::vouchers;
 use crate::db::DbConn;
 use crate::domain::chart::{self, AccountDef};
 use crate::domain::classify::{Classification, Rules, Verdict};
-use std::sync::Arc;
 use crate::domain::kind::ProjectKind;
 use crate::domain::ledger::{check_expense_voucher, check_lines, Line};
 use crate::domain::money::Money;
@@ -17,6 +16,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/projects/{id}/disbursements", web::post().to(disburse))
@@ -252,7 +252,8 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
     // verdicts depend only on the kind and chart (both fixed) and the voucher. They are used, in
     // their place among the checks, only if the locked project has that very chart.
     let project_id = id.into_inner();
-    let early = ledger::chart_of(&project_id).map(|(kind, chart)| (kind, verdicts(&rules, kind, &chart, &b.summary, &b.lines, &debits), chart));
+    let early =
+        ledger::chart_of(&project_id).map(|(kind, chart)| (kind, verdicts(&rules, kind, &chart, &b.summary, &b.lines, &debits), chart));
     run_money(&state, &caller, project_id, idem, "voucher.refused", raw, move |conn, l| {
         must_be_open(l, date)?;
         let v = match early {
