@@ -140,6 +140,19 @@ fn editing_a_stored_event_is_refused_and_detected() {
             (Some(4), Some("prev_hash does not match the previous event's hash")),
             "{v}"
         );
+        // Bytes that are not text where text belongs (SQLite stores a blob as it is) are caught
+        // at that event, and reported, not fatal to the verifier.
+        let p5 = busy_project(&w);
+        let garbage = match w.db {
+            Db::Sqlite => "X'00FFFE7B'",
+            Db::Postgres => "E'\\x01\\x7f'",
+        };
+        for column in ["data", "actor_username"] {
+            let edit = format!("UPDATE audit_events SET {column} = {garbage} WHERE chain_id = '{p5}' AND seq = 2");
+            assert_eq!(sql(&w, &edit).unwrap(), 1, "{edit}");
+            let v = w.verify(&p5);
+            assert_eq!((v["valid"].as_bool(), v["broken_seq"].as_i64()), (Some(false), Some(2)), "{column}: {v}");
+        }
         // Cutting events off the end is caught: the chain records its length and head.
         let p3 = busy_project(&w);
         let n = w.verify(&p3)["events"].as_i64().unwrap();

@@ -7,8 +7,9 @@ use crate::error::{AppError, AppResult};
 use diesel::backend::Backend;
 use diesel::connection::DefaultLoadingMode;
 use diesel::deserialize::{FromStaticSqlRow, Queryable};
+use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Binary};
 use serde_json::Value;
 
 pub const GLOBAL: &str = "global";
@@ -149,20 +150,9 @@ fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> 
             .filter(audit_events::seq.le(last))
             .order(audit_events::seq.asc())
             .limit(PAGE)
-            .select((
-                audit_events::seq,
-                audit_events::at,
-                audit_events::actor_user_id,
-                audit_events::actor_username,
-                audit_events::actor_role,
-                audit_events::action,
-                audit_events::object,
-                audit_events::data,
-                audit_events::prev_hash,
-                audit_events::hash,
-            ));
+            .select(event_bytes(matches!(conn, DbConn::Sqlite(_))));
         // Each row is hashed as it is decoded (see `Checked`), on the backend's own connection:
-        // the multi-backend one has no borrowed text.
+        // the multi-backend one has no borrowed values.
         let mut rows: Vec<Checked> = Vec::with_capacity(PAGE as usize);
         match conn {
             DbConn::Sqlite(c) => {
@@ -182,9 +172,11 @@ fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> 
             if row.consistent {
                 verifier.feed_consistent(row.seq, &row.prev_hash, row.hash);
             } else {
-                // Only a tampered row is read whole, for the full check that names the problem.
-                let whole: Row = audit_events::table.find((chain_id, row.seq)).select(Row::as_select()).first(conn)?;
-                verifier.feed_stored(whole.stored(), false);
+                // Only a tampered row is read whole, for the full check that names the problem;
+                // as bytes, since what it holds may not even be text.
+                let sqlite = matches!(conn, DbConn::Sqlite(_));
+                let whole: Whole = audit_events::table.find((chain_id, row.seq)).select(event_bytes(sqlite)).first::<Whole>(conn)?;
+                verifier.feed_stored(whole.0, false);
             }
             if verifier.is_broken() {
                 break;
@@ -197,8 +189,56 @@ fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> 
     Ok(verifier.into_part(first, last))
 }
 
+type Bytes = diesel::expression::SqlLiteral<Binary>;
+
+/// An event's columns as bytes. On SQLite each is CAST to a blob, which SQLite hands over as it
+/// holds it (see `Checked::build`); on PostgreSQL a text column's binary form is its bytes.
+fn event_bytes(sqlite: bool) -> (audit_events::seq, Bytes, Bytes, Bytes, Bytes, Bytes, Bytes, Bytes, Bytes, Bytes) {
+    let column = |name: &str| sql::<Binary>(&if sqlite { format!("CAST({name} AS BLOB)") } else { name.to_string() });
+    (
+        audit_events::seq,
+        column("at"),
+        column("actor_user_id"),
+        column("actor_username"),
+        column("actor_role"),
+        column("action"),
+        column("object"),
+        column("data"),
+        column("prev_hash"),
+        column("hash"),
+    )
+}
+
+/// A whole stored event read as bytes; what is not UTF-8 becomes U+FFFD, so it cannot verify.
+struct Whole(StoredEvent);
+
+type OwnedRow = (i64, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+
+impl<DB> Queryable<EventSql, DB> for Whole
+where
+    DB: Backend,
+    OwnedRow: FromStaticSqlRow<EventSql, DB>,
+{
+    type Row = OwnedRow;
+
+    fn build(r: OwnedRow) -> diesel::deserialize::Result<Whole> {
+        let text = |b: Vec<u8>| String::from_utf8(b).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok(Whole(StoredEvent {
+            seq: r.0,
+            at: text(r.1),
+            actor: Actor { user_id: text(r.2), username: text(r.3), role: text(r.4) },
+            action: text(r.5),
+            object: text(r.6),
+            data: text(r.7),
+            prev_hash: text(r.8),
+            hash: text(r.9),
+        }))
+    }
+}
+
 /// An event as verification reads it: its fields are hashed while the driver still holds them
-/// (`*const str` is diesel's borrowed text), and only the seq and the two hashes are copied out.
+/// (`*const [u8]` is diesel's borrowed value; text read as bytes skips a UTF-8 check the hash does
+/// not need), and only the seq and the two hashes are copied out.
 /// Copying every field into its own String was most of the cost of verifying a long chain.
 struct Checked {
     seq: i64,
@@ -207,8 +247,9 @@ struct Checked {
     hash: String,
 }
 
-type EventSql = (BigInt, Text, Text, Text, Text, Text, Text, Text, Text, Text);
-type BorrowedRow = (i64, *const str, *const str, *const str, *const str, *const str, *const str, *const str, *const str, *const str);
+type EventSql = (BigInt, Binary, Binary, Binary, Binary, Binary, Binary, Binary, Binary, Binary);
+type BorrowedRow =
+    (i64, *const [u8], *const [u8], *const [u8], *const [u8], *const [u8], *const [u8], *const [u8], *const [u8], *const [u8]);
 
 impl<DB> Queryable<EventSql, DB> for Checked
 where
@@ -218,9 +259,13 @@ where
     type Row = BorrowedRow;
 
     fn build(r: BorrowedRow) -> diesel::deserialize::Result<Checked> {
-        // SAFETY: diesel calls `build` from `build_from_row` while the row these pointers were
-        // read from is still current (the documented use of `*const str`), and no reference made
-        // here outlives this call: what is kept is copied into owned Strings.
+        // SAFETY: diesel calls `build` from `build_from_row` while the row the pointers were read
+        // from is current, and nothing borrowed here outlives this call (what is kept is copied).
+        // A pointer stays valid only if diesel read the value as SQLite or PostgreSQL holds it:
+        // on PostgreSQL the bytes lie in the result buffer; on SQLite diesel copies a value it
+        // must convert (text read as a blob) into storage freed when `from_sql` returns, so every
+        // column is selected CAST to a blob, which SQLite hands over unconverted, whatever a
+        // tampered row stores there.
         let fields = unsafe {
             StoredFields {
                 seq: r.0,
@@ -233,6 +278,7 @@ where
                 hash: &*r.9,
             }
         };
-        Ok(Checked { seq: r.0, consistent: fields.self_consistent(), prev_hash: fields.prev_hash.to_owned(), hash: fields.hash.to_owned() })
+        let owned = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        Ok(Checked { seq: r.0, consistent: fields.self_consistent(), prev_hash: owned(fields.prev_hash), hash: owned(fields.hash) })
     }
 }
