@@ -280,7 +280,30 @@ pub struct StoredFields<'a> {
     pub hash: &'a [u8],
 }
 
-impl StoredFields<'_> {
+impl<'a> StoredFields<'a> {
+    /// From the stored columns in table order: at, actor_user_id, actor_username, actor_role,
+    /// action, object, data, prev_hash, hash.
+    pub fn from_columns(seq: i64, c: [&'a [u8]; 9]) -> StoredFields<'a> {
+        let [at, user_id, username, role, action, object, data, prev_hash, hash] = c;
+        StoredFields { seq, at, actor: [user_id, username, role], action, object, data, prev_hash, hash }
+    }
+
+    /// An owned copy, if every field is UTF-8 text.
+    pub fn to_event(&self) -> Option<StoredEvent> {
+        let text = |b: &[u8]| std::str::from_utf8(b).ok().map(str::to_string);
+        let [user_id, username, role] = self.actor;
+        Some(StoredEvent {
+            seq: self.seq,
+            at: text(self.at)?,
+            actor: Actor { user_id: text(user_id)?, username: text(username)?, role: text(role)? },
+            action: text(self.action)?,
+            object: text(self.object)?,
+            data: text(self.data)?,
+            prev_hash: text(self.prev_hash)?,
+            hash: text(self.hash)?,
+        })
+    }
+
     /// See `StoredEvent::self_consistent`.
     pub fn self_consistent(&self) -> bool {
         let mut hasher = Sha256::new();
@@ -384,6 +407,16 @@ impl Verifier {
             return self.feed(&row.into_event());
         }
         self.feed_consistent(row.seq, &row.prev_hash, row.hash);
+    }
+
+    /// Feeds an event the caller found broken: `problem` is reported unless its place in the
+    /// chain is already wrong.
+    pub fn feed_broken(&mut self, seq: i64, prev_hash: &str, problem: &str) {
+        if self.broken.is_some() {
+            return;
+        }
+        let problem = self.link(seq, prev_hash).unwrap_or_else(|| problem.to_string());
+        self.advance(Some(problem), String::new());
     }
 
     /// Feeds an event whose fields were found to hash to `hash`: only its place in the chain is
