@@ -175,9 +175,8 @@ fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> 
                 // Only a tampered row is read whole, for the full check that names the problem;
                 // as bytes, since what it holds may not even be text.
                 let sqlite = matches!(conn, DbConn::Sqlite(_));
-                let whole: Whole = audit_events::table.find((chain_id, row.seq)).select(event_bytes(sqlite)).first::<Whole>(conn)?;
-                let fields = whole.fields();
-                match fields.to_event() {
+                let whole: OwnedRow = audit_events::table.find((chain_id, row.seq)).select(event_bytes(sqlite)).first(conn)?;
+                match owned_fields(&whole).to_event() {
                     Some(event) => verifier.feed_stored(event, false),
                     // The service writes only text; such a row was written by something else.
                     None => verifier.feed_broken(row.seq, &row.prev_hash, "a stored field is not UTF-8 text"),
@@ -215,27 +214,10 @@ fn event_bytes(sqlite: bool) -> (audit_events::seq, Bytes, Bytes, Bytes, Bytes, 
 }
 
 /// A whole stored event, read as bytes.
-struct Whole(OwnedRow);
-
 type OwnedRow = (i64, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
 
-impl<DB> Queryable<EventSql, DB> for Whole
-where
-    DB: Backend,
-    OwnedRow: FromStaticSqlRow<EventSql, DB>,
-{
-    type Row = OwnedRow;
-
-    fn build(r: OwnedRow) -> diesel::deserialize::Result<Whole> {
-        Ok(Whole(r))
-    }
-}
-
-impl Whole {
-    fn fields(&self) -> StoredFields<'_> {
-        let r = &self.0;
-        StoredFields::from_columns(r.0, [&r.1, &r.2, &r.3, &r.4, &r.5, &r.6, &r.7, &r.8, &r.9])
-    }
+fn owned_fields(r: &OwnedRow) -> StoredFields<'_> {
+    StoredFields::from_columns(r.0, [&r.1, &r.2, &r.3, &r.4, &r.5, &r.6, &r.7, &r.8, &r.9])
 }
 
 /// An event as verification reads it: its fields are hashed while the driver still holds them
