@@ -97,9 +97,13 @@ impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqliteSetup {
     fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
         if let DbConn::Sqlite(c) = conn {
             // temp_store: group commit's savepoint journals stay in memory, not in temp files.
+            // wal_autocheckpoint 4000 pages (16 MiB) rather than 1000: the pages every posting
+            // rewrites (project rows, totals, chain heads, index edges) are then copied into the
+            // database once per checkpoint instead of four times (posting +13 %); the WAL stays
+            // small enough for page lookups in it to stay cheap.
             c.batch_execute(&format!(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
-                 PRAGMA busy_timeout = {}; PRAGMA temp_store = MEMORY;",
+                 PRAGMA busy_timeout = {}; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 4000;",
                 self.busy_timeout_ms
             ))
             .map_err(diesel::r2d2::Error::QueryError)?;
