@@ -142,12 +142,12 @@ fn editing_a_stored_event_is_refused_and_detected() {
         );
         // Bytes that are not text where text belongs (SQLite stores a blob as it is) are caught
         // at that event, and reported, not fatal to the verifier.
-        let p5 = busy_project(&w);
         let garbage = match w.db {
             Db::Sqlite => "X'00FFFE7B'",
             Db::Postgres => "E'\\x01\\x7f'",
         };
         for column in ["data", "actor_username"] {
+            let p5 = busy_project(&w);
             let edit = format!("UPDATE audit_events SET {column} = {garbage} WHERE chain_id = '{p5}' AND seq = 2");
             assert_eq!(sql(&w, &edit).unwrap(), 1, "{edit}");
             let v = w.verify(&p5);
@@ -178,9 +178,11 @@ fn the_chain_stays_linear_under_parallel_postings() {
             // Verifying while events are appended checks the chain as it stood when the
             // verification began: never a false alarm.
             s.spawn(|| {
-                while posting.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut checks = 0;
+                while posting.load(std::sync::atomic::Ordering::Relaxed) || checks == 0 {
                     let v = w.verify(&p);
                     assert_eq!(v["valid"], true, "{v}");
+                    checks += 1;
                 }
             });
             let mut posters = Vec::new();

@@ -462,11 +462,16 @@ fn statements_are_consistent_while_reviews_are_decided() {
                     }
                 });
             }
-            for vid in &pending {
-                let r = w.post(&w.finance, &format!("/projects/{p}/vouchers/{vid}/approve"), json!({"note": "符合标准"}));
+            // The readers are stopped before anything is asserted, so a failed approval fails
+            // the test instead of leaving them reading forever.
+            let answers: Vec<_> = pending
+                .iter()
+                .map(|vid| w.post(&w.finance, &format!("/projects/{p}/vouchers/{vid}/approve"), json!({"note": "符合标准"})))
+                .collect();
+            deciding.store(false, std::sync::atomic::Ordering::Relaxed);
+            for r in answers {
                 assert_eq!(r.status, 200, "{r:?}");
             }
-            deciding.store(false, std::sync::atomic::Ordering::Relaxed);
         });
         assert_books_consistent(&w, &p);
     });
