@@ -56,10 +56,15 @@ pub struct Auth {
 // A PostgreSQL URL may carry a password: it is masked when the settings are logged.
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = match self.url.split_once("://").and_then(|(scheme, rest)| rest.rsplit_once('@').map(|(_, host)| (scheme, host))) {
+        // Credentials go either before the host (user:pw@) or in the query (?password=…).
+        let (base, query) = self.url.split_once('?').map_or((self.url.as_str(), false), |(b, _)| (b, true));
+        let mut url = match base.split_once("://").and_then(|(scheme, rest)| rest.rsplit_once('@').map(|(_, host)| (scheme, host))) {
             Some((scheme, host)) => format!("{scheme}://<credentials>@{host}"),
-            None => self.url.clone(),
+            None => base.to_string(),
         };
+        if query {
+            url.push_str("?<parameters>");
+        }
         f.debug_struct("Database")
             .field("url", &url)
             .field("pool_size", &self.pool_size)
@@ -201,6 +206,16 @@ mod tests {
         assert_eq!(s.grant(ProjectKind::Studio).unwrap(), (Money::from_yuan(50_000), 1));
         assert_eq!(s.server.bind, "127.0.0.1:8080");
         assert_eq!(s.server.body_limit_bytes, 256 * 1024);
+    }
+
+    #[test]
+    fn database_passwords_are_not_printed_wherever_the_url_carries_them() {
+        for url in ["postgres://fl:hunter22@db.example/z", "postgres://db.example/z?user=fl&password=hunter22"] {
+            let mut s = Settings::built_in();
+            s.database.url = url.into();
+            let shown = format!("{:?}", s.database);
+            assert!(!shown.contains("hunter22") && shown.contains("db.example/z"), "{shown}");
+        }
     }
 
     #[test]

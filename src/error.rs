@@ -136,7 +136,9 @@ impl From<diesel::result::Error> for AppError {
                 AppError::new("service_unavailable", "the database was busy; retry the request").with("retryable", true)
             }
             // PostgreSQL text cannot hold NUL (SQLSTATE 22021); it came from the client's input.
-            Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
+            // diesel gives no SQLSTATE, and the message is translated by the server's
+            // lc_messages; the byte it names, 0x00, is not.
+            Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") || info.message().contains("0x00") => {
                 AppError::malformed("text may not contain NUL (\\u0000) characters")
             }
             // SQLite waited busy_timeout for another writer (another process, or a long batch).
