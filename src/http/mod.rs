@@ -81,7 +81,7 @@ impl FromRequest for Caller {
         })();
         Box::pin(async move {
             let (caller, state) = signed?;
-            state.standings.confirm(&state.pool, caller).await
+            state.standings.confirm(&state, caller).await
         })
     }
 }

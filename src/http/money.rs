@@ -16,7 +16,6 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::sync::Arc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/projects/{id}/disbursements", web::post().to(disburse))
@@ -249,16 +248,16 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
     let (rules, actor) = (state.rules.clone(), caller.actor());
     let debits: Vec<bool> = parsed.iter().map(|(d, _)| d.fen() > 0).collect();
     // Classified here, in parallel with other requests, when the project's chart is known: the
-    // verdicts depend only on the kind and chart (both fixed) and the voucher. They are used, in
-    // their place among the checks, only if the locked project has that very chart.
+    // verdicts depend only on the kind and chart (both fixed at registration) and the voucher,
+    // so they are what the locked project would give. They still count in their place among the
+    // checks.
     let project_id = id.into_inner();
-    let early =
-        ledger::chart_of(&project_id).map(|(kind, chart)| (kind, verdicts(&rules, kind, &chart, &b.summary, &b.lines, &debits), chart));
+    let early = ledger::cached_chart(&project_id).map(|(kind, chart)| verdicts(&rules, kind, &chart, &b.summary, &b.lines, &debits));
     run_money(&state, &caller, project_id, idem, "voucher.refused", raw, move |conn, l| {
         must_be_open(l, date)?;
         let v = match early {
-            Some((kind, v, chart)) if kind == l.row.kind() && Arc::ptr_eq(&chart, &l.chart) => v?,
-            _ => verdicts(&rules, l.row.kind(), &l.chart, &b.summary, &b.lines, &debits)?,
+            Some(v) => v?,
+            None => verdicts(&rules, l.row.kind(), &l.chart, &b.summary, &b.lines, &debits)?,
         };
         if v.iter().flatten().any(|c| c.verdict == Verdict::Rejected) {
             return Err(AppError::new("voucher_rejected", "the voucher contains prohibited spending; nothing was posted")

@@ -6,7 +6,7 @@ use super::{db, State};
 use crate::auth::{Caller, Role};
 use crate::domain::{calendar, reporting};
 use crate::error::{AppError, AppResult};
-use crate::store::projects::{parse_date, ProjectRow};
+use crate::store::projects::ProjectRow;
 use crate::store::reports::{self, NewReport, Report};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -20,11 +20,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 fn view(p: &ProjectRow, r: &Report) -> Value {
     let targets = reporting::targets(p.kind(), reporting::project_year(p.start(), r.year));
     // Due by the end of December in Chifeng, so the filing date is Chifeng's.
-    let filed_on = calendar::local_date_of(&r.filed_at).unwrap_or_else(|| parse_date(r.filed_at.get(..10).unwrap_or_default()));
+    // filed_at is always written by store::now(); were it unreadable, lateness is unknown (null).
+    let late = calendar::local_date_of(&r.filed_at).map(|d| reporting::is_late(r.year, d));
     json!({
         "report": r, "targets": targets,
         "meets_targets": reporting::meets(targets, r.trained_total, r.trained_advanced),
-        "late": reporting::is_late(r.year, filed_on),
+        "late": late,
     })
 }
 

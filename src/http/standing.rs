@@ -1,8 +1,8 @@
 //! Whether a token's user may still act, and as what. A token proves who signed in; the users
 //! table says what they may do now: a deactivated user is refused, a changed role or organisation
-//! applies, at once in this process and within `FRESH_FOR` in every other.
+//! applies within `FRESH_FOR`: at once in the process that made the change (unless one of its
+//! lookups was already under way), within `FRESH_FOR` in every other.
 use crate::auth::{Caller, Role};
-use crate::db::DbPool;
 use crate::error::{AppError, AppResult};
 use crate::store::people;
 use std::collections::HashMap;
@@ -26,13 +26,13 @@ pub struct Standings {
 
 impl Standings {
     /// The caller as the database has them now (role and organisation), or 401.
-    pub async fn confirm(&self, pool: &DbPool, token: Caller) -> AppResult<Caller> {
+    pub async fn confirm(&self, state: &super::State, token: Caller) -> AppResult<Caller> {
         let cached = self.seen.lock().ok().and_then(|m| m.get(&token.user_id).filter(|(at, _)| at.elapsed() < FRESH_FOR).cloned());
         let standing = match cached {
             Some((_, s)) => s,
             None => {
-                let (pool, id) = (pool.clone(), token.user_id.clone());
-                let user = actix_web::web::block(move || people::find_by_id(&mut *pool.get()?, &id)).await??;
+                let id = token.user_id.clone();
+                let user = super::db(state, move |conn| people::find_by_id(conn, &id)).await?;
                 let s = user.filter(|u| u.active).and_then(|u| Some(Standing { role: Role::parse(&u.role)?, org_id: u.org_id }));
                 if let Ok(mut m) = self.seen.lock() {
                     m.insert(token.user_id.clone(), (Instant::now(), s.clone()));

@@ -2,6 +2,7 @@
 use super::projects::{org_scope, visible};
 use super::{csv_response, db, opt_date, Format, State};
 use crate::auth::{Caller, Role};
+use crate::domain::calendar;
 use crate::domain::chart::Side;
 use crate::domain::money::Money;
 use crate::domain::statement::{self, Statement};
@@ -136,10 +137,6 @@ async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web::Que
     Ok(HttpResponse::Ok().json(json!({"account": def, "opening_balance": opening, "closing_balance": closing, "entries": entries})))
 }
 
-fn today() -> NaiveDate {
-    crate::domain::calendar::today()
-}
-
 async fn project_statement(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
     let as_of = q.date()?;
     let id = id.into_inner();
@@ -147,14 +144,14 @@ async fn project_statement(state: State, caller: Caller, id: web::Path<String>, 
         snapshot(conn, |conn| {
             let p = visible(conn, &caller, &id)?;
             let b = books(conn, p, as_of)?;
-            Ok(b.figures().statement(b.project.start(), b.project.end(), as_of.unwrap_or_else(today)))
+            Ok(b.figures().statement(b.project.start(), b.project.end(), as_of.unwrap_or_else(calendar::today)))
         })
     })
     .await?;
     if q.csv() {
         return csv_response("statement.csv", &STATEMENT_HEADER[1..], vec![statement_row(&s)]);
     }
-    Ok(HttpResponse::Ok().json(json!({"as_of": as_of.unwrap_or_else(today), "statement": s})))
+    Ok(HttpResponse::Ok().json(json!({"as_of": as_of.unwrap_or_else(calendar::today), "statement": s})))
 }
 
 const STATEMENT_HEADER: [&str; 14] = [
@@ -230,7 +227,7 @@ async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -
         Ok(all
             .into_iter()
             .map(|b| {
-                let s = b.figures().statement(b.project.start(), b.project.end(), as_of.unwrap_or_else(today));
+                let s = b.figures().statement(b.project.start(), b.project.end(), as_of.unwrap_or_else(calendar::today));
                 (b.project, s)
             })
             .collect::<Vec<_>>())
@@ -260,5 +257,5 @@ async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -
         .iter()
         .map(|(p, s)| json!({"project_id": p.id, "name": p.name, "kind": p.kind, "status": p.status, "org_id": p.org_id, "statement": s}))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"as_of": as_of.unwrap_or_else(today), "items": items, "totals": totals})))
+    Ok(HttpResponse::Ok().json(json!({"as_of": as_of.unwrap_or_else(calendar::today), "items": items, "totals": totals})))
 }

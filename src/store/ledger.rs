@@ -30,7 +30,7 @@ pub struct Locked {
 pub fn lock(conn: &mut DbConn, project_id: &str) -> AppResult<Locked> {
     let row: ProjectRow =
         super::hot::LockProject { id: project_id }.get_result(conn).optional()?.ok_or_else(|| AppError::not_found("project"))?;
-    let (chart, totals) = match chart_of(project_id) {
+    let (chart, totals) = match cached_chart(project_id) {
         Some((_, chart)) => (chart, super::statements::totals(conn, project_id)?),
         None => {
             let (chart, totals) = super::statements::current(conn, Some(project_id))?.remove(project_id).unwrap_or_default();
@@ -57,7 +57,7 @@ fn charts() -> &'static RwLock<HashMap<String, Chart>> {
 }
 
 /// The project's kind and chart, if this process has read them before.
-pub fn chart_of(project_id: &str) -> Option<Chart> {
+pub fn cached_chart(project_id: &str) -> Option<Chart> {
     charts().read().unwrap_or_else(|e| e.into_inner()).get(project_id).cloned()
 }
 
