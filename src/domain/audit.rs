@@ -224,14 +224,14 @@ pub struct StoredEvent {
 }
 
 impl StoredEvent {
-    /// The fields, with `data` taken as stored, hash to the stored hash. Rows the service wrote
-    /// pass without `data` being parsed; a row that fails gets the full check, which names the
-    /// problem (and accepts `data` that is the same JSON in another spelling).
+    /// See `StoredFields::self_consistent`.
+    #[cfg(test)]
     pub fn self_consistent(&self) -> bool {
         self.fields().self_consistent()
     }
 
-    pub fn fields(&self) -> StoredFields<'_> {
+    #[cfg(test)]
+    fn fields(&self) -> StoredFields<'_> {
         let [user_id, username, role] = self.actor.parts();
         StoredFields {
             seq: self.seq,
@@ -304,7 +304,9 @@ impl<'a> StoredFields<'a> {
         })
     }
 
-    /// See `StoredEvent::self_consistent`.
+    /// The fields, with `data` taken as stored, hash to the stored hash. Rows the service wrote
+    /// pass without `data` being parsed; a row that fails gets the full check (`Verifier::feed`),
+    /// which names the problem (and accepts `data` that is the same JSON in another spelling).
     pub fn self_consistent(&self) -> bool {
         let mut hasher = Sha256::new();
         write_envelope(self.seq, self.at, self.actor, self.action, self.object, self.data, self.prev_hash, &mut hasher);
@@ -398,15 +400,6 @@ impl Verifier {
             }
         });
         self.advance(problem, e.hash.clone());
-    }
-
-    /// Feeds a stored row whose `self_consistent` is `consistent`: then only its place in the
-    /// chain is left to check; otherwise it gets the full check, which names the problem.
-    pub fn feed_stored(&mut self, row: StoredEvent, consistent: bool) {
-        if !consistent {
-            return self.feed(&row.into_event());
-        }
-        self.feed_consistent(row.seq, &row.prev_hash, row.hash);
     }
 
     /// Feeds an event the caller found broken: `problem` is reported unless its place in the
@@ -540,8 +533,11 @@ mod tests {
                 let mut v = Verifier::starting_at(first, (first == 1).then(|| GENESIS.to_string()));
                 let run: Vec<StoredEvent> = rows.iter().filter(|r| r.seq >= first && r.seq <= last).cloned().collect();
                 for row in run {
-                    let ok = row.self_consistent();
-                    v.feed_stored(row, ok);
+                    if row.self_consistent() {
+                        v.feed_consistent(row.seq, &row.prev_hash, row.hash);
+                    } else {
+                        v.feed(&row.into_event());
+                    }
                 }
                 v.into_part(first, last)
             })

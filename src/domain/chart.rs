@@ -69,6 +69,12 @@ pub fn find<'a>(chart: &'a [AccountDef], account: &str) -> Option<&'a AccountDef
     chart.iter().find(|a| a.code == account || a.category.as_deref() == Some(account))
 }
 
+/// The normal side of an account code; a code outside the chart (an expense category since
+/// dropped from the rules) reads debit-side, as every expenditure account does.
+pub fn side_of(chart: &[AccountDef], code: &str) -> Side {
+    chart.iter().find(|a| a.code == code).map_or(Side::Debit, |a| a.side)
+}
+
 pub fn is_expenditure(code: &str) -> bool {
     code.len() == 6 && code.starts_with("5001")
 }

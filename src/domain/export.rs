@@ -141,7 +141,7 @@ impl Journal {
     }
 
     fn side_of(&self, code: &str) -> Side {
-        self.chart.iter().find(|a| a.code == code).map_or(Side::Debit, |a| a.side)
+        chart::side_of(&self.chart, code)
     }
 
     fn name_of(&self, code: &str) -> String {

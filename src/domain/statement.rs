@@ -89,8 +89,7 @@ pub struct Figures<'a> {
 
 impl Figures<'_> {
     fn bal(&self, code: &str) -> Money {
-        let side = self.chart.iter().find(|a| a.code == code).map(|a| a.side).unwrap_or(chart::Side::Debit);
-        self.totals.get(code).map(|t| t.balance(side)).unwrap_or(Money::ZERO)
+        self.totals.get(code).map(|t| t.balance(chart::side_of(self.chart, code))).unwrap_or(Money::ZERO)
     }
 
     pub fn implemented(&self) -> Money {
