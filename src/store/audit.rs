@@ -250,7 +250,8 @@ where
         // on PostgreSQL the bytes lie in the result buffer; on SQLite diesel copies a value it
         // must convert (text read as a blob) into storage freed when `from_sql` returns, so every
         // column is selected CAST to a blob, which SQLite hands over unconverted, whatever a
-        // tampered row stores there.
+        // tampered row stores there. That is how diesel 2.3.14 behaves, not a documented promise
+        // (its docs bound the pointer to `from_sql`), hence the exact version in Cargo.toml.
         let fields = unsafe { StoredFields::from_columns(r.0, [&*r.1, &*r.2, &*r.3, &*r.4, &*r.5, &*r.6, &*r.7, &*r.8, &*r.9]) };
         let owned = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         Ok(Checked { seq: r.0, consistent: fields.self_consistent(), prev_hash: owned(fields.prev_hash), hash: owned(fields.hash) })

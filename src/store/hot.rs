@@ -204,9 +204,11 @@ where
 
 impl<Conn> RunQueryDsl<Conn> for SetManyTotals<'_> {}
 
-/// Runs two writes that need nothing from each other: on PostgreSQL as one statement, `WITH
-/// first AS (a) b` (a data-modifying WITH runs exactly once, in the same snapshot and transaction),
-/// which saves a round trip; on SQLite, which has no writes inside WITH, one after the other.
+/// Runs two writes, `a` then `b`, that read nothing the other wrote: on PostgreSQL as one
+/// statement, `WITH first AS (a) b` (a data-modifying WITH runs exactly once, in the same snapshot
+/// and transaction), which saves a round trip; on SQLite, which has no writes inside WITH, one
+/// after the other. `b` may reference a row `a` inserts (lines of a new voucher): foreign keys are
+/// checked at the end of the statement.
 /// Runs on the backend's own connection, inside whatever transaction the caller has open.
 pub fn together<A, B>(conn: &mut crate::db::DbConn, a: A, b: B) -> QueryResult<()>
 where
