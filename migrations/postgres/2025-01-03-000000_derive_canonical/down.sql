@@ -1,2 +1,3 @@
--- The text is not restored: it is derived from the fields whenever it is read.
-ALTER TABLE audit_events ADD COLUMN canonical TEXT NOT NULL DEFAULT '';
+-- Not reversible: an empty canonical column would make the previous version report every chain
+-- broken at its first event. It fails on purpose, naming what to do, so nothing is half undone.
+SELECT * FROM "derive_canonical cannot be reverted: restore a backup taken before it";
