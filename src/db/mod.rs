@@ -64,15 +64,18 @@ impl Target {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Target::Postgres(url.to_string()));
         }
-        if let Some(path) = url.strip_prefix("sqlite://") {
-            return Ok(Target::Sqlite(path.to_string()));
-        }
-        if let Some((scheme, _)) = url.split_once("://") {
-            return Err(StartError::UnknownScheme(scheme.to_string()));
-        }
-        let path = url.strip_prefix("sqlite:").unwrap_or(url);
-        // Each pooled connection would open its own empty in-memory database.
-        if path.is_empty() || path.starts_with(":memory:") || path.contains("mode=memory") {
+        let path = match url.strip_prefix("sqlite://") {
+            Some(path) => path,
+            None => {
+                if let Some((scheme, _)) = url.split_once("://") {
+                    return Err(StartError::UnknownScheme(scheme.to_string()));
+                }
+                url.strip_prefix("sqlite:").unwrap_or(url)
+            }
+        };
+        // Each pooled connection would open its own empty in-memory database (SQLite opens
+        // with URIs on, so `file::memory:` is one too).
+        if path.is_empty() || path.contains(":memory:") || path.contains("mode=memory") {
             return Err(StartError::InMemory);
         }
         Ok(Target::Sqlite(path.to_string()))
@@ -185,6 +188,9 @@ mod tests {
         assert_eq!(Target::parse("postgres://u@h/db").unwrap().backend(), Backend::Postgres);
         assert!(matches!(Target::parse(":memory:"), Err(StartError::InMemory)));
         assert!(matches!(Target::parse("sqlite::memory:"), Err(StartError::InMemory)));
+        for url in ["sqlite://:memory:", "sqlite://", "file::memory:", "sqlite:file::memory:?cache=shared"] {
+            assert!(matches!(Target::parse(url), Err(StartError::InMemory)), "{url}");
+        }
         assert!(matches!(Target::parse("mysql://u@h/db"), Err(StartError::UnknownScheme(s)) if s == "mysql"));
     }
 }
