@@ -167,8 +167,9 @@ impl Settings {
                 return Err(ConfigError::Invalid("FUNDLEDGER_ADMIN_PASSWORD", "must be at least 8 characters, as any password".into()));
             }
         }
-        if self.database.pool_size == 0 {
-            return Err(ConfigError::Invalid("database.pool_size", "must be at least 1".into()));
+        // The SQLite writer keeps one connection for itself; readers need at least one more.
+        if self.database.pool_size < 2 {
+            return Err(ConfigError::Invalid("database.pool_size", "must be at least 2".into()));
         }
         for kind in [ProjectKind::Base, ProjectKind::Studio] {
             self.grant(kind)?;

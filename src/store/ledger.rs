@@ -41,7 +41,7 @@ pub fn lock(conn: &mut DbConn, project_id: &str) -> AppResult<Locked> {
     };
     let mut book = Book::new(row.grant(), chart.iter().map(|a| (a.code.clone(), a.side)));
     book.totals = totals;
-    book.reserved = Reservation { bank: Money::from_fen(row.reserved_bank_fen), expense: Money::from_fen(row.reserved_expense_fen) };
+    book.reserved = super::statements::reserved_now(&row);
     Ok(Locked { row, chart, saved: book.clone(), book })
 }
 

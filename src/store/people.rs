@@ -74,7 +74,7 @@ pub fn create_user(conn: &mut DbConn, actor: &Actor, u: NewUser) -> AppResult<Us
 }
 
 pub fn get_user(conn: &mut DbConn, id: &str) -> AppResult<User> {
-    users::table.find(id).first(conn).optional()?.ok_or_else(|| AppError::not_found("user"))
+    find_by_id(conn, id)?.ok_or_else(|| AppError::not_found("user"))
 }
 
 pub fn find_by_id(conn: &mut DbConn, id: &str) -> AppResult<Option<User>> {

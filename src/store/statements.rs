@@ -85,7 +85,7 @@ impl Books {
     }
 }
 
-fn reserved_now(p: &ProjectRow) -> Reservation {
+pub fn reserved_now(p: &ProjectRow) -> Reservation {
     Reservation { bank: Money::from_fen(p.reserved_bank_fen), expense: Money::from_fen(p.reserved_expense_fen) }
 }
 
