@@ -41,10 +41,13 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
         println!("Created user 'admin' with generated password: {generated}");
     }
     drop(conn);
-    let writer =
-        (target.backend() == db::Backend::Sqlite && settings.database.group_commit).then(|| store::writer::Writer::start(pool.clone()));
+    let group_commit = |backend| target.backend() == backend && settings.database.group_commit;
+    let writer = group_commit(db::Backend::Sqlite).then(|| store::writer::Writer::sqlite(pool.clone()));
+    let batcher =
+        group_commit(db::Backend::Postgres).then(|| store::writer::Writer::start(pool.clone(), "fundledger-batcher", store::batch::run));
     Ok(http::AppState {
         writer,
+        batcher,
         standings: Default::default(),
         pool,
         backend: target.backend(),

@@ -29,12 +29,17 @@ pub struct AppState {
     pub settings: Settings,
     pub rules: Arc<Rules>,
     pub keys: Keys,
-    /// Group commit of money requests (SQLite); PostgreSQL commits them concurrently instead.
-    pub writer: Option<crate::store::writer::Writer>,
+    /// Group commit of every money request (SQLite).
+    pub writer: Option<Writer<Work>>,
+    /// Group commit of postings (PostgreSQL); its other money requests commit concurrently.
+    pub batcher: Option<Writer<PostJob>>,
     pub standings: standing::Standings,
 }
 
 pub type State = web::Data<AppState>;
+
+use crate::store::batch::PostJob;
+use crate::store::writer::{Work, Writer};
 
 /// Runs blocking database work on actix's thread pool with a pooled connection.
 pub async fn db<T, F>(state: &State, f: F) -> AppResult<T>

@@ -10,6 +10,8 @@ use crate::domain::kind::ProjectKind;
 use crate::domain::ledger::{check_expense_voucher, check_lines, Line};
 use crate::domain::money::Money;
 use crate::error::{AppError, AppResult};
+use crate::store::batch::PostJob;
+use crate::store::journal::Journal;
 use crate::store::ledger::{self, Idem, Locked, PostLine, Posting};
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
@@ -54,20 +56,48 @@ where
     F: FnOnce(&mut DbConn, &mut Locked) -> AppResult<(u16, Value)> + Send + 'static,
 {
     let actor = caller.actor();
-    let org = (caller.role == Role::Unit).then(|| caller.org_id.clone().unwrap_or_default());
+    let org = unit_org(caller);
     let work = move |conn: &mut DbConn| {
         let result = ledger::money_tx(conn, &project_id, org.as_deref(), idem.as_ref(), f);
         if let Err(e) = &result {
-            if matches!(e.status().as_u16(), 403 | 409 | 422) && e.code != "idempotency_conflict" {
+            if ledger::is_recorded_refusal(e) {
                 ledger::record_refusal(conn, &project_id, &actor, action, e, request)?;
             }
         }
         result
     };
     let (status, body) = match &state.writer {
-        Some(writer) => writer.submit(work).await?,
+        Some(writer) => writer.submit(Box::new(work)).await?,
         None => db(state, work).await?,
     };
+    Ok(status_json(status, body))
+}
+
+/// The organisation a unit is limited to; other roles see every project.
+fn unit_org(caller: &Caller) -> Option<String> {
+    (caller.role == Role::Unit).then(|| caller.org_id.clone().unwrap_or_default())
+}
+
+/// Runs a posting: work that reads only its locked project and writes only through the journal.
+/// On PostgreSQL it joins the next posting batch (`store::batch`); otherwise it is a money request
+/// like any other.
+pub async fn run_posting<F>(
+    state: &State,
+    caller: &Caller,
+    project_id: String,
+    idem: Option<Idem>,
+    refusal_action: &'static str,
+    request: Value,
+    f: F,
+) -> AppResult<HttpResponse>
+where
+    F: FnOnce(&mut dyn Journal, &mut Locked) -> AppResult<(u16, Value)> + Send + 'static,
+{
+    let Some(batcher) = &state.batcher else {
+        return run_money(state, caller, project_id, idem, refusal_action, request, move |conn, l| f(conn, l)).await;
+    };
+    let job = PostJob { project_id, org: unit_org(caller), idem, actor: caller.actor(), refusal_action, request, work: Box::new(f) };
+    let (status, body) = batcher.submit(job).await?;
     Ok(status_json(status, body))
 }
 
@@ -138,7 +168,7 @@ async fn disburse(
     let amount = Money::from_json(&b.amount)?;
     let idem = idem(&req, &caller, &raw)?;
     let actor = caller.actor();
-    run_money(&state, &caller, id.into_inner(), idem, "disbursement.refused", raw, move |conn, l| {
+    run_posting(&state, &caller, id.into_inner(), idem, "disbursement.refused", raw, move |journal, l| {
         must_be_open(l, date)?;
         let p = Posting {
             kind: "disbursement",
@@ -152,7 +182,7 @@ async fn disburse(
                 PostLine::plain(Line::credit(chart::GRANT_RECEIVABLE, amount), "应收补助资金减少"),
             ],
         };
-        Ok((201, stored_json(&ledger::post(conn, l, &actor, &p)?)))
+        Ok((201, stored_json(&ledger::post(journal, l, &actor, &p)?)))
     })
     .await
 }
@@ -253,7 +283,7 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
     // checks.
     let project_id = id.into_inner();
     let early = ledger::cached_chart(&project_id).map(|(kind, chart)| verdicts(&rules, kind, &chart, &b.summary, &b.lines, &debits));
-    run_money(&state, &caller, project_id, idem, "voucher.refused", raw, move |conn, l| {
+    run_posting(&state, &caller, project_id, idem, "voucher.refused", raw, move |journal, l| {
         must_be_open(l, date)?;
         let v = match early {
             Some(v) => v?,
@@ -287,9 +317,9 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
             lines,
         };
         let stored = if v.iter().flatten().any(|c| c.verdict == Verdict::Review) {
-            ledger::hold(conn, l, &actor, &p)?
+            ledger::hold(journal, l, &actor, &p)?
         } else {
-            ledger::post(conn, l, &actor, &p)?
+            ledger::post(journal, l, &actor, &p)?
         };
         Ok((201, stored_json(&stored)))
     })

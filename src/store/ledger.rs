@@ -1,5 +1,6 @@
 //! Posting money movements. Each request runs in one transaction that first locks its project
 //! row; every guard is then checked by the domain `Book` against balances read under that lock.
+use super::journal::Journal;
 use super::projects::{self, ProjectRow};
 use super::{audit, new_id, now};
 use crate::db::schema::{idempotency_keys, voucher_lines, vouchers};
@@ -7,16 +8,17 @@ use crate::db::DbConn;
 use crate::domain::audit::Actor;
 use crate::domain::chart::AccountDef;
 use crate::domain::kind::ProjectKind;
-use crate::domain::ledger::{Book, Line, Reservation};
+use crate::domain::ledger::{Book, Line, Reservation, Totals};
 use crate::domain::money::Money;
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// A project's row, chart and books, read while its row lock is held.
+#[derive(Clone)]
 pub struct Locked {
     pub row: ProjectRow,
     pub chart: Arc<Vec<AccountDef>>,
@@ -34,15 +36,33 @@ pub fn lock(conn: &mut DbConn, project_id: &str) -> AppResult<Locked> {
         Some((_, chart)) => (chart, super::statements::totals(conn, project_id)?),
         None => {
             let (chart, totals) = super::statements::current(conn, Some(project_id))?.remove(project_id).unwrap_or_default();
-            let chart = Arc::new(chart);
-            charts().write().unwrap_or_else(|e| e.into_inner()).insert(project_id.to_string(), (row.kind(), chart.clone()));
-            (chart, totals)
+            (remember_chart(&row, chart), totals)
         }
     };
+    Ok(assemble(row, chart, totals))
+}
+
+/// A locked project's books from its row, chart and maintained totals.
+pub fn assemble(row: ProjectRow, chart: Arc<Vec<AccountDef>>, totals: BTreeMap<String, Totals>) -> Locked {
     let mut book = Book::new(row.grant(), chart.iter().map(|a| (a.code.clone(), a.side)));
     book.totals = totals;
     book.reserved = super::statements::reserved_now(&row);
-    Ok(Locked { row, chart, saved: book.clone(), book })
+    Locked { row, chart, saved: book.clone(), book }
+}
+
+/// The voucher counter and reservations, which `save` writes back on the project row.
+pub fn counters(l: &Locked) -> (i64, Reservation) {
+    (l.row.next_voucher_no, l.book.reserved)
+}
+
+/// The account totals changed since the lock was taken: (code, debit_fen, credit_fen).
+pub fn changed_totals(l: &Locked) -> Vec<(&str, i64, i64)> {
+    l.book
+        .totals
+        .iter()
+        .filter(|(code, t)| l.saved.totals.get(*code) != Some(*t))
+        .map(|(code, t)| (code.as_str(), t.debit.fen(), t.credit.fen()))
+        .collect()
 }
 
 /// Charts of the projects this process has posted to. A project's chart is written once, when it
@@ -56,6 +76,13 @@ fn charts() -> &'static RwLock<HashMap<String, Chart>> {
     CHARTS.get_or_init(Default::default)
 }
 
+/// Keeps a project's chart, read under its lock, for the rest of this process's life.
+pub fn remember_chart(row: &ProjectRow, chart: Vec<AccountDef>) -> Arc<Vec<AccountDef>> {
+    let chart = Arc::new(chart);
+    charts().write().unwrap_or_else(|e| e.into_inner()).insert(row.id.clone(), (row.kind(), chart.clone()));
+    chart
+}
+
 /// The project's kind and chart, if this process has read them before.
 pub fn cached_chart(project_id: &str) -> Option<Chart> {
     charts().read().unwrap_or_else(|e| e.into_inner()).get(project_id).cloned()
@@ -63,13 +90,7 @@ pub fn cached_chart(project_id: &str) -> Option<Chart> {
 
 /// Writes back what changed: touched account totals, reservations and the voucher counter.
 pub fn save(conn: &mut DbConn, l: &Locked) -> AppResult<()> {
-    let changed: Vec<(&str, i64, i64)> = l
-        .book
-        .totals
-        .iter()
-        .filter(|(code, t)| l.saved.totals.get(*code) != Some(*t))
-        .map(|(code, t)| (code.as_str(), t.debit.fen(), t.credit.fen()))
-        .collect();
+    let changed = changed_totals(l);
     let project = super::hot::SaveProject {
         id: &l.row.id,
         next_voucher_no: l.row.next_voucher_no,
@@ -127,7 +148,7 @@ pub struct Stored {
 }
 
 fn insert_voucher(
-    conn: &mut DbConn,
+    j: &mut dyn Journal,
     l: &Locked,
     actor: &Actor,
     p: &Posting,
@@ -152,27 +173,6 @@ fn insert_voucher(
         reversed_by_id: None,
         decision: None,
     };
-    // Explicit columns rather than the Insertable struct: optional fields then bind NULL instead of
-    // being left out, so the SQL text is always the same and its prepared statement is reused.
-    let v = &voucher;
-    let insert = diesel::insert_into(vouchers::table).values((
-        vouchers::id.eq(&v.id),
-        vouchers::project_id.eq(&v.project_id),
-        vouchers::number.eq(v.number),
-        vouchers::status.eq(&v.status),
-        vouchers::kind.eq(&v.kind),
-        vouchers::date.eq(&v.date),
-        vouchers::summary.eq(&v.summary),
-        vouchers::attachments.eq(v.attachments),
-        vouchers::reference.eq(&v.reference),
-        vouchers::reserved_bank_fen.eq(v.reserved_bank_fen),
-        vouchers::reserved_expense_fen.eq(v.reserved_expense_fen),
-        vouchers::created_by.eq(&v.created_by),
-        vouchers::created_at.eq(&v.created_at),
-        vouchers::reverses_id.eq(&v.reverses_id),
-        vouchers::reversed_by_id.eq(&v.reversed_by_id),
-        vouchers::decision.eq(&v.decision),
-    ));
     let lines: Vec<LineRow> = p
         .lines
         .iter()
@@ -188,7 +188,7 @@ fn insert_voucher(
             classification: x.classification.as_ref().map(|c| c.to_string()),
         })
         .collect();
-    super::hot::together(conn, insert, super::hot::InsertLines { rows: &lines })?;
+    j.insert_voucher(&voucher, &lines)?;
     Ok(Stored { voucher, lines })
 }
 
@@ -211,26 +211,26 @@ fn take_number(l: &mut Locked) -> i64 {
 }
 
 /// Posts a voucher now: the guards run, it takes the next number, the chain records it.
-pub fn post(conn: &mut DbConn, l: &mut Locked, actor: &Actor, p: &Posting) -> AppResult<Stored> {
+pub fn post(j: &mut dyn Journal, l: &mut Locked, actor: &Actor, p: &Posting) -> AppResult<Stored> {
     l.book.post(&p.lines(), Reservation::default())?;
     let number = take_number(l);
-    let stored = insert_voucher(conn, l, actor, p, Some(number), Reservation::default())?;
+    let stored = insert_voucher(j, l, actor, p, Some(number), Reservation::default())?;
     let id = &stored.voucher.id;
     let data = json!({"voucher_id": id, "number": number, "kind": p.kind, "date": p.date, "summary": p.summary,
         "reference": p.reference, "reverses": p.reverses, "lines": lines_json(p)});
-    audit::append(conn, &l.row.id, actor, "voucher.posted", &format!("voucher/{id}"), data)?;
+    j.append(&l.row.id, actor, "voucher.posted", &format!("voucher/{id}"), data)?;
     Ok(stored)
 }
 
 /// Parks a voucher for review with its money reserved; it takes no number yet.
-pub fn hold(conn: &mut DbConn, l: &mut Locked, actor: &Actor, p: &Posting) -> AppResult<Stored> {
+pub fn hold(j: &mut dyn Journal, l: &mut Locked, actor: &Actor, p: &Posting) -> AppResult<Stored> {
     let reserved = l.book.reserve(&p.lines())?;
-    let stored = insert_voucher(conn, l, actor, p, None, reserved)?;
+    let stored = insert_voucher(j, l, actor, p, None, reserved)?;
     let id = &stored.voucher.id;
     let data = json!({"voucher_id": id, "kind": p.kind, "date": p.date, "summary": p.summary, "lines": lines_json(p),
         "reserved_bank": reserved.bank.to_string(), "reserved_expense": reserved.expense.to_string(),
         "verdicts": p.lines.iter().map(|x| x.classification.clone()).collect::<Vec<_>>()});
-    audit::append(conn, &l.row.id, actor, "voucher.pending_review", &format!("voucher/{id}"), data)?;
+    j.append(&l.row.id, actor, "voucher.pending_review", &format!("voucher/{id}"), data)?;
     Ok(stored)
 }
 
@@ -379,6 +379,7 @@ pub fn reverse(
 }
 
 /// An Idempotency-Key as stored: per user, with a hash of the request it first came with.
+#[derive(Clone)]
 pub struct Idem {
     pub user_id: String,
     pub key: String,
@@ -438,8 +439,18 @@ where
 pub fn record_refusal(conn: &mut DbConn, project_id: &str, actor: &Actor, action: &str, err: &AppError, request: Value) -> AppResult<()> {
     conn.transaction::<_, AppError, _>(|conn| {
         lock(conn, project_id)?;
-        let data = json!({"code": err.code, "detail": err.detail, "status": err.status().as_u16(), "extra": err.extra, "request": request});
-        audit::append(conn, project_id, actor, action, &format!("project/{project_id}"), data)?;
+        audit::append(conn, project_id, actor, action, &format!("project/{project_id}"), refusal_data(err, request))?;
         Ok(())
     })
+}
+
+/// Whether a failed money request is a refusal by the rules, which the project's chain records:
+/// forbidden, conflicting or unprocessable, but not a reused Idempotency-Key.
+pub fn is_recorded_refusal(e: &AppError) -> bool {
+    matches!(e.status().as_u16(), 403 | 409 | 422) && e.code != "idempotency_conflict"
+}
+
+/// What the chain records of a refusal: the answer given and the request refused.
+pub fn refusal_data(err: &AppError, request: Value) -> Value {
+    json!({"code": err.code, "detail": err.detail, "status": err.status().as_u16(), "extra": err.extra, "request": request})
 }

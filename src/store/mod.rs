@@ -1,7 +1,10 @@
 //! Storage operations: thin diesel code around the domain. Every change runs in one transaction.
 pub mod audit;
+pub mod batch;
+mod batch_sql;
 pub mod export;
 mod hot;
+pub mod journal;
 pub mod ledger;
 pub mod people;
 pub mod projects;

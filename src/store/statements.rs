@@ -38,28 +38,44 @@ type ChartAndTotals = (Vec<AccountDef>, BTreeMap<String, Totals>);
 
 /// Charts and maintained totals, by project: of one project, or of all in one read.
 pub fn current(conn: &mut DbConn, project_id: Option<&str>) -> AppResult<BTreeMap<String, ChartAndTotals>> {
-    type AccountRow = (String, String, String, String, Option<String>, i64, i64);
-    let columns = (
-        accounts::project_id,
-        accounts::code,
-        accounts::name,
-        accounts::side,
-        accounts::category,
-        accounts::debit_fen,
-        accounts::credit_fen,
-    );
     // Two plain queries rather than one boxed: only these are kept as prepared statements.
     let rows: Vec<AccountRow> = match project_id {
-        Some(id) => accounts::table.filter(accounts::project_id.eq(id)).order(accounts::code).select(columns).load(conn)?,
-        None => accounts::table.order((accounts::project_id, accounts::code)).select(columns).load(conn)?,
+        Some(id) => accounts::table.filter(accounts::project_id.eq(id)).order(accounts::code).select(ACCOUNT_COLUMNS).load(conn)?,
+        None => accounts::table.order((accounts::project_id, accounts::code)).select(ACCOUNT_COLUMNS).load(conn)?,
     };
+    Ok(by_project(rows))
+}
+
+/// Charts and maintained totals of several projects, in one read.
+pub fn current_of(conn: &mut DbConn, project_ids: &[&str]) -> AppResult<BTreeMap<String, ChartAndTotals>> {
+    let rows: Vec<AccountRow> = accounts::table
+        .filter(accounts::project_id.eq_any(project_ids))
+        .order((accounts::project_id, accounts::code))
+        .select(ACCOUNT_COLUMNS)
+        .load(conn)?;
+    Ok(by_project(rows))
+}
+
+type AccountRow = (String, String, String, String, Option<String>, i64, i64);
+
+const ACCOUNT_COLUMNS: (
+    accounts::project_id,
+    accounts::code,
+    accounts::name,
+    accounts::side,
+    accounts::category,
+    accounts::debit_fen,
+    accounts::credit_fen,
+) = (accounts::project_id, accounts::code, accounts::name, accounts::side, accounts::category, accounts::debit_fen, accounts::credit_fen);
+
+fn by_project(rows: Vec<AccountRow>) -> BTreeMap<String, ChartAndTotals> {
     let mut by_project: BTreeMap<String, ChartAndTotals> = BTreeMap::new();
     for (project_id, code, name, side, category, d, c) in rows {
         let (chart, totals) = by_project.entry(project_id).or_default();
         totals.insert(code.clone(), Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) });
         chart.push(AccountDef { code, name, side: Side::parse(&side).unwrap_or(Side::Debit), category });
     }
-    Ok(by_project)
+    by_project
 }
 
 /// A project's maintained totals alone, for when its chart is already known.

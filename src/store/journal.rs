@@ -1,0 +1,51 @@
+//! Where a posting's rows go. A voucher submission or a disbursement reads nothing but its locked
+//! project (`ledger::Locked`) and only adds rows: the voucher, its lines and one audit event. Such
+//! work is written against this trait, so it can run straight on the transaction (`DbConn`) or
+//! inside a PostgreSQL batch that writes many postings' rows in one statement (`store::batch`).
+use super::audit;
+use super::ledger::{LineRow, VoucherRow};
+use crate::db::schema::vouchers;
+use crate::db::DbConn;
+use crate::domain::audit::Actor;
+use crate::error::AppResult;
+use diesel::prelude::*;
+use serde_json::Value;
+
+pub trait Journal {
+    /// Adds a voucher and its lines.
+    fn insert_voucher(&mut self, voucher: &VoucherRow, lines: &[LineRow]) -> AppResult<()>;
+    /// Appends an event to an audit chain, after every event appended before it.
+    fn append(&mut self, chain_id: &str, actor: &Actor, action: &str, object: &str, data: Value) -> AppResult<()>;
+}
+
+/// Straight into the caller's transaction.
+impl Journal for DbConn {
+    fn insert_voucher(&mut self, v: &VoucherRow, lines: &[LineRow]) -> AppResult<()> {
+        // Explicit columns rather than the Insertable struct: optional fields then bind NULL
+        // instead of being left out, so the SQL text is always the same and stays prepared.
+        let insert = diesel::insert_into(vouchers::table).values((
+            vouchers::id.eq(&v.id),
+            vouchers::project_id.eq(&v.project_id),
+            vouchers::number.eq(v.number),
+            vouchers::status.eq(&v.status),
+            vouchers::kind.eq(&v.kind),
+            vouchers::date.eq(&v.date),
+            vouchers::summary.eq(&v.summary),
+            vouchers::attachments.eq(v.attachments),
+            vouchers::reference.eq(&v.reference),
+            vouchers::reserved_bank_fen.eq(v.reserved_bank_fen),
+            vouchers::reserved_expense_fen.eq(v.reserved_expense_fen),
+            vouchers::created_by.eq(&v.created_by),
+            vouchers::created_at.eq(&v.created_at),
+            vouchers::reverses_id.eq(&v.reverses_id),
+            vouchers::reversed_by_id.eq(&v.reversed_by_id),
+            vouchers::decision.eq(&v.decision),
+        ));
+        super::hot::together(self, insert, super::hot::InsertLines { rows: lines })?;
+        Ok(())
+    }
+
+    fn append(&mut self, chain_id: &str, actor: &Actor, action: &str, object: &str, data: Value) -> AppResult<()> {
+        audit::append(self, chain_id, actor, action, object, data).map(drop)
+    }
+}
