@@ -20,8 +20,9 @@ use crate::domain::ledger::Reservation;
 use crate::error::{AppError, AppResult};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Text};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Work that reads only its locked project and writes only through the journal.
 pub type PostWork = Box<dyn FnOnce(&mut dyn Journal, &mut Locked) -> AppResult<(u16, Value)> + Send>;
@@ -121,7 +122,7 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
         .for_update()
         .select((audit_chains::chain_id, audit_chains::seq, audit_chains::head))
         .load(pg(conn)?)?;
-    let mut keys = stored_keys(conn, &jobs)?;
+    let mut keys = claim_keys(conn, &jobs)?;
 
     let mut before: HashMap<String, (i64, Reservation)> = HashMap::new();
     let mut locked: HashMap<String, Locked> = HashMap::new();
@@ -141,22 +142,55 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
 
     // Only what changed is written: totals that moved, projects whose counters moved.
     let changed: Vec<&Locked> = locked.values().filter(|l| before.get(&l.row.id) != Some(&ledger::counters(l))).collect();
-    let flush = Flush::new(buffer, locked.values(), &changed);
+    // Claimed keys no request answered are given back.
+    let released: Vec<(String, String)> = keys.claimed.into_iter().filter(|k| !keys.answers.contains_key(k)).collect();
+    let flush = Flush::new(buffer, locked.values(), &changed, released);
     pg(conn)?.execute_returning_count(&flush)?;
     Ok(outcomes)
 }
 
-/// Idempotency-Keys by (user_id, key): the request hash and the answer stored with each.
-type Keys = HashMap<(String, String), (String, i32, String)>;
+/// The batch's Idempotency-Keys, by (user_id, key).
+#[derive(Default)]
+struct Keys {
+    /// Answers stored before, or given by this batch: (request_hash, status, body).
+    answers: HashMap<(String, String), (String, i32, String)>,
+    /// Keys this batch inserted first, so only its requests may answer them. A request elsewhere
+    /// with one of them waits for this commit and then finds the answer (or, if none was
+    /// given, the key free again), instead of failing a whole batch with a duplicate key.
+    claimed: HashSet<(String, String)>,
+}
 
-/// The Idempotency-Keys of the batch's requests that are already stored.
-fn stored_keys(conn: &mut DbConn, jobs: &[PostJob]) -> AppResult<Keys> {
-    let wanted: Vec<&str> = jobs.iter().filter_map(|j| j.idem.as_ref().map(|i| i.key.as_str())).collect();
+#[derive(QueryableByName)]
+struct KeyName {
+    #[diesel(sql_type = Text)]
+    user_id: String,
+    #[diesel(sql_type = Text)]
+    key: String,
+}
+
+/// Claims the batch's Idempotency-Keys not stored yet, then reads the answers of the others.
+fn claim_keys(conn: &mut DbConn, jobs: &[PostJob]) -> AppResult<Keys> {
+    let mut wanted: Vec<&Idem> = jobs.iter().filter_map(|j| j.idem.as_ref()).collect();
     if wanted.is_empty() {
-        return Ok(HashMap::new());
+        return Ok(Keys::default());
     }
+    // In one order in every batch, so two batches claiming the same keys wait rather than deadlock.
+    wanted.sort_by(|a, b| (&a.user_id, &a.key).cmp(&(&b.user_id, &b.key)));
+    wanted.dedup_by(|a, b| (&a.user_id, &a.key) == (&b.user_id, &b.key));
+    let claimed: Vec<KeyName> = diesel::sql_query(
+        "INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, body, created_at) \
+         SELECT u.user_id, u.key, u.request_hash, 0, '', $4 FROM UNNEST($1, $2, $3) AS u(user_id, key, request_hash) \
+         ORDER BY 1, 2 ON CONFLICT DO NOTHING RETURNING user_id, key",
+    )
+    .bind::<Array<Text>, _>(wanted.iter().map(|i| i.user_id.clone()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(wanted.iter().map(|i| i.key.clone()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(wanted.iter().map(|i| i.request_hash.clone()).collect::<Vec<_>>())
+    .bind::<Text, _>(super::now())
+    .load(pg(conn)?)?;
+    let claimed: HashSet<(String, String)> = claimed.into_iter().map(|k| (k.user_id, k.key)).collect();
+    let names: Vec<&str> = wanted.iter().map(|i| i.key.as_str()).collect();
     let rows: Vec<(String, String, String, i32, String)> = idempotency_keys::table
-        .filter(idempotency_keys::key.eq_any(&wanted))
+        .filter(idempotency_keys::key.eq_any(&names))
         .select((
             idempotency_keys::user_id,
             idempotency_keys::key,
@@ -165,26 +199,26 @@ fn stored_keys(conn: &mut DbConn, jobs: &[PostJob]) -> AppResult<Keys> {
             idempotency_keys::body,
         ))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(u, k, h, s, b)| ((u, k), (h, s, b))).collect())
+    let answers = rows.into_iter().map(|(u, k, h, s, b)| ((u, k), (h, s, b))).filter(|(k, _)| !claimed.contains(k)).collect();
+    Ok(Keys { answers, claimed })
 }
 
 /// One request, as `ledger::money_tx` and `http::money::run_money` would run it alone.
-fn one(
-    buffer: &mut Buffer,
-    locked: &mut HashMap<String, Locked>,
-    keys: &mut Keys,
-    job: PostJob,
-) -> Outcome {
+fn one(buffer: &mut Buffer, locked: &mut HashMap<String, Locked>, keys: &mut Keys, job: PostJob) -> Outcome {
     let l = locked.get_mut(&job.project_id).ok_or_else(|| AppError::not_found("project"))?;
     if job.org.as_deref().is_some_and(|o| o != l.row.org_id) {
         return Err(AppError::not_found("project"));
     }
     if let Some(i) = &job.idem {
-        if let Some((hash, status, body)) = keys.get(&(i.user_id.clone(), i.key.clone())) {
+        let name = (i.user_id.clone(), i.key.clone());
+        if let Some((hash, status, body)) = keys.answers.get(&name) {
             if *hash != i.request_hash {
                 return Err(AppError::conflict("idempotency_conflict", "this Idempotency-Key was used with a different request"));
             }
             return Ok((*status as u16, serde_json::from_str(body).unwrap_or(Value::Null)));
+        }
+        if !keys.claimed.contains(&name) {
+            return Err(AppError::conflict("idempotency_conflict", "this Idempotency-Key is in use by another request"));
         }
     }
     let (saved, mark) = (l.clone(), buffer.mark());
@@ -192,7 +226,7 @@ fn one(
         Ok((status, body)) => {
             if let Some(i) = job.idem {
                 let text = body.to_string();
-                keys.insert((i.user_id.clone(), i.key.clone()), (i.request_hash.clone(), status as i32, text.clone()));
+                keys.answers.insert((i.user_id.clone(), i.key.clone()), (i.request_hash.clone(), status as i32, text.clone()));
                 buffer.keys.push(KeyRow {
                     user_id: i.user_id,
                     key: i.key,

@@ -54,7 +54,8 @@ fn bigs<T>(rows: &[T], f: impl Fn(&T) -> i64) -> Col {
 
 impl Flush {
     /// The batch's rows; the totals of every locked project that moved; the counters of `changed`.
-    pub fn new<'a>(b: Buffer, locked: impl Iterator<Item = &'a Locked>, changed: &[&Locked]) -> Flush {
+    /// `released`: Idempotency-Keys the batch claimed but gave no answer for, as (user_id, key).
+    pub fn new<'a>(b: Buffer, locked: impl Iterator<Item = &'a Locked>, changed: &[&Locked], released: Vec<(String, String)>) -> Flush {
         let v = &b.vouchers;
         let vouchers = Part {
             head: "INSERT INTO vouchers (id, project_id, number, status, kind, date, summary, attachments, reference, \
@@ -137,17 +138,13 @@ impl Flush {
         }
         let accounts = Part {
             head: "UPDATE accounts t SET debit_fen = u.debit_fen, credit_fen = u.credit_fen FROM ",
-            cols: vec![
-                texts(&totals, |t| &t.0),
-                texts(&totals, |t| &t.1),
-                bigs(&totals, |t| t.2),
-                bigs(&totals, |t| t.3),
-            ],
+            cols: vec![texts(&totals, |t| &t.0), texts(&totals, |t| &t.1), bigs(&totals, |t| t.2), bigs(&totals, |t| t.3)],
             tail: " AS u(project_id, code, debit_fen, credit_fen) WHERE t.project_id = u.project_id AND t.code = u.code",
         };
         let k = &b.keys;
         let keys = Part {
-            head: "INSERT INTO idempotency_keys (user_id, key, request_hash, status_code, body, created_at) SELECT * FROM ",
+            head: "UPDATE idempotency_keys t SET request_hash = u.request_hash, status_code = u.status_code, body = u.body, \
+                   created_at = u.created_at FROM ",
             cols: vec![
                 texts(k, |r| &r.user_id),
                 texts(k, |r| &r.key),
@@ -156,7 +153,12 @@ impl Flush {
                 texts(k, |r| &r.body),
                 texts(k, |r| &r.created_at),
             ],
-            tail: "",
+            tail: " AS u(user_id, key, request_hash, status_code, body, created_at) WHERE t.user_id = u.user_id AND t.key = u.key",
+        };
+        let released = Part {
+            head: "DELETE FROM idempotency_keys t USING ",
+            cols: vec![texts(&released, |r| &r.0), texts(&released, |r| &r.1)],
+            tail: " AS u(user_id, key) WHERE t.user_id = u.user_id AND t.key = u.key",
         };
         let projects = Part {
             head: "UPDATE projects t SET next_voucher_no = u.next_voucher_no, reserved_bank_fen = u.reserved_bank_fen, \
@@ -169,7 +171,7 @@ impl Flush {
             ],
             tail: " AS u(id, next_voucher_no, reserved_bank_fen, reserved_expense_fen) WHERE t.id = u.id",
         };
-        Flush { parts: vec![vouchers, lines, events, chains, accounts, keys, projects] }
+        Flush { parts: vec![vouchers, lines, events, chains, accounts, keys, released, projects] }
     }
 }
 
@@ -185,7 +187,7 @@ impl QueryFragment<Pg> for Flush {
         for (i, part) in self.parts.iter().enumerate() {
             if i < last {
                 out.push_sql(if i == 0 { "WITH " } else { ", " });
-                out.push_sql(NAMES[i]);
+                out.push_sql(&format!("w{i}"));
                 out.push_sql(" AS (");
             }
             out.push_sql(part.head);
@@ -205,5 +207,3 @@ impl QueryFragment<Pg> for Flush {
         Ok(())
     }
 }
-
-const NAMES: [&str; 6] = ["w0", "w1", "w2", "w3", "w4", "w5"];

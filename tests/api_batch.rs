@@ -1,0 +1,140 @@
+//! Postings that arrive together are committed together (SQLite's writer; PostgreSQL's posting
+//! batch), yet each must get the answer it would get alone. Two service instances share one
+//! database, as several processes would, and a burst mixes every kind of answer.
+mod common;
+
+use common::{assert_books_consistent, call, fen, items, Server, World};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Barrier;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    /// A 100.00 voucher that fits while money lasts.
+    Fits,
+    /// One 50.00 voucher sent many times with the same Idempotency-Key.
+    Repeat,
+    /// A 100.00 voucher that goes to review.
+    Review,
+    /// A travel item: rejected.
+    Travel,
+    /// By a unit of another organisation: the project does not exist for it.
+    OtherUnit,
+    /// To a project that does not exist.
+    NoProject,
+    /// Finance reverses the voucher posted before the burst (not a posting batch's work).
+    Reverse,
+}
+
+#[test]
+fn postings_committed_together_answer_as_if_alone() {
+    for db in common::backends() {
+        let w = World::new(db);
+        let second = Server::start(common::settings(&w.fresh.url));
+        let p = w.base_project("2025-03-01");
+        assert_eq!(w.disburse(&p, "2025-03-02", "2000.00").status, 201);
+        let first = w.spend(&w.unit, &p, "2025-03-03", "materials", "100.00", "采购实训耗材");
+        assert_eq!(first.status, 201, "{first:?}");
+        let first_id = first.body["id"].as_str().unwrap().to_string();
+        let posted_trail = format!("/projects/{p}/audit-trail?action=voucher.posted&limit=500");
+        let posted_before = items(&w.get(&w.inspector, &posted_trail)).len();
+
+        let mut kinds = vec![Kind::Fits; 24];
+        kinds.extend([Kind::Repeat; 8]);
+        kinds.extend([Kind::Review; 2]);
+        kinds.extend([Kind::Travel; 3]);
+        kinds.extend([Kind::OtherUnit; 3]);
+        kinds.extend([Kind::NoProject; 3]);
+        kinds.push(Kind::Reverse);
+        let start = Barrier::new(kinds.len());
+        let answers: Vec<(Kind, u16, Value)> = std::thread::scope(|s| {
+            let handles: Vec<_> = kinds
+                .iter()
+                .enumerate()
+                .map(|(i, &kind)| {
+                    let base = if i % 2 == 0 { w.server.base.clone() } else { second.base.clone() };
+                    let (w, p, first_id, start) = (&w, &p, &first_id, &start);
+                    s.spawn(move || {
+                        let voucher = |account: &str, amount: &str, summary: &str| {
+                            json!({"date": "2025-03-04", "summary": summary, "lines": [
+                                {"account": account, "debit": amount, "summary": summary},
+                                {"account": "1002", "credit": amount}]})
+                        };
+                        let vouchers = format!("{base}/projects/{p}/vouchers");
+                        let (token, url, body, key) = match kind {
+                            Kind::Fits => (&w.unit, vouchers, voucher("materials", "100.00", &format!("采购焊丝第{i}批")), None),
+                            Kind::Repeat => (&w.unit, vouchers, voucher("materials", "50.00", "采购砂轮片"), Some("repeat-1")),
+                            Kind::Review => (&w.unit, vouchers, voucher("other_training", "100.00", "召开培训工作研讨会餐费"), None),
+                            Kind::Travel => (&w.unit, vouchers, voucher("差旅费", "100.00", "出差"), None),
+                            Kind::OtherUnit => (&w.other_unit, vouchers, voucher("materials", "100.00", "采购实训耗材"), None),
+                            Kind::NoProject => {
+                                let url = format!("{base}/projects/00000000-0000-7000-8000-000000000000/vouchers");
+                                (&w.unit, url, voucher("materials", "100.00", "采购实训耗材"), None)
+                            }
+                            Kind::Reverse => {
+                                let url = format!("{base}/projects/{p}/vouchers/{first_id}/reverse");
+                                (&w.finance, url, json!({"date": "2025-03-04", "reason": "重复报销"}), None)
+                            }
+                        };
+                        let headers: Vec<(&str, &str)> = key.map(|k| ("Idempotency-Key", k)).into_iter().collect();
+                        start.wait();
+                        let r = call("POST", &url, Some(token), Some(&body), &headers);
+                        (kind, r.status, r.body)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+
+        let of = |k: Kind| answers.iter().filter(move |a| a.0 == k);
+        for (kind, status, body) in &answers {
+            let code = body["code"].as_str().unwrap_or_default();
+            let expected = match kind {
+                Kind::Fits | Kind::Repeat => matches!((status, code), (201, _) | (409, "insufficient_funds")),
+                Kind::Review => matches!((status, code), (201, _) | (409, "insufficient_funds")),
+                Kind::Travel => (*status, code) == (422, "voucher_rejected"),
+                Kind::OtherUnit | Kind::NoProject => (*status, code) == (404, "not_found"),
+                Kind::Reverse => *status == 201,
+            };
+            assert!(expected, "{db:?} {kind:?}: {status} {body}");
+        }
+        // Every repeat of the key got one answer: one voucher, or the same refusal each time.
+        let repeats: Vec<_> = of(Kind::Repeat).collect();
+        assert!(repeats.iter().all(|a| a.1 == repeats[0].1), "{db:?}: {repeats:?}");
+        if repeats[0].1 == 201 {
+            assert!(repeats.iter().all(|a| a.2 == repeats[0].2), "{db:?}: a replay differs: {repeats:?}");
+        }
+        for r in of(Kind::Review).filter(|a| a.1 == 201) {
+            assert_eq!(r.2["status"], "pending_review", "{r:?}");
+        }
+
+        // The books hold exactly what the answers said, and money ran out before anything that fits was refused.
+        let mut made: BTreeMap<String, (String, i64)> = BTreeMap::new();
+        for (kind, status, body) in &answers {
+            if *status == 201 && *kind != Kind::Reverse {
+                made.insert(
+                    body["id"].as_str().unwrap().to_string(),
+                    (body["status"].as_str().unwrap().to_string(), fen(body["total"].as_str().unwrap())),
+                );
+            }
+        }
+        let implemented: i64 = made.values().filter(|m| m.0 == "posted").map(|m| m.1).sum();
+        let pending: i64 = made.values().filter(|m| m.0 == "pending_review").map(|m| m.1).sum();
+        let s = w.statement(&p);
+        assert_eq!(fen(s["implemented"].as_str().unwrap()), implemented, "{db:?}: {s}");
+        assert_eq!(fen(s["pending_review"].as_str().unwrap()), pending, "{db:?}: {s}");
+        assert_eq!(fen(s["available"].as_str().unwrap()), 200_000 - implemented - pending, "{db:?}: {s}");
+        if answers.iter().any(|a| a.1 == 409 && a.0 == Kind::Fits) {
+            assert!(fen(s["available"].as_str().unwrap()) < 10_000, "{db:?}: a voucher that fits was refused: {s}");
+        }
+
+        // Each refusal by the rules is on the chain once; nothing else is.
+        let refusals = answers.iter().filter(|a| matches!(a.1, 409 | 422)).count();
+        let trail = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?action=voucher.refused&limit=500"));
+        assert_eq!(items(&trail).len(), refusals, "{db:?}: {trail:?}");
+        // The reversal, and every voucher the burst posted.
+        let posted = items(&w.get(&w.inspector, &posted_trail)).len();
+        assert_eq!(posted, posted_before + 1 + made.values().filter(|m| m.0 == "posted").count(), "{db:?}");
+        assert_books_consistent(&w, &p);
+    }
+}
