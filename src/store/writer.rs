@@ -32,7 +32,14 @@ struct Job<W> {
 const MAX_BATCH: usize = 512;
 
 pub struct Writer<W> {
-    queue: mpsc::Sender<Job<W>>,
+    queues: Vec<mpsc::Sender<Job<W>>>,
+}
+
+/// Which of `n` queues a key goes to; the same in every process, though nothing depends on that.
+fn shard(key: &str, n: usize) -> usize {
+    // FNV-1a: a few instructions, and spread enough for UUIDs.
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    (hash % n as u64) as usize
 }
 
 fn busy() -> AppError {
@@ -43,7 +50,7 @@ impl Writer<Work> {
     /// The SQLite writer: every money request, each in its own savepoint (a refused request rolls
     /// back only itself), after the batch has taken the database write lock.
     pub fn sqlite(pool: DbPool) -> Writer<Work> {
-        Writer::start(pool, "fundledger-writer", |conn, batch| {
+        Writer::start(pool, "fundledger-writer", 1, |conn, batch| {
             // Take the write lock before any request reads, as store::ledger::lock explains.
             conn.batch_execute("UPDATE audit_chains SET seq = seq WHERE chain_id = 'global'")?;
             Ok(batch.into_iter().map(|work| work(conn)).collect())
@@ -52,16 +59,28 @@ impl Writer<Work> {
 }
 
 impl<W: Send + 'static> Writer<W> {
-    pub fn start(pool: DbPool, name: &str, run_batch: RunBatch<W>) -> Writer<W> {
-        let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
-        std::thread::Builder::new().name(name.into()).spawn(move || run(pool, jobs, run_batch)).expect("the writer thread starts");
-        Writer { queue }
+    /// `threads` writer threads, each with its own queue, connection and transactions. Requests
+    /// are spread over them by a key (the project): requests for one project always share a
+    /// queue, so two of this process's batches never wait for each other's locks, while one
+    /// thread's batch can run while another's commit is in flight.
+    pub fn start(pool: DbPool, name: &str, threads: usize, run_batch: RunBatch<W>) -> Writer<W> {
+        let queues = (0..threads.max(1))
+            .map(|_| {
+                let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
+                let pool = pool.clone();
+                std::thread::Builder::new().name(name.into()).spawn(move || run(pool, jobs, run_batch)).expect("the writer thread starts");
+                queue
+            })
+            .collect();
+        Writer { queues }
     }
 
-    /// Runs `work` in the next batch and resolves once that batch is durably committed.
-    pub async fn submit(&self, work: W) -> Outcome {
+    /// Runs `work` in the next batch of the queue `key` goes to, and resolves once that batch is
+    /// durably committed.
+    pub async fn submit(&self, key: &str, work: W) -> Outcome {
         let (reply, answer) = oneshot::channel();
-        self.queue.send(Job { work, reply }).await.map_err(|_| busy())?;
+        let queue = &self.queues[shard(key, self.queues.len())];
+        queue.send(Job { work, reply }).await.map_err(|_| busy())?;
         // A dropped reply means the batch never committed.
         answer.await.unwrap_or_else(|_| Err(busy()))
     }
