@@ -20,7 +20,7 @@ enum Kind {
     Travel,
     /// By a unit of another organisation: the project does not exist for it.
     OtherUnit,
-    /// To a project that does not exist.
+    /// To a project that does not exist, all with one Idempotency-Key.
     NoProject,
     /// Finance reverses the voucher posted before the burst (not a posting batch's work).
     Reverse,
@@ -69,7 +69,7 @@ fn postings_committed_together_answer_as_if_alone() {
                             Kind::OtherUnit => (&w.other_unit, vouchers, voucher("materials", "100.00", "采购实训耗材"), None),
                             Kind::NoProject => {
                                 let url = format!("{base}/projects/00000000-0000-7000-8000-000000000000/vouchers");
-                                (&w.unit, url, voucher("materials", "100.00", "采购实训耗材"), None)
+                                (&w.unit, url, voucher("materials", "100.00", "采购实训耗材"), Some("nowhere-1"))
                             }
                             Kind::Reverse => {
                                 let url = format!("{base}/projects/{p}/vouchers/{first_id}/reverse");
@@ -136,5 +136,13 @@ fn postings_committed_together_answer_as_if_alone() {
         let posted = items(&w.get(&w.inspector, &posted_trail)).len();
         assert_eq!(posted, posted_before + 1 + made.values().filter(|m| m.0 == "posted").count(), "{db:?}");
         assert_books_consistent(&w, &p);
+
+        // A key whose requests all failed was not kept: it is free for the same user's next request.
+        let body = json!({"date": "2025-03-05", "summary": "采购砂轮片", "lines": [
+            {"account": "materials", "debit": "0.01"}, {"account": "1002", "credit": "0.01"}]});
+        let again = w.post_idem(&w.unit, &format!("/projects/{p}/vouchers"), "nowhere-1", body.clone());
+        assert!(matches!((again.status, again.code()), (201, _) | (409, "insufficient_funds")), "{db:?}: {again:?}");
+        let replay = w.post_idem(&w.unit, &format!("/projects/{p}/vouchers"), "nowhere-1", body);
+        assert_eq!((replay.status, &replay.body), (again.status, &again.body), "{db:?}");
     }
 }
