@@ -73,6 +73,17 @@ impl Buffer {
         Mark { vouchers: self.vouchers.len(), lines: self.lines.len(), events: self.events.len() }
     }
 
+    /// Whether a voucher or line buffered since `m` holds a NUL character. Events cannot: their
+    /// data is canonical JSON, which escapes it, and their other fields are the service's.
+    fn holds_nul_since(&self, m: &Mark) -> bool {
+        let nul = |s: &str| s.contains('\0');
+        let voucher = |v: &VoucherRow| {
+            [&v.kind, &v.date, &v.summary, &v.created_by].into_iter().any(|s| nul(s)) || v.reference.as_deref().is_some_and(nul)
+        };
+        let line = |l: &LineRow| nul(&l.account_code) || nul(&l.summary) || l.classification.as_deref().is_some_and(nul);
+        self.vouchers[m.vouchers..].iter().any(voucher) || self.lines[m.lines..].iter().any(line)
+    }
+
     fn rewind(&mut self, m: Mark) {
         self.vouchers.truncate(m.vouchers);
         self.lines.truncate(m.lines);
@@ -120,7 +131,9 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
         .inner_join(audit_chains::table.on(audit_chains::chain_id.eq(projects::id)))
         .filter(projects::id.eq_any(&ids))
         .order(projects::id)
-        .for_update()
+        // The lock the unbatched path's UPDATE takes: it still lets rows that reference the
+        // project (a report, say) be inserted meanwhile.
+        .for_no_key_update()
         .select((projects::all_columns, (audit_chains::seq, audit_chains::head)))
         .load(pg(conn)?)?;
     let ids: Vec<&str> = rows.iter().map(|r| r.0.id.as_str()).collect();
@@ -192,8 +205,11 @@ fn claim_keys(conn: &mut DbConn, jobs: &[PostJob]) -> AppResult<Keys> {
     .bind::<Text, _>(super::now())
     .load(pg(conn)?)?;
     let claimed: HashSet<(String, String)> = claimed.into_iter().map(|k| (k.user_id, k.key)).collect();
+    let users: Vec<&str> = wanted.iter().map(|i| i.user_id.as_str()).collect();
     let names: Vec<&str> = wanted.iter().map(|i| i.key.as_str()).collect();
+    // Both columns, so the primary key (user_id, key) is used; pairs not asked for are dropped below.
     let rows: Vec<(String, String, String, i32, String)> = idempotency_keys::table
+        .filter(idempotency_keys::user_id.eq_any(&users))
         .filter(idempotency_keys::key.eq_any(&names))
         .select((
             idempotency_keys::user_id,
@@ -203,7 +219,13 @@ fn claim_keys(conn: &mut DbConn, jobs: &[PostJob]) -> AppResult<Keys> {
             idempotency_keys::body,
         ))
         .load(conn)?;
-    let answers = rows.into_iter().map(|(u, k, h, s, b)| ((u, k), (h, s, b))).filter(|(k, _)| !claimed.contains(k)).collect();
+    let asked: HashSet<(&str, &str)> = wanted.iter().map(|i| (i.user_id.as_str(), i.key.as_str())).collect();
+    let answers = rows
+        .into_iter()
+        .filter(|(u, k, ..)| asked.contains(&(u.as_str(), k.as_str())))
+        .map(|(u, k, h, s, b)| ((u, k), (h, s, b)))
+        .filter(|(k, _)| !claimed.contains(k))
+        .collect();
     Ok(Keys { answers, claimed })
 }
 
@@ -226,7 +248,19 @@ fn one(buffer: &mut Buffer, locked: &mut HashMap<String, Locked>, keys: &mut Key
         }
     }
     let (saved, mark) = (l.clone(), buffer.mark());
-    match (job.work)(buffer, l) {
+    let work = job.work;
+    // A panic fails this request alone; the batch goes on with the books as they were before it.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut *buffer, &mut *l)))
+        .unwrap_or_else(|_| Err(AppError::internal("a posting panicked")));
+    // PostgreSQL stores no NUL in text: alone, such a request fails at its INSERT; here it must
+    // fail before the batch's one write does, for everyone.
+    let result = result.and_then(|ok| {
+        if buffer.holds_nul_since(&mark) {
+            return Err(AppError::malformed("text may not contain NUL (\\u0000) characters"));
+        }
+        Ok(ok)
+    });
+    match result {
         Ok((status, body)) => {
             if let Some(i) = job.idem {
                 let text = body.to_string();
