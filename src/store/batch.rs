@@ -287,3 +287,6 @@ fn one(buffer: &mut Buffer, locked: &mut HashMap<String, Locked>, keys: &mut Key
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
