@@ -362,6 +362,8 @@ fn all_projects_statement_has_totals() {
         assert_eq!(r.body["totals"]["implemented"], "12000.00");
         let r = w.get(&w.finance, "/statements?kind=studio");
         assert_eq!(r.body["totals"]["projects"], 1);
+        // A filtered list reads only its projects' accounts; the figures are the same.
+        assert_eq!((&r.body["totals"]["disbursed"], &r.body["totals"]["implemented"]), (&json!("50000.00"), &json!("12000.00")), "{r:?}");
         let r = w.get(&w.inspector, "/statements?region=红山区&format=csv");
         assert_eq!(r.text.lines().count(), 3, "header and two rows: {}", r.text);
     });

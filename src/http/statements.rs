@@ -219,10 +219,11 @@ async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -
     let csv = Format { format: q.format.clone() }.is_csv();
     let rows = db(&state, move |conn| {
         let org_ids = org_scope(conn, &caller, None, q.region)?;
+        let everything = q.kind.is_none() && q.status.is_none() && org_ids.is_none();
         let f = ListFilter { kind: q.kind, status: q.status, org_ids, after: String::new(), limit: i64::MAX };
         let all = snapshot(conn, |conn| {
             let listed = projects::list(conn, &f)?;
-            st::books_of_many(conn, listed, as_of)
+            st::books_of_many(conn, listed, everything, as_of)
         })?;
         Ok(all
             .into_iter()

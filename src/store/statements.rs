@@ -129,13 +129,24 @@ pub fn books(conn: &mut DbConn, project: ProjectRow, as_of: Option<NaiveDate>) -
     Ok(Books { project, chart, totals, reserved })
 }
 
-/// The books of many projects: current balances from one read of all account rows rather than
-/// queries per project; a past `as_of` sums each project's journal.
-pub fn books_of_many(conn: &mut DbConn, projects: Vec<ProjectRow>, as_of: Option<NaiveDate>) -> AppResult<Vec<Books>> {
+/// The books of many projects: current balances from a few reads of account rows rather than
+/// queries per project (all rows when `everything` was listed, else those of the listed projects);
+/// a past `as_of` sums each project's journal.
+pub fn books_of_many(conn: &mut DbConn, projects: Vec<ProjectRow>, everything: bool, as_of: Option<NaiveDate>) -> AppResult<Vec<Books>> {
     if as_of.is_some() {
         return projects.into_iter().map(|p| books(conn, p, as_of)).collect();
     }
-    let mut all = current(conn, None)?;
+    let mut all = if everything {
+        current(conn, None)?
+    } else {
+        let ids: Vec<&str> = projects.iter().map(|p| p.id.as_str()).collect();
+        let mut some = BTreeMap::new();
+        // In parts: SQLite takes at most 32,766 bound values in one statement.
+        for part in ids.chunks(1000) {
+            some.extend(current_of(conn, part)?);
+        }
+        some
+    };
     Ok(projects
         .into_iter()
         .map(|project| {
