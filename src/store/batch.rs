@@ -123,10 +123,11 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
     let mut ids: Vec<&str> = jobs.iter().map(|j| j.project_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
-    // The lock comes alone: under READ COMMITTED each later statement takes a new snapshot, so it
-    // sees whatever the transactions we waited for committed.
-    // Each project's chain row is locked with it (a report is filed under the chain lock alone).
-    // FOR UPDATE reads the newest version of every row it locked, even after waiting.
+    // The lock comes first and reads only what it locks: a row lock re-reads the newest version of
+    // every row it took, even after waiting, while other tables would be read with the snapshot
+    // taken before the wait. Under READ COMMITTED each later statement takes a new snapshot, so it
+    // sees whatever the transactions we waited for committed. Each project's chain row is locked
+    // with it (a report is filed under the chain lock alone).
     let rows: Vec<(ProjectRow, (i64, String))> = projects::table
         .inner_join(audit_chains::table.on(audit_chains::chain_id.eq(projects::id)))
         .filter(projects::id.eq_any(&ids))
