@@ -17,7 +17,6 @@ use super::writer::Outcome;
 use crate::db::schema::{audit_chains, idempotency_keys, projects};
 use crate::db::DbConn;
 use crate::domain::audit::{self, Actor, Event};
-use crate::domain::ledger::Reservation;
 use crate::error::{AppError, AppResult};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -49,17 +48,6 @@ pub struct Buffer {
     pub vouchers: Vec<VoucherRow>,
     pub lines: Vec<LineRow>,
     pub events: Vec<(String, Event)>,
-    pub keys: Vec<KeyRow>,
-}
-
-/// An Idempotency-Key to store, with the answer it replays.
-pub struct KeyRow {
-    pub user_id: String,
-    pub key: String,
-    pub request_hash: String,
-    pub status_code: i32,
-    pub body: String,
-    pub created_at: String,
 }
 
 struct Mark {
@@ -141,7 +129,6 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
     let mut books = super::statements::current_of(conn, &ids)?;
     let mut keys = claim_keys(conn, &jobs)?;
 
-    let mut before: HashMap<String, (i64, Reservation)> = HashMap::new();
     let mut locked: HashMap<String, Locked> = HashMap::new();
     let mut buffer = Buffer::default();
     for (row, head) in rows {
@@ -151,27 +138,27 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
             Some((_, cached)) => cached,
             None => ledger::remember_chart(&row, chart),
         };
-        let l = ledger::assemble(row, chart, totals);
-        before.insert(l.row.id.clone(), ledger::counters(&l));
-        locked.insert(l.row.id.clone(), l);
+        locked.insert(row.id.clone(), ledger::assemble(row, chart, totals));
     }
 
     let outcomes = jobs.into_iter().map(|job| one(&mut buffer, &mut locked, &mut keys, job)).collect();
 
-    // Only what changed is written: totals that moved, projects whose counters moved.
-    let changed: Vec<&Locked> = locked.values().filter(|l| before.get(&l.row.id) != Some(&ledger::counters(l))).collect();
-    // Claimed keys no request answered are given back.
-    let released: Vec<(String, String)> = keys.claimed.into_iter().filter(|k| !keys.answers.contains_key(k)).collect();
-    let flush = Flush::new(buffer, locked.values(), &changed, released);
+    // A claimed key is given its answer, or given back if no request of the batch answered it.
+    let (answered, released): (Vec<_>, Vec<_>) = keys.claimed.into_iter().partition(|k| keys.answers.contains_key(k));
+    let answered = answered.into_iter().filter_map(|k| keys.answers.remove_entry(&k)).collect();
+    let flush = Flush::new(buffer, locked.values(), answered, released);
     pg(conn)?.execute_returning_count(&flush)?;
     Ok(outcomes)
 }
 
+/// An Idempotency-Key's answer: (request_hash, status, body).
+pub type Answer = (String, i32, String);
+
 /// The batch's Idempotency-Keys, by (user_id, key).
 #[derive(Default)]
 struct Keys {
-    /// Answers stored before, or given by this batch: (request_hash, status, body).
-    answers: HashMap<(String, String), (String, i32, String)>,
+    /// Answers stored before, or given by this batch.
+    answers: HashMap<(String, String), Answer>,
     /// Keys this batch inserted first, so only its requests may answer them. A request elsewhere
     /// with one of them waits for this commit and then finds the answer (or, if none was
     /// given, the key free again), instead of failing a whole batch with a duplicate key.
@@ -239,13 +226,10 @@ fn one(buffer: &mut Buffer, locked: &mut HashMap<String, Locked>, keys: &mut Key
     if let Some(i) = &job.idem {
         let name = (i.user_id.clone(), i.key.clone());
         if let Some((hash, status, body)) = keys.answers.get(&name) {
-            if *hash != i.request_hash {
-                return Err(AppError::conflict("idempotency_conflict", "this Idempotency-Key was used with a different request"));
-            }
-            return Ok((*status as u16, serde_json::from_str(body).unwrap_or(Value::Null)));
+            return ledger::replay(i, hash, *status, body);
         }
         if !keys.claimed.contains(&name) {
-            return Err(AppError::conflict("idempotency_conflict", "this Idempotency-Key is in use by another request"));
+            return Err(ledger::key_in_use());
         }
     }
     let (saved, mark) = (l.clone(), buffer.mark());
@@ -264,16 +248,7 @@ fn one(buffer: &mut Buffer, locked: &mut HashMap<String, Locked>, keys: &mut Key
     match result {
         Ok((status, body)) => {
             if let Some(i) = job.idem {
-                let text = body.to_string();
-                keys.answers.insert((i.user_id.clone(), i.key.clone()), (i.request_hash.clone(), status as i32, text.clone()));
-                buffer.keys.push(KeyRow {
-                    user_id: i.user_id,
-                    key: i.key,
-                    request_hash: i.request_hash,
-                    status_code: status as i32,
-                    body: text,
-                    created_at: super::now(),
-                });
+                keys.answers.insert((i.user_id, i.key), (i.request_hash, status as i32, body.to_string()));
             }
             Ok((status, body))
         }

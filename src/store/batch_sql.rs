@@ -2,7 +2,7 @@
 //! arrays, one per column, through `UNNEST`, each table's part a data-modifying `WITH`. Its text
 //! is the same for every batch (however many rows), so it stays prepared, and it is one round trip.
 //! The lines may reference vouchers of the same statement: foreign keys are checked at its end.
-use super::batch::Buffer;
+use super::batch::{Answer, Buffer};
 use super::ledger::{self, Locked};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
@@ -53,9 +53,15 @@ fn bigs<T>(rows: &[T], f: impl Fn(&T) -> i64) -> Col {
 }
 
 impl Flush {
-    /// The batch's rows; the totals of every locked project that moved; the counters of `changed`.
-    /// `released`: Idempotency-Keys the batch claimed but gave no answer for, as (user_id, key).
-    pub fn new<'a>(b: Buffer, locked: impl Iterator<Item = &'a Locked>, changed: &[&Locked], released: Vec<(String, String)>) -> Flush {
+    /// The batch's rows; the changed totals and the counters of every locked project; the answers
+    /// of the Idempotency-Keys the batch claimed, and those it claimed but did not answer
+    /// (`released`), each by (user_id, key).
+    pub fn new<'a>(
+        b: Buffer,
+        locked: impl Iterator<Item = &'a Locked> + Clone,
+        answered: Vec<((String, String), Answer)>,
+        released: Vec<(String, String)>,
+    ) -> Flush {
         let v = &b.vouchers;
         let vouchers = Part {
             head: "INSERT INTO vouchers (id, project_id, number, status, kind, date, summary, attachments, reference, \
@@ -133,7 +139,7 @@ impl Flush {
             tail: " AS u(chain_id, seq, head) WHERE t.chain_id = u.chain_id",
         };
         let mut totals: Vec<(String, String, i64, i64)> = Vec::new();
-        for p in locked {
+        for p in locked.clone() {
             totals.extend(ledger::changed_totals(p).into_iter().map(|(code, d, c)| (p.row.id.clone(), code.to_string(), d, c)));
         }
         let accounts = Part {
@@ -141,17 +147,17 @@ impl Flush {
             cols: vec![texts(&totals, |t| &t.0), texts(&totals, |t| &t.1), bigs(&totals, |t| t.2), bigs(&totals, |t| t.3)],
             tail: " AS u(project_id, code, debit_fen, credit_fen) WHERE t.project_id = u.project_id AND t.code = u.code",
         };
-        let k = &b.keys;
+        let k = &answered;
         let keys = Part {
             head: "UPDATE idempotency_keys t SET request_hash = u.request_hash, status_code = u.status_code, body = u.body, \
                    created_at = u.created_at FROM ",
             cols: vec![
-                texts(k, |r| &r.user_id),
-                texts(k, |r| &r.key),
-                texts(k, |r| &r.request_hash),
-                Col::Int(k.iter().map(|r| r.status_code).collect()),
-                texts(k, |r| &r.body),
-                texts(k, |r| &r.created_at),
+                texts(k, |((user, _), _)| user),
+                texts(k, |((_, key), _)| key),
+                texts(k, |(_, (hash, _, _))| hash),
+                Col::Int(k.iter().map(|(_, (_, status, _))| *status).collect()),
+                texts(k, |(_, (_, _, body))| body),
+                Col::Text(vec![super::now(); k.len()]),
             ],
             tail: " AS u(user_id, key, request_hash, status_code, body, created_at) WHERE t.user_id = u.user_id AND t.key = u.key",
         };
@@ -164,10 +170,10 @@ impl Flush {
             head: "UPDATE projects t SET next_voucher_no = u.next_voucher_no, reserved_bank_fen = u.reserved_bank_fen, \
                    reserved_expense_fen = u.reserved_expense_fen, version = t.version + 1 FROM ",
             cols: vec![
-                Col::Text(changed.iter().map(|p| p.row.id.clone()).collect()),
-                Col::Big(changed.iter().map(|p| p.row.next_voucher_no).collect()),
-                Col::Big(changed.iter().map(|p| p.book.reserved.bank.fen()).collect()),
-                Col::Big(changed.iter().map(|p| p.book.reserved.expense.fen()).collect()),
+                Col::Text(locked.clone().map(|p| p.row.id.clone()).collect()),
+                Col::Big(locked.clone().map(|p| p.row.next_voucher_no).collect()),
+                Col::Big(locked.clone().map(|p| p.book.reserved.bank.fen()).collect()),
+                Col::Big(locked.map(|p| p.book.reserved.expense.fen()).collect()),
             ],
             tail: " AS u(id, next_voucher_no, reserved_bank_fen, reserved_expense_fen) WHERE t.id = u.id",
         };

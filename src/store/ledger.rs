@@ -50,11 +50,6 @@ pub fn assemble(row: ProjectRow, chart: Arc<Vec<AccountDef>>, totals: BTreeMap<S
     Locked { row, chart, saved: book.clone(), book }
 }
 
-/// The voucher counter and reservations, which `save` writes back on the project row.
-pub fn counters(l: &Locked) -> (i64, Reservation) {
-    (l.row.next_voucher_no, l.book.reserved)
-}
-
 /// The account totals changed since the lock was taken: (code, debit_fen, credit_fen).
 pub fn changed_totals(l: &Locked) -> Vec<(&str, i64, i64)> {
     l.book
@@ -386,6 +381,20 @@ pub struct Idem {
     pub request_hash: String,
 }
 
+/// The answer to a request whose Idempotency-Key is stored: the stored answer if the request is
+/// the same as the one that first came with the key, else a conflict.
+pub fn replay(i: &Idem, stored_hash: &str, status: i32, body: &str) -> AppResult<(u16, Value)> {
+    if stored_hash != i.request_hash {
+        return Err(AppError::conflict("idempotency_conflict", "this Idempotency-Key was used with a different request"));
+    }
+    Ok((status as u16, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+/// Another request holds the key and has not answered yet.
+pub fn key_in_use() -> AppError {
+    AppError::conflict("idempotency_conflict", "this Idempotency-Key is in use by another request")
+}
+
 /// Runs one money request as a single transaction under the project lock, with idempotent replay.
 /// `org` limits the request to one organisation's projects (a unit's): others do not exist for it.
 pub fn money_tx<F>(conn: &mut DbConn, project_id: &str, org: Option<&str>, idem: Option<&Idem>, f: F) -> AppResult<(u16, Value)>
@@ -404,10 +413,7 @@ where
                 .first(conn)
                 .optional()?;
             if let Some((hash, status, body)) = prev {
-                if hash != i.request_hash {
-                    return Err(AppError::conflict("idempotency_conflict", "this Idempotency-Key was used with a different request"));
-                }
-                return Ok((status as u16, serde_json::from_str(&body).unwrap_or(Value::Null)));
+                return replay(i, &hash, status, &body);
             }
         }
         let (status, body) = f(conn, &mut locked)?;
@@ -424,9 +430,7 @@ where
                 ))
                 .execute(conn)
                 .map_err(|e| match AppError::from(e) {
-                    e if e.code == "already_exists" => {
-                        AppError::conflict("idempotency_conflict", "this Idempotency-Key is in use by another request")
-                    }
+                    e if e.code == "already_exists" => key_in_use(),
                     e => e,
                 })?;
         }
