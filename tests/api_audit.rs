@@ -64,20 +64,40 @@ fn an_inspector_can_verify_the_download_independently() {
         let mut rd = csv::Reader::from_reader(csv.text.trim_start_matches('\u{feff}').as_bytes());
         let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
         assert_eq!(rows.len(), 6);
+        assert_eq!(
+            rd.headers().unwrap(),
+            vec!["seq", "at", "username", "role", "action", "object", "data", "prev_hash", "hash", "canonical"]
+        );
         for (row, line) in rows.iter().zip(r.text.lines()) {
             let e: Value = serde_json::from_str(line).unwrap();
-            assert_eq!(row[0], e["seq"].to_string());
-            assert_eq!(
-                (&row[4], &row[8], &row[9]),
-                (e["action"].as_str().unwrap(), e["hash"].as_str().unwrap(), e["canonical"].as_str().unwrap())
-            );
-            assert_eq!(serde_json::from_str::<Value>(&row[6]).unwrap(), e["data"]);
+            let text = |v: &Value| v.as_str().unwrap().to_string();
+            let expected = [
+                e["seq"].to_string(),
+                text(&e["at"]),
+                text(&e["actor"]["username"]),
+                text(&e["actor"]["role"]),
+                text(&e["action"]),
+                text(&e["object"]),
+                e["data"].to_string(),
+                text(&e["prev_hash"]),
+                text(&e["hash"]),
+                text(&e["canonical"]),
+            ];
+            assert_eq!(row.iter().collect::<Vec<_>>(), expected.iter().map(String::as_str).collect::<Vec<_>>());
         }
         // Time bounds: a date, or an instant in any offset; anything else is refused up front.
         let at = |i: usize| serde_json::from_str::<Value>(r.text.lines().nth(i).unwrap()).unwrap()["at"].as_str().unwrap().to_string();
         let since = chrono::DateTime::parse_from_rfc3339(&at(3)).unwrap().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
         let later = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?from={}", since.to_rfc3339().replace('+', "%2B")));
         assert_eq!(later.body["items"][0]["seq"], 4, "{later:?}");
+        let until = chrono::DateTime::parse_from_rfc3339(&at(2)).unwrap().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+        let earlier = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?to={}", until.to_rfc3339().replace('+', "%2B")));
+        let seqs: Vec<i64> = earlier.body["items"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
+        assert_eq!(seqs, [1, 2, 3], "`to` includes the instant given: {earlier:?}");
+        // A date bounds whole days: from its first to its last microsecond.
+        let day = &at(0)[..10];
+        let that_day = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?from={day}&to={day}"));
+        assert_eq!(that_day.body["items"].as_array().unwrap().len(), 6, "{that_day:?}");
         for bad in ["to=2025-13-99", "from=yesterday", "format=xml"] {
             let r = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?{bad}"));
             assert_eq!((r.status, r.code()), (422, "validation_failed"), "{bad}");

@@ -49,9 +49,8 @@ impl TrailQuery {
 /// A bound on `at` as the events store it (RFC 3339 in UTC, microseconds), from a date (the
 /// start or the end of that day, UTC) or an RFC 3339 instant in any offset.
 fn instant(field: &str, text: &str, end_of_day: bool) -> AppResult<String> {
-    use chrono::SecondsFormat::Micros;
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&chrono::Utc).to_rfc3339_opts(Micros, true));
+        return Ok(crate::store::stamp(t.with_timezone(&chrono::Utc)));
     }
     let day = super::parse_date(field, text).map_err(|_| AppError::field(field, "a date (YYYY-MM-DD) or an RFC 3339 time"))?;
     let time = if end_of_day { "23:59:59.999999" } else { "00:00:00.000000" };

@@ -143,6 +143,7 @@ fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> 
     let head = (first == 1).then(|| audit::GENESIS.to_string());
     let mut verifier = Verifier::starting_at(first, head);
     let mut after = first - 1;
+    let sqlite = matches!(conn, DbConn::Sqlite(_));
     while after < last && !verifier.is_broken() {
         let query = audit_events::table
             .filter(audit_events::chain_id.eq(chain_id))
@@ -150,7 +151,7 @@ fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> 
             .filter(audit_events::seq.le(last))
             .order(audit_events::seq.asc())
             .limit(PAGE)
-            .select(event_bytes(matches!(conn, DbConn::Sqlite(_))));
+            .select(event_bytes(sqlite));
         // Each row is hashed as it is decoded (see `Checked`), on the backend's own connection:
         // the multi-backend one has no borrowed values.
         let mut rows: Vec<Checked> = Vec::with_capacity(PAGE as usize);
@@ -174,7 +175,6 @@ fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> 
             } else {
                 // Only a tampered row is read whole, for the full check that names the problem;
                 // as bytes, since what it holds may not even be text.
-                let sqlite = matches!(conn, DbConn::Sqlite(_));
                 let whole: OwnedRow = audit_events::table.find((chain_id, row.seq)).select(event_bytes(sqlite)).first(conn)?;
                 match owned_fields(&whole).to_event() {
                     // The full check, which names the problem.
@@ -255,5 +255,17 @@ where
         let fields = unsafe { StoredFields::from_columns(r.0, [&*r.1, &*r.2, &*r.3, &*r.4, &*r.5, &*r.6, &*r.7, &*r.8, &*r.9]) };
         let owned = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         Ok(Checked { seq: r.0, consistent: fields.self_consistent(), prev_hash: owned(fields.prev_hash), hash: owned(fields.hash) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Checked::build` is sound on SQLite only if every text column is read CAST to a blob.
+    #[test]
+    fn sqlite_reads_every_text_column_as_a_blob() {
+        let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&audit_events::table.select(event_bytes(true))).to_string();
+        assert_eq!(sql.matches("CAST(").count(), 9, "{sql}");
     }
 }
