@@ -66,6 +66,10 @@ impl AppError {
     pub fn malformed(detail: impl Into<String>) -> AppError {
         AppError::new("malformed_request", detail)
     }
+    /// Text holding NUL, which PostgreSQL cannot store.
+    pub fn nul_text() -> AppError {
+        AppError::malformed("text may not contain NUL (\\u0000) characters")
+    }
     pub fn unauthenticated(detail: impl Into<String>) -> AppError {
         AppError::new("unauthenticated", detail)
     }
@@ -139,7 +143,7 @@ impl From<diesel::result::Error> for AppError {
             // diesel gives no SQLSTATE, and the message is translated by the server's
             // lc_messages; the byte it names, 0x00, is not.
             Error::DatabaseError(_, info) if info.message().contains("invalid byte sequence") || info.message().contains("0x00") => {
-                AppError::malformed("text may not contain NUL (\\u0000) characters")
+                AppError::nul_text()
             }
             // SQLite waited busy_timeout for another writer (another process, or a long batch).
             Error::DatabaseError(_, info) if info.message().contains("database is locked") => {

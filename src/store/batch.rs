@@ -241,7 +241,7 @@ fn one(buffer: &mut Buffer, locked: &mut HashMap<String, Locked>, keys: &mut Key
     // fail before the batch's one write does, for everyone.
     let result = result.and_then(|ok| {
         if buffer.holds_nul_since(&mark) {
-            return Err(AppError::malformed("text may not contain NUL (\\u0000) characters"));
+            return Err(AppError::nul_text());
         }
         Ok(ok)
     });
