@@ -164,7 +164,10 @@ impl Settings {
         }
         if let Some(pw) = &self.auth.admin_password {
             if pw.chars().count() < 8 {
-                return Err(ConfigError::Invalid("FUNDLEDGER_ADMIN_PASSWORD", "must be at least 8 characters, as any password".into()));
+                return Err(ConfigError::Invalid(
+                    "auth.admin_password (FUNDLEDGER_ADMIN_PASSWORD)",
+                    "must be at least 8 characters, as any password".into(),
+                ));
             }
         }
         // The SQLite writer keeps one connection for itself; readers need at least one more.
@@ -238,13 +241,17 @@ mod tests {
 
     #[test]
     fn unsafe_auth_settings_are_refused() {
+        assert!(Settings::built_in().validate().is_ok(), "the built-in settings are valid");
         let mut s = Settings::built_in();
         s.apply_env(|k| (k == "FUNDLEDGER_ADMIN_PASSWORD").then(String::new)).unwrap();
         assert_eq!(s.auth.admin_password, None, "empty means unset: a password is generated");
         s.apply_env(|k| (k == "FUNDLEDGER_ADMIN_PASSWORD").then(|| "short".into())).unwrap();
-        assert!(s.validate().is_err());
+        assert!(matches!(s.validate(), Err(ConfigError::Invalid("auth.admin_password (FUNDLEDGER_ADMIN_PASSWORD)", _))));
         let mut s = Settings::built_in();
         s.apply_env(|k| (k == "FUNDLEDGER_TOKEN_TTL_SECONDS").then(|| i64::MAX.to_string())).unwrap();
-        assert!(s.validate().is_err(), "an expiry past i64 would overflow");
+        assert!(matches!(s.validate(), Err(ConfigError::Invalid("auth.token_ttl_seconds", _))), "an expiry past i64 would overflow");
+        let mut s = Settings::built_in();
+        s.database.pool_size = 1;
+        assert!(matches!(s.validate(), Err(ConfigError::Invalid("database.pool_size", _))), "the writer keeps one connection");
     }
 }

@@ -1,11 +1,11 @@
 use actix_web::{web, HttpServer};
+use fundledger::config::Settings;
+use tracing_subscriber::EnvFilter;
 
 /// mimalloc rather than glibc's allocator: the request paths allocate many small strings per row
 /// and per statement, and glibc spent a tenth of the verifier's time consolidating its free lists.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use fundledger::config::Settings;
-use tracing_subscriber::EnvFilter;
 
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {

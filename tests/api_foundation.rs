@@ -270,6 +270,12 @@ fn deactivated_users_cannot_log_in() {
     let r = call("PATCH", &w.url(&format!("/users/{id}")), Some(&w.admin), Some(&json!({"active": true})), &[]);
     assert_eq!(r.status, 200, "{r:?}");
     w.login("temp", "password-123");
+    // A new password replaces the old one.
+    let r = call("PATCH", &w.url(&format!("/users/{id}")), Some(&w.admin), Some(&json!({"password": "new-password-1"})), &[]);
+    assert_eq!(r.status, 200, "{r:?}");
+    w.login("temp", "new-password-1");
+    let r = call("POST", &w.url("/auth/login"), None, Some(&json!({"username": "temp", "password": "password-123"})), &[]);
+    assert_eq!((r.status, r.code()), (401, "unauthenticated"), "the old password no longer works");
     // The last active admin cannot lock everybody out; an empty change is no change.
     let admin_id = w.get(&w.admin, "/auth/me").body["id"].as_str().unwrap().to_string();
     for patch in [json!({"active": false}), json!({"role": "hr"})] {

@@ -40,12 +40,12 @@ fn units_file_yearly_reports_checked_against_the_targets() {
         assert_eq!(w.post(&w.other_unit, &path, report(2026, 1, 1)).status, 404);
         assert_eq!(w.get(&w.other_unit, &path).status, 404, "another unit's reports do not exist for it");
         let listed = w.get(&w.inspector, &path);
-        let years: Vec<i64> = items(&listed).iter().filter_map(|i| i["report"]["year"].as_i64()).filter(|y| *y < 2027).collect();
+        let years: Vec<i64> = items(&listed).iter().filter_map(|i| i["report"]["year"].as_i64()).collect();
         assert_eq!(years, [2025, 2026]);
         assert_eq!(items(&listed)[0]["late"], true, "2025's report was filed after December 2025");
         assert_eq!(items(&listed)[1]["late"], this_year > 2026, "2026's report is due by 31 December 2026, Chifeng time");
         let trail = w.get(&w.inspector, &format!("/projects/{base}/audit-trail?action=report.filed"));
-        assert_eq!(items(&trail).len(), items(&listed).len(), "one event per report filed");
+        assert_eq!(items(&trail).len(), 2, "one event per report filed");
         assert_eq!(w.verify(&base)["valid"], true);
 
         let studio = w.studio_project("2025-12-01");

@@ -19,14 +19,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn view(p: &ProjectRow, r: &Report) -> Value {
     let targets = reporting::targets(p.kind(), reporting::project_year(p.start(), r.year));
-    // Due by the end of December in Chifeng, so the filing date is Chifeng's.
-    // filed_at is always written by store::now(); were it unreadable, lateness is unknown (null).
-    let late = calendar::local_date_of(&r.filed_at).map(|d| reporting::is_late(r.year, d));
     json!({
         "report": r, "targets": targets,
         "meets_targets": reporting::meets(targets, r.trained_total, r.trained_advanced),
-        "late": late,
+        "late": late(r),
     })
+}
+
+/// Due by the end of December in Chifeng, so the filing date is Chifeng's. `filed_at` is always
+/// written by store::now(); were it unreadable, lateness is unknown (None).
+fn late(r: &Report) -> Option<bool> {
+    calendar::local_date_of(&r.filed_at).map(|d| reporting::is_late(r.year, d))
 }
 
 #[derive(Deserialize, Validate)]
@@ -76,4 +79,31 @@ async fn list(state: State, caller: Caller, id: web::Path<String>) -> AppResult<
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filed_at(year: i32, at: &str) -> Report {
+        Report {
+            id: "r".into(),
+            project_id: "p".into(),
+            year,
+            summary: String::new(),
+            next_year_plan: String::new(),
+            trained_total: 0,
+            trained_advanced: 0,
+            filed_by: "u".into(),
+            filed_at: at.into(),
+        }
+    }
+
+    #[test]
+    fn lateness_is_judged_on_chifeng_s_date() {
+        // 16:30 UTC on 31 December is already 1 January in Chifeng (UTC+8).
+        assert_eq!(late(&filed_at(2025, "2025-12-31T16:30:00.000000Z")), Some(true));
+        assert_eq!(late(&filed_at(2025, "2025-12-31T15:59:59.999999Z")), Some(false));
+        assert_eq!(late(&filed_at(2025, "not a time")), None);
+    }
 }

@@ -104,7 +104,8 @@ pub fn patch_user(conn: &mut DbConn, actor: &Actor, id: &str, p: UserPatch) -> A
         let data = json!({"active": p.active, "role": p.role.map(|r| r.as_str()), "password_changed": p.password_hash.is_some()});
         audit::append(conn, audit::GLOBAL, actor, "user.updated", &format!("user/{id}"), data)?;
         let user = get_user(conn, id)?;
-        let role = p.role.unwrap_or(Role::parse(&user.role).unwrap_or(Role::Unit));
+        let stored = Role::parse(&user.role).ok_or_else(|| AppError::internal(format!("user {id} has an unknown stored role")))?;
+        let role = p.role.unwrap_or(stored);
         if (role == Role::Unit) != user.org_id.is_some() {
             let why = if role == Role::Unit { "only users bound to an organisation can be units" } else { "a unit user stays a unit" };
             return Err(AppError::field("role", why));
