@@ -44,6 +44,21 @@ macro_rules! statement {
     };
 }
 
+/// Marks statements whose SQL text depends on their data (how many rows, which accounts): their
+/// query id is not static, so diesel caches each prepared statement by its text.
+macro_rules! unprepared {
+    ($($name:ident),*) => {$(
+        impl QueryId for $name<'_> {
+            type QueryId = ();
+            const HAS_STATIC_QUERY_ID: bool = false;
+        }
+
+        impl<Conn> RunQueryDsl<Conn> for $name<'_> {}
+    )*};
+}
+
+unprepared!(InsertLines, SetManyTotals);
+
 /// The columns of `projects` in `ProjectRow`'s order.
 const PROJECT_COLUMNS: &str = "id, kind, name, org_id, start_date, end_date, fund_source, specialties, leader, grant_fen, \
      status, next_voucher_no, reserved_bank_fen, reserved_expense_fen, version, created_at";
@@ -108,15 +123,9 @@ statement! {
 }
 
 /// Every line of a voucher in one INSERT: one statement (one round trip on PostgreSQL) however
-/// many lines the voucher has. Its SQL depends on the number of lines, so its query id is not
-/// static: diesel then caches the prepared statement by its text, one per line count.
+/// many lines the voucher has (`unprepared!`: one cached statement per line count).
 pub struct InsertLines<'a> {
     pub rows: &'a [super::ledger::LineRow],
-}
-
-impl QueryId for InsertLines<'_> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
 }
 
 impl<DB> QueryFragment<DB> for InsertLines<'_>
@@ -154,19 +163,12 @@ where
     }
 }
 
-impl<Conn> RunQueryDsl<Conn> for InsertLines<'_> {}
-
 /// The new totals of several accounts of one project in one UPDATE (a CASE per column), rather
-/// than one statement per account. Not a static query id, for the same reason as `InsertLines`.
+/// than one statement per account (`unprepared!`).
 pub struct SetManyTotals<'a> {
     pub project_id: &'a str,
     /// (code, debit_fen, credit_fen)
     pub totals: &'a [(&'a str, i64, i64)],
-}
-
-impl QueryId for SetManyTotals<'_> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
 }
 
 impl<DB> QueryFragment<DB> for SetManyTotals<'_>
@@ -176,15 +178,20 @@ where
     i64: ToSql<BigInt, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        for (column, pick) in [("debit_fen", 1), ("credit_fen", 2)] {
-            out.push_sql(if pick == 1 { "UPDATE accounts SET " } else { ", " });
+        let debit: for<'x> fn(&'x (&str, i64, i64)) -> &'x i64 = |t| &t.1;
+        let credit: for<'x> fn(&'x (&str, i64, i64)) -> &'x i64 = |t| &t.2;
+        out.push_sql("UPDATE accounts SET ");
+        for (i, (column, amount)) in [("debit_fen", debit), ("credit_fen", credit)].into_iter().enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
             out.push_sql(column);
             out.push_sql(" = CASE code");
             for t in self.totals {
                 out.push_sql(" WHEN ");
                 out.push_bind_param::<Text, str>(t.0)?;
                 out.push_sql(" THEN ");
-                out.push_bind_param::<BigInt, i64>(if pick == 1 { &t.1 } else { &t.2 })?;
+                out.push_bind_param::<BigInt, i64>(amount(t))?;
             }
             out.push_sql(" END");
         }
@@ -201,8 +208,6 @@ where
         Ok(())
     }
 }
-
-impl<Conn> RunQueryDsl<Conn> for SetManyTotals<'_> {}
 
 /// Runs two writes, `a` then `b`, that read nothing the other wrote: on PostgreSQL as one
 /// statement, `WITH first AS (a) b` (a data-modifying WITH runs exactly once, in the same snapshot
