@@ -139,19 +139,21 @@ async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web::Que
 
 async fn project_statement(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
     let as_of = q.date()?;
+    // One day for the figures and their label, even across midnight.
+    let day = as_of.unwrap_or_else(calendar::today);
     let id = id.into_inner();
     let s = db(&state, move |conn| {
         snapshot(conn, |conn| {
             let p = visible(conn, &caller, &id)?;
             let b = books(conn, p, as_of)?;
-            Ok(b.figures().statement(b.project.start(), b.project.end(), as_of.unwrap_or_else(calendar::today)))
+            Ok(b.figures().statement(b.project.start(), b.project.end(), day))
         })
     })
     .await?;
     if q.csv() {
         return csv_response("statement.csv", &STATEMENT_HEADER[1..], vec![statement_row(&s)]);
     }
-    Ok(HttpResponse::Ok().json(json!({"as_of": as_of.unwrap_or_else(calendar::today), "statement": s})))
+    Ok(HttpResponse::Ok().json(json!({"as_of": day, "statement": s})))
 }
 
 const STATEMENT_HEADER: [&str; 14] = [
@@ -216,6 +218,7 @@ async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -
     caller.require(&[Role::Finance, Role::Hr, Role::Inspector])?;
     let q = q.into_inner();
     let as_of = opt_date("as_of", &q.as_of)?;
+    let day = as_of.unwrap_or_else(calendar::today);
     let csv = Format { format: q.format.clone() }.is_csv();
     let rows = db(&state, move |conn| {
         let org_ids = org_scope(conn, &caller, None, q.region)?;
@@ -228,7 +231,7 @@ async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -
         Ok(all
             .into_iter()
             .map(|b| {
-                let s = b.figures().statement(b.project.start(), b.project.end(), as_of.unwrap_or_else(calendar::today));
+                let s = b.figures().statement(b.project.start(), b.project.end(), day);
                 (b.project, s)
             })
             .collect::<Vec<_>>())
@@ -258,5 +261,5 @@ async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -
         .iter()
         .map(|(p, s)| json!({"project_id": p.id, "name": p.name, "kind": p.kind, "status": p.status, "org_id": p.org_id, "statement": s}))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"as_of": as_of.unwrap_or_else(calendar::today), "items": items, "totals": totals})))
+    Ok(HttpResponse::Ok().json(json!({"as_of": day, "items": items, "totals": totals})))
 }

@@ -61,7 +61,7 @@ pub fn changed_totals(l: &Locked) -> Vec<(&str, i64, i64)> {
 }
 
 /// Charts of the projects this process has posted to. A project's chart is written once, when it
-/// is registered, and never changed, so a copy can be kept and shared by every process; under the
+/// is registered, and never changed, so each process can keep a copy of it; under the
 /// lock only the totals are then read, and a voucher can be classified before it queues for the
 /// lock. The project's kind is kept with it: it is as fixed, and classification needs it.
 type Chart = (ProjectKind, Arc<Vec<AccountDef>>);
@@ -374,7 +374,6 @@ pub fn reverse(
 }
 
 /// An Idempotency-Key as stored: per user, with a hash of the request it first came with.
-#[derive(Clone)]
 pub struct Idem {
     pub user_id: String,
     pub key: String,
