@@ -460,6 +460,14 @@ fn statements_are_consistent_while_reviews_are_decided() {
                         let bank = common::fen(st["bank_balance"].as_str().unwrap());
                         assert_eq!(bank + common::fen(st["implemented"].as_str().unwrap()), 10_000_000, "{st}");
                         assert_eq!(st["available"], "97000.00", "approval moves held money, it does not free any: {st}");
+                        // What recovery would take back is read in one snapshot too: its figures agree.
+                        let rec = w.get(&w.finance, &format!("/projects/{p}/recoverable")).body;
+                        let f = |k: &str| common::fen(rec[k].as_str().unwrap());
+                        assert_eq!(
+                            (f("implemented") + f("pending_review"), f("recoverable") + f("implemented")),
+                            (300_000, 50_000_000),
+                            "{rec}"
+                        );
                         reads += 1;
                     }
                 });
@@ -475,6 +483,12 @@ fn statements_are_consistent_while_reviews_are_decided() {
                 assert_eq!(r.status, 200, "{r:?}");
             }
         });
+        let st = w.statement(&p);
+        assert_eq!(
+            (st["implemented"].as_str(), st["pending_review"].as_str()),
+            (Some("3000.00"), Some("0.00")),
+            "every approval posted: {st}"
+        );
         assert_books_consistent(&w, &p);
     });
 }

@@ -8,6 +8,14 @@ fn recover(w: &World, p: &str, date: &str, reason: &str) -> common::Resp {
     w.post(&w.finance, &format!("/projects/{p}/recovery"), json!({"date": date, "reason": reason, "note": "依据实施方案第八条"}))
 }
 
+/// Recovers and checks the amounts: (recoverable, undisbursed, to_remit).
+fn assert_recovers(w: &World, p: &str, date: &str, reason: &str, amounts: [&str; 3]) {
+    let r = recover(w, p, date, reason);
+    assert_eq!(r.status, 201, "{r:?}");
+    let got = [&r.body["recoverable"], &r.body["undisbursed"], &r.body["to_remit"]].map(|v| v.as_str().unwrap_or_default().to_string());
+    assert_eq!(got, amounts, "{r:?}");
+}
+
 fn remit(w: &World, token: &str, p: &str, date: &str, amount: &str) -> common::Resp {
     w.post(token, &format!("/projects/{p}/remittances"), json!({"date": date, "amount": amount, "reference": "缴款书001"}))
 }
@@ -79,12 +87,7 @@ fn studio_whose_master_left_unreplaced() {
         // Still in its period, but the master left and nobody qualified took over.
         let r = recover(&w, &p, "2025-09-01", "completed");
         assert_eq!(r.code(), "period_not_ended", "{r:?}");
-        let r = recover(&w, &p, "2025-09-01", "leader_unqualified");
-        assert_eq!(r.status, 201, "{r:?}");
-        assert_eq!(
-            (r.body["recoverable"].as_str(), r.body["undisbursed"].as_str(), r.body["to_remit"].as_str()),
-            (Some("31499.50"), Some("0.00"), Some("31499.50"))
-        );
+        assert_recovers(&w, &p, "2025-09-01", "leader_unqualified", ["31499.50", "0.00", "31499.50"]);
         assert_eq!(remit(&w, &w.unit, &p, "2025-09-10", "20000.00").status, 201);
         assert_eq!(w.balance(&p, "2241"), "11499.50");
         assert_eq!(remit(&w, &w.finance, &p, "2025-09-20", "11499.50").status, 201);
@@ -105,16 +108,12 @@ fn payables_are_settled_before_recovery() {
         let r = recover(&w, &p, "2025-05-01", "cancelled");
         assert_eq!((r.status, r.code(), r.body["payables"].as_str()), (409, "payables_outstanding", Some("1000.00")), "{r:?}");
         let refused = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?action=recovery.refused"));
+        assert_eq!(refused.body["items"].as_array().map(Vec::len), Some(1), "one refusal, recorded once: {refused:?}");
         assert_eq!(refused.body["items"][0]["data"]["code"], "payables_outstanding");
         let pay = json!({"date": "2025-04-20", "summary": "支付货款", "lines": [
             {"account": "2202", "debit": "1000.00", "summary": "付某五金公司"}, {"account": "1002", "credit": "1000.00"}]});
         assert_eq!(w.post(&w.unit, &format!("/projects/{p}/vouchers"), pay).status, 201);
-        let r = recover(&w, &p, "2025-05-01", "cancelled");
-        assert_eq!(r.status, 201, "{r:?}");
-        assert_eq!(
-            (r.body["recoverable"].as_str(), r.body["undisbursed"].as_str(), r.body["to_remit"].as_str()),
-            (Some("499000.00"), Some("490000.00"), Some("9000.00"))
-        );
+        assert_recovers(&w, &p, "2025-05-01", "cancelled", ["499000.00", "490000.00", "9000.00"]);
         assert_eq!(remit(&w, &w.unit, &p, "2025-05-10", "9000.00").status, 201);
         assert_only_spending_left(&w, &p);
     });
@@ -138,12 +137,7 @@ fn base_at_period_end() {
         assert_eq!((r.status, r.code()), (409, "pending_reviews"));
         let vid = pending.body["id"].as_str().unwrap();
         assert_eq!(w.post(&w.finance, &format!("/projects/{p}/vouchers/{vid}/decline"), json!({"reason": "与培训无关"})).status, 200);
-        let r = recover(&w, &p, "2025-01-05", "period_ended");
-        assert_eq!(r.status, 201, "{r:?}");
-        assert_eq!(
-            (r.body["recoverable"].as_str(), r.body["undisbursed"].as_str(), r.body["to_remit"].as_str()),
-            (Some("20000.00"), Some("0.00"), Some("20000.00"))
-        );
+        assert_recovers(&w, &p, "2025-01-05", "period_ended", ["20000.00", "0.00", "20000.00"]);
         let s = w.statement(&p);
         assert_eq!(
             (s["implemented"].as_str(), s["recovered"].as_str(), s["owed_to_finance"].as_str()),
