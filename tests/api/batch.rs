@@ -1,9 +1,8 @@
 //! Postings that arrive together are committed together (SQLite's writer; PostgreSQL's posting
 //! batches), yet each must get the answer it would get alone. Two service instances share one
 //! database, as several processes would, and a burst over two projects mixes every kind of answer.
-mod common;
 
-use common::{assert_books_consistent, call, fen, items, Db, Server, World};
+use crate::common::{assert_books_consistent, call, fen, items, Db, Server, World};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Barrier;
@@ -33,9 +32,9 @@ enum Kind {
 
 #[test]
 fn postings_committed_together_answer_as_if_alone() {
-    for db in common::backends() {
+    for db in crate::common::backends() {
         let w = World::new(db);
-        let second = Server::start(common::settings(&w.fresh.url));
+        let second = Server::start(crate::common::settings(&w.fresh.url));
         let (p, q) = (w.base_project("2025-03-01"), w.base_project("2025-03-01"));
         assert_eq!(w.disburse(&p, "2025-03-02", "2000.00").status, 201);
         assert_eq!(w.disburse(&q, "2025-03-02", "1000.00").status, 201);

@@ -1,7 +1,7 @@
 //! Black-box harness: each test starts the real app on a random port over a fresh database and
 //! speaks HTTP+JSON to it. `backends()` is SQLite always, plus PostgreSQL when
 //! FUNDLEDGER_TEST_PG_URL names a server (then every test runs on both).
-#![allow(dead_code)]
+
 
 use diesel::{Connection, RunQueryDsl};
 use fundledger::config::Settings;

@@ -1,9 +1,8 @@
 //! `GET /projects/{id}/export`: the whole journal as beancount, ledger / hledger and CSV, whose
 //! balances equal the service's. When `bean-check`, `hledger` or `ledger` is on PATH the files are
 //! also checked by the real tool (and a tampered copy must fail); otherwise that part is skipped.
-mod common;
 
-use common::{on_each_backend, World};
+use crate::common::{on_each_backend, World};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -334,7 +333,7 @@ fn export_headers_roles_and_errors() {
             assert_eq!((r.status, r.code()), (422, "validation_failed"), "{q}: {r:?}");
             assert_eq!(r.body["errors"][0]["field"], "format");
         }
-        let r = common::call("GET", &w.url(&format!("/projects/{p}/export?format=csv")), None, None, &[]);
+        let r = crate::common::call("GET", &w.url(&format!("/projects/{p}/export?format=csv")), None, None, &[]);
         assert_eq!(r.status, 401);
     });
 }

@@ -1,9 +1,8 @@
 //! Annual reports (POLICY.md §8.3): filed by the unit once a year, read by the bureaus and
 //! inspectors with the plan's output targets checked, recorded on the audit chain.
-mod common;
 
 use chrono::Datelike;
-use common::{items, on_each_backend};
+use crate::common::{items, on_each_backend};
 use serde_json::json;
 
 fn report(year: i32, total: i32, advanced: i32) -> serde_json::Value {

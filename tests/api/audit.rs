@@ -1,7 +1,6 @@
 //! Issue 6: the tamper-evident audit trail, checked from outside and attacked from inside.
-mod common;
 
-use common::{call, on_each_backend, Db, World};
+use crate::common::{call, on_each_backend, Db, World};
 use diesel::{Connection, RunQueryDsl};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};

@@ -1,8 +1,7 @@
 //! Issue 3: the money core over HTTP, on every backend — vouchers, guards, idempotency,
 //! reversals, reviews, statements, and concurrency.
-mod common;
 
-use common::{all_vouchers, assert_books_consistent, call, items, on_each_backend, Server, World};
+use crate::common::{all_vouchers, assert_books_consistent, call, items, on_each_backend, Server, World};
 use serde_json::{json, Value};
 
 #[test]
@@ -319,9 +318,9 @@ fn rejected_vouchers_post_nothing_and_are_audited() {
 /// sharing one database (as several processes would): exactly 25 post, numbers stay contiguous.
 #[test]
 fn concurrent_postings_never_overdraw() {
-    for db in common::backends() {
+    for db in crate::common::backends() {
         let w = World::new(db);
-        let second = Server::start(common::settings(&w.fresh.url));
+        let second = Server::start(crate::common::settings(&w.fresh.url));
         let p = w.base_project("2025-03-01");
         assert_eq!(w.disburse(&p, "2025-03-02", "2500.00").status, 201);
         let results: Vec<u16> = std::thread::scope(|s| {
@@ -375,11 +374,11 @@ fn all_projects_statement_has_totals() {
 fn a_held_write_lock_is_a_503_not_a_500() {
     use diesel::connection::SimpleConnection;
     use diesel::Connection;
-    let fresh = common::FreshDb::new(common::Db::Sqlite);
-    let mut s = common::settings(&fresh.url);
+    let fresh = crate::common::FreshDb::new(crate::common::Db::Sqlite);
+    let mut s = crate::common::settings(&fresh.url);
     s.database.busy_timeout_ms = 300;
     let server = Server::start(s);
-    let w = World::on(common::Db::Sqlite, server, fresh);
+    let w = World::on(crate::common::Db::Sqlite, server, fresh);
     let p = w.base_project("2025-03-01");
     w.disburse(&p, "2025-03-02", "100.00");
     let mut other = diesel::SqliteConnection::establish(&w.fresh.url).unwrap();
@@ -413,7 +412,7 @@ fn approval_applies_the_rules_in_force() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("classification.toml");
         std::fs::write(&file, amended).unwrap();
-        let mut s = common::settings(&w.fresh.url);
+        let mut s = crate::common::settings(&w.fresh.url);
         s.classification.rules = file;
         let stricter = Server::start(s);
         let r = call(
@@ -455,14 +454,14 @@ fn statements_are_consistent_while_reviews_are_decided() {
                     let mut reads = 0;
                     while deciding.load(std::sync::atomic::Ordering::Relaxed) || reads == 0 {
                         let st = w.statement(&p);
-                        let sum = common::fen(st["implemented"].as_str().unwrap()) + common::fen(st["pending_review"].as_str().unwrap());
+                        let sum = crate::common::fen(st["implemented"].as_str().unwrap()) + crate::common::fen(st["pending_review"].as_str().unwrap());
                         assert_eq!(sum, 300_000, "each voucher counted once: {st}");
-                        let bank = common::fen(st["bank_balance"].as_str().unwrap());
-                        assert_eq!(bank + common::fen(st["implemented"].as_str().unwrap()), 10_000_000, "{st}");
+                        let bank = crate::common::fen(st["bank_balance"].as_str().unwrap());
+                        assert_eq!(bank + crate::common::fen(st["implemented"].as_str().unwrap()), 10_000_000, "{st}");
                         assert_eq!(st["available"], "97000.00", "approval moves held money, it does not free any: {st}");
                         // What recovery would take back is read in one snapshot too: its figures agree.
                         let rec = w.get(&w.finance, &format!("/projects/{p}/recoverable")).body;
-                        let f = |k: &str| common::fen(rec[k].as_str().unwrap());
+                        let f = |k: &str| crate::common::fen(rec[k].as_str().unwrap());
                         assert_eq!(
                             (f("implemented") + f("pending_review"), f("recoverable") + f("implemented")),
                             (300_000, 50_000_000),

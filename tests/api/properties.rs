@@ -1,9 +1,8 @@
 //! Invariants as properties over HTTP: random streams of requests against real projects on every
 //! backend leave balanced books whose maintained balances equal the journal recomputed, with no
 //! account below what its rules allow and a chain that verifies.
-mod common;
 
-use common::{assert_books_consistent, fen, World};
+use crate::common::{assert_books_consistent, fen, World};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::json;
@@ -115,7 +114,7 @@ fn run(w: &World, ops: &[Op]) {
 
 #[test]
 fn random_request_streams_keep_the_books_whole() {
-    for db in common::backends() {
+    for db in crate::common::backends() {
         let w = World::new(db);
         let mut runner = TestRunner::new(Config { cases: 12, failure_persistence: None, ..Config::default() });
         runner

@@ -1,10 +1,9 @@
 //! Issue 5: recovery of unspent funds and the project lifecycle, with exact amounts.
-mod common;
 
-use common::{on_each_backend, World};
+use crate::common::{on_each_backend, World};
 use serde_json::json;
 
-fn recover(w: &World, p: &str, date: &str, reason: &str) -> common::Resp {
+fn recover(w: &World, p: &str, date: &str, reason: &str) -> crate::common::Resp {
     w.post(&w.finance, &format!("/projects/{p}/recovery"), json!({"date": date, "reason": reason, "note": "依据实施方案第八条"}))
 }
 
@@ -16,7 +15,7 @@ fn assert_recovers(w: &World, p: &str, date: &str, reason: &str, amounts: [&str;
     assert_eq!(got, amounts, "{r:?}");
 }
 
-fn remit(w: &World, token: &str, p: &str, date: &str, amount: &str) -> common::Resp {
+fn remit(w: &World, token: &str, p: &str, date: &str, amount: &str) -> crate::common::Resp {
     w.post(token, &format!("/projects/{p}/remittances"), json!({"date": date, "amount": amount, "reference": "缴款书001"}))
 }
 

@@ -1,7 +1,6 @@
 //! Issue 2: the service foundation over HTTP — health, auth, roles, orgs, projects, errors.
-mod common;
 
-use common::{call, on_each_backend, World};
+use crate::common::{call, on_each_backend, World};
 use serde_json::json;
 
 #[test]
@@ -9,7 +8,7 @@ fn health_names_the_backend() {
     on_each_backend(|w| {
         let r = call("GET", &w.url("/health"), None, None, &[]);
         assert_eq!(r.status, 200);
-        let expected = if w.db == common::Db::Sqlite { "sqlite" } else { "postgres" };
+        let expected = if w.db == crate::common::Db::Sqlite { "sqlite" } else { "postgres" };
         assert_eq!(r.body["database"], expected);
         assert_eq!(r.body["status"], "ok");
     });
@@ -41,18 +40,18 @@ fn forge(claims: serde_json::Value, secret: &str, alg: jsonwebtoken::Algorithm) 
 #[test]
 fn tampered_tokens_are_refused() {
     use base64::Engine;
-    let w = World::new(common::Db::Sqlite);
+    let w = World::new(crate::common::Db::Sqlite);
     let now = chrono::Utc::now().timestamp();
     let admin_id = w.get(&w.admin, "/auth/me").body["id"].as_str().unwrap().to_string();
     let claims = |exp: i64| json!({"sub": admin_id, "username": "admin", "role": "admin", "org_id": null, "iat": now, "exp": exp});
-    let good = forge(claims(now + 600), common::SECRET, jsonwebtoken::Algorithm::HS256);
+    let good = forge(claims(now + 600), crate::common::SECRET, jsonwebtoken::Algorithm::HS256);
     assert_eq!(w.get(&good, "/users").status, 200, "a correctly signed token works");
     let nobody = json!({"sub": "no-such-user", "username": "admin", "role": "admin", "org_id": null, "iat": now, "exp": now + 600});
-    let r = w.get(&forge(nobody, common::SECRET, jsonwebtoken::Algorithm::HS256), "/users");
+    let r = w.get(&forge(nobody, crate::common::SECRET, jsonwebtoken::Algorithm::HS256), "/users");
     assert_eq!((r.status, r.code()), (401, "unauthenticated"), "signed, but for no user");
     let wrong_secret = forge(claims(now + 600), "another-secret-another-secret-0000", jsonwebtoken::Algorithm::HS256);
-    let expired = forge(claims(now - 5), common::SECRET, jsonwebtoken::Algorithm::HS256);
-    let hs512 = forge(claims(now + 600), common::SECRET, jsonwebtoken::Algorithm::HS512);
+    let expired = forge(claims(now - 5), crate::common::SECRET, jsonwebtoken::Algorithm::HS256);
+    let hs512 = forge(claims(now + 600), crate::common::SECRET, jsonwebtoken::Algorithm::HS512);
     let b64 = |v: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
     let alg_none = format!("{}.{}.", b64(json!({"alg": "none", "typ": "JWT"})), b64(claims(now + 600)));
     let mut flipped = w.admin.clone();
@@ -221,7 +220,7 @@ fn eligibility_rules_name_each_failure() {
 
 #[test]
 fn bad_input_is_a_clear_4xx() {
-    let w = World::new(common::Db::Sqlite);
+    let w = World::new(crate::common::Db::Sqlite);
     let url = w.url("/orgs");
     let raw = |body: &str, ctype: &str| {
         let r = ureq::post(&url).set("Authorization", &format!("Bearer {}", w.admin)).set("Content-Type", ctype).send_string(body);
@@ -253,7 +252,7 @@ fn bad_input_is_a_clear_4xx() {
 
 #[test]
 fn deactivated_users_cannot_log_in() {
-    let w = World::new(common::Db::Sqlite);
+    let w = World::new(crate::common::Db::Sqlite);
     let id = w.user("temp", "inspector", None);
     let token = w.login("temp", "password-123");
     assert_eq!(w.get(&token, "/audit-trail").status, 200);
@@ -303,14 +302,14 @@ fn deactivated_users_cannot_log_in() {
 fn awkward_text_and_org_visibility() {
     on_each_backend(|w| {
         // PostgreSQL cannot store NUL (a 400 malformed_request), SQLite can.
-        let nul = if w.db == common::Db::Postgres { (400, "malformed_request") } else { (401, "unauthenticated") };
+        let nul = if w.db == crate::common::Db::Postgres { (400, "malformed_request") } else { (401, "unauthenticated") };
         let r = call("POST", &w.url("/auth/login"), None, Some(&json!({"username": "adm\u{0}in", "password": "x"})), &[]);
         assert_eq!((r.status, r.code()), nul, "NUL in a login name: {r:?}");
         let r = w.post(&w.admin, "/orgs", json!({"name": "某\u{0}学校", "kind": "school", "region": "红山区"}));
-        let created = if w.db == common::Db::Postgres { 400 } else { 201 };
+        let created = if w.db == crate::common::Db::Postgres { 400 } else { 201 };
         assert_eq!(r.status, created, "{r:?}");
         let r = w.get(&w.admin, "/orgs?cursor=%00");
-        let listed = if w.db == common::Db::Postgres { 400 } else { 200 };
+        let listed = if w.db == crate::common::Db::Postgres { 400 } else { 200 };
         assert_eq!(r.status, listed, "a cursor holding NUL: {r:?}");
         let r = w.post(&w.admin, "/orgs", json!({"name": "   ", "kind": "school", "region": "  "}));
         assert_eq!((r.status, r.body["errors"].as_array().map(Vec::len)), (422, Some(2)), "{r:?}");

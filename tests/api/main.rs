@@ -1,0 +1,14 @@
+//! The black-box tests: one binary, so actix and diesel are linked once. Each module starts the
+//! real service (in process, or the built binary) and speaks HTTP+JSON to it, on SQLite and, when
+//! FUNDLEDGER_TEST_PG_URL names a server, on PostgreSQL too.
+mod common;
+
+mod audit;
+mod batch;
+mod binary;
+mod export;
+mod foundation;
+mod ledger;
+mod properties;
+mod recovery;
+mod reports;
