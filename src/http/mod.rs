@@ -15,7 +15,7 @@ use crate::auth::{Caller, Keys};
 use crate::config::Settings;
 use crate::db::{Backend, DbConn, DbPool};
 use crate::domain::classify::Rules;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
@@ -161,9 +161,9 @@ pub fn opt_date(field: &str, text: &Option<String>) -> AppResult<Option<chrono::
 fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     match err {
         JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
-            AppError::new("payload_too_large", format!("the body is over the {limit}-byte limit")).into()
+            AppError::new(Code::PayloadTooLarge, format!("the body is over the {limit}-byte limit")).into()
         }
-        JsonPayloadError::ContentType => AppError::new("unsupported_media_type", "send Content-Type: application/json").into(),
+        JsonPayloadError::ContentType => AppError::new(Code::UnsupportedMediaType, "send Content-Type: application/json").into(),
         other => AppError::malformed(format!("the body is not the expected JSON: {other}")).into(),
     }
 }

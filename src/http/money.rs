@@ -9,7 +9,7 @@ use crate::domain::classify::{Classification, Rules, Verdict};
 use crate::domain::kind::ProjectKind;
 use crate::domain::ledger::{check_expense_voucher, check_lines, Line};
 use crate::domain::money::Money;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::store::batch::PostJob;
 use crate::store::journal::Journal;
 use crate::store::ledger::{self, Idem, Locked, PostLine, Posting};
@@ -105,12 +105,12 @@ where
 pub fn must_be_open(l: &Locked, date: NaiveDate) -> AppResult<()> {
     if l.row.status != "active" {
         return Err(
-            AppError::conflict("project_not_active", format!("the project is {}", l.row.status)).with("status", l.row.status.clone())
+            AppError::conflict(Code::ProjectNotActive, format!("the project is {}", l.row.status)).with("status", l.row.status.clone())
         );
     }
     if date < l.row.start() || date > l.row.end() {
         return Err(AppError::new(
-            "out_of_period",
+            Code::OutOfPeriod,
             format!("{date} is outside the project period {} to {}", l.row.start_date, l.row.end_date),
         )
         .with("start_date", l.row.start_date.clone())
@@ -203,7 +203,7 @@ fn amounts(i: usize, l: &LineIn) -> AppResult<(Money, Money)> {
     match (&l.debit, &l.credit) {
         (Some(d), None) => Ok((Money::from_json(d).map_err(|e| AppError::from(e).with("line", i + 1))?, Money::ZERO)),
         (None, Some(c)) => Ok((Money::ZERO, Money::from_json(c).map_err(|e| AppError::from(e).with("line", i + 1))?)),
-        _ => Err(AppError::new("invalid_line", format!("line {} must have exactly one of debit or credit", i + 1)).with("line", i + 1)),
+        _ => Err(AppError::new(Code::InvalidLine, format!("line {} must have exactly one of debit or credit", i + 1)).with("line", i + 1)),
     }
 }
 
@@ -225,7 +225,7 @@ pub fn verdicts(
             let expenditure = resolved.is_none_or(|a| chart::is_expenditure(&a.code));
             if resolved.is_none() && !rules.is_prohibited_account(l.account.trim()) && rules.find_category(l.account.trim()).is_none() {
                 return Err(AppError::new(
-                    "unknown_account",
+                    Code::UnknownAccount,
                     format!("line {}: account '{}' is not in this project's chart", i + 1, l.account),
                 )
                 .with("line", i + 1)
@@ -291,7 +291,7 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
             None => verdicts(&rules, l.row.kind(), &l.chart, &b.summary, &b.lines, &debits)?,
         };
         if v.iter().flatten().any(|c| c.verdict == Verdict::Rejected) {
-            return Err(AppError::new("voucher_rejected", "the voucher contains prohibited spending; nothing was posted")
+            return Err(AppError::new(Code::VoucherRejected, "the voucher contains prohibited spending; nothing was posted")
                 .with("lines", verdict_list(&b.lines, &v)));
         }
         let mut lines = Vec::with_capacity(b.lines.len());

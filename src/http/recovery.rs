@@ -7,7 +7,7 @@ use crate::domain::kind::ProjectKind;
 use crate::domain::ledger::Line;
 use crate::domain::money::Money;
 use crate::domain::recovery::{self, Reason};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::store::ledger::{self, PostLine, Posting};
 use crate::store::projects;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -39,26 +39,26 @@ async fn recover(state: State, caller: Caller, req: HttpRequest, id: web::Path<S
     run_money(&state, &caller, id.into_inner(), idem, "recovery.refused", raw, move |conn, l| {
         let status = l.row.status.clone();
         if status == "closed" {
-            return Err(AppError::conflict("invalid_transition", "the project is already closed"));
+            return Err(AppError::conflict(Code::InvalidTransition, "the project is already closed"));
         }
         if reason == Reason::LeaderUnqualified && l.row.kind() != ProjectKind::Studio {
             return Err(AppError::field("reason", "leader_unqualified applies to studios only"));
         }
         if date < l.row.start() {
-            return Err(AppError::new("out_of_period", "recovery cannot be dated before the project started"));
+            return Err(AppError::new(Code::OutOfPeriod, "recovery cannot be dated before the project started"));
         }
         let in_period = date <= l.row.end();
         if in_period && (reason == Reason::PeriodEnded || (status == "active" && !reason.ends_early())) {
-            return Err(AppError::conflict("period_not_ended", format!("the project runs until {}", l.row.end_date))
+            return Err(AppError::conflict(Code::PeriodNotEnded, format!("the project runs until {}", l.row.end_date))
                 .with("end_date", l.row.end_date.clone()));
         }
         let pending = projects::pending_reviews(conn, &l.row.id)?;
         if pending > 0 {
-            return Err(AppError::conflict("pending_reviews", format!("{pending} vouchers await review; decide them first"))
+            return Err(AppError::conflict(Code::PendingReviews, format!("{pending} vouchers await review; decide them first"))
                 .with("pending", pending));
         }
         if l.book.balance(chart::PAYABLES).fen() > 0 {
-            return Err(AppError::conflict("payables_outstanding", "settle the accounts payable (2202) before recovery")
+            return Err(AppError::conflict(Code::PayablesOutstanding, "settle the accounts payable (2202) before recovery")
                 .with("payables", l.book.balance(chart::PAYABLES).to_string()));
         }
         let plan = recovery::plan(&l.book);
@@ -107,13 +107,13 @@ async fn remit(state: State, caller: Caller, req: HttpRequest, id: web::Path<Str
     run_money(&state, &caller, id.into_inner(), idem, "remittance.refused", raw, move |conn, l| {
         let owed = l.book.balance(chart::REFUND_OWED);
         if owed.is_zero() {
-            return Err(AppError::conflict("nothing_owed", "nothing is owed back to the finance bureau"));
+            return Err(AppError::conflict(Code::NothingOwed, "nothing is owed back to the finance bureau"));
         }
         if amount > owed {
             return Err(crate::domain::ledger::LedgerError::ExceedsOwed { owed, requested: amount }.into());
         }
         if date < l.row.start() {
-            return Err(AppError::new("out_of_period", "a remittance cannot be dated before the project started"));
+            return Err(AppError::new(Code::OutOfPeriod, "a remittance cannot be dated before the project started"));
         }
         let lines: Vec<Line> = recovery::remittance(amount);
         let p = Posting {

@@ -7,7 +7,7 @@ use crate::db::schema::{projects as projects_t, vouchers};
 use crate::domain::chart;
 use crate::domain::classify::Verdict;
 use crate::domain::kind::ProjectKind;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::store::ledger;
 use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
@@ -56,7 +56,7 @@ async fn approve(
         let debits: Vec<bool> = rows.iter().map(|r| r.debit_fen > 0).collect();
         let verdict = verdicts(&rules, l.row.kind(), &l.chart, &v.summary, &text_lines, &debits)?;
         if verdict.iter().flatten().any(|c| c.verdict == Verdict::Rejected) {
-            return Err(AppError::new("voucher_rejected", "under the current rules this voucher contains prohibited spending")
+            return Err(AppError::new(Code::VoucherRejected, "under the current rules this voucher contains prohibited spending")
                 .with("lines", verdict_list(&text_lines, &verdict)));
         }
         ledger::approve(conn, l, &actor, &vid, b.note.trim())?;
@@ -141,7 +141,7 @@ struct ClassifyIn {
 async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>) -> AppResult<HttpResponse> {
     let b = body.into_inner();
     if b.lines.is_empty() || b.lines.len() > crate::domain::ledger::MAX_LINES {
-        return Err(AppError::new("invalid_line", "between 1 and 200 lines"));
+        return Err(AppError::new(Code::InvalidLine, "between 1 and 200 lines"));
     }
     let rules = state.rules.clone();
     let (kind, chart) = match (&b.project_id, &b.project_kind) {

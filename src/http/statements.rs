@@ -6,7 +6,7 @@ use crate::domain::calendar;
 use crate::domain::chart::Side;
 use crate::domain::money::Money;
 use crate::domain::statement::{self, Statement};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use crate::store::projects::{self, ListFilter};
 use crate::store::snapshot;
 use crate::store::statements::{self as st, account_ledger, books};
@@ -112,7 +112,7 @@ async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web::Que
         let chart = projects::chart_of(conn, &id)?;
         let def = crate::domain::chart::find(&chart, &account)
             .cloned()
-            .ok_or_else(|| AppError::new("unknown_account", format!("account '{account}' is not in this project's chart")))?;
+            .ok_or_else(|| AppError::new(Code::UnknownAccount, format!("account '{account}' is not in this project's chart")))?;
         let (opening, entries) = account_ledger(conn, &id, &def.code, def.side, from, to)?;
         Ok((def, opening, entries))
     })

@@ -10,7 +10,7 @@ use crate::domain::chart::AccountDef;
 use crate::domain::kind::ProjectKind;
 use crate::domain::ledger::{Book, Line, Reservation, Totals};
 use crate::domain::money::Money;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::{json, Value};
@@ -283,7 +283,7 @@ fn row_lines(rows: &[LineRow]) -> Vec<Line> {
 fn pending(conn: &mut DbConn, project_id: &str, vid: &str) -> AppResult<(VoucherRow, Vec<LineRow>)> {
     let v = voucher(conn, project_id, vid)?;
     if v.status != "pending_review" {
-        return Err(AppError::conflict("not_pending", format!("the voucher is {}, not pending_review", v.status)));
+        return Err(AppError::conflict(Code::NotPending, format!("the voucher is {}, not pending_review", v.status)));
     }
     let lines = lines_of(conn, vid)?;
     Ok((v, lines))
@@ -337,14 +337,14 @@ pub fn reverse(
     let v = voucher(conn, &l.row.id, vid)?;
     match v.status.as_str() {
         "reversed" => {
-            return Err(AppError::conflict("already_reversed", "the voucher was already reversed")
+            return Err(AppError::conflict(Code::AlreadyReversed, "the voucher was already reversed")
                 .with("reversed_by", v.reversed_by_id.clone().unwrap_or_default()))
         }
         "posted" => {}
-        other => return Err(AppError::conflict("invalid_transition", format!("a {other} voucher cannot be reversed"))),
+        other => return Err(AppError::conflict(Code::InvalidTransition, format!("a {other} voucher cannot be reversed"))),
     }
     if !allowed_kinds.contains(&v.kind.as_str()) {
-        return Err(AppError::conflict("invalid_transition", format!("a {} voucher cannot be reversed here", v.kind)));
+        return Err(AppError::conflict(Code::InvalidTransition, format!("a {} voucher cannot be reversed here", v.kind)));
     }
     if date < projects::parse_date(&v.date) {
         return Err(AppError::field("date", "a reversal cannot be dated before the voucher it reverses"));
@@ -384,14 +384,14 @@ pub struct Idem {
 /// the same as the one that first came with the key, else a conflict.
 pub fn replay(i: &Idem, stored_hash: &str, status: i32, body: &str) -> AppResult<(u16, Value)> {
     if stored_hash != i.request_hash {
-        return Err(AppError::conflict("idempotency_conflict", "this Idempotency-Key was used with a different request"));
+        return Err(AppError::conflict(Code::IdempotencyConflict, "this Idempotency-Key was used with a different request"));
     }
     Ok((status as u16, serde_json::from_str(body).unwrap_or(Value::Null)))
 }
 
 /// Another request holds the key and has not answered yet.
 pub fn key_in_use() -> AppError {
-    AppError::conflict("idempotency_conflict", "this Idempotency-Key is in use by another request")
+    AppError::conflict(Code::IdempotencyConflict, "this Idempotency-Key is in use by another request")
 }
 
 /// Runs one money request as a single transaction under the project lock, with idempotent replay.
@@ -429,7 +429,7 @@ where
                 ))
                 .execute(conn)
                 .map_err(|e| match AppError::from(e) {
-                    e if e.code == "already_exists" => key_in_use(),
+                    e if e.code == Code::AlreadyExists => key_in_use(),
                     e => e,
                 })?;
         }
@@ -450,7 +450,7 @@ pub fn record_refusal(conn: &mut DbConn, project_id: &str, actor: &Actor, action
 /// Whether a failed money request is a refusal by the rules, which the project's chain records:
 /// forbidden, conflicting or unprocessable, but not a reused Idempotency-Key.
 pub fn is_recorded_refusal(e: &AppError) -> bool {
-    matches!(e.status().as_u16(), 403 | 409 | 422) && e.code != "idempotency_conflict"
+    matches!(e.status().as_u16(), 403 | 409 | 422) && e.code != Code::IdempotencyConflict
 }
 
 /// What the chain records of a refusal: the answer given and the request refused.

@@ -4,7 +4,7 @@ use crate::auth::{hash_password, Role};
 use crate::db::schema::{orgs, users};
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
@@ -61,9 +61,11 @@ pub fn create_user(conn: &mut DbConn, actor: &Actor, u: NewUser) -> AppResult<Us
             ))
             .execute(conn)
             .map_err(|e| match AppError::from(e) {
-                e if e.code == "already_exists" => AppError::conflict("already_exists", format!("username '{}' is taken", u.username)),
+                e if e.code == Code::AlreadyExists => {
+                    AppError::conflict(Code::AlreadyExists, format!("username '{}' is taken", u.username))
+                }
                 // The foreign key is the check, so no read precedes the write in this transaction.
-                e if e.code == "validation_failed" => AppError::field("org_id", "no such organisation"),
+                e if e.code == Code::ValidationFailed => AppError::field("org_id", "no such organisation"),
                 e => e,
             })?;
         let data = json!({"username": u.username, "role": u.role.as_str(), "org_id": u.org_id});
@@ -118,7 +120,7 @@ pub fn patch_user(conn: &mut DbConn, actor: &Actor, id: &str, p: UserPatch) -> A
         let admins: i64 =
             users::table.filter(users::role.eq(Role::Admin.as_str())).filter(users::active.eq(true)).count().get_result(conn)?;
         if admins == 0 {
-            return Err(AppError::conflict("last_admin", "this is the last active admin: nobody could manage users any more"));
+            return Err(AppError::conflict(Code::LastAdmin, "this is the last active admin: nobody could manage users any more"));
         }
         Ok(())
     })?;
@@ -132,7 +134,7 @@ pub fn create_org(conn: &mut DbConn, actor: &Actor, name: &str, kind: &str, regi
             .values((orgs::id.eq(&id), orgs::name.eq(name), orgs::kind.eq(kind), orgs::region.eq(region), orgs::created_at.eq(now())))
             .execute(conn)
             .map_err(|e| match AppError::from(e) {
-                e if e.code == "already_exists" => AppError::conflict("already_exists", format!("organisation '{name}' exists")),
+                e if e.code == Code::AlreadyExists => AppError::conflict(Code::AlreadyExists, format!("organisation '{name}' exists")),
                 e => e,
             })?;
         audit::append(
@@ -169,7 +171,7 @@ pub fn bootstrap_admin(conn: &mut DbConn, password: Option<&str>) -> AppResult<O
     match create_user(conn, &super::system_actor(), admin) {
         Ok(_) => Ok(generated),
         // Another process bootstrapped first.
-        Err(e) if e.code == "already_exists" => Ok(None),
+        Err(e) if e.code == Code::AlreadyExists => Ok(None),
         Err(e) => Err(e),
     }
 }

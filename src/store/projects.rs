@@ -8,7 +8,7 @@ use crate::domain::eligibility::Leader;
 use crate::domain::kind::ProjectKind;
 use crate::domain::ledger::Line;
 use crate::domain::money::Money;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::{json, Value};
@@ -90,7 +90,7 @@ pub fn register(conn: &mut DbConn, actor: &Actor, p: NewProject) -> AppResult<St
             ))
             .execute(conn)
             .map_err(|e| match AppError::from(e) {
-                e if e.code == "validation_failed" => AppError::field("org_id", "no such organisation"),
+                e if e.code == Code::ValidationFailed => AppError::field("org_id", "no such organisation"),
                 e => e,
             })?;
         let rows: Vec<_> = p
@@ -180,7 +180,7 @@ pub fn change_status(conn: &mut DbConn, actor: &Actor, id: &str, to: &str, reaso
         let locked = ledger::lock(conn, id)?;
         let from = locked.row.status.clone();
         if !transition_allowed(&from, to) {
-            return Err(AppError::conflict("invalid_transition", format!("a {from} project cannot become {to}"))
+            return Err(AppError::conflict(Code::InvalidTransition, format!("a {from} project cannot become {to}"))
                 .with("from", from)
                 .with("to", to.to_string()));
         }
@@ -201,10 +201,10 @@ pub fn replace_leader(conn: &mut DbConn, actor: &Actor, id: &str, leader: &Leade
     conn.transaction::<_, AppError, _>(|conn| {
         let locked = ledger::lock(conn, id)?;
         if locked.row.kind() != ProjectKind::Studio {
-            return Err(AppError::conflict("invalid_transition", "only a studio has a leader"));
+            return Err(AppError::conflict(Code::InvalidTransition, "only a studio has a leader"));
         }
         if !matches!(locked.row.status.as_str(), "active" | "suspended") {
-            return Err(AppError::conflict("project_not_active", format!("the project is {}", locked.row.status)));
+            return Err(AppError::conflict(Code::ProjectNotActive, format!("the project is {}", locked.row.status)));
         }
         let old: Value = locked.row.leader.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
         diesel::update(projects::table.find(id)).set(projects::leader.eq(json!(leader).to_string())).execute(conn)?;

@@ -3,7 +3,7 @@ use super::{audit, new_id, now};
 use crate::db::schema::annual_reports;
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
@@ -46,7 +46,9 @@ pub fn file(conn: &mut DbConn, actor: &Actor, project_id: &str, r: NewReport) ->
             filed_at: now(),
         };
         diesel::insert_into(annual_reports::table).values(&report).execute(conn).map_err(|e| match AppError::from(e) {
-            e if e.code == "already_exists" => AppError::conflict("already_exists", format!("the report for {} was already filed", r.year)),
+            e if e.code == Code::AlreadyExists => {
+                AppError::conflict(Code::AlreadyExists, format!("the report for {} was already filed", r.year))
+            }
             e => e,
         })?;
         let data = json!({"report_id": report.id, "year": report.year, "trained_total": report.trained_total,

@@ -7,7 +7,7 @@
 //! database write lock; on PostgreSQL `store::batch` runs postings together. The guards are the
 //! same either way: each request's project is locked and its books checked under that lock.
 use crate::db::{DbConn, DbPool};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Code};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, PooledConnection};
 use diesel::Connection;
@@ -43,7 +43,8 @@ fn shard(key: &str, n: usize) -> usize {
 }
 
 fn busy() -> AppError {
-    AppError::new("service_unavailable", "the request was not committed; retry it (with the same Idempotency-Key)").with("retryable", true)
+    AppError::new(Code::ServiceUnavailable, "the request was not committed; retry it (with the same Idempotency-Key)")
+        .with("retryable", true)
 }
 
 impl Writer<Work> {

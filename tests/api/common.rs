@@ -2,7 +2,6 @@
 //! speaks HTTP+JSON to it. `backends()` is SQLite always, plus PostgreSQL when
 //! FUNDLEDGER_TEST_PG_URL names a server (then every test runs on both).
 
-
 use diesel::{Connection, RunQueryDsl};
 use fundledger::config::Settings;
 use serde_json::{json, Value};

@@ -454,7 +454,8 @@ fn statements_are_consistent_while_reviews_are_decided() {
                     let mut reads = 0;
                     while deciding.load(std::sync::atomic::Ordering::Relaxed) || reads == 0 {
                         let st = w.statement(&p);
-                        let sum = crate::common::fen(st["implemented"].as_str().unwrap()) + crate::common::fen(st["pending_review"].as_str().unwrap());
+                        let sum = crate::common::fen(st["implemented"].as_str().unwrap())
+                            + crate::common::fen(st["pending_review"].as_str().unwrap());
                         assert_eq!(sum, 300_000, "each voucher counted once: {st}");
                         let bank = crate::common::fen(st["bank_balance"].as_str().unwrap());
                         assert_eq!(bank + crate::common::fen(st["implemented"].as_str().unwrap()), 10_000_000, "{st}");

@@ -1,8 +1,8 @@
 //! Annual reports (POLICY.md §8.3): filed by the unit once a year, read by the bureaus and
 //! inspectors with the plan's output targets checked, recorded on the audit chain.
 
-use chrono::Datelike;
 use crate::common::{items, on_each_backend};
+use chrono::Datelike;
 use serde_json::json;
 
 fn report(year: i32, total: i32, advanced: i32) -> serde_json::Value {
