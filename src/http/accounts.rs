@@ -1,4 +1,5 @@
 //! Login, users and organisations.
+use super::routes::Routes;
 use super::{db, paged, Page, State};
 use crate::auth::{hash_password, verify_password, Caller, Role};
 use crate::error::{AppError, AppResult};
@@ -8,16 +9,16 @@ use serde::Deserialize;
 use serde_json::json;
 use validator::Validate;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/login", web::post().to(login))
-        .route("/auth/me", web::get().to(me))
-        .route("/users", web::post().to(create_user))
-        .route("/users", web::get().to(list_users))
-        .route("/users/{id}", web::get().to(get_user))
-        .route("/users/{id}", web::patch().to(patch_user))
-        .route("/orgs", web::post().to(create_org))
-        .route("/orgs", web::get().to(list_orgs))
-        .route("/orgs/{id}", web::get().to(get_org));
+pub fn routes(r: &mut Routes) {
+    r.post("/auth/login", login)
+        .get("/auth/me", me)
+        .post("/users", create_user)
+        .get("/users", list_users)
+        .get("/users/{id}", get_user)
+        .patch("/users/{id}", patch_user)
+        .post("/orgs", create_org)
+        .get("/orgs", list_orgs)
+        .get("/orgs/{id}", get_org);
 }
 
 /// validator's errors as the contract's `validation_failed` list.

@@ -1,5 +1,6 @@
 //! The audit trail for inspectors: per project, and the global chain.
 use super::projects::visible;
+use super::routes::Routes;
 use super::{csv_response, db, paged, with_pool, Page, State};
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult};
@@ -8,11 +9,11 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/projects/{id}/audit-trail", web::get().to(project_trail))
-        .route("/projects/{id}/audit-trail/verify", web::get().to(project_verify))
-        .route("/audit-trail", web::get().to(global_trail))
-        .route("/audit-trail/verify", web::get().to(global_verify));
+pub fn routes(r: &mut Routes) {
+    r.get("/projects/{id}/audit-trail", project_trail)
+        .get("/projects/{id}/audit-trail/verify", project_verify)
+        .get("/audit-trail", global_trail)
+        .get("/audit-trail/verify", global_verify);
 }
 
 #[derive(Deserialize)]

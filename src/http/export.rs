@@ -1,5 +1,6 @@
 //! `GET /projects/{id}/export?format=beancount|ledger|csv`: the whole journal of one project.
 use super::projects::visible;
+use super::routes::Routes;
 use super::{csv_response, db, Format, State};
 use crate::auth::Caller;
 use crate::domain::export::{self, ExportFormat, CSV_HEADER};
@@ -8,8 +9,8 @@ use crate::store::export::journal;
 use crate::store::snapshot;
 use actix_web::{web, HttpResponse};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/projects/{id}/export", web::get().to(export));
+pub fn routes(r: &mut Routes) {
+    r.get("/projects/{id}/export", export);
 }
 
 async fn export(state: State, caller: Caller, id: web::Path<String>, q: web::Query<Format>) -> AppResult<HttpResponse> {

@@ -8,6 +8,7 @@ pub mod projects;
 pub mod recovery;
 pub mod reports;
 pub mod reviews;
+pub mod routes;
 pub mod standing;
 pub mod statements;
 
@@ -40,6 +41,7 @@ pub type State = web::Data<AppState>;
 
 use crate::store::batch::PostJob;
 use crate::store::writer::{Work, Writer};
+use routes::Routes;
 
 /// Runs blocking database work on actix's thread pool with a pooled connection.
 pub async fn db<T, F>(state: &State, f: F) -> AppResult<T>
@@ -191,6 +193,21 @@ async fn health(state: State) -> AppResult<HttpResponse> {
     })))
 }
 
+/// Every route under `/api/v1`. Routes are tried in order and each `{id}` pattern is a regex
+/// match, so the posting routes, by far the busiest, come first.
+pub fn register(r: &mut Routes) {
+    money::routes(r);
+    accounts::routes(r);
+    projects::routes(r);
+    recovery::routes(r);
+    reports::routes(r);
+    reviews::routes(r);
+    statements::routes(r);
+    export::routes(r);
+    audit::routes(r);
+    r.get("/health", health);
+}
+
 pub fn app(
     state: State,
 ) -> App<
@@ -204,20 +221,6 @@ pub fn app(
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
         .route("/health", web::get().to(health))
-        .service(
-            web::scope("/api/v1")
-                .route("/health", web::get().to(health))
-                // Routes are tried in order and each `{id}` pattern is a regex match, so the
-                // posting routes, by far the busiest, come first.
-                .configure(money::routes)
-                .configure(accounts::routes)
-                .configure(projects::routes)
-                .configure(recovery::routes)
-                .configure(reports::routes)
-                .configure(reviews::routes)
-                .configure(statements::routes)
-                .configure(export::routes)
-                .configure(audit::routes),
-        )
+        .service(web::scope("/api/v1").configure(|cfg| register(&mut Routes::serve(cfg))))
         .default_service(web::to(not_found))
 }

@@ -1,5 +1,6 @@
 //! Money movements: disbursements, vouchers, reviews, reversals, classification.
 use super::projects::visible;
+use super::routes::Routes;
 use super::{db, paged, status_json, State};
 use crate::auth::{Caller, Role};
 use crate::db::schema::vouchers;
@@ -19,12 +20,12 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/projects/{id}/disbursements", web::post().to(disburse))
-        .route("/projects/{id}/vouchers", web::post().to(submit))
-        .route("/projects/{id}/vouchers", web::get().to(list))
-        .route("/projects/{id}/vouchers/{vid}", web::get().to(get))
-        .route("/projects/{id}/vouchers/{vid}/reverse", web::post().to(reverse));
+pub fn routes(r: &mut Routes) {
+    r.post("/projects/{id}/disbursements", disburse)
+        .post("/projects/{id}/vouchers", submit)
+        .get("/projects/{id}/vouchers", list)
+        .get("/projects/{id}/vouchers/{vid}", get)
+        .post("/projects/{id}/vouchers/{vid}/reverse", reverse);
 }
 
 /// Reads a typed body from JSON already parsed (the raw value is kept for idempotency hashing).

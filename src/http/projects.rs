@@ -1,5 +1,6 @@
 //! Project registration, reading and lifecycle.
 use super::accounts::check;
+use super::routes::Routes;
 use super::{db, paged, Page, State};
 use crate::auth::{Caller, Role};
 use crate::db::DbConn;
@@ -14,13 +15,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use validator::Validate;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/projects", web::post().to(register))
-        .route("/projects", web::get().to(list))
-        .route("/projects/{id}", web::get().to(get))
-        .route("/projects/{id}/status", web::post().to(change_status))
-        .route("/projects/{id}/leader", web::post().to(replace_leader))
-        .route("/projects/{id}/name", web::post().to(rename));
+pub fn routes(r: &mut Routes) {
+    r.post("/projects", register)
+        .get("/projects", list)
+        .get("/projects/{id}", get)
+        .post("/projects/{id}/status", change_status)
+        .post("/projects/{id}/leader", replace_leader)
+        .post("/projects/{id}/name", rename);
 }
 
 pub const FUND_SOURCES: [&str; 2] = ["demonstration_matching", "employment_talent_fund"];

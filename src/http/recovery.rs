@@ -1,5 +1,6 @@
 //! Recovery of unspent funds and their remittance (API.md, Recovery of unspent funds).
 use super::money::{idem, run_money, shape, stored_json};
+use super::routes::Routes;
 use super::State;
 use crate::auth::{Caller, Role};
 use crate::domain::chart;
@@ -14,8 +15,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/projects/{id}/recovery", web::post().to(recover)).route("/projects/{id}/remittances", web::post().to(remit));
+pub fn routes(r: &mut Routes) {
+    r.post("/projects/{id}/recovery", recover).post("/projects/{id}/remittances", remit);
 }
 
 #[derive(Deserialize)]

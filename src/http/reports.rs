@@ -2,6 +2,7 @@
 //! project reads them, with the plan's output targets checked.
 use super::accounts::check;
 use super::projects::visible;
+use super::routes::Routes;
 use super::{db, State};
 use crate::auth::{Caller, Role};
 use crate::domain::{calendar, reporting};
@@ -13,8 +14,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use validator::Validate;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/projects/{id}/annual-reports", web::post().to(file)).route("/projects/{id}/annual-reports", web::get().to(list));
+pub fn routes(r: &mut Routes) {
+    r.post("/projects/{id}/annual-reports", file).get("/projects/{id}/annual-reports", list);
 }
 
 fn view(p: &ProjectRow, r: &Report) -> Value {

@@ -1,6 +1,7 @@
 //! The finance bureau's review of flagged vouchers, and the classifier's dry run.
 use super::money::{idem, must_be_open, run_money, shape, verdict_list, verdicts, voucher_view, LineIn};
 use super::projects::visible;
+use super::routes::Routes;
 use super::{db, paged, State};
 use crate::auth::{Caller, Role};
 use crate::db::schema::{projects as projects_t, vouchers};
@@ -14,11 +15,11 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/projects/{id}/vouchers/{vid}/approve", web::post().to(approve))
-        .route("/projects/{id}/vouchers/{vid}/decline", web::post().to(decline))
-        .route("/reviews", web::get().to(reviews))
-        .route("/classify", web::post().to(classify));
+pub fn routes(r: &mut Routes) {
+    r.post("/projects/{id}/vouchers/{vid}/approve", approve)
+        .post("/projects/{id}/vouchers/{vid}/decline", decline)
+        .get("/reviews", reviews)
+        .post("/classify", classify);
 }
 
 #[derive(Deserialize, Default)]

@@ -1,5 +1,6 @@
 //! Balances, trial balance, account ledger, project statements and the all-projects view.
 use super::projects::{org_scope, visible};
+use super::routes::Routes;
 use super::{csv_response, db, opt_date, Format, State};
 use crate::auth::{Caller, Role};
 use crate::domain::calendar;
@@ -15,13 +16,13 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/projects/{id}/balances", web::get().to(balances))
-        .route("/projects/{id}/trial-balance", web::get().to(trial_balance))
-        .route("/projects/{id}/ledger", web::get().to(ledger))
-        .route("/projects/{id}/statement", web::get().to(project_statement))
-        .route("/projects/{id}/recoverable", web::get().to(recoverable))
-        .route("/statements", web::get().to(all_statements));
+pub fn routes(r: &mut Routes) {
+    r.get("/projects/{id}/balances", balances)
+        .get("/projects/{id}/trial-balance", trial_balance)
+        .get("/projects/{id}/ledger", ledger)
+        .get("/projects/{id}/statement", project_statement)
+        .get("/projects/{id}/recoverable", recoverable)
+        .get("/statements", all_statements);
 }
 
 #[derive(Deserialize)]
