@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 /// Every error code a client can branch on. The `match` in `status` is the one table from codes
 /// to HTTP statuses; a new code cannot be added without its status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     MalformedRequest,

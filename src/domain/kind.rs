@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The two kinds of project the city funds (POLICY.md, "Two kinds of project").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProjectKind {
     Base,
