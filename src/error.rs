@@ -15,6 +15,7 @@ pub enum Code {
     Unauthenticated,
     Forbidden,
     NotFound,
+    MethodNotAllowed,
     PayloadTooLarge,
     UnsupportedMediaType,
     InsufficientFunds,
@@ -44,11 +45,12 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 30] = [
+    pub const ALL: [Code; 31] = [
         Code::MalformedRequest,
         Code::Unauthenticated,
         Code::Forbidden,
         Code::NotFound,
+        Code::MethodNotAllowed,
         Code::PayloadTooLarge,
         Code::UnsupportedMediaType,
         Code::InsufficientFunds,
@@ -83,6 +85,7 @@ impl Code {
             Code::Unauthenticated => StatusCode::UNAUTHORIZED,
             Code::Forbidden => StatusCode::FORBIDDEN,
             Code::NotFound => StatusCode::NOT_FOUND,
+            Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::InsufficientFunds
@@ -119,6 +122,7 @@ impl Code {
             Code::Unauthenticated => "unauthenticated",
             Code::Forbidden => "forbidden",
             Code::NotFound => "not_found",
+            Code::MethodNotAllowed => "method_not_allowed",
             Code::PayloadTooLarge => "payload_too_large",
             Code::UnsupportedMediaType => "unsupported_media_type",
             Code::InsufficientFunds => "insufficient_funds",

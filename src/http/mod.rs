@@ -252,7 +252,7 @@ pub fn app(
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
         .route("/health", web::get().to(health))
-        .service(web::scope("/api/v1").configure(|cfg| register(&mut Routes::serve(cfg))))
+        .service(web::scope("/api/v1").configure(|cfg| Routes::serve(cfg, register)))
         .route("/api/docs", web::get().to(docs_slash))
         .service(openapi::docs_page())
         .default_service(web::to(not_found))

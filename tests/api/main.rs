@@ -6,6 +6,7 @@ mod common;
 mod audit;
 mod batch;
 mod binary;
+mod contract;
 mod export;
 mod foundation;
 mod ledger;
