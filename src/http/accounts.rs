@@ -101,8 +101,10 @@ pub async fn me(state: State, caller: Caller) -> AppResult<HttpResponse> {
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     #[validate(length(min = 2, max = 64, message = "2 to 64 characters"))]
+    #[schema(min_length = 2, max_length = 64)]
     username: String,
     #[validate(length(min = 8, max = 256, message = "8 to 256 characters"))]
+    #[schema(min_length = 8, max_length = 256)]
     password: String,
     /// admin, hr, finance, inspector or unit.
     #[schema(value_type = Role)]
@@ -181,6 +183,7 @@ pub async fn get_user(state: State, caller: Caller, id: web::Path<String>) -> Ap
 pub struct PatchUser {
     active: Option<bool>,
     #[validate(length(min = 8, max = 256, message = "8 to 256 characters"))]
+    #[schema(min_length = 8, max_length = 256)]
     password: Option<String>,
     #[schema(value_type = Option<Role>)]
     role: Option<String>,
@@ -219,10 +222,13 @@ pub async fn patch_user(state: State, caller: Caller, id: web::Path<String>, bod
 #[serde(deny_unknown_fields)]
 pub struct CreateOrg {
     #[validate(length(min = 1, max = 200, message = "1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     name: String,
     /// enterprise, school, training_institution, research_institute or public_institution.
+    #[schema(pattern = "^(enterprise|school|training_institution|research_institute|public_institution)$")]
     kind: String,
     #[validate(length(min = 1, max = 100, message = "1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     region: String,
 }
 

@@ -29,10 +29,13 @@ pub struct TrailQuery {
     /// Only this action, e.g. `voucher.posted`.
     action: Option<String>,
     /// 1 to 500, default 50; downloads (csv, jsonl) are the whole filtered trail unless a limit is given.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     /// `next_cursor` of the previous page (a seq).
+    #[param(pattern = "^[0-9]{1,18}$")]
     cursor: Option<String>,
     /// json (default, paged), csv or jsonl (one event per line).
+    #[param(pattern = "^(json|csv|jsonl)$")]
     format: Option<String>,
 }
 

@@ -99,6 +99,7 @@ impl FromRequest for Caller {
 #[into_params(parameter_in = Query)]
 pub struct Page {
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

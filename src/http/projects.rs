@@ -171,6 +171,7 @@ pub async fn register(state: State, caller: Caller, body: web::Json<Register>) -
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// base or studio.
+    #[param(value_type = Option<ProjectKind>)]
     kind: Option<String>,
     /// active, suspended, cancelled, completed or closed.
     status: Option<String>,
@@ -178,6 +179,7 @@ pub struct ListQuery {
     /// The organisation's region, e.g. 红山区.
     region: Option<String>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     cursor: Option<String>,
 }

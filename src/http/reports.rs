@@ -44,12 +44,20 @@ fn late(r: &Report) -> Option<bool> {
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileReport {
+    /// A calendar year of the project's period that has begun.
+    #[schema(minimum = 2000, maximum = 2099)]
     year: i32,
     #[validate(length(min = 1, max = 5000, message = "1 to 5000 characters"))]
+    #[schema(min_length = 1, max_length = 5000)]
     summary: String,
     #[validate(length(min = 1, max = 5000, message = "1 to 5000 characters"))]
+    #[schema(min_length = 1, max_length = 5000)]
     next_year_plan: String,
+    /// People trained in the year (person-times for a base, young backbone for a studio).
+    #[schema(minimum = 0, maximum = 1000000)]
     trained_total: i32,
+    /// Of them, at advanced-worker level or above.
+    #[schema(minimum = 0, maximum = 1000000)]
     trained_advanced: i32,
 }
 

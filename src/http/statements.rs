@@ -31,8 +31,10 @@ pub fn routes(r: &mut Routes) {
 #[into_params(parameter_in = Query)]
 pub struct AsOf {
     /// The books at the end of this day (YYYY-MM-DD); default today (Chifeng time).
+    #[param(value_type = Option<String>, format = Date)]
     as_of: Option<String>,
     /// `csv` for a spreadsheet (UTF-8 with BOM); JSON otherwise.
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
 }
 
@@ -198,10 +200,13 @@ pub struct LedgerQuery {
     /// The account's code (e.g. 1002) or category slug (e.g. equipment).
     account: String,
     /// First day (YYYY-MM-DD); entries before it make the opening balance.
+    #[param(value_type = Option<String>, format = Date)]
     from: Option<String>,
     /// Last day (YYYY-MM-DD).
+    #[param(value_type = Option<String>, format = Date)]
     to: Option<String>,
     /// `csv` for a spreadsheet.
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
 }
 
@@ -334,14 +339,17 @@ pub async fn recoverable(state: State, caller: Caller, id: web::Path<String>, q:
 #[into_params(parameter_in = Query)]
 pub struct AllQuery {
     /// base or studio.
+    #[param(value_type = Option<ProjectKind>)]
     kind: Option<String>,
     /// active, suspended, cancelled, completed or closed.
     status: Option<String>,
     /// The organisation's region.
     region: Option<String>,
     /// YYYY-MM-DD; default today.
+    #[param(value_type = Option<String>, format = Date)]
     as_of: Option<String>,
     /// `csv` for a spreadsheet.
+    #[param(pattern = "^(json|csv)$")]
     format: Option<String>,
 }
 
