@@ -195,6 +195,12 @@ impl Settings {
         Ok(())
     }
 
+    /// Whether `classification.rules` is the built-in setting, which falls back to the built-in
+    /// rules when the working directory has no such file, rather than a path someone chose.
+    pub fn rules_path_is_default(&self) -> bool {
+        self.classification.rules == Settings::built_in().classification.rules
+    }
+
     /// The grant amount and period (years) for a kind of project.
     pub fn grant(&self, kind: ProjectKind) -> Result<(Money, u32), ConfigError> {
         let g = match kind {
