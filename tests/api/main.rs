@@ -9,6 +9,7 @@ mod binary;
 mod export;
 mod foundation;
 mod ledger;
+mod ops;
 mod properties;
 mod recovery;
 mod reports;
