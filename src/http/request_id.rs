@@ -2,7 +2,7 @@
 //! is sane, else a new UUIDv7 — which its response echoes whatever the status. The request runs in
 //! one `request` span carrying the id, so every line logged on its behalf names it, and ends with
 //! one access line at INFO (target `fundledger::access`).
-use actix_web::body::{EitherBody, MessageBody};
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
@@ -65,16 +65,13 @@ pub fn in_current_span<T>(f: impl FnOnce() -> T + Send) -> impl FnOnce() -> T + 
 
 /// The middleware (`actix_web::middleware::from_fn(request_id::middleware)`), outermost, so that
 /// every response — handler errors, 404s, 405s, refused bodies — carries the id.
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let id = RequestId::of(&req);
     let method = req.method().clone();
     let span = tracing::info_span!("request", request_id = id.as_str());
     let mut res = match next.call(req).instrument(span).await {
-        Ok(res) => res.map_into_left_body(),
+        Ok(res) => res,
         // Handlers' errors are responses already; an error here came from actix itself, and the
         // request went with it, so it is answered without a route.
         Err(e) => {
@@ -92,7 +89,6 @@ pub async fn middleware(
 }
 
 /// The fields of a request's access line that its response knows.
-#[derive(Debug, PartialEq, Eq)]
 struct Access {
     method: Method,
     /// The route's pattern (`/api/v1/projects/{id}/vouchers`), not the concrete path: lines of
