@@ -1,5 +1,6 @@
-//! Settings: `config/default.toml` (built in, or the file named by FUNDLEDGER_CONFIG), then the
-//! FUNDLEDGER_* environment overrides of the contract.
+//! Settings: `config/default.toml` (built in), with the file named by FUNDLEDGER_CONFIG merged
+//! over it, then the FUNDLEDGER_* environment overrides of the contract. The built-in file is the
+//! one place a default is written down; a settings file holds only what it changes.
 use crate::domain::kind::ProjectKind;
 use crate::domain::money::Money;
 use serde::Deserialize;
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 const BUILT_IN: &str = include_str!("../config/default.toml");
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     pub server: Server,
     pub database: Database,
@@ -17,6 +19,7 @@ pub struct Settings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Server {
     pub bind: String,
     pub body_limit_bytes: usize,
@@ -27,24 +30,16 @@ pub struct Server {
 pub const MAX_TOKEN_TTL_SECONDS: i64 = 7 * 24 * 3600;
 
 #[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Database {
     pub url: String,
     pub pool_size: u32,
-    #[serde(default = "yes")]
     pub group_commit: bool,
-    #[serde(default = "ten_seconds")]
     pub busy_timeout_ms: u32,
 }
 
-fn ten_seconds() -> u32 {
-    10_000
-}
-
-fn yes() -> bool {
-    true
-}
-
 #[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Auth {
     pub token_ttl_seconds: i64,
     #[serde(default)]
@@ -86,18 +81,21 @@ impl std::fmt::Debug for Auth {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Grants {
     pub base: Grant,
     pub studio: Grant,
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Grant {
     pub amount: String,
     pub years: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Classification {
     pub rules: PathBuf,
 }
@@ -128,9 +126,21 @@ impl Settings {
         Settings::from_toml(BUILT_IN, "built-in").expect("the built-in configuration parses")
     }
 
+    /// The built-in settings with the file's merged over them: the file may hold only what it
+    /// changes, and a key the settings do not have is refused by name (a typo would otherwise
+    /// leave the default in force without a word).
     pub fn from_file(path: &Path) -> Result<Settings, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.display().to_string(), e))?;
-        Settings::from_toml(&text, &path.display().to_string())
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read(name.clone(), e))?;
+        Settings::merged(&text, &name)
+    }
+
+    fn merged(text: &str, name: &str) -> Result<Settings, ConfigError> {
+        let parse_error = |e: toml::de::Error| ConfigError::Parse(name.to_string(), e.to_string());
+        let changes: toml::Table = text.parse().map_err(parse_error)?;
+        let mut table: toml::Table = BUILT_IN.parse().expect("the built-in configuration parses");
+        merge(&mut table, changes);
+        table.try_into().map_err(parse_error)
     }
 
     fn from_toml(text: &str, name: &str) -> Result<Settings, ConfigError> {
@@ -185,6 +195,12 @@ impl Settings {
         Ok(())
     }
 
+    /// Whether `classification.rules` is the built-in setting, which falls back to the built-in
+    /// rules when the working directory has no such file, rather than a path someone chose.
+    pub fn rules_path_is_default(&self) -> bool {
+        self.classification.rules == Settings::built_in().classification.rules
+    }
+
     /// The grant amount and period (years) for a kind of project.
     pub fn grant(&self, kind: ProjectKind) -> Result<(Money, u32), ConfigError> {
         let g = match kind {
@@ -196,6 +212,19 @@ impl Settings {
             return Err(ConfigError::Invalid("grants.years", "must be at least 1".into()));
         }
         Ok((amount, g.years))
+    }
+}
+
+/// Merges `changes` into `base`: a table into the table of the same name key by key, any other
+/// value in place of the one it names.
+fn merge(base: &mut toml::Table, changes: toml::Table) {
+    for (key, change) in changes {
+        match (base.get_mut(&key), change) {
+            (Some(toml::Value::Table(inner)), toml::Value::Table(change)) => merge(inner, change),
+            (_, change) => {
+                base.insert(key, change);
+            }
+        }
     }
 }
 
@@ -253,5 +282,41 @@ mod tests {
         let mut s = Settings::built_in();
         s.database.pool_size = 1;
         assert!(matches!(s.validate(), Err(ConfigError::Invalid("database.pool_size", _))), "the writer keeps one connection");
+    }
+
+    #[test]
+    fn a_settings_file_may_hold_only_what_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("fundledger.toml");
+        std::fs::write(&file, "[database]\npool_size = 3\n").unwrap();
+        let mut s = Settings::from_file(&file).unwrap();
+        assert_eq!(s.database.pool_size, 3);
+        let defaults = Settings::built_in();
+        s.database.pool_size = defaults.database.pool_size;
+        assert_eq!(format!("{s:?}"), format!("{defaults:?}"), "every other setting is the built-in default");
+        assert_eq!(s.database.url, defaults.database.url);
+        // Tables merge key by key at every depth: changing a grant's amount keeps its years.
+        let s = Settings::merged("[grants.base]\namount = \"600000.00\"\n", "test").unwrap();
+        assert_eq!(s.grant(ProjectKind::Base).unwrap(), (Money::from_yuan(600_000), 2));
+        assert_eq!(s.grant(ProjectKind::Studio).unwrap(), (Money::from_yuan(50_000), 1));
+    }
+
+    #[test]
+    fn a_misspelt_setting_is_refused_by_name() {
+        for (text, name) in [
+            ("[database]\npool_sise = 3\n", "pool_sise"),
+            ("[databse]\npool_size = 3\n", "databse"),
+            ("[grants.base]\nyaers = 3\n", "yaers"),
+            ("[auth]\njwt_secert = \"0123456789abcdef0123456789abcdef\"\n", "jwt_secert"),
+        ] {
+            match Settings::merged(text, "my.toml") {
+                Err(e @ ConfigError::Parse(..)) => {
+                    let message = e.to_string();
+                    assert!(message.contains(name) && message.contains("my.toml"), "{message}");
+                }
+                other => panic!("{text} was accepted: {other:?}"),
+            }
+        }
+        assert!(matches!(Settings::merged("[database]\npool_size = \"many\"\n", "t"), Err(ConfigError::Parse(..))));
     }
 }

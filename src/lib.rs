@@ -9,8 +9,8 @@ pub mod store;
 
 use crate::config::Settings;
 use crate::db::Target;
-use crate::domain::classify::Rules;
-use std::path::{Path, PathBuf};
+use crate::domain::classify::{Rules, RulesError};
+use std::path::Path;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,7 +30,7 @@ pub enum StartError {
 /// Everything the service needs, built and checked before it accepts a request.
 pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
     let target = Target::parse(&settings.database.url)?;
-    let rules = Rules::load(&resolve(&settings.classification.rules))?;
+    let rules = load_rules(&settings)?;
     let secret = jwt_secret(&settings, &target)?;
     let pool = db::connect(&target, settings.database.pool_size, settings.database.busy_timeout_ms)?;
     let mut conn = pool.get().map_err(db::StartError::from)?;
@@ -61,15 +61,26 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
     })
 }
 
-/// The rules file as configured, or beside the crate when run from elsewhere (tests, benches).
-fn resolve(path: &Path) -> PathBuf {
-    if path.is_relative() && !path.exists() {
-        let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-        if beside.exists() {
-            return beside;
+/// `config/classification.toml` as this binary was built with it.
+const BUILT_IN_RULES: &str = include_str!("../config/classification.toml");
+
+/// The rules file as configured, relative to the working directory. Only the default path may be
+/// missing, and then the rules built into the binary apply: a service started anywhere runs with
+/// the rules it was built with, never with a file found where it happened to be compiled.
+fn load_rules(settings: &Settings) -> Result<Rules, StartError> {
+    let path = &settings.classification.rules;
+    match Rules::load(path) {
+        Err(RulesError::Io(_, e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            if !settings.rules_path_is_default() {
+                let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| "?".into());
+                let missing = format!("{} does not exist (working directory {cwd})", path.display());
+                return Err(config::ConfigError::Invalid("classification.rules", missing).into());
+            }
+            tracing::info!(path = %path.display(), "no rules file there: the classification rules built into the binary are in use");
+            Ok(Rules::from_toml_str(BUILT_IN_RULES)?)
         }
+        loaded => Ok(loaded?),
     }
-    path.to_path_buf()
 }
 
 /// The configured secret, or for SQLite a generated one kept beside the database file.
@@ -115,4 +126,26 @@ fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
     opts.open(file)?.write_all(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_rules_are_valid() {
+        let rules = Rules::from_toml_str(BUILT_IN_RULES).unwrap_or_else(|e| panic!("{e}"));
+        assert!(rules.find_category("equipment").is_some());
+    }
+
+    #[test]
+    fn a_chosen_rules_file_that_does_not_exist_stops_the_start() {
+        let mut settings = Settings::built_in();
+        settings.classification.rules = "config/no-such-rules.toml".into();
+        let Err(refused) = load_rules(&settings) else { panic!("a missing rules file was accepted") };
+        let message = refused.to_string();
+        assert!(message.contains("classification.rules") && message.contains("config/no-such-rules.toml"), "{message}");
+        // The default path exists here (tests run in the crate root) and is read from there.
+        assert!(load_rules(&Settings::built_in()).is_ok());
+    }
 }

@@ -8,6 +8,7 @@ pub mod openapi;
 pub mod projects;
 pub mod recovery;
 pub mod reports;
+pub mod request_id;
 pub mod reviews;
 pub mod routes;
 pub mod standing;
@@ -51,10 +52,10 @@ where
     F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 {
     let pool = state.pool.clone();
-    web::block(move || {
+    web::block(request_id::in_current_span(move || {
         let mut conn = pool.get()?;
         f(&mut conn)
-    })
+    }))
     .await?
 }
 
@@ -66,7 +67,7 @@ where
     F: FnOnce(&DbPool) -> AppResult<T> + Send + 'static,
 {
     let pool = state.pool.clone();
-    web::block(move || f(&pool)).await?
+    web::block(request_id::in_current_span(move || f(&pool))).await?
 }
 
 impl FromRequest for Caller {
@@ -87,9 +88,10 @@ impl FromRequest for Caller {
                 .ok_or_else(|| AppError::unauthenticated("expected a Bearer token"))?;
             Ok((state.keys.check(token.trim())?, state))
         })();
+        let req = req.clone();
         Box::pin(async move {
             let (caller, state) = signed?;
-            state.standings.confirm(&state, caller).await
+            state.standings.confirm(&state, caller).await.inspect(|caller| request_id::authenticated(&req, &caller.user_id))
         })
     }
 }
@@ -247,6 +249,7 @@ pub fn app(
 > {
     let limit = state.settings.server.body_limit_bytes;
     App::new()
+        .wrap(actix_web::middleware::from_fn(request_id::middleware))
         .app_data(state)
         .app_data(web::JsonConfig::default().limit(limit).error_handler(json_error))
         .app_data(web::PayloadConfig::default().limit(limit))

@@ -25,13 +25,23 @@ pub type Work = Box<dyn FnOnce(&mut DbConn) -> Outcome + Send>;
 
 struct Job<W> {
     work: W,
-    reply: oneshot::Sender<Outcome>,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// A writer thread's answer: which of its batches carried the request, and the request's outcome,
+/// or `None` when that batch did not commit. The batch number is how a request's log lines (in its
+/// span, with its request id) meet the lines of the batch that ran it on the writer thread, which
+/// runs many requests at once and so logs in a span of its own.
+struct Reply {
+    batch: u64,
+    outcome: Option<Outcome>,
 }
 
 /// The most requests one commit carries; bounds how long the locks are held.
 const MAX_BATCH: usize = 512;
 
 pub struct Writer<W> {
+    name: String,
     queues: Vec<mpsc::Sender<Job<W>>>,
 }
 
@@ -66,31 +76,52 @@ impl<W: Send + 'static> Writer<W> {
     /// thread's batch can run while another's commit is in flight.
     pub fn start(pool: DbPool, name: &str, threads: usize, run_batch: RunBatch<W>) -> Writer<W> {
         let queues = (0..threads.max(1))
-            .map(|_| {
-                let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
-                let pool = pool.clone();
-                std::thread::Builder::new().name(name.into()).spawn(move || run(pool, jobs, run_batch)).expect("the writer thread starts");
-                queue
+            .map(|queue| {
+                let (sender, jobs) = mpsc::channel(4 * MAX_BATCH);
+                let (pool, thread) = (pool.clone(), Thread { name: name.to_string(), queue });
+                std::thread::Builder::new()
+                    .name(name.into())
+                    .spawn(move || run(pool, jobs, run_batch, thread))
+                    .expect("the writer thread starts");
+                sender
             })
             .collect();
-        Writer { queues }
+        Writer { name: name.to_string(), queues }
     }
 
     /// Runs `work` in the next batch of the queue `key` goes to, and resolves once that batch is
     /// durably committed.
     pub async fn submit(&self, key: &str, work: W) -> Outcome {
         let (reply, answer) = oneshot::channel();
-        let queue = &self.queues[shard(key, self.queues.len())];
-        queue.send(Job { work, reply }).await.map_err(|_| busy())?;
-        // A dropped reply means the batch never committed.
-        answer.await.unwrap_or_else(|_| Err(busy()))
+        let queue = shard(key, self.queues.len());
+        self.queues[queue].send(Job { work, reply }).await.map_err(|_| busy())?;
+        // Logged in the request's span: the request id and the batch that carried it, together.
+        match answer.await {
+            Ok(Reply { batch, outcome: Some(outcome) }) => {
+                tracing::debug!(writer = %self.name, queue, batch, "committed with its batch");
+                outcome
+            }
+            Ok(Reply { batch, outcome: None }) => {
+                tracing::warn!(writer = %self.name, queue, batch, "its batch did not commit; answered 503");
+                Err(busy())
+            }
+            // A writer thread drops a reply only when it is gone: the batch never committed.
+            Err(_) => Err(busy()),
+        }
     }
 }
 
-fn run<W>(pool: DbPool, mut jobs: mpsc::Receiver<Job<W>>, run_batch: RunBatch<W>) {
+/// Which writer thread this is, for its log lines.
+struct Thread {
+    name: String,
+    queue: usize,
+}
+
+fn run<W>(pool: DbPool, mut jobs: mpsc::Receiver<Job<W>>, run_batch: RunBatch<W>, thread: Thread) {
     // The writer keeps its connection: taking it from the pool per batch would make it queue
     // behind readers for a free one.
     let mut conn: Option<PooledConnection<ConnectionManager<DbConn>>> = None;
+    let mut batches: u64 = 0;
     while let Some(first) = jobs.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -99,25 +130,36 @@ fn run<W>(pool: DbPool, mut jobs: mpsc::Receiver<Job<W>>, run_batch: RunBatch<W>
                 Err(_) => break,
             }
         }
+        batches += 1;
+        // Whatever is logged while the batch runs, the database layer's lines too, names it.
+        let span = tracing::info_span!("batch", writer = %thread.name, queue = thread.queue, batch = batches, requests = batch.len());
+        let _in_batch = span.enter();
         let c = match conn.take().map_or_else(|| pool.get(), Ok) {
             Ok(c) => c,
             Err(e) => {
-                tracing::warn!(error = %e, "writer has no connection");
-                continue; // dropping the replies answers every request with a retryable 503
+                tracing::warn!(error = %e, "writer has no connection; the batch is answered 503");
+                batch.into_iter().for_each(|job| answer(job.reply, batches, None));
+                continue;
             }
         };
         // A connection whose batch failed is given back (the pool drops it if it is broken).
-        conn = commit(c, batch, run_batch);
+        conn = commit(c, batch, run_batch, batches);
     }
+}
+
+fn answer(reply: oneshot::Sender<Reply>, batch: u64, outcome: Option<Outcome>) {
+    // The request may have gone (its client hung up); its outcome stands all the same.
+    let _ = reply.send(Reply { batch, outcome });
 }
 
 fn commit<W>(
     mut conn: PooledConnection<ConnectionManager<DbConn>>,
     batch: Vec<Job<W>>,
     run_batch: RunBatch<W>,
+    number: u64,
 ) -> Option<PooledConnection<ConnectionManager<DbConn>>> {
     let requests = batch.len();
-    let (works, replies): (Vec<W>, Vec<oneshot::Sender<Outcome>>) = batch.into_iter().map(|j| (j.work, j.reply)).unzip();
+    let (works, replies): (Vec<W>, Vec<oneshot::Sender<Reply>>) = batch.into_iter().map(|j| (j.work, j.reply)).unzip();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         conn.transaction::<_, AppError, _>(|conn| {
             let outcomes = run_batch(conn, works)?;
@@ -130,16 +172,18 @@ fn commit<W>(
     match result {
         Ok(Ok(outcomes)) => {
             for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                let _ = reply.send(outcome);
+                answer(reply, number, Some(outcome));
             }
             Some(conn)
         }
         Ok(Err(e)) => {
             tracing::error!(error = %e.detail, requests, "group commit failed; requests answered 503");
+            replies.into_iter().for_each(|reply| answer(reply, number, None));
             None
         }
         Err(_) => {
             tracing::error!(requests, "a request panicked in the writer; its batch was rolled back");
+            replies.into_iter().for_each(|reply| answer(reply, number, None));
             None
         }
     }

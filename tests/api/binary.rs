@@ -51,6 +51,8 @@ fn starts_on_a_fresh_directory_and_stops_gracefully_on_sigterm() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("generated password"), "the generated admin password is printed once: {text}");
     assert!(text.contains("stopped"), "{text}");
+    // The temp dir has no config/classification.toml, and the build machine's is not looked for.
+    assert!(text.contains("classification rules built into the binary are in use"), "{text}");
     let password = text.split("generated password: ").nth(1).and_then(|t| t.split_whitespace().next()).unwrap().to_string();
     // A second start finds the admin and the secret in place and prints no password; the printed
     // password logs in, and a token issued now is still good after a third start.
@@ -97,6 +99,21 @@ fn refuses_to_start_on_bad_configuration() {
     let (code, text) = output(spawn(dir.path(), &[("FUNDLEDGER_CONFIG", config.display().to_string())]));
     assert_eq!(code, Some(1));
     assert!(text.contains("classification rules"), "{text}");
+    // A rules path someone chose must exist: the built-in rules stand in only for the default.
+    std::fs::write(&config, "[classification]\nrules = \"rules/ours.toml\"\n").unwrap();
+    let (code, text) = output(spawn(dir.path(), &[("FUNDLEDGER_CONFIG", config.display().to_string())]));
+    assert_eq!(code, Some(1));
+    assert!(text.contains("invalid setting classification.rules: rules/ours.toml does not exist"), "{text}");
+    std::fs::write(&config, "[database]\npool_sise = 3\n").unwrap();
+    let (code, text) = output(spawn(dir.path(), &[("FUNDLEDGER_CONFIG", config.display().to_string())]));
+    assert_eq!(code, Some(1));
+    assert!(text.contains("unknown field `pool_sise`"), "a misspelt setting is named: {text}");
+    // The default path is read from the working directory when the file is there.
+    std::fs::create_dir(dir.path().join("config")).unwrap();
+    std::fs::write(dir.path().join("config/classification.toml"), "[[categories]]\nslug = \"\"\n").unwrap();
+    let (code, text) = output(spawn(dir.path(), &[]));
+    assert_eq!(code, Some(1));
+    assert!(text.contains("classification rules") && text.contains("config/classification.toml"), "{text}");
     let (code, _) = output(
         Command::new(env!("CARGO_BIN_EXE_fundledger")).arg("frobnicate").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap(),
     );

@@ -10,6 +10,7 @@ mod contract;
 mod export;
 mod foundation;
 mod ledger;
+mod ops;
 mod properties;
 mod recovery;
 mod reports;
