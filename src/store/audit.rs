@@ -6,10 +6,14 @@ use crate::domain::audit::{self, Actor, Event, Part, StoredEvent, StoredFields, 
 use crate::error::{AppError, AppResult};
 use diesel::backend::Backend;
 use diesel::connection::DefaultLoadingMode;
-use diesel::deserialize::{FromStaticSqlRow, Queryable};
+use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::dsl::sql;
+use diesel::pg::{Pg, PgValue};
 use diesel::prelude::*;
+use diesel::result::{UnexpectedEndOfRow, UnexpectedNullError};
+use diesel::row::Field;
 use diesel::sql_types::{BigInt, Binary};
+use diesel::sqlite::{Sqlite, SqliteValue};
 use serde_json::Value;
 
 pub const GLOBAL: &str = "global";
@@ -192,7 +196,7 @@ fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> 
 type Bytes = diesel::expression::SqlLiteral<Binary>;
 
 /// An event's columns as bytes. On SQLite each is CAST to a blob, which SQLite hands over as it
-/// holds it (see `Checked::build`); on PostgreSQL a text column's binary form is its bytes.
+/// holds it (see `StoredBytes`); on PostgreSQL a text column's binary form is its bytes.
 fn event_bytes(sqlite: bool) -> (audit_events::seq, Bytes, Bytes, Bytes, Bytes, Bytes, Bytes, Bytes, Bytes, Bytes) {
     let column = |name: &str| sql::<Binary>(&if sqlite { format!("CAST({name} AS BLOB)") } else { name.to_string() });
     (
@@ -217,9 +221,9 @@ fn owned_fields(r: &OwnedRow) -> StoredFields<'_> {
 }
 
 /// An event as verification reads it: its fields are hashed while the driver still holds them
-/// (`*const [u8]` is diesel's borrowed value; text read as bytes skips a UTF-8 check the hash does
-/// not need), and only the seq and the two hashes are copied out.
-/// Copying every field into its own String was most of the cost of verifying a long chain.
+/// (text read as bytes skips a UTF-8 check the hash does not need), and only the seq and the two
+/// hashes are copied out. Copying every field into its own String was most of the cost of
+/// verifying a long chain.
 struct Checked {
     seq: i64,
     consistent: bool,
@@ -228,39 +232,103 @@ struct Checked {
 }
 
 type EventSql = (BigInt, Binary, Binary, Binary, Binary, Binary, Binary, Binary, Binary, Binary);
-type BorrowedRow =
-    (i64, *const [u8], *const [u8], *const [u8], *const [u8], *const [u8], *const [u8], *const [u8], *const [u8], *const [u8]);
 
-impl<DB> Queryable<EventSql, DB> for Checked
-where
-    DB: Backend,
-    BorrowedRow: FromStaticSqlRow<EventSql, DB>,
-{
-    type Row = BorrowedRow;
-
-    fn build(r: BorrowedRow) -> diesel::deserialize::Result<Checked> {
-        // SAFETY: diesel calls `build` from `build_from_row` while the row the pointers were read
-        // from is current, and nothing borrowed here outlives this call (what is kept is copied).
-        // A pointer stays valid only if diesel read the value as SQLite or PostgreSQL holds it:
-        // on PostgreSQL the bytes lie in the result buffer; on SQLite diesel copies a value it
-        // must convert (text read as a blob) into storage freed when `from_sql` returns, so every
-        // column is selected CAST to a blob, which SQLite hands over unconverted, whatever a
-        // tampered row stores there. That is how diesel 2.3.14 behaves, not a documented promise
-        // (its docs bound the pointer to `from_sql`), hence the exact version in Cargo.toml.
-        let fields = unsafe { StoredFields::from_columns(r.0, [&*r.1, &*r.2, &*r.3, &*r.4, &*r.5, &*r.6, &*r.7, &*r.8, &*r.9]) };
+impl Checked {
+    /// Hashes one row's fields, borrowed from the row the driver holds: the borrow checker, not a
+    /// promise about diesel's internals, keeps them alive while they are read.
+    fn from_row<'a, DB, R>(row: &R) -> deserialize::Result<Checked>
+    where
+        DB: Backend,
+        R: diesel::row::Row<'a, DB>,
+        i64: FromSql<BigInt, DB>,
+        for<'v> DB::RawValue<'v>: StoredBytes,
+    {
+        let field = |i: usize| row.get(i).ok_or(UnexpectedEndOfRow);
+        let seq = i64::from_nullable_sql(field(0)?.value())?;
+        let fields = all(std::array::from_fn(|i| row.get(i + 1))).ok_or(UnexpectedEndOfRow)?;
+        let mut values = all(fields.each_ref().map(|f| f.value())).ok_or(UnexpectedNullError)?;
+        let f = StoredFields::from_columns(seq, values.each_mut().map(|v| v.stored_bytes()));
         let owned = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        Ok(Checked { seq: r.0, consistent: fields.self_consistent(), prev_hash: owned(fields.prev_hash), hash: owned(fields.hash) })
+        Ok(Checked { seq, consistent: f.self_consistent(), prev_hash: owned(f.prev_hash), hash: owned(f.hash) })
     }
+}
+
+impl FromSqlRow<EventSql, Sqlite> for Checked {
+    fn build_from_row<'a>(row: &impl diesel::row::Row<'a, Sqlite>) -> deserialize::Result<Checked> {
+        Checked::from_row(row)
+    }
+}
+
+impl FromSqlRow<EventSql, Pg> for Checked {
+    fn build_from_row<'a>(row: &impl diesel::row::Row<'a, Pg>) -> deserialize::Result<Checked> {
+        Checked::from_row(row)
+    }
+}
+
+/// A column's value as the bytes the database holds, borrowed from the value.
+trait StoredBytes {
+    fn stored_bytes(&mut self) -> &[u8];
+}
+
+impl StoredBytes for SqliteValue<'_, '_, '_> {
+    /// A blob as SQLite holds it. Text read this way is first copied by diesel (SQLite would
+    /// convert the shared value in place), one copy per column per row, which is why
+    /// `event_bytes` CASTs every column to a blob: for speed, not for soundness.
+    fn stored_bytes(&mut self) -> &[u8] {
+        self.read_blob()
+    }
+}
+
+impl StoredBytes for PgValue<'_> {
+    /// A text column's binary form is its UTF-8 bytes, in the result buffer.
+    fn stored_bytes(&mut self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+/// Every item, or None if one is missing; an array, so reading a row allocates nothing.
+fn all<T, const N: usize>(items: [Option<T>; N]) -> Option<[T; N]> {
+    if items.iter().any(Option::is_none) {
+        return None;
+    }
+    Some(items.map(|item| item.expect("none is missing")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// `Checked::build` is sound on SQLite only if every text column is read CAST to a blob.
+    /// Verification reads SQLite's blobs as they are stored, not a converted copy, only if every
+    /// text column is read CAST to a blob.
     #[test]
     fn sqlite_reads_every_text_column_as_a_blob() {
         let sql = diesel::debug_query::<diesel::sqlite::Sqlite, _>(&audit_events::table.select(event_bytes(true))).to_string();
         assert_eq!(sql.matches("CAST(").count(), 9, "{sql}");
+    }
+
+    /// Intact rows pass on the fast path, hashed from the bytes SQLite holds; a field that is not
+    /// text is read without error and sent on to the full check, which names it.
+    #[test]
+    fn rows_are_hashed_as_sqlite_holds_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = crate::db::Target::Sqlite(dir.path().join("audit.db").display().to_string());
+        let pool = crate::db::connect(&target, 2, 1000).unwrap();
+        let mut conn = pool.get().unwrap();
+        create_chain(&mut conn, "c").unwrap();
+        let actor = Actor { user_id: "u1".into(), username: "赵会计".into(), role: "unit".into() };
+        let hashes: Vec<String> = (0..3)
+            .map(|i| append(&mut conn, "c", &actor, "voucher.posted", "voucher/x", serde_json::json!({"n": i})).unwrap().hash)
+            .collect();
+        let DbConn::Sqlite(c) = &mut *conn else { unreachable!("a SQLite target") };
+        diesel::sql_query("DROP TRIGGER audit_events_no_update").execute(c).unwrap();
+        diesel::sql_query("UPDATE audit_events SET data = X'00FFFE7B' WHERE seq = 2").execute(c).unwrap();
+        let rows: Vec<Checked> = audit_events::table.order(audit_events::seq).select(event_bytes(true)).load(c).unwrap();
+        let read: Vec<_> = rows.iter().map(|r| (r.seq, r.consistent, r.prev_hash.as_str(), r.hash.as_str())).collect();
+        let expected =
+            [(1, true, audit::GENESIS, hashes[0].as_str()), (2, false, &hashes[0], &hashes[1]), (3, true, &hashes[1], &hashes[2])];
+        assert_eq!(read, expected);
+        drop(conn);
+        let v = verify(&pool, "c").unwrap();
+        assert_eq!((v.broken_seq, v.problem.as_deref()), (Some(2), Some("a stored field is not UTF-8 text")));
     }
 }
