@@ -79,11 +79,21 @@ pub struct Keys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     pub ttl_seconds: i64,
+    /// For the console's own keys: a key derived from the secret, never the secret itself, so a
+    /// console session can never pass for an API token or the other way round.
+    console_root: [u8; 32],
 }
 
 impl Keys {
     pub fn new(secret: &[u8], ttl_seconds: i64) -> Keys {
-        Keys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), ttl_seconds }
+        let console_root = derive(secret, b"fundledger console v1");
+        Keys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), ttl_seconds, console_root }
+    }
+
+    /// A key for one purpose of the console (session signing, CSRF), derived from the secret:
+    /// every process started with the same secret derives the same keys.
+    pub fn console_key(&self, purpose: &str) -> [u8; 32] {
+        derive(&self.console_root, purpose.as_bytes())
     }
 
     pub fn issue(&self, user_id: &str, username: &str, role: Role, org_id: Option<String>) -> Result<String, AppError> {
@@ -102,6 +112,14 @@ impl Keys {
         let c = data.claims;
         Ok(Caller { user_id: c.sub, username: c.username, role: c.role, org_id: c.org_id })
     }
+}
+
+/// HMAC-SHA256(key, message).
+pub fn derive(key: &[u8], message: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 pub fn hash_password(password: &str) -> Result<String, AppError> {

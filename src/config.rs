@@ -16,6 +16,7 @@ pub struct Settings {
     pub auth: Auth,
     pub grants: Grants,
     pub classification: Classification,
+    pub console: Console,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -100,6 +101,19 @@ pub struct Classification {
     pub rules: PathBuf,
 }
 
+/// The browser console's sessions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Console {
+    /// The service is reached over https (directly or behind a proxy): the session cookie is
+    /// then `Secure`, so a browser never sends it in clear.
+    pub https: bool,
+    /// A session not used for this long ends.
+    pub idle_minutes: i64,
+    /// A session ends this long after sign-in however much it is used.
+    pub absolute_hours: i64,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read configuration {0}: {1}")]
@@ -179,6 +193,12 @@ impl Settings {
                     "must be at least 8 characters, as any password".into(),
                 ));
             }
+        }
+        if !(1..=24 * 60).contains(&self.console.idle_minutes) {
+            return Err(ConfigError::Invalid("console.idle_minutes", "must be 1 to 1440 (a day)".into()));
+        }
+        if !(1..=7 * 24).contains(&self.console.absolute_hours) {
+            return Err(ConfigError::Invalid("console.absolute_hours", "must be 1 to 168 (7 days)".into()));
         }
         // The SQLite writer keeps one connection for itself; readers need at least one more.
         if self.database.pool_size < 2 {

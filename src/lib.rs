@@ -1,6 +1,7 @@
 //! fundledger: the books and audit trail of Chifeng City's skill-training grants.
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod domain;
 pub mod error;

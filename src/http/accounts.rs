@@ -71,6 +71,18 @@ async fn hashing<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> A
     Ok(web::block(f).await?)
 }
 
+/// The active user with this name and password, and their role; else 401 (the API's login and
+/// the console's sign in).
+pub async fn authenticate(state: &State, username: String, password: String) -> AppResult<(people::User, Role)> {
+    let user = db(state, move |conn| people::find_by_username(conn, &username)).await?;
+    // Verify against a dummy hash when the user is unknown, so timing does not reveal names.
+    let hash = user.as_ref().map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
+    let matches = hashing(move || verify_password(&password, &hash)).await?;
+    let user = user.filter(|u| matches && u.active).ok_or_else(|| AppError::unauthenticated("wrong username or password"))?;
+    let role = Role::parse(&user.role).ok_or_else(|| AppError::internal("stored role is unknown"))?;
+    Ok((user, role))
+}
+
 /// Sign in: a bearer token for the other calls.
 ///
 /// No authentication.
@@ -78,12 +90,7 @@ async fn hashing<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> A
     responses((status = 200, body = LoginAnswer), (status = 401, description = "`unauthenticated`: wrong username or password, or the user is deactivated", body = Problem, content_type = "application/problem+json")))]
 pub async fn login(state: State, body: web::Json<Login>) -> AppResult<HttpResponse> {
     let Login { username, password } = body.into_inner();
-    let user = db(&state, move |conn| people::find_by_username(conn, &username)).await?;
-    // Verify against a dummy hash when the user is unknown, so timing does not reveal names.
-    let hash = user.as_ref().map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
-    let matches = hashing(move || verify_password(&password, &hash)).await?;
-    let user = user.filter(|u| matches && u.active).ok_or_else(|| AppError::unauthenticated("wrong username or password"))?;
-    let role = Role::parse(&user.role).ok_or_else(|| AppError::internal("stored role is unknown"))?;
+    let (user, role) = authenticate(&state, username, password).await?;
     let token = state.keys.issue(&user.id, &user.username, role, user.org_id.clone())?;
     Ok(HttpResponse::Ok().json(LoginAnswer { access_token: token, token_type: "Bearer", expires_in: state.keys.ttl_seconds, user }))
 }

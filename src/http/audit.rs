@@ -105,7 +105,7 @@ fn respond(events: Vec<crate::domain::audit::Event>, q: &TrailQuery, limit: i64)
     }
 }
 
-const TRAIL_READERS: [Role; 4] = [Role::Inspector, Role::Finance, Role::Hr, Role::Unit];
+pub const TRAIL_READERS: [Role; 4] = [Role::Inspector, Role::Finance, Role::Hr, Role::Unit];
 
 /// The project's audit trail: every change and every refused money movement, hash-chained.
 /// Each event's `hash` is SHA-256 of its `canonical` text (RFC 8785), which includes `prev_hash`.

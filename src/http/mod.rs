@@ -259,5 +259,6 @@ pub fn app(
         .service(web::scope("/api/v1").configure(|cfg| Routes::serve(cfg, register)))
         .route("/api/docs", web::get().to(docs_slash))
         .service(openapi::docs_page())
+        .configure(crate::console::routes)
         .default_service(web::to(not_found))
 }

@@ -1,0 +1,237 @@
+//! The start page of each role: sign-in, a unit's projects, the portfolio (finance, hr,
+//! inspector), users and organisations (admin).
+use super::super::format::amount;
+use super::super::{Page, Refusal, Visit};
+use super::login;
+use super::widgets::{bar, money_cell};
+use crate::auth::{Caller, Role};
+use crate::domain::calendar;
+use crate::domain::money::{ratio4, Money};
+use crate::domain::statement::Statement;
+use crate::http::db;
+use crate::http::projects::org_scope;
+use crate::store::people;
+use crate::store::projects::{self, ListFilter, ProjectRow};
+use crate::store::snapshot;
+use crate::store::statements::books_of_many;
+use actix_web::{web, HttpResponse};
+use maud::{html, Markup};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ListQuery {
+    kind: Option<String>,
+    status: Option<String>,
+    region: Option<String>,
+    sort: Option<String>,
+}
+
+impl ListQuery {
+    /// A filter left at "any" comes as an empty value.
+    fn chosen(v: &Option<String>) -> Option<String> {
+        v.clone().filter(|s| !s.is_empty())
+    }
+}
+
+pub async fn home(v: Visit, q: web::Query<ListQuery>) -> HttpResponse {
+    let outcome = match v.session.as_ref().map(|s| s.caller.clone()) {
+        None => Ok(login::page(v.t(), false)),
+        Some(c) if c.role == Role::Admin => admin(&v).await,
+        Some(c) => projects_page(&v, c, q.into_inner()).await,
+    };
+    v.respond(outcome)
+}
+
+/// A project with its statement today and its organisation.
+struct Row {
+    project: ProjectRow,
+    statement: Statement,
+    org: String,
+    region: String,
+}
+
+impl Row {
+    fn utilization(&self) -> f64 {
+        self.statement.utilization.parse().unwrap_or(0.0)
+    }
+}
+
+async fn load(v: &Visit, caller: Caller, q: ListQuery) -> Result<(Vec<Row>, Vec<String>), Refusal> {
+    let found = db(&v.state, move |conn| {
+        let orgs: BTreeMap<String, people::Org> = people::list_orgs(conn, "", i64::MAX)?.into_iter().map(|o| (o.id.clone(), o)).collect();
+        let org_ids = org_scope(conn, &caller, None, ListQuery::chosen(&q.region))?;
+        let (kind, status) = (ListQuery::chosen(&q.kind), ListQuery::chosen(&q.status));
+        let everything = kind.is_none() && status.is_none() && org_ids.is_none();
+        let f = ListFilter { kind, status, org_ids, after: String::new(), limit: i64::MAX };
+        let books = snapshot(conn, |conn| {
+            let listed = projects::list(conn, &f)?;
+            books_of_many(conn, listed, everything, None)
+        })?;
+        let today = calendar::today();
+        let rows = books
+            .into_iter()
+            .map(|b| {
+                let statement = b.figures().statement(b.project.start(), b.project.end(), today);
+                let org = orgs.get(&b.project.org_id);
+                let (org, region) = org.map(|o| (o.name.clone(), o.region.clone())).unwrap_or_default();
+                Row { project: b.project, statement, org, region }
+            })
+            .collect::<Vec<_>>();
+        let mut regions: Vec<String> = orgs.into_values().map(|o| o.region).collect();
+        regions.sort();
+        regions.dedup();
+        Ok((rows, regions))
+    })
+    .await?;
+    Ok(found)
+}
+
+const SORTS: [&str; 7] = ["name", "days_left", "grant", "disbursed", "implemented", "available", "utilization"];
+
+fn sort(rows: &mut [Row], key: &str) {
+    match key {
+        "name" => rows.sort_by(|a, b| a.project.name.cmp(&b.project.name)),
+        "grant" => rows.sort_by_key(|r| std::cmp::Reverse(r.statement.grant)),
+        "disbursed" => rows.sort_by_key(|r| std::cmp::Reverse(r.statement.disbursed)),
+        "implemented" => rows.sort_by_key(|r| std::cmp::Reverse(r.statement.implemented)),
+        "available" => rows.sort_by_key(|r| std::cmp::Reverse(r.statement.available)),
+        "utilization" => rows.sort_by(|a, b| a.utilization().total_cmp(&b.utilization())),
+        // Periods ending soonest first: what the finance bureau watches.
+        _ => rows.sort_by_key(|r| (r.statement.period.days_left, r.project.name.clone())),
+    }
+}
+
+async fn projects_page(v: &Visit, caller: Caller, q: ListQuery) -> Result<Page, Refusal> {
+    let t = v.t();
+    let unit = caller.role == Role::Unit;
+    let (mut rows, regions) = load(v, caller, q.clone()).await?;
+    let key = q.sort.clone().filter(|s| SORTS.contains(&s.as_str())).unwrap_or_else(|| "days_left".into());
+    sort(&mut rows, &key);
+    let title = if unit { t.projects } else { t.portfolio };
+    let link = |k: &str| {
+        let mut params = vec![format!("sort={k}")];
+        for (name, value) in [("kind", &q.kind), ("status", &q.status), ("region", &q.region)] {
+            if let Some(value) = ListQuery::chosen(value) {
+                params.push(format!("{name}={}", urlencode(&value)));
+            }
+        }
+        format!("/?{}", params.join("&"))
+    };
+    let head = |k: &str, label: &str, num: bool| -> Markup {
+        html! {
+            th.num[num] scope="col" aria-sort=[(key == k).then_some(if k == "name" || k == "days_left" { "ascending" } else { "descending" })] {
+                a href=(link(k)) { (label) }
+            }
+        }
+    };
+    let sum = |f: &dyn Fn(&Statement) -> Money| -> Money { rows.iter().map(|r| f(&r.statement)).sum() };
+    let (grant, implemented) = (sum(&|s| s.grant), sum(&|s| s.implemented));
+    let body = html! {
+        h1 { (title) }
+        @if !unit {
+            (filters(v, &q, &regions))
+        }
+        @if rows.is_empty() {
+            p.muted { (t.no_projects) }
+        } @else {
+            div.scroll {
+                table.projects {
+                    thead { tr {
+                        (head("name", t.name, false))
+                        @if !unit { th scope="col" { (t.org) } th scope="col" { (t.region) } }
+                        th scope="col" { (t.kind) } th scope="col" { (t.status) }
+                        (head("grant", t.grant, true)) (head("disbursed", t.disbursed, true))
+                        (head("implemented", t.implemented, true)) (head("available", t.available, true))
+                        (head("utilization", t.utilization, false)) (head("days_left", t.days_left, true))
+                    } }
+                    tbody {
+                        @for r in &rows {
+                            tr data-testid="project-row" data-project-id=(r.project.id) {
+                                td { a href={ "/projects/" (r.project.id) } { (r.project.name) } }
+                                @if !unit { td { (r.org) } td { (r.region) } }
+                                td { (v.lang.code_name(&r.project.kind)) }
+                                td { span class={ "status " (r.project.status) } { (v.lang.code_name(&r.project.status)) } }
+                                (money_cell(r.statement.grant)) (money_cell(r.statement.disbursed))
+                                (money_cell(r.statement.implemented)) (money_cell(r.statement.available))
+                                td { (bar(&r.statement.utilization)) }
+                                td.num { (r.statement.period.days_left) }
+                            }
+                        }
+                    }
+                    @if !unit {
+                        tfoot { tr {
+                            th scope="row" colspan="5" { (t.totals) " (" (rows.len()) ")" }
+                            td.num { (amount(grant)) } td.num { (amount(sum(&|s| s.disbursed))) }
+                            td.num { (amount(implemented)) } td.num { (amount(sum(&|s| s.available))) }
+                            td { (bar(&ratio4(implemented, grant))) } td {}
+                        } }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Page::ok(title, body))
+}
+
+fn filters(v: &Visit, q: &ListQuery, regions: &[String]) -> Markup {
+    let t = v.t();
+    let option = |value: &str, label: String, current: &Option<String>| -> Markup {
+        html! { option value=(value) selected[current.as_deref() == Some(value)] { (label) } }
+    };
+    html! {
+        form.filters method="get" action="/" {
+            label { (t.kind) " "
+                select name="kind" { option value="" { (t.any) } @for k in ["base", "studio"] { (option(k, v.lang.code_name(k), &q.kind)) } } }
+            label { (t.status) " "
+                select name="status" { option value="" { (t.any) }
+                    @for s in ["active", "suspended", "cancelled", "completed", "closed"] { (option(s, v.lang.code_name(s), &q.status)) } } }
+            label { (t.region) " "
+                select name="region" { option value="" { (t.any) } @for r in regions { (option(r, r.clone(), &q.region)) } } }
+            @if let Some(s) = &q.sort { input type="hidden" name="sort" value=(s); }
+            button type="submit" { (t.filter) }
+        }
+    }
+}
+
+/// Percent-encodes a query value (regions are Chinese text).
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn admin(v: &Visit) -> Result<Page, Refusal> {
+    let t = v.t();
+    let (users, orgs) = db(&v.state, |conn| Ok((people::list_users(conn, "", i64::MAX)?, people::list_orgs(conn, "", i64::MAX)?))).await?;
+    let org_name = |id: &Option<String>| id.as_ref().and_then(|id| orgs.iter().find(|o| &o.id == id)).map(|o| o.name.clone());
+    let body = html! {
+        h1 { (t.users) }
+        div.scroll { table {
+            thead { tr { th scope="col" { (t.username) } th scope="col" { (t.role) } th scope="col" { (t.org) }
+                th scope="col" { (t.status) } th scope="col" { (t.created_at) } } }
+            tbody { @for u in &users {
+                tr data-testid="user-row" data-user-id=(u.id) {
+                    td { (u.username) @if let Some(d) = &u.display_name { " (" (d) ")" } }
+                    td { (v.lang.code_name(&u.role)) }
+                    td { (org_name(&u.org_id).unwrap_or_default()) }
+                    td { @if u.active { (t.active) } @else { span.status.cancelled { (t.inactive) } } }
+                    td { (u.created_at.get(..10).unwrap_or(&u.created_at)) }
+                }
+            } }
+        } }
+        h2 { (t.orgs) }
+        div.scroll { table {
+            thead { tr { th scope="col" { (t.name) } th scope="col" { (t.kind) } th scope="col" { (t.region) } th scope="col" { (t.created_at) } } }
+            tbody { @for o in &orgs {
+                tr data-testid="org-row" data-org-id=(o.id) {
+                    td { (o.name) } td { (v.lang.code_name(&o.kind)) } td { (o.region) } td { (o.created_at.get(..10).unwrap_or(&o.created_at)) }
+                }
+            } }
+        } }
+    };
+    Ok(Page::ok(t.users, body))
+}

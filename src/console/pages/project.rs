@@ -1,0 +1,77 @@
+//! A project's page: its statement figures, spending by category, and links to its trail.
+use super::super::format::amount;
+use super::super::i18n::Lang;
+use super::super::{Page, Refusal, Visit};
+use super::widgets::{bar, category_chart};
+use crate::auth::Role;
+use crate::domain::calendar;
+use crate::domain::statement::Statement;
+use crate::http::audit::TRAIL_READERS;
+use crate::http::db;
+use crate::http::projects::visible;
+use crate::store::people;
+use crate::store::snapshot;
+use crate::store::statements::books;
+use actix_web::{web, HttpResponse};
+use maud::html;
+
+pub async fn show(v: Visit, id: web::Path<String>) -> HttpResponse {
+    let outcome = page(&v, id.into_inner()).await;
+    v.respond(outcome)
+}
+
+async fn page(v: &Visit, id: String) -> Result<Page, Refusal> {
+    let caller = v.caller()?.clone();
+    let role = caller.role;
+    let (project, s, org) = db(&v.state, move |conn| {
+        snapshot(conn, |conn| {
+            let p = visible(conn, &caller, &id)?;
+            let org = people::get_org(conn, &p.org_id)?.name;
+            let b = books(conn, p, None)?;
+            let s = b.figures().statement(b.project.start(), b.project.end(), calendar::today());
+            Ok((b.project, s, org))
+        })
+    })
+    .await?;
+    let t = v.t();
+    let figures: [(&str, &str, crate::domain::money::Money); 7] = [
+        ("grant", t.grant, s.grant),
+        ("disbursed", t.disbursed, s.disbursed),
+        ("undisbursed", t.undisbursed, s.undisbursed),
+        ("implemented", t.implemented, s.implemented),
+        ("bank_balance", t.bank_balance, s.bank_balance),
+        ("available", t.available, s.available),
+        ("recoverable", t.recoverable, s.recoverable),
+    ];
+    let body = html! {
+        nav.crumbs { a href="/" { (if role == Role::Unit { t.projects } else { t.portfolio }) } " › " (project.name) }
+        h1 { (project.name) }
+        p.meta {
+            (org) " · " (v.lang.code_name(&project.kind)) " · "
+            span class={ "status " (project.status) } { (v.lang.code_name(&project.status)) } " · "
+            (t.period) " " (project.start_date) " – " (project.end_date) " · "
+            (t.days_left) " " (s.period.days_left)
+        }
+        @if TRAIL_READERS.contains(&role) {
+            p.actions { a.button href={ "/projects/" (project.id) "/audit" } { (t.audit_trail) } }
+        }
+        section aria-labelledby="statement-h" {
+            h2 id="statement-h" { (t.statement) }
+            dl.figures {
+                @for (field, label, value) in figures {
+                    div.figure {
+                        dt { (label) }
+                        dd data-testid="statement-figure" data-field=(field) { (amount(value)) }
+                    }
+                }
+            }
+            p { (t.utilization) " " (bar(&s.utilization)) }
+        }
+        section aria-labelledby="category-h" {
+            h2 id="category-h" { (t.by_category) }
+            (category_chart(&s.by_category, t.by_category, t.no_spending, v.lang == Lang::En))
+        }
+    };
+    let _: &Statement = &s;
+    Ok(Page::ok(project.name.clone(), body))
+}
