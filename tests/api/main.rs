@@ -6,6 +6,7 @@ mod common;
 mod audit;
 mod batch;
 mod binary;
+mod console;
 mod contract;
 mod export;
 mod foundation;

@@ -74,13 +74,21 @@ fn row(v: &Visit, e: &Event) -> maud::Markup {
     html! {
         tr {
             td.num { (e.seq) }
-            td { (e.at.get(..19).unwrap_or(&e.at).replace('T', " ")) }
+            td { (local_time(&e.at)) }
             td { (e.actor.username) " (" (v.lang.code_name(&e.actor.role)) ")" }
             td { (v.lang.code_name(&e.action)) }
             td.mono { (e.object) }
             td.mono title=(e.hash) { (e.hash.get(..12).unwrap_or(&e.hash)) "…" }
         }
     }
+}
+
+/// A stored UTC instant as Chifeng's wall-clock time (UTC+8), to the second.
+fn local_time(at: &str) -> String {
+    let chifeng = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| t.with_timezone(&chifeng).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|_| at.to_string())
 }
 
 /// `GET /projects/{id}/audit/trail.jsonl`: the whole chain, one event per line, authorised by the

@@ -219,7 +219,7 @@ async fn admin(v: &Visit) -> Result<Page, Refusal> {
                     td { (v.lang.code_name(&u.role)) }
                     td { (org_name(&u.org_id).unwrap_or_default()) }
                     td { @if u.active { (t.active) } @else { span.status.cancelled { (t.inactive) } } }
-                    td { (u.created_at.get(..10).unwrap_or(&u.created_at)) }
+                    td { (local_day(&u.created_at)) }
                 }
             } }
         } }
@@ -228,10 +228,15 @@ async fn admin(v: &Visit) -> Result<Page, Refusal> {
             thead { tr { th scope="col" { (t.name) } th scope="col" { (t.kind) } th scope="col" { (t.region) } th scope="col" { (t.created_at) } } }
             tbody { @for o in &orgs {
                 tr data-testid="org-row" data-org-id=(o.id) {
-                    td { (o.name) } td { (v.lang.code_name(&o.kind)) } td { (o.region) } td { (o.created_at.get(..10).unwrap_or(&o.created_at)) }
+                    td { (o.name) } td { (v.lang.code_name(&o.kind)) } td { (o.region) } td { (local_day(&o.created_at)) }
                 }
             } }
         } }
     };
     Ok(Page::ok(t.users, body))
+}
+
+/// The Chifeng date of a stored timestamp.
+fn local_day(at: &str) -> String {
+    calendar::local_date_of(at).map_or_else(|| at.to_string(), |d| d.to_string())
 }
