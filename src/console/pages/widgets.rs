@@ -31,17 +31,19 @@ pub fn category_chart(items: &[CategoryAmount], title: &str, empty: &str, englis
     if largest <= 0 {
         return html! { p.muted { (empty) } };
     }
-    let (label_w, bar_w, row_h) = (150.0, 300.0, 28.0);
+    // Each category on two lines, its name above its bar: the names are long (项目支出—实训设备购置
+    // 改造与维护) and must not be cut, at a phone's width least of all.
+    let (bar_w, row_h) = (440.0, 44.0);
     let height = row_h * items.len() as f64 + 8.0;
     html! {
-        svg.chart viewBox=(format!("0 0 {} {height}", label_w + bar_w + 110.0)) role="img" aria-label=(title) {
+        svg.chart viewBox=(format!("0 0 {} {height}", bar_w + 120.0)) role="img" aria-label=(title) {
             title { (title) }
             @for (i, c) in items.iter().enumerate() {
                 @let y = 4.0 + row_h * i as f64;
                 @let w = bar_w * c.amount.fen().max(0) as f64 / largest as f64;
-                text.label x=(label_w - 8.0) y=(y + 17.0) text-anchor="end" { (if english { c.category.as_str() } else { c.name.as_str() }) }
-                rect.fill x=(label_w) y=(y + 4.0) width=(format!("{w:.1}")) height="18" rx="2" {}
-                text.value x=(label_w + w + 6.0) y=(y + 17.0) { (amount(c.amount)) }
+                text.label x="8" y=(y + 15.0) { (if english { c.category.as_str() } else { c.name.as_str() }) }
+                rect.fill x="8" y=(y + 21.0) width=(format!("{w:.1}")) height="14" rx="2" {}
+                text.value x=(8.0 + w + 6.0) y=(y + 33.0) { (amount(c.amount)) }
             }
         }
     }
