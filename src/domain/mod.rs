@@ -11,3 +11,4 @@ pub mod money;
 pub mod recovery;
 pub mod reporting;
 pub mod statement;
+pub mod status;

@@ -7,7 +7,7 @@ use crate::db::schema::vouchers;
 use crate::db::DbConn;
 use crate::domain::chart::{self, AccountDef};
 use crate::domain::classify::{Classification, Rules, Verdict};
-use crate::domain::kind::ProjectKind;
+use crate::domain::kind::{ProjectKind, VoucherKind};
 use crate::domain::ledger::{check_expense_voucher, check_lines, Line};
 use crate::domain::money::Money;
 use crate::error::{AppError, AppResult, Code};
@@ -104,9 +104,9 @@ where
 }
 
 pub fn must_be_open(l: &Locked, date: NaiveDate) -> AppResult<()> {
-    if l.row.status != "active" {
+    if !l.row.status.is_active() {
         return Err(
-            AppError::conflict(Code::ProjectNotActive, format!("the project is {}", l.row.status)).with("status", l.row.status.clone())
+            AppError::conflict(Code::ProjectNotActive, format!("the project is {}", l.row.status)).with("status", l.row.status.as_str())
         );
     }
     if date < l.row.start() || date > l.row.end() {
@@ -114,8 +114,8 @@ pub fn must_be_open(l: &Locked, date: NaiveDate) -> AppResult<()> {
             Code::OutOfPeriod,
             format!("{date} is outside the project period {} to {}", l.row.start_date, l.row.end_date),
         )
-        .with("start_date", l.row.start_date.clone())
-        .with("end_date", l.row.end_date.clone()));
+        .with("start_date", l.row.start_date.to_string())
+        .with("end_date", l.row.end_date.to_string()));
     }
     Ok(())
 }
@@ -173,7 +173,7 @@ async fn disburse(
     run_posting(&state, &caller, id.into_inner(), idem, "disbursement.refused", raw, move |journal, l| {
         must_be_open(l, date)?;
         let p = Posting {
-            kind: "disbursement",
+            kind: VoucherKind::Disbursement,
             date,
             summary: format!("拨付补助资金 grant disbursed {}", b.reference).trim().to_string(),
             attachments: 0,
@@ -310,7 +310,7 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
         }
         check_expense_voucher(&lines.iter().map(|x| x.line.clone()).collect::<Vec<_>>())?;
         let p = Posting {
-            kind: "expense",
+            kind: VoucherKind::Expense,
             date,
             summary: b.summary.clone(),
             attachments: b.attachments as i32,
@@ -407,7 +407,8 @@ async fn reverse(
     let idem = idem(&req, &caller, &raw)?;
     let actor = caller.actor();
     // A unit corrects its own expense vouchers; finance may also reverse a disbursement.
-    let kinds: &'static [&'static str] = if caller.role == Role::Finance { &["expense", "disbursement"] } else { &["expense"] };
+    let kinds: &'static [VoucherKind] =
+        if caller.role == Role::Finance { &[VoucherKind::Expense, VoucherKind::Disbursement] } else { &[VoucherKind::Expense] };
     run_money(&state, &caller, id, idem, "reversal.refused", raw, move |conn, l| {
         must_be_open(l, date)?;
         Ok((201, stored_json(&ledger::reverse(conn, l, &actor, &vid, date, b.reason.trim(), kinds)?)))

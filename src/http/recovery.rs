@@ -4,10 +4,11 @@ use super::routes::Routes;
 use super::State;
 use crate::auth::{Caller, Role};
 use crate::domain::chart;
-use crate::domain::kind::ProjectKind;
+use crate::domain::kind::{ProjectKind, VoucherKind};
 use crate::domain::ledger::Line;
 use crate::domain::money::Money;
 use crate::domain::recovery::{self, Reason};
+use crate::domain::status::ProjectStatus;
 use crate::error::{AppError, AppResult, Code};
 use crate::store::ledger::{self, PostLine, Posting};
 use crate::store::projects;
@@ -38,8 +39,8 @@ async fn recover(state: State, caller: Caller, req: HttpRequest, id: web::Path<S
     let idem = idem(&req, &caller, &raw)?;
     let actor = caller.actor();
     run_money(&state, &caller, id.into_inner(), idem, "recovery.refused", raw, move |conn, l| {
-        let status = l.row.status.clone();
-        if status == "closed" {
+        let status = l.row.status;
+        if status == ProjectStatus::Closed {
             return Err(AppError::conflict(Code::InvalidTransition, "the project is already closed"));
         }
         if reason == Reason::LeaderUnqualified && l.row.kind() != ProjectKind::Studio {
@@ -49,9 +50,9 @@ async fn recover(state: State, caller: Caller, req: HttpRequest, id: web::Path<S
             return Err(AppError::new(Code::OutOfPeriod, "recovery cannot be dated before the project started"));
         }
         let in_period = date <= l.row.end();
-        if in_period && (reason == Reason::PeriodEnded || (status == "active" && !reason.ends_early())) {
+        if in_period && (reason == Reason::PeriodEnded || (status.is_active() && !reason.ends_early())) {
             return Err(AppError::conflict(Code::PeriodNotEnded, format!("the project runs until {}", l.row.end_date))
-                .with("end_date", l.row.end_date.clone()));
+                .with("end_date", l.row.end_date.to_string()));
         }
         let pending = projects::pending_reviews(conn, &l.row.id)?;
         if pending > 0 {
@@ -67,7 +68,7 @@ async fn recover(state: State, caller: Caller, req: HttpRequest, id: web::Path<S
             None
         } else {
             let p = Posting {
-                kind: "recovery",
+                kind: VoucherKind::Recovery,
                 date,
                 summary: format!("收回未实施补助资金 recovery of unspent funds ({}) {}", b.reason, b.note.trim()).trim().to_string(),
                 attachments: 0,
@@ -78,10 +79,10 @@ async fn recover(state: State, caller: Caller, req: HttpRequest, id: web::Path<S
             Some(stored_json(&ledger::post(conn, l, &actor, &p)?))
         };
         let data = json!({"reason": reason, "note": b.note.trim(), "date": date, "recovery": plan});
-        projects::close(conn, &actor, &l.row.id, &status, data)?;
+        projects::close(conn, &actor, &mut l.row, data)?;
         Ok((
             201,
-            json!({"project_id": l.row.id, "status": "closed", "reason": reason, "recoverable": plan.recoverable,
+            json!({"project_id": l.row.id, "status": l.row.status, "reason": reason, "recoverable": plan.recoverable,
             "undisbursed": plan.undisbursed, "to_remit": plan.to_remit, "voucher": voucher}),
         ))
     })
@@ -118,7 +119,7 @@ async fn remit(state: State, caller: Caller, req: HttpRequest, id: web::Path<Str
         }
         let lines: Vec<Line> = recovery::remittance(amount);
         let p = Posting {
-            kind: "remittance",
+            kind: VoucherKind::Remittance,
             date,
             summary: format!("缴回财政资金 remittance {}", b.reference).trim().to_string(),
             attachments: 0,

@@ -47,7 +47,7 @@ async fn approve(
     let (rules, actor) = (state.rules.clone(), caller.actor());
     run_money(&state, &caller, id, idem, "approval.refused", raw, move |conn, l| {
         let v = ledger::voucher(conn, &l.row.id, &vid)?;
-        must_be_open(l, crate::store::projects::parse_date(&v.date))?;
+        must_be_open(l, v.date)?;
         // The rules may have changed since submission: a prohibited line is never posted.
         let rows = ledger::lines_of(conn, &vid)?;
         let text_lines: Vec<LineIn> = rows

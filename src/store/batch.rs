@@ -10,6 +10,7 @@
 //! leaves nothing but its refusal on the project's chain, as it would alone: its project's books
 //! and the buffered rows are rewound to where they were before it.
 use super::batch_sql::Flush;
+use super::columns::Checked;
 use super::journal::Journal;
 use super::ledger::{self, Idem, LineRow, Locked, VoucherRow};
 use super::projects::ProjectRow;
@@ -62,12 +63,11 @@ impl Buffer {
     }
 
     /// Whether a voucher or line buffered since `m` holds a NUL character. Events cannot: their
-    /// data is canonical JSON, which escapes it, and their other fields are the service's.
+    /// data is canonical JSON, which escapes it, and their other fields are the service's; nor
+    /// can a voucher's typed fields (kind, status, date).
     fn holds_nul_since(&self, m: &Mark) -> bool {
         let nul = |s: &str| s.contains('\0');
-        let voucher = |v: &VoucherRow| {
-            [&v.kind, &v.date, &v.summary, &v.created_by].into_iter().any(|s| nul(s)) || v.reference.as_deref().is_some_and(nul)
-        };
+        let voucher = |v: &VoucherRow| nul(&v.summary) || nul(&v.created_by) || v.reference.as_deref().is_some_and(nul);
         let line = |l: &LineRow| nul(&l.account_code) || nul(&l.summary) || l.classification.as_deref().is_some_and(nul);
         self.vouchers[m.vouchers..].iter().any(voucher) || self.lines[m.lines..].iter().any(line)
     }
@@ -116,15 +116,27 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
     // taken before the wait. Under READ COMMITTED each later statement takes a new snapshot, so it
     // sees whatever the transactions we waited for committed. Each project's chain row is locked
     // with it (a report is filed under the chain lock alone).
-    let rows: Vec<(ProjectRow, (i64, String))> = projects::table
+    let rows: Vec<(String, Checked<ProjectRow>, (i64, String))> = projects::table
         .inner_join(audit_chains::table.on(audit_chains::chain_id.eq(projects::id)))
         .filter(projects::id.eq_any(&ids))
         .order(projects::id)
         // The lock the unbatched path's UPDATE takes: it still lets rows that reference the
         // project (a report, say) be inserted meanwhile.
         .for_no_key_update()
-        .select((projects::all_columns, (audit_chains::seq, audit_chains::head)))
+        // The id apart, so a row that cannot be read fails only the requests for its project.
+        .select((projects::id, projects::all_columns, (audit_chains::seq, audit_chains::head)))
         .load(pg(conn)?)?;
+    let mut unreadable: HashMap<String, String> = HashMap::new();
+    let rows: Vec<(ProjectRow, (i64, String))> = rows
+        .into_iter()
+        .filter_map(|(id, row, head)| match row.0 {
+            Ok(row) => Some((row, head)),
+            Err(cause) => {
+                unreadable.insert(id, cause);
+                None
+            }
+        })
+        .collect();
     let ids: Vec<&str> = rows.iter().map(|r| r.0.id.as_str()).collect();
     let mut books = super::statements::current_of(conn, &ids)?;
     let mut keys = claim_keys(conn, &jobs)?;
@@ -141,7 +153,7 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
         locked.insert(row.id.clone(), ledger::assemble(row, chart, totals));
     }
 
-    let outcomes = jobs.into_iter().map(|job| one(&mut buffer, &mut locked, &mut keys, job)).collect();
+    let outcomes = jobs.into_iter().map(|job| one(&mut buffer, &mut locked, &unreadable, &mut keys, job)).collect();
 
     // A claimed key is given its answer, or given back if no request of the batch answered it.
     let (answered, released): (Vec<_>, Vec<_>) = keys.claimed.into_iter().partition(|k| keys.answers.contains_key(k));
@@ -218,8 +230,17 @@ fn claim_keys(conn: &mut DbConn, jobs: &[PostJob]) -> AppResult<Keys> {
 }
 
 /// One request, as `ledger::money_tx` and `http::money::run_money` would run it alone.
-fn one(buffer: &mut Buffer, locked: &mut HashMap<String, Locked>, keys: &mut Keys, job: PostJob) -> Outcome {
-    let l = locked.get_mut(&job.project_id).ok_or_else(|| AppError::not_found("project"))?;
+fn one(
+    buffer: &mut Buffer,
+    locked: &mut HashMap<String, Locked>,
+    unreadable: &HashMap<String, String>,
+    keys: &mut Keys,
+    job: PostJob,
+) -> Outcome {
+    let l = locked.get_mut(&job.project_id).ok_or_else(|| match unreadable.get(&job.project_id) {
+        Some(cause) => AppError::internal(cause),
+        None => AppError::not_found("project"),
+    })?;
     if job.org.as_deref().is_some_and(|o| o != l.row.org_id) {
         return Err(AppError::not_found("project"));
     }

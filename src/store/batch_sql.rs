@@ -44,6 +44,10 @@ fn texts<T>(rows: &[T], f: impl Fn(&T) -> &String) -> Col {
     Col::Text(rows.iter().map(|r| f(r).clone()).collect())
 }
 
+fn strs<T>(rows: &[T], f: impl Fn(&T) -> &str) -> Col {
+    Col::Text(rows.iter().map(|r| f(r).to_string()).collect())
+}
+
 fn opt_texts<T>(rows: &[T], f: impl Fn(&T) -> &Option<String>) -> Col {
     Col::OptText(rows.iter().map(|r| f(r).clone()).collect())
 }
@@ -71,9 +75,9 @@ impl Flush {
                 texts(v, |r| &r.id),
                 texts(v, |r| &r.project_id),
                 Col::OptBig(v.iter().map(|r| r.number).collect()),
-                texts(v, |r| &r.status),
-                texts(v, |r| &r.kind),
-                texts(v, |r| &r.date),
+                strs(v, |r| r.status.as_str()),
+                strs(v, |r| r.kind.as_str()),
+                Col::Text(v.iter().map(|r| r.date.to_string()).collect()),
                 texts(v, |r| &r.summary),
                 Col::Int(v.iter().map(|r| r.attachments).collect()),
                 opt_texts(v, |r| &r.reference),

@@ -1,15 +1,17 @@
 //! Posting money movements. Each request runs in one transaction that first locks its project
 //! row; every guard is then checked by the domain `Book` against balances read under that lock.
+use super::columns::StoredText;
 use super::journal::Journal;
-use super::projects::{self, ProjectRow};
+use super::projects::ProjectRow;
 use super::{audit, new_id, now};
 use crate::db::schema::{idempotency_keys, voucher_lines, vouchers};
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
 use crate::domain::chart::AccountDef;
-use crate::domain::kind::ProjectKind;
+use crate::domain::kind::{ProjectKind, VoucherKind};
 use crate::domain::ledger::{Book, Line, Reservation, Totals};
 use crate::domain::money::Money;
+use crate::domain::status::VoucherStatus;
 use crate::error::{AppError, AppResult, Code};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -120,7 +122,7 @@ impl PostLine {
 }
 
 pub struct Posting {
-    pub kind: &'static str,
+    pub kind: VoucherKind,
     pub date: NaiveDate,
     pub summary: String,
     pub attachments: i32,
@@ -154,9 +156,9 @@ fn insert_voucher(
         id: new_id(),
         project_id: l.row.id.clone(),
         number,
-        status: if number.is_some() { "posted" } else { "pending_review" }.to_string(),
-        kind: p.kind.to_string(),
-        date: p.date.to_string(),
+        status: if number.is_some() { VoucherStatus::Posted } else { VoucherStatus::PendingReview },
+        kind: p.kind,
+        date: p.date,
         summary: p.summary.clone(),
         attachments: p.attachments,
         reference: p.reference.clone(),
@@ -234,9 +236,12 @@ pub struct VoucherRow {
     pub id: String,
     pub project_id: String,
     pub number: Option<i64>,
-    pub status: String,
-    pub kind: String,
-    pub date: String,
+    #[diesel(deserialize_as = StoredText)]
+    pub status: VoucherStatus,
+    #[diesel(deserialize_as = StoredText)]
+    pub kind: VoucherKind,
+    #[diesel(deserialize_as = StoredText)]
+    pub date: NaiveDate,
     pub summary: String,
     pub attachments: i32,
     pub reference: Option<String>,
@@ -282,8 +287,8 @@ fn row_lines(rows: &[LineRow]) -> Vec<Line> {
 
 fn pending(conn: &mut DbConn, project_id: &str, vid: &str) -> AppResult<(VoucherRow, Vec<LineRow>)> {
     let v = voucher(conn, project_id, vid)?;
-    if v.status != "pending_review" {
-        return Err(AppError::conflict(Code::NotPending, format!("the voucher is {}, not pending_review", v.status)));
+    if v.status != VoucherStatus::PendingReview {
+        return Err(AppError::conflict(Code::NotPending, format!("the voucher is {}, not {}", v.status, VoucherStatus::PendingReview)));
     }
     let lines = lines_of(conn, vid)?;
     Ok((v, lines))
@@ -297,7 +302,7 @@ pub fn approve(conn: &mut DbConn, l: &mut Locked, actor: &Actor, vid: &str, note
     let number = take_number(l);
     diesel::update(vouchers::table.find(vid))
         .set((
-            vouchers::status.eq("posted"),
+            vouchers::status.eq(VoucherStatus::Posted.as_str()),
             vouchers::number.eq(Some(number)),
             vouchers::reserved_bank_fen.eq(0i64),
             vouchers::reserved_expense_fen.eq(0i64),
@@ -314,7 +319,7 @@ pub fn decline(conn: &mut DbConn, l: &mut Locked, actor: &Actor, vid: &str, reas
     l.book.release(Reservation { bank: Money::from_fen(v.reserved_bank_fen), expense: Money::from_fen(v.reserved_expense_fen) });
     diesel::update(vouchers::table.find(vid))
         .set((
-            vouchers::status.eq("declined"),
+            vouchers::status.eq(VoucherStatus::Declined.as_str()),
             vouchers::reserved_bank_fen.eq(0i64),
             vouchers::reserved_expense_fen.eq(0i64),
             vouchers::decision.eq(Some(decision(actor, "declined", reason))),
@@ -332,26 +337,25 @@ pub fn reverse(
     vid: &str,
     date: NaiveDate,
     reason: &str,
-    allowed_kinds: &[&str],
+    allowed_kinds: &[VoucherKind],
 ) -> AppResult<Stored> {
     let v = voucher(conn, &l.row.id, vid)?;
-    match v.status.as_str() {
-        "reversed" => {
-            return Err(AppError::conflict(Code::AlreadyReversed, "the voucher was already reversed")
-                .with("reversed_by", v.reversed_by_id.clone().unwrap_or_default()))
-        }
-        "posted" => {}
-        other => return Err(AppError::conflict(Code::InvalidTransition, format!("a {other} voucher cannot be reversed"))),
+    if v.status == VoucherStatus::Reversed {
+        return Err(AppError::conflict(Code::AlreadyReversed, "the voucher was already reversed")
+            .with("reversed_by", v.reversed_by_id.clone().unwrap_or_default()));
     }
-    if !allowed_kinds.contains(&v.kind.as_str()) {
+    if !v.status.may_become(VoucherStatus::Reversed) {
+        return Err(AppError::conflict(Code::InvalidTransition, format!("a {} voucher cannot be reversed", v.status)));
+    }
+    if !allowed_kinds.contains(&v.kind) {
         return Err(AppError::conflict(Code::InvalidTransition, format!("a {} voucher cannot be reversed here", v.kind)));
     }
-    if date < projects::parse_date(&v.date) {
+    if date < v.date {
         return Err(AppError::field("date", "a reversal cannot be dated before the voucher it reverses"));
     }
     let rows = lines_of(conn, vid)?;
     let p = Posting {
-        kind: "reversal",
+        kind: VoucherKind::Reversal,
         date,
         summary: format!("冲销第{}号凭证 reversal of voucher {}: {reason}", v.number.unwrap_or_default(), v.number.unwrap_or_default()),
         attachments: 0,
@@ -368,7 +372,7 @@ pub fn reverse(
     };
     let stored = post(conn, l, actor, &p)?;
     diesel::update(vouchers::table.find(vid))
-        .set((vouchers::status.eq("reversed"), vouchers::reversed_by_id.eq(Some(&stored.voucher.id))))
+        .set((vouchers::status.eq(VoucherStatus::Reversed.as_str()), vouchers::reversed_by_id.eq(Some(&stored.voucher.id))))
         .execute(conn)?;
     Ok(stored)
 }

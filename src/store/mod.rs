@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod batch;
 mod batch_sql;
+mod columns;
 pub mod export;
 mod hot;
 pub mod journal;

@@ -12,3 +12,4 @@ mod ledger;
 mod properties;
 mod recovery;
 mod reports;
+mod use_cases;
