@@ -12,3 +12,4 @@ pub mod recovery;
 pub mod reporting;
 pub mod statement;
 pub mod status;
+pub mod verdicts;

@@ -2,6 +2,7 @@
 use super::accounts::check;
 use super::routes::Routes;
 use super::{db, paged, Page, State};
+use crate::app::{self, projects::ChangeStatus};
 use crate::auth::{Caller, Role};
 use crate::db::DbConn;
 use crate::domain::chart;
@@ -9,8 +10,8 @@ use crate::domain::eligibility::{self, FieldError, Leader};
 use crate::domain::kind::ProjectKind;
 use crate::domain::status::ProjectStatus;
 use crate::error::{AppError, AppResult};
-use crate::store::people;
 use crate::store::projects::{self, ListFilter, NewProject, ProjectRow};
+use crate::store::{people, unit};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -178,27 +179,12 @@ struct StatusChange {
 async fn change_status(state: State, caller: Caller, id: web::Path<String>, body: web::Json<StatusChange>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Hr])?;
     let b = body.into_inner();
-    let to = ProjectStatus::parse(&b.status).filter(|s| ProjectStatus::SET_BY_HR.contains(s)).ok_or_else(|| {
-        let names: Vec<&str> = ProjectStatus::SET_BY_HR.iter().map(|s| s.as_str()).collect();
-        AppError::field("status", format!("one of {}", names.join(", ")))
-    })?;
-    if b.reason.trim().is_empty() {
-        return Err(AppError::field("reason", "a status change needs a reason"));
-    }
+    let to = ProjectStatus::parse(&b.status).ok_or_else(ChangeStatus::not_settable)?;
+    let cmd = ChangeStatus::new(to, &b.reason)?;
     let (id, actor) = (id.into_inner(), caller.actor());
     let body = db(&state, move |conn| {
-        use diesel::Connection;
-        conn.transaction::<_, AppError, _>(|conn| {
-            let mut l = crate::store::ledger::lock(conn, &id)?;
-            let from = l.row.status;
-            if !from.may_become(to) {
-                return Err(AppError::conflict(crate::error::Code::InvalidTransition, format!("a {from} project cannot become {to}"))
-                    .with("from", from.as_str())
-                    .with("to", to.as_str()));
-            }
-            projects::set_status(conn, &actor, &mut l.row, to, b.reason.trim())?;
-            Ok(view(&l.row, None))
-        })
+        let project = unit::under_lock(conn, &id, |conn, l| app::projects::change_status(conn, l, &actor, cmd))?;
+        Ok(view(&project, None))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -1,19 +1,21 @@
 //! The finance bureau's review of flagged vouchers, and the classifier's dry run.
-use super::money::{idem, must_be_open, run_money, shape, verdict_list, verdicts, voucher_view, LineIn};
+use super::money::{idem, run_money, shape, LineIn};
 use super::projects::visible;
 use super::routes::Routes;
+use super::views::{voucher_answer, ClassifyView, ReviewItem, VoucherView};
 use super::{db, paged, State};
+use crate::app::vouchers::{self, Approve, Decline};
 use crate::auth::{Caller, Role};
-use crate::db::schema::{projects as projects_t, vouchers};
 use crate::domain::chart;
-use crate::domain::classify::Verdict;
 use crate::domain::kind::ProjectKind;
+use crate::domain::ledger::MAX_LINES;
+use crate::domain::status::VoucherStatus;
+use crate::domain::verdicts::{classify_voucher, LineText};
 use crate::error::{AppError, AppResult, Code};
-use crate::store::ledger;
+use crate::store;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub fn routes(r: &mut Routes) {
     r.post("/projects/{id}/vouchers/{vid}/approve", approve)
@@ -43,25 +45,11 @@ async fn approve(
     let raw = body.into_inner();
     let b: Decision = shape(&raw)?;
     let (id, vid) = path.into_inner();
+    let cmd = Approve::new(vid, &b.note);
     let idem = idem(&req, &caller, &raw)?;
     let (rules, actor) = (state.rules.clone(), caller.actor());
-    run_money(&state, &caller, id, idem, "approval.refused", raw, move |conn, l| {
-        let v = ledger::voucher(conn, &l.row.id, &vid)?;
-        must_be_open(l, v.date)?;
-        // The rules may have changed since submission: a prohibited line is never posted.
-        let rows = ledger::lines_of(conn, &vid)?;
-        let text_lines: Vec<LineIn> = rows
-            .iter()
-            .map(|r| LineIn { account: r.account_code.clone(), debit: None, credit: None, summary: r.summary.clone() })
-            .collect();
-        let debits: Vec<bool> = rows.iter().map(|r| r.debit_fen > 0).collect();
-        let verdict = verdicts(&rules, l.row.kind(), &l.chart, &v.summary, &text_lines, &debits)?;
-        if verdict.iter().flatten().any(|c| c.verdict == Verdict::Rejected) {
-            return Err(AppError::new(Code::VoucherRejected, "under the current rules this voucher contains prohibited spending")
-                .with("lines", verdict_list(&text_lines, &verdict)));
-        }
-        ledger::approve(conn, l, &actor, &vid, b.note.trim())?;
-        Ok((200, voucher_view(conn, &l.row.id, &vid)?))
+    run_money(&state, &caller, id, idem, Approve::REFUSED, raw, move |conn, l| {
+        voucher_answer(200, &vouchers::approve(conn, l, &actor, &rules, cmd)?)
     })
     .await
 }
@@ -76,15 +64,12 @@ async fn decline(
     caller.require(&[Role::Finance])?;
     let raw = body.into_inner();
     let b: Decision = shape(&raw)?;
-    if b.reason.trim().is_empty() {
-        return Err(AppError::field("reason", "a decline needs a reason"));
-    }
     let (id, vid) = path.into_inner();
+    let cmd = Decline::new(vid, &b.reason)?;
     let idem = idem(&req, &caller, &raw)?;
     let actor = caller.actor();
-    run_money(&state, &caller, id, idem, "decline.refused", raw, move |conn, l| {
-        ledger::decline(conn, l, &actor, &vid, b.reason.trim())?;
-        Ok((200, voucher_view(conn, &l.row.id, &vid)?))
+    run_money(&state, &caller, id, idem, Decline::REFUSED, raw, move |conn, l| {
+        voucher_answer(200, &vouchers::decline(conn, l, &actor, cmd)?)
     })
     .await
 }
@@ -102,28 +87,18 @@ async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -> Ap
     let page = super::Page { limit: q.limit, cursor: q.cursor };
     let limit = page.limit()?;
     let status = match q.status.as_deref().unwrap_or("pending") {
-        "pending" | "pending_review" => "pending_review",
-        "declined" => "declined",
-        other => return Err(AppError::field("status", format!("'{other}' is not pending or declined"))),
+        "pending" => VoucherStatus::PendingReview,
+        other => match VoucherStatus::parse(other) {
+            Some(s @ (VoucherStatus::PendingReview | VoucherStatus::Declined)) => s,
+            _ => return Err(AppError::field("status", format!("'{other}' is not pending or declined"))),
+        },
     };
     let body = db(&state, move |conn| {
-        let rows: Vec<(String, String, String)> = vouchers::table
-            .inner_join(projects_t::table)
-            .filter(vouchers::status.eq(status))
-            .filter(vouchers::id.gt(page.after()))
-            .order(vouchers::id)
-            .limit(limit)
-            .select((vouchers::id, vouchers::project_id, projects_t::name))
-            .load(conn)?;
-        let items = rows
+        let items = store::vouchers::across_projects(conn, status, &page.after(), limit)?
             .iter()
-            .map(|(vid, pid, name)| {
-                let mut v = voucher_view(conn, pid, vid)?;
-                v["project_name"] = json!(name);
-                Ok(v)
-            })
+            .map(|(v, project_name)| Ok(ReviewItem { voucher: VoucherView::of(v)?, project_name: project_name.clone() }))
             .collect::<AppResult<Vec<_>>>()?;
-        Ok(paged(items, limit, |v: &Value| v["id"].as_str().unwrap_or_default().to_string()))
+        Ok(paged(items, limit, |i| i.voucher.id.clone()))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
@@ -141,8 +116,8 @@ struct ClassifyIn {
 
 async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>) -> AppResult<HttpResponse> {
     let b = body.into_inner();
-    if b.lines.is_empty() || b.lines.len() > crate::domain::ledger::MAX_LINES {
-        return Err(AppError::new(Code::InvalidLine, "between 1 and 200 lines"));
+    if b.lines.is_empty() || b.lines.len() > MAX_LINES {
+        return Err(AppError::new(Code::InvalidLine, format!("between 1 and {MAX_LINES} lines")));
     }
     let rules = state.rules.clone();
     let (kind, chart) = match (&b.project_id, &b.project_kind) {
@@ -150,7 +125,7 @@ async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>) -> 
             let pid = pid.clone();
             db(&state, move |conn| {
                 let p = visible(conn, &caller, &pid)?;
-                Ok((p.kind(), crate::store::projects::chart_of(conn, &pid)?))
+                Ok((p.kind, store::projects::chart_of(conn, &pid)?))
             })
             .await?
         }
@@ -160,9 +135,10 @@ async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>) -> 
         }
         (None, None) => return Err(AppError::field("project_kind", "give project_kind or project_id")),
     };
-    // A dry run classifies every line as a debit, since that is what spending looks like.
-    let debits: Vec<bool> = b.lines.iter().map(|l| l.credit.is_none()).collect();
-    let v = verdicts(&rules, kind, &chart, &b.summary, &b.lines, &debits)?;
-    let overall = v.iter().flatten().map(|c| c.verdict).max().unwrap_or(Verdict::Allowed);
-    Ok(HttpResponse::Ok().json(json!({"project_kind": kind, "verdict": overall, "lines": verdict_list(&b.lines, &v)})))
+    // A dry run reads every line without a credit as a debit, since that is what spending looks like.
+    let lines: Vec<LineText<'_>> =
+        b.lines.iter().map(|l| LineText { account: &l.account, summary: &l.summary, is_debit: l.credit.is_none() }).collect();
+    let verdicts = classify_voucher(&rules, kind, &chart, &b.summary, &lines)?;
+    let view = ClassifyView { project_kind: kind, verdict: verdicts.overall(), lines: verdicts.listed(lines.iter().map(|l| l.account)) };
+    Ok(HttpResponse::Ok().json(view))
 }

@@ -2,8 +2,9 @@
 //! arrays, one per column, through `UNNEST`, each table's part a data-modifying `WITH`. Its text
 //! is the same for every batch (however many rows), so it stays prepared, and it is one round trip.
 //! The lines may reference vouchers of the same statement: foreign keys are checked at its end.
-use super::batch::{Answer, Buffer};
+use super::batch::Buffer;
 use super::ledger::{self, Locked};
+use super::unit::Answer;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};

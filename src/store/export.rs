@@ -47,7 +47,7 @@ pub fn journal(conn: &mut DbConn, project: ProjectRow) -> AppResult<Journal> {
             lines.push(ExportLine { code, debit: Money::from_fen(d), credit: Money::from_fen(c), summary: s });
         }
         let (kind, date): (VoucherKind, NaiveDate) = (kind.parse()?, date.parse()?);
-        let (number, kind) = (number.unwrap_or_default(), kind.as_str().to_string());
+        let number = number.unwrap_or_default();
         out.push(ExportVoucher { number, date, id, kind, summary, reverses, lines });
     }
     let meta = ProjectMeta {
@@ -56,8 +56,8 @@ pub fn journal(conn: &mut DbConn, project: ProjectRow) -> AppResult<Journal> {
         grant: project.grant(),
         id: project.id,
         name: project.name,
-        kind: project.kind.as_str().to_string(),
-        status: project.status.as_str().to_string(),
+        kind: project.kind,
+        status: project.status,
     };
     Ok(Journal { project: meta, chart, vouchers: out, totals })
 }

@@ -11,6 +11,8 @@ pub mod people;
 pub mod projects;
 pub mod reports;
 pub mod statements;
+pub mod unit;
+pub mod vouchers;
 pub mod writer;
 
 use crate::db::DbConn;
