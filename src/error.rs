@@ -9,13 +9,14 @@ use serde_json::{json, Map, Value};
 
 /// Every error code a client can branch on. The `match` in `status` is the one table from codes
 /// to HTTP statuses; a new code cannot be added without its status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     MalformedRequest,
     Unauthenticated,
     Forbidden,
     NotFound,
+    MethodNotAllowed,
     PayloadTooLarge,
     UnsupportedMediaType,
     InsufficientFunds,
@@ -45,11 +46,12 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 30] = [
+    pub const ALL: [Code; 31] = [
         Code::MalformedRequest,
         Code::Unauthenticated,
         Code::Forbidden,
         Code::NotFound,
+        Code::MethodNotAllowed,
         Code::PayloadTooLarge,
         Code::UnsupportedMediaType,
         Code::InsufficientFunds,
@@ -84,6 +86,7 @@ impl Code {
             Code::Unauthenticated => StatusCode::UNAUTHORIZED,
             Code::Forbidden => StatusCode::FORBIDDEN,
             Code::NotFound => StatusCode::NOT_FOUND,
+            Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::InsufficientFunds
@@ -120,6 +123,7 @@ impl Code {
             Code::Unauthenticated => "unauthenticated",
             Code::Forbidden => "forbidden",
             Code::NotFound => "not_found",
+            Code::MethodNotAllowed => "method_not_allowed",
             Code::PayloadTooLarge => "payload_too_large",
             Code::UnsupportedMediaType => "unsupported_media_type",
             Code::InsufficientFunds => "insufficient_funds",

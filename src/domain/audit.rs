@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Actor {
     pub user_id: String,
     pub username: String,
@@ -20,13 +20,14 @@ impl Actor {
 }
 
 /// An event as stored and as served.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Event {
     pub seq: i64,
     pub at: String,
     pub actor: Actor,
     pub action: String,
     pub object: String,
+    #[schema(value_type = Object)]
     pub data: Value,
     pub prev_hash: String,
     pub hash: String,
@@ -310,7 +311,7 @@ impl<'a> StoredFields<'a> {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Verification {
     pub valid: bool,
     pub events: i64,

@@ -9,7 +9,7 @@ pub const PAYABLES: &str = "2202";
 pub const REFUND_OWED: &str = "2241";
 pub const GRANT_FUND: &str = "2401";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     Debit,
@@ -33,7 +33,7 @@ impl Side {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AccountDef {
     pub code: String,
     pub name: String,

@@ -18,9 +18,10 @@ pub const MIN_BASE_SPECIALTIES: usize = 3;
 pub const LEADER_AGE_LIMIT: u32 = 65;
 pub const ETHNIC_HEIR_AGE_LIMIT: u32 = 68;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Leader {
     pub name: String,
+    /// technician, senior_technician, … (a studio's leader must be technician or above).
     pub skill_level: String,
     pub birth_date: NaiveDate,
     #[serde(default)]

@@ -125,6 +125,21 @@ impl serde::Serialize for Money {
     }
 }
 
+/// In the API, money is a string with exactly two decimals (yuan).
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(r"^-?[0-9]{1,12}\.[0-9]{2}$"))
+            .description(Some("Yuan with exactly two decimals, as a string"))
+            .examples(["120000.00"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Money {}
+
 /// A ratio with four decimals (utilization = implemented ÷ grant), as a string.
 pub fn ratio4(numerator: Money, denominator: Money) -> String {
     if denominator.0 == 0 {

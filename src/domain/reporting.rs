@@ -4,7 +4,7 @@ use super::kind::ProjectKind;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Targets {
     /// People trained in the year (person-times for a base, young backbone for a studio).
     pub trained_total: i32,

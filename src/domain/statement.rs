@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccountBalance {
     pub code: String,
     pub name: String,
@@ -34,7 +34,7 @@ pub fn balances(chart: &[AccountDef], totals: &BTreeMap<String, Totals>) -> Vec<
         .collect()
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CategoryAmount {
     pub category: String,
     pub code: String,
@@ -42,14 +42,14 @@ pub struct CategoryAmount {
     pub amount: Money,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Period {
     pub start_date: NaiveDate,
     pub end_date: NaiveDate,
     pub days_left: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Statement {
     pub grant: Money,
     pub disbursed: Money,
@@ -69,7 +69,7 @@ pub struct Statement {
 }
 
 /// What the grant has become: recovery figures derived from balances alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Recoverable {
     pub grant: Money,
     pub implemented: Money,

@@ -1,12 +1,13 @@
 //! Login, users and organisations.
+use super::openapi::Problem;
 use super::routes::Routes;
-use super::{db, paged, Page, State};
+use super::{db, paged, Page, Paged, State};
 use crate::auth::{hash_password, verify_password, Caller, Role};
 use crate::error::{AppError, AppResult};
-use crate::store::people::{self, NewUser, UserPatch, ORG_KINDS};
+use crate::store::people::{self, NewUser, Org, User, UserPatch, ORG_KINDS};
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use validator::Validate;
 
 pub fn routes(r: &mut Routes) {
@@ -38,10 +39,20 @@ pub fn check<T: Validate>(v: &T) -> AppResult<()> {
     })
 }
 
-#[derive(Deserialize)]
-struct Login {
+#[derive(Deserialize, ToSchema)]
+pub struct Login {
     username: String,
     password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginAnswer {
+    access_token: String,
+    /// Always `Bearer`.
+    token_type: &'static str,
+    /// Seconds until the token expires.
+    expires_in: i64,
+    user: User,
 }
 
 /// A real hash to verify against for unknown users, made once.
@@ -60,7 +71,12 @@ async fn hashing<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> A
     Ok(web::block(f).await?)
 }
 
-async fn login(state: State, body: web::Json<Login>) -> AppResult<HttpResponse> {
+/// Sign in: a bearer token for the other calls.
+///
+/// No authentication.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Login,
+    responses((status = 200, body = LoginAnswer), (status = 401, description = "`unauthenticated`: wrong username or password, or the user is deactivated", body = Problem, content_type = "application/problem+json")))]
+pub async fn login(state: State, body: web::Json<Login>) -> AppResult<HttpResponse> {
     let Login { username, password } = body.into_inner();
     let user = db(&state, move |conn| people::find_by_username(conn, &username)).await?;
     // Verify against a dummy hash when the user is unknown, so timing does not reveal names.
@@ -69,30 +85,43 @@ async fn login(state: State, body: web::Json<Login>) -> AppResult<HttpResponse> 
     let user = user.filter(|u| matches && u.active).ok_or_else(|| AppError::unauthenticated("wrong username or password"))?;
     let role = Role::parse(&user.role).ok_or_else(|| AppError::internal("stored role is unknown"))?;
     let token = state.keys.issue(&user.id, &user.username, role, user.org_id.clone())?;
-    Ok(HttpResponse::Ok().json(json!({
-        "access_token": token, "token_type": "Bearer", "expires_in": state.keys.ttl_seconds, "user": user,
-    })))
+    Ok(HttpResponse::Ok().json(LoginAnswer { access_token: token, token_type: "Bearer", expires_in: state.keys.ttl_seconds, user }))
 }
 
-async fn me(state: State, caller: Caller) -> AppResult<HttpResponse> {
+/// The caller.
+///
+/// Roles: any signed-in user.
+#[utoipa::path(get, path = "/auth/me", tag = "auth", security(("bearer" = [])), responses((status = 200, body = User)))]
+pub async fn me(state: State, caller: Caller) -> AppResult<HttpResponse> {
     let user = db(&state, move |conn| people::get_user(conn, &caller.user_id)).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateUser {
+pub struct CreateUser {
     #[validate(length(min = 2, max = 64, message = "2 to 64 characters"))]
     username: String,
     #[validate(length(min = 8, max = 256, message = "8 to 256 characters"))]
     password: String,
+    /// admin, hr, finance, inspector or unit.
+    #[schema(value_type = Role)]
     role: String,
+    /// The organisation a `unit` user keeps the books of.
     org_id: Option<String>,
     #[validate(length(max = 128, message = "at most 128 characters"))]
     display_name: Option<String>,
 }
 
-async fn create_user(state: State, caller: Caller, body: web::Json<CreateUser>) -> AppResult<HttpResponse> {
+/// Create a user.
+///
+/// Roles: admin.
+#[utoipa::path(post, path = "/users", tag = "admin", request_body = CreateUser, security(("bearer" = [])),
+    responses((status = 201, body = User),
+        (status = 403, description = "`forbidden`: not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_exists`: the username is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a field is missing or out of range, or the organisation does not exist", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_user(state: State, caller: Caller, body: web::Json<CreateUser>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Admin])?;
     let b = body.into_inner();
     check(&b)?;
@@ -117,7 +146,14 @@ async fn create_user(state: State, caller: Caller, body: web::Json<CreateUser>) 
     Ok(HttpResponse::Created().json(user))
 }
 
-async fn list_users(state: State, caller: Caller, page: web::Query<Page>) -> AppResult<HttpResponse> {
+/// List users, by id.
+///
+/// Roles: admin.
+#[utoipa::path(get, path = "/users", tag = "admin", params(Page), security(("bearer" = [])),
+    responses((status = 200, body = Paged<User>),
+        (status = 403, description = "`forbidden`: not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_users(state: State, caller: Caller, page: web::Query<Page>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Admin])?;
     let limit = page.limit()?;
     let after = page.after();
@@ -125,7 +161,13 @@ async fn list_users(state: State, caller: Caller, page: web::Query<Page>) -> App
     Ok(HttpResponse::Ok().json(paged(users, limit, |u| u.id.clone())))
 }
 
-async fn get_user(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+/// One user.
+///
+/// Roles: admin; any user for themselves.
+#[utoipa::path(get, path = "/users/{id}", tag = "admin", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = User),
+        (status = 404, description = "`not_found`: no such user visible to the caller", body = Problem, content_type = "application/problem+json")))]
+pub async fn get_user(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     if caller.role != Role::Admin && caller.user_id != id {
         return Err(AppError::not_found("user"));
@@ -134,16 +176,26 @@ async fn get_user(state: State, caller: Caller, id: web::Path<String>) -> AppRes
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PatchUser {
+pub struct PatchUser {
     active: Option<bool>,
     #[validate(length(min = 8, max = 256, message = "8 to 256 characters"))]
     password: Option<String>,
+    #[schema(value_type = Option<Role>)]
     role: Option<String>,
 }
 
-async fn patch_user(state: State, caller: Caller, id: web::Path<String>, body: web::Json<PatchUser>) -> AppResult<HttpResponse> {
+/// Change a user: deactivate, set a new password, change the role.
+///
+/// Roles: admin.
+#[utoipa::path(patch, path = "/users/{id}", tag = "admin", params(("id" = String, Path)), request_body = PatchUser, security(("bearer" = [])),
+    responses((status = 200, body = User),
+        (status = 403, description = "`forbidden`: not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such user", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`last_admin`: the last active admin cannot be deactivated or demoted", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: nothing to change, a short password or an unknown role", body = Problem, content_type = "application/problem+json")))]
+pub async fn patch_user(state: State, caller: Caller, id: web::Path<String>, body: web::Json<PatchUser>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Admin])?;
     let b = body.into_inner();
     check(&b)?;
@@ -163,17 +215,26 @@ async fn patch_user(state: State, caller: Caller, id: web::Path<String>, body: w
     Ok(HttpResponse::Ok().json(user))
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CreateOrg {
+pub struct CreateOrg {
     #[validate(length(min = 1, max = 200, message = "1 to 200 characters"))]
     name: String,
+    /// enterprise, school, training_institution, research_institute or public_institution.
     kind: String,
     #[validate(length(min = 1, max = 100, message = "1 to 100 characters"))]
     region: String,
 }
 
-async fn create_org(state: State, caller: Caller, body: web::Json<CreateOrg>) -> AppResult<HttpResponse> {
+/// Register an organisation (a project unit).
+///
+/// Roles: admin, hr.
+#[utoipa::path(post, path = "/orgs", tag = "admin", request_body = CreateOrg, security(("bearer" = [])),
+    responses((status = 201, body = Org),
+        (status = 403, description = "`forbidden`: not admin or hr", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_exists`: an organisation of that name exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a blank name or region, or an unknown kind", body = Problem, content_type = "application/problem+json")))]
+pub async fn create_org(state: State, caller: Caller, body: web::Json<CreateOrg>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Admin, Role::Hr])?;
     let mut b = body.into_inner();
     (b.name, b.region) = (b.name.trim().to_string(), b.region.trim().to_string());
@@ -186,7 +247,13 @@ async fn create_org(state: State, caller: Caller, body: web::Json<CreateOrg>) ->
     Ok(HttpResponse::Created().json(org))
 }
 
-async fn list_orgs(state: State, caller: Caller, page: web::Query<Page>) -> AppResult<HttpResponse> {
+/// List organisations, by id.
+///
+/// Roles: any signed-in user; a unit sees only its own.
+#[utoipa::path(get, path = "/orgs", tag = "admin", params(Page), security(("bearer" = [])),
+    responses((status = 200, body = Paged<Org>),
+        (status = 422, description = "`validation_failed`: `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+pub async fn list_orgs(state: State, caller: Caller, page: web::Query<Page>) -> AppResult<HttpResponse> {
     let limit = page.limit()?;
     let after = page.after();
     let orgs = match (caller.role, caller.org_id.clone()) {
@@ -201,7 +268,13 @@ async fn list_orgs(state: State, caller: Caller, page: web::Query<Page>) -> AppR
     Ok(HttpResponse::Ok().json(paged(orgs, limit, |o| o.id.clone())))
 }
 
-async fn get_org(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+/// One organisation.
+///
+/// Roles: any signed-in user; a unit only its own.
+#[utoipa::path(get, path = "/orgs/{id}", tag = "admin", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Org),
+        (status = 404, description = "`not_found`: no such organisation visible to the caller", body = Problem, content_type = "application/problem+json")))]
+pub async fn get_org(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     if !caller.sees_org(&id) {
         return Err(AppError::not_found("organisation"));

@@ -1,13 +1,16 @@
 //! The audit trail for inspectors: per project, and the global chain.
+use super::openapi::Problem;
 use super::projects::visible;
 use super::routes::Routes;
-use super::{csv_response, db, paged, with_pool, Page, State};
+use super::{csv_response, db, paged, with_pool, Page, Paged, State};
 use crate::auth::{Caller, Role};
+use crate::domain::audit::{Event, Verification};
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Filter};
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::IntoParams;
 
 pub fn routes(r: &mut Routes) {
     r.get("/projects/{id}/audit-trail", project_trail)
@@ -16,13 +19,20 @@ pub fn routes(r: &mut Routes) {
         .get("/audit-trail/verify", global_verify);
 }
 
-#[derive(Deserialize)]
-struct TrailQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TrailQuery {
+    /// Events at or after: a date (start of that day, UTC) or an RFC 3339 time.
     from: Option<String>,
+    /// Events at or before: a date (end of that day, UTC) or an RFC 3339 time.
     to: Option<String>,
+    /// Only this action, e.g. `voucher.posted`.
     action: Option<String>,
+    /// 1 to 500, default 50; downloads (csv, jsonl) are the whole filtered trail unless a limit is given.
     limit: Option<i64>,
+    /// `next_cursor` of the previous page (a seq).
     cursor: Option<String>,
+    /// json (default, paged), csv or jsonl (one event per line).
     format: Option<String>,
 }
 
@@ -94,7 +104,16 @@ fn respond(events: Vec<crate::domain::audit::Event>, q: &TrailQuery, limit: i64)
 
 const TRAIL_READERS: [Role; 4] = [Role::Inspector, Role::Finance, Role::Hr, Role::Unit];
 
-async fn project_trail(state: State, caller: Caller, id: web::Path<String>, q: web::Query<TrailQuery>) -> AppResult<HttpResponse> {
+/// The project's audit trail: every change and every refused money movement, hash-chained.
+/// Each event's `hash` is SHA-256 of its `canonical` text (RFC 8785), which includes `prev_hash`.
+///
+/// Roles: inspector, finance, hr; a unit for its own projects.
+#[utoipa::path(get, path = "/projects/{id}/audit-trail", tag = "audit", params(("id" = String, Path), TrailQuery), security(("bearer" = [])),
+    responses((status = 200, content((Paged<Event> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson"))),
+        (status = 403, description = "`forbidden`: admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a bound, format, limit or cursor that does not parse", body = Problem, content_type = "application/problem+json")))]
+pub async fn project_trail(state: State, caller: Caller, id: web::Path<String>, q: web::Query<TrailQuery>) -> AppResult<HttpResponse> {
     caller.require(&TRAIL_READERS)?;
     let f = q.filter()?;
     let (id, limit) = (id.into_inner(), f.limit);
@@ -106,7 +125,14 @@ async fn project_trail(state: State, caller: Caller, id: web::Path<String>, q: w
     respond(events, &q, limit)
 }
 
-async fn project_verify(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+/// Re-hashes the project's whole chain and checks every link.
+///
+/// Roles: inspector, finance, hr; a unit for its own projects.
+#[utoipa::path(get, path = "/projects/{id}/audit-trail/verify", tag = "audit", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Verification),
+        (status = 403, description = "`forbidden`: admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json")))]
+pub async fn project_verify(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
     caller.require(&TRAIL_READERS)?;
     let id = id.into_inner();
     let id = db(&state, move |conn| visible(conn, &caller, &id).map(|_| id)).await?;
@@ -114,7 +140,14 @@ async fn project_verify(state: State, caller: Caller, id: web::Path<String>) -> 
     Ok(HttpResponse::Ok().json(v))
 }
 
-async fn global_trail(state: State, caller: Caller, q: web::Query<TrailQuery>) -> AppResult<HttpResponse> {
+/// The global chain: events not tied to a project (users, organisations, sign-in).
+///
+/// Roles: inspector, admin.
+#[utoipa::path(get, path = "/audit-trail", tag = "audit", params(TrailQuery), security(("bearer" = [])),
+    responses((status = 200, content((Paged<Event> = "application/json"), (String = "text/csv"), (String = "application/x-ndjson"))),
+        (status = 403, description = "`forbidden`: not inspector or admin", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a bound, format, limit or cursor that does not parse", body = Problem, content_type = "application/problem+json")))]
+pub async fn global_trail(state: State, caller: Caller, q: web::Query<TrailQuery>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Inspector, Role::Admin])?;
     let f = q.filter()?;
     let limit = f.limit;
@@ -122,7 +155,13 @@ async fn global_trail(state: State, caller: Caller, q: web::Query<TrailQuery>) -
     respond(events, &q, limit)
 }
 
-async fn global_verify(state: State, caller: Caller) -> AppResult<HttpResponse> {
+/// Re-hashes the global chain and checks every link.
+///
+/// Roles: inspector, admin.
+#[utoipa::path(get, path = "/audit-trail/verify", tag = "audit", security(("bearer" = [])),
+    responses((status = 200, body = Verification),
+        (status = 403, description = "`forbidden`: not inspector or admin", body = Problem, content_type = "application/problem+json")))]
+pub async fn global_verify(state: State, caller: Caller) -> AppResult<HttpResponse> {
     caller.require(&[Role::Inspector, Role::Admin])?;
     let v = with_pool(&state, move |pool| audit::verify(pool, audit::GLOBAL)).await?;
     Ok(HttpResponse::Ok().json(v))

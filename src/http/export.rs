@@ -1,4 +1,5 @@
 //! `GET /projects/{id}/export?format=beancount|ledger|csv`: the whole journal of one project.
+use super::openapi::Problem;
 use super::projects::visible;
 use super::routes::Routes;
 use super::{csv_response, db, Format, State};
@@ -13,7 +14,15 @@ pub fn routes(r: &mut Routes) {
     r.get("/projects/{id}/export", export);
 }
 
-async fn export(state: State, caller: Caller, id: web::Path<String>, q: web::Query<Format>) -> AppResult<HttpResponse> {
+/// The project's whole journal as beancount, ledger-cli or CSV text; `bean-check`, `ledger` and
+/// `hledger` accept it and its balances equal the service's.
+///
+/// Roles: any role that may read the project; a unit for its own projects.
+#[utoipa::path(get, path = "/projects/{id}/export", tag = "statements", operation_id = "export_journal", params(("id" = String, Path), Format), security(("bearer" = [])),
+    responses((status = 200, content((String = "text/plain"), (String = "text/csv"))),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `format` missing or not beancount, ledger or csv", body = Problem, content_type = "application/problem+json")))]
+pub async fn export(state: State, caller: Caller, id: web::Path<String>, q: web::Query<Format>) -> AppResult<HttpResponse> {
     let names = ExportFormat::NAMES.join(", ");
     let format = match q.format.as_deref() {
         None | Some("") => return Err(AppError::field("format", format!("required: one of {names}"))),

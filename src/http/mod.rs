@@ -4,6 +4,7 @@ pub mod audit;
 pub mod background;
 pub mod export;
 pub mod money;
+pub mod openapi;
 pub mod projects;
 pub mod recovery;
 pub mod reports;
@@ -95,9 +96,12 @@ impl FromRequest for Caller {
 }
 
 /// Pagination as the contract has it: `limit` (default 50, max 500) and an opaque `cursor`.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Page {
+    /// 1 to 500, default 50.
     pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 
@@ -114,10 +118,18 @@ impl Page {
     }
 }
 
-/// `{"items", "next_cursor"}`: the cursor is the last item's id when the page was full.
-pub fn paged<T: serde::Serialize>(items: Vec<T>, limit: i64, id: impl Fn(&T) -> String) -> Value {
-    let next = (items.len() as i64 == limit).then(|| items.last().map(&id)).flatten();
-    serde_json::json!({"items": items, "next_cursor": next})
+/// A page of a list: `next_cursor` is given when there may be more.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last one.
+    pub next_cursor: Option<String>,
+}
+
+/// A page whose cursor is the last item's id when the page was full.
+pub fn paged<T: serde::Serialize>(items: Vec<T>, limit: i64, id: impl Fn(&T) -> String) -> Paged<T> {
+    let next_cursor = (items.len() as i64 == limit).then(|| items.last().map(&id)).flatten();
+    Paged { items, next_cursor }
 }
 
 pub fn status_json(status: u16, body: Value) -> HttpResponse {
@@ -139,8 +151,10 @@ pub fn csv_response(filename: &str, header: &[&str], rows: Vec<Vec<String>>) -> 
         .body(bytes))
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Format {
+    /// The answer's format, e.g. `csv`.
     pub format: Option<String>,
 }
 
@@ -179,19 +193,35 @@ fn path_error(err: PathError, _: &HttpRequest) -> actix_web::Error {
     AppError::malformed(format!("bad path: {err}")).into()
 }
 
+/// Swagger UI's relative asset paths need the trailing slash.
+async fn docs_slash() -> HttpResponse {
+    HttpResponse::PermanentRedirect().insert_header(("Location", "/api/docs/")).finish()
+}
+
 async fn not_found() -> AppResult<HttpResponse> {
     Err(AppError::not_found("route"))
 }
 
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok` once the database answered.
+    pub status: &'static str,
+    /// `sqlite` or `postgres`.
+    pub database: &'static str,
+    pub version: &'static str,
+}
+
+/// Whether the service and its database answer.
+///
+/// No authentication. Also served at `/health`.
+#[utoipa::path(get, path = "/health", tag = "service", responses((status = 200, body = Health)))]
 async fn health(state: State) -> AppResult<HttpResponse> {
     db(&state, |conn| {
         diesel::connection::SimpleConnection::batch_execute(conn, "SELECT 1")?;
         Ok(())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "status": "ok", "database": state.backend.as_str(), "version": env!("CARGO_PKG_VERSION"),
-    })))
+    Ok(HttpResponse::Ok().json(Health { status: "ok", database: state.backend.as_str(), version: env!("CARGO_PKG_VERSION") }))
 }
 
 /// Every route under `/api/v1`. Routes are tried in order and each `{id}` pattern is a regex
@@ -207,6 +237,7 @@ pub fn register(r: &mut Routes) {
     export::routes(r);
     audit::routes(r);
     r.get("/health", health);
+    r.get("/openapi.json", openapi::openapi_json);
 }
 
 pub fn app(
@@ -222,6 +253,8 @@ pub fn app(
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
         .route("/health", web::get().to(health))
-        .service(web::scope("/api/v1").configure(|cfg| register(&mut Routes::serve(cfg))))
+        .service(web::scope("/api/v1").configure(|cfg| Routes::serve(cfg, register)))
+        .route("/api/docs", web::get().to(docs_slash))
+        .service(openapi::docs_page())
         .default_service(web::to(not_found))
 }

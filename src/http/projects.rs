@@ -1,20 +1,23 @@
 //! Project registration, reading and lifecycle.
 use super::accounts::check;
+use super::openapi::Problem;
 use super::routes::Routes;
-use super::{db, paged, Page, State};
+use super::{db, paged, Page, Paged, State};
 use crate::app::{self, projects::ChangeStatus};
 use crate::auth::{Caller, Role};
 use crate::db::DbConn;
 use crate::domain::chart;
 use crate::domain::eligibility::{self, FieldError, Leader};
 use crate::domain::kind::ProjectKind;
+use crate::domain::money::Money;
 use crate::domain::status::ProjectStatus;
 use crate::error::{AppError, AppResult};
 use crate::store::projects::{self, ListFilter, NewProject, ProjectRow};
 use crate::store::{people, unit};
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 pub fn routes(r: &mut Routes) {
@@ -37,35 +40,85 @@ pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<Projec
     Ok(p)
 }
 
-pub fn view(p: &ProjectRow, chart: Option<&[chart::AccountDef]>) -> Value {
-    let mut v = json!({
-        "id": p.id, "kind": p.kind, "name": p.name, "org_id": p.org_id, "start_date": p.start_date,
-        "end_date": p.end_date, "fund_source": p.fund_source,
-        "specialties": serde_json::from_str::<Value>(&p.specialties).unwrap_or(Value::Null),
-        "leader": p.leader.as_deref().and_then(|l| serde_json::from_str::<Value>(l).ok()),
-        "grant": p.grant().to_string(), "status": p.status, "created_at": p.created_at,
-    });
-    if let Some(c) = chart {
-        v["accounts"] = json!(c);
-    }
-    v
+/// A project as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectView {
+    id: String,
+    kind: ProjectKind,
+    name: String,
+    org_id: String,
+    #[schema(value_type = String, format = Date)]
+    start_date: NaiveDate,
+    /// The last day of the period: start + 2 years (base) or 1 year (studio), less one day.
+    #[schema(value_type = String, format = Date)]
+    end_date: NaiveDate,
+    fund_source: String,
+    specialties: Vec<String>,
+    /// A studio's leader.
+    leader: Option<Leader>,
+    grant: Money,
+    status: ProjectStatus,
+    created_at: String,
+    /// The project's chart of accounts (on a single project, not in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accounts: Option<Vec<chart::AccountDef>>,
 }
 
-#[derive(Deserialize, Validate)]
+/// Specialties and the leader are stored as JSON written by this service; unreadable text is
+/// an internal error, not an empty list.
+pub fn view(p: &ProjectRow, chart: Option<&[chart::AccountDef]>) -> AppResult<ProjectView> {
+    let specialties = serde_json::from_str(&p.specialties).map_err(|e| AppError::internal(format!("project {} specialties: {e}", p.id)))?;
+    let leader = p
+        .leader
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| AppError::internal(format!("project {} leader: {e}", p.id)))?;
+    Ok(ProjectView {
+        id: p.id.clone(),
+        kind: p.kind,
+        name: p.name.clone(),
+        org_id: p.org_id.clone(),
+        start_date: p.start_date,
+        end_date: p.end_date,
+        fund_source: p.fund_source.clone(),
+        specialties,
+        leader,
+        grant: p.grant(),
+        status: p.status,
+        created_at: p.created_at.clone(),
+        accounts: chart.map(|c| c.to_vec()),
+    })
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Register {
+pub struct Register {
+    #[schema(value_type = ProjectKind)]
     kind: String,
     #[validate(length(min = 1, max = 200, message = "1 to 200 characters"))]
     name: String,
     org_id: String,
+    #[schema(value_type = String, format = Date, example = "2025-03-01")]
     start_date: String,
+    /// demonstration_matching or employment_talent_fund.
     fund_source: String,
+    /// A base's specialties: at least 3.
     #[serde(default)]
     specialties: Vec<String>,
+    /// A studio's leader: technician level or above, under 65 at the start (68 for an ethnic skill heir).
     leader: Option<Leader>,
 }
 
-async fn register(state: State, caller: Caller, body: web::Json<Register>) -> AppResult<HttpResponse> {
+/// Register an approved project: its grant, period and chart of accounts come with it, and the
+/// allocation voucher (Dr 1221 / Cr 2401, the whole grant) is posted.
+///
+/// Roles: hr.
+#[utoipa::path(post, path = "/projects", tag = "projects", operation_id = "register_project", request_body = Register, security(("bearer" = [])),
+    responses((status = 201, body = ProjectView),
+        (status = 403, description = "`forbidden`: not hr", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: each failed eligibility rule (fewer than 3 specialties; leader below technician level or too old), an unknown kind, fund source or organisation", body = Problem, content_type = "application/problem+json")))]
+pub async fn register(state: State, caller: Caller, body: web::Json<Register>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Hr])?;
     let mut b = body.into_inner();
     b.name = b.name.trim().to_string();
@@ -109,18 +162,23 @@ async fn register(state: State, caller: Caller, body: web::Json<Register>) -> Ap
         let id = projects::register(conn, &actor, new)?;
         let p = projects::get(conn, &id)?;
         let c = projects::chart_of(conn, &id)?;
-        Ok(view(&p, Some(&c)))
+        view(&p, Some(&c))
     })
     .await?;
     Ok(HttpResponse::Created().json(body))
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// base or studio.
     kind: Option<String>,
+    /// active, suspended, cancelled, completed or closed.
     status: Option<String>,
     org_id: Option<String>,
+    /// The organisation's region, e.g. 红山区.
     region: Option<String>,
+    /// 1 to 500, default 50.
     limit: Option<i64>,
     cursor: Option<String>,
 }
@@ -143,7 +201,13 @@ pub fn org_scope(conn: &mut DbConn, caller: &Caller, org_id: Option<String>, reg
     Ok(scope)
 }
 
-async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+/// List projects, by id, with filters.
+///
+/// Roles: any signed-in user; a unit sees only its organisation's projects.
+#[utoipa::path(get, path = "/projects", tag = "projects", operation_id = "list_projects", params(ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = Paged<ProjectView>),
+        (status = 422, description = "`validation_failed`: `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let page = Page { limit: q.limit, cursor: q.cursor };
     let limit = page.limit()?;
@@ -151,18 +215,25 @@ async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResu
         let org_ids = org_scope(conn, &caller, q.org_id, q.region)?;
         let f = ListFilter { kind: q.kind, status: q.status, org_ids, after: page.after(), limit };
         let rows = projects::list(conn, &f)?;
-        Ok(paged(rows.iter().map(|p| view(p, None)).collect(), limit, |v: &Value| v["id"].as_str().unwrap_or_default().to_string()))
+        let views = rows.iter().map(|p| view(p, None)).collect::<AppResult<Vec<_>>>()?;
+        Ok(paged(views, limit, |v: &ProjectView| v.id.clone()))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
-async fn get(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+/// One project, with its chart of accounts.
+///
+/// Roles: any signed-in user; a unit only its organisation's.
+#[utoipa::path(get, path = "/projects/{id}", tag = "projects", operation_id = "get_project", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ProjectView),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json")))]
+pub async fn get(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let body = db(&state, move |conn| {
         let p = visible(conn, &caller, &id)?;
         let c = projects::chart_of(conn, &id)?;
-        Ok(view(&p, Some(&c)))
+        view(&p, Some(&c))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
@@ -184,21 +255,30 @@ async fn change_status(state: State, caller: Caller, id: web::Path<String>, body
     let (id, actor) = (id.into_inner(), caller.actor());
     let body = db(&state, move |conn| {
         let project = unit::under_lock(conn, &id, |conn, l| app::projects::change_status(conn, l, &actor, cmd))?;
-        Ok(view(&project, None))
+        view(&project, None)
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LeaderChange {
+pub struct LeaderChange {
     leader: Leader,
     #[serde(default)]
     reason: String,
 }
 
-async fn replace_leader(state: State, caller: Caller, id: web::Path<String>, body: web::Json<LeaderChange>) -> AppResult<HttpResponse> {
+/// Replace a studio's leader (§8.2); the new leader must qualify on the day of the change.
+///
+/// Roles: hr.
+#[utoipa::path(post, path = "/projects/{id}/leader", tag = "projects", params(("id" = String, Path)), request_body = LeaderChange, security(("bearer" = [])),
+    responses((status = 200, body = ProjectView),
+        (status = 403, description = "`forbidden`: not hr", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: not a studio; `project_not_active`: the project is not active or suspended", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: the new leader does not qualify", body = Problem, content_type = "application/problem+json")))]
+pub async fn replace_leader(state: State, caller: Caller, id: web::Path<String>, body: web::Json<LeaderChange>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Hr])?;
     let b = body.into_inner();
     // Eligibility is judged on the day of the change: the new leader must qualify now.
@@ -210,21 +290,29 @@ async fn replace_leader(state: State, caller: Caller, id: web::Path<String>, bod
     let (id, actor) = (id.into_inner(), caller.actor());
     let body = db(&state, move |conn| {
         projects::replace_leader(conn, &actor, &id, &b.leader, b.reason.trim())?;
-        Ok(view(&projects::get(conn, &id)?, None))
+        view(&projects::get(conn, &id)?, None)
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Rename {
+pub struct Rename {
     name: String,
     #[serde(default)]
     reason: String,
 }
 
-async fn rename(state: State, caller: Caller, id: web::Path<String>, body: web::Json<Rename>) -> AppResult<HttpResponse> {
+/// Rename the project after its unit was renamed (§8.2).
+///
+/// Roles: hr.
+#[utoipa::path(post, path = "/projects/{id}/name", tag = "projects", params(("id" = String, Path)), request_body = Rename, security(("bearer" = [])),
+    responses((status = 200, body = ProjectView),
+        (status = 403, description = "`forbidden`: not hr", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a blank or over-long name", body = Problem, content_type = "application/problem+json")))]
+pub async fn rename(state: State, caller: Caller, id: web::Path<String>, body: web::Json<Rename>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Hr])?;
     let b = body.into_inner();
     let name = b.name.trim().to_string();
@@ -234,7 +322,7 @@ async fn rename(state: State, caller: Caller, id: web::Path<String>, body: web::
     let (id, actor) = (id.into_inner(), caller.actor());
     let body = db(&state, move |conn| {
         projects::rename(conn, &actor, &id, &name, b.reason.trim())?;
-        Ok(view(&projects::get(conn, &id)?, None))
+        view(&projects::get(conn, &id)?, None)
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -1,30 +1,38 @@
 //! Annual reports: the unit files the year's work and next year's plan; everyone who may read the
 //! project reads them, with the plan's output targets checked.
 use super::accounts::check;
+use super::openapi::Problem;
 use super::projects::visible;
 use super::routes::Routes;
-use super::{db, State};
+use super::{db, Paged, State};
 use crate::auth::{Caller, Role};
 use crate::domain::{calendar, reporting};
 use crate::error::{AppError, AppResult};
 use crate::store::projects::ProjectRow;
 use crate::store::reports::{self, NewReport, Report};
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use validator::Validate;
 
 pub fn routes(r: &mut Routes) {
     r.post("/projects/{id}/annual-reports", file).get("/projects/{id}/annual-reports", list);
 }
 
-fn view(p: &ProjectRow, r: &Report) -> Value {
+/// A filed report with the plan's targets for its project year.
+#[derive(Serialize, ToSchema)]
+pub struct ReportView {
+    report: Report,
+    /// The plan's outputs for that year; null for a base's first year (judged by people).
+    targets: Option<reporting::Targets>,
+    meets_targets: Option<bool>,
+    /// Filed after 31 December (Chifeng time); null if the filing time is unreadable.
+    late: Option<bool>,
+}
+
+fn view(p: &ProjectRow, r: &Report) -> ReportView {
     let targets = reporting::targets(p.kind(), reporting::project_year(p.start(), r.year));
-    json!({
-        "report": r, "targets": targets,
-        "meets_targets": reporting::meets(targets, r.trained_total, r.trained_advanced),
-        "late": late(r),
-    })
+    ReportView { report: r.clone(), targets, meets_targets: reporting::meets(targets, r.trained_total, r.trained_advanced), late: late(r) }
 }
 
 /// Due by the end of December in Chifeng, so the filing date is Chifeng's. `filed_at` is always
@@ -33,9 +41,9 @@ fn late(r: &Report) -> Option<bool> {
     calendar::local_date_of(&r.filed_at).map(|d| reporting::is_late(r.year, d))
 }
 
-#[derive(Deserialize, Validate)]
+#[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct FileReport {
+pub struct FileReport {
     year: i32,
     #[validate(length(min = 1, max = 5000, message = "1 to 5000 characters"))]
     summary: String,
@@ -45,7 +53,16 @@ struct FileReport {
     trained_advanced: i32,
 }
 
-async fn file(state: State, caller: Caller, id: web::Path<String>, body: web::Json<FileReport>) -> AppResult<HttpResponse> {
+/// File the year's report (§8.3): one per year, due by the end of December.
+///
+/// Roles: unit (its own projects).
+#[utoipa::path(post, path = "/projects/{id}/annual-reports", tag = "reports", operation_id = "file_annual_report", params(("id" = String, Path)), request_body = FileReport, security(("bearer" = [])),
+    responses((status = 201, body = ReportView),
+        (status = 403, description = "`forbidden`: not a unit", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_exists`: that year's report was filed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: blank text, negative counts, advanced above total, or a year outside the period or not yet begun", body = Problem, content_type = "application/problem+json")))]
+pub async fn file(state: State, caller: Caller, id: web::Path<String>, body: web::Json<FileReport>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Unit])?;
     let mut b = body.into_inner();
     (b.summary, b.next_year_plan) = (b.summary.trim().to_string(), b.next_year_plan.trim().to_string());
@@ -71,12 +88,18 @@ async fn file(state: State, caller: Caller, id: web::Path<String>, body: web::Js
     Ok(HttpResponse::Created().json(body))
 }
 
-async fn list(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+/// The project's annual reports, by year (all of them: one page).
+///
+/// Roles: any role that may read the project; a unit for its own projects.
+#[utoipa::path(get, path = "/projects/{id}/annual-reports", tag = "reports", operation_id = "list_annual_reports", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = Paged<ReportView>),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json")))]
+pub async fn list(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let body = db(&state, move |conn| {
         let p = visible(conn, &caller, &id)?;
-        let items: Vec<Value> = reports::list(conn, &id)?.iter().map(|r| view(&p, r)).collect();
-        Ok(json!({"items": items, "next_cursor": Value::Null}))
+        let items = reports::list(conn, &id)?.iter().map(|r| view(&p, r)).collect();
+        Ok(Paged { items, next_cursor: None })
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))

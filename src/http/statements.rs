@@ -1,20 +1,23 @@
 //! Balances, trial balance, account ledger, project statements and the all-projects view.
+use super::openapi::Problem;
 use super::projects::{org_scope, visible};
 use super::routes::Routes;
 use super::{csv_response, db, opt_date, Format, State};
 use crate::auth::{Caller, Role};
 use crate::domain::calendar;
-use crate::domain::chart::Side;
+use crate::domain::chart::{AccountDef, Side};
+use crate::domain::kind::ProjectKind;
 use crate::domain::money::Money;
-use crate::domain::statement::{self, Statement};
+use crate::domain::statement::{self, AccountBalance, Recoverable, Statement};
+use crate::domain::status::ProjectStatus;
 use crate::error::{AppError, AppResult, Code};
 use crate::store::projects::{self, ListFilter};
 use crate::store::snapshot;
-use crate::store::statements::{self as st, account_ledger, books};
+use crate::store::statements::{self as st, account_ledger, books, Entry};
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(r: &mut Routes) {
     r.get("/projects/{id}/balances", balances)
@@ -25,10 +28,89 @@ pub fn routes(r: &mut Routes) {
         .get("/statements", all_statements);
 }
 
-#[derive(Deserialize)]
-struct AsOf {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOf {
+    /// The books at the end of this day (YYYY-MM-DD); default today (Chifeng time).
     as_of: Option<String>,
+    /// `csv` for a spreadsheet (UTF-8 with BOM); JSON otherwise.
     format: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Balances {
+    /// The `as_of` asked for, or null for today.
+    as_of: Option<String>,
+    accounts: Vec<AccountBalance>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrialTotals {
+    debit: Money,
+    credit: Money,
+    /// Σ balances of debit-side accounts.
+    debit_balances: Money,
+    /// Σ balances of credit-side accounts.
+    credit_balances: Money,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrialBalance {
+    as_of: Option<String>,
+    accounts: Vec<AccountBalance>,
+    totals: TrialTotals,
+    /// Total debits equal total credits, and debit balances equal credit balances.
+    balanced: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountLedger {
+    account: AccountDef,
+    opening_balance: Money,
+    closing_balance: Money,
+    entries: Vec<Entry>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProjectStatement {
+    #[schema(value_type = String, format = Date)]
+    as_of: NaiveDate,
+    statement: Statement,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StatementRow {
+    project_id: String,
+    name: String,
+    kind: ProjectKind,
+    status: ProjectStatus,
+    org_id: String,
+    statement: Statement,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PortfolioTotals {
+    projects: usize,
+    grant: Money,
+    disbursed: Money,
+    undisbursed: Money,
+    bank_balance: Money,
+    payables: Money,
+    implemented: Money,
+    pending_review: Money,
+    available: Money,
+    recovered: Money,
+    recoverable: Money,
+    /// implemented ÷ grant over all listed projects, 4 decimals.
+    utilization: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Portfolio {
+    #[schema(value_type = String, format = Date)]
+    as_of: NaiveDate,
+    items: Vec<StatementRow>,
+    totals: PortfolioTotals,
 }
 
 impl AsOf {
@@ -68,15 +150,29 @@ async fn load_balances(state: &State, caller: Caller, id: String, as_of: Option<
     .await
 }
 
-async fn balances(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
+/// Every account of the project with its debit and credit totals and balance.
+///
+/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+#[utoipa::path(get, path = "/projects/{id}/balances", tag = "statements", params(("id" = String, Path), AsOf), security(("bearer" = [])),
+    responses((status = 200, content((Balances = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `as_of` is not a date", body = Problem, content_type = "application/problem+json")))]
+pub async fn balances(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
     let b = load_balances(&state, caller, id.into_inner(), q.date()?).await?;
     if q.csv() {
         return csv_response("balances.csv", &BALANCE_HEADER, balance_rows(&b));
     }
-    Ok(HttpResponse::Ok().json(json!({"as_of": q.as_of, "accounts": b})))
+    Ok(HttpResponse::Ok().json(Balances { as_of: q.as_of.clone(), accounts: b }))
 }
 
-async fn trial_balance(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
+/// The trial balance: every account, with totals that must agree.
+///
+/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+#[utoipa::path(get, path = "/projects/{id}/trial-balance", tag = "statements", params(("id" = String, Path), AsOf), security(("bearer" = [])),
+    responses((status = 200, content((TrialBalance = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `as_of` is not a date", body = Problem, content_type = "application/problem+json")))]
+pub async fn trial_balance(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
     let b = load_balances(&state, caller, id.into_inner(), q.date()?).await?;
     let debit: Money = b.iter().map(|a| a.debit_total).sum();
     let credit: Money = b.iter().map(|a| a.credit_total).sum();
@@ -88,22 +184,35 @@ async fn trial_balance(state: State, caller: Caller, id: web::Path<String>, q: w
         rows.push(vec!["total".into(), String::new(), String::new(), debit.to_string(), credit.to_string(), String::new()]);
         return csv_response("trial-balance.csv", &BALANCE_HEADER, rows);
     }
-    Ok(HttpResponse::Ok().json(json!({
-        "as_of": q.as_of, "accounts": b,
-        "totals": {"debit": debit, "credit": credit, "debit_balances": debit_balances, "credit_balances": credit_balances},
-        "balanced": debit == credit && debit_balances == credit_balances,
-    })))
+    Ok(HttpResponse::Ok().json(TrialBalance {
+        as_of: q.as_of.clone(),
+        accounts: b,
+        totals: TrialTotals { debit, credit, debit_balances, credit_balances },
+        balanced: debit == credit && debit_balances == credit_balances,
+    }))
 }
 
-#[derive(Deserialize)]
-struct LedgerQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LedgerQuery {
+    /// The account's code (e.g. 1002) or category slug (e.g. equipment).
     account: String,
+    /// First day (YYYY-MM-DD); entries before it make the opening balance.
     from: Option<String>,
+    /// Last day (YYYY-MM-DD).
     to: Option<String>,
+    /// `csv` for a spreadsheet.
     format: Option<String>,
 }
 
-async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web::Query<LedgerQuery>) -> AppResult<HttpResponse> {
+/// One account's entries in order, with a running balance.
+///
+/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+#[utoipa::path(get, path = "/projects/{id}/ledger", tag = "statements", params(("id" = String, Path), LedgerQuery), security(("bearer" = [])),
+    responses((status = 200, content((AccountLedger = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`unknown_account`: the account is not in the project's chart; `validation_failed`: a date is not a date", body = Problem, content_type = "application/problem+json")))]
+pub async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web::Query<LedgerQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let (from, to) = (opt_date("from", &q.from)?, opt_date("to", &q.to)?);
     let id = id.into_inner();
@@ -135,10 +244,17 @@ async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web::Que
         return csv_response("ledger.csv", &["date", "number", "summary", "debit", "credit", "balance"], rows);
     }
     let closing = entries.last().map(|e| e.balance).unwrap_or(opening);
-    Ok(HttpResponse::Ok().json(json!({"account": def, "opening_balance": opening, "closing_balance": closing, "entries": entries})))
+    Ok(HttpResponse::Ok().json(AccountLedger { account: def, opening_balance: opening, closing_balance: closing, entries }))
 }
 
-async fn project_statement(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
+/// The project's statement: grant, disbursed, implemented by category, available, recoverable.
+///
+/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+#[utoipa::path(get, path = "/projects/{id}/statement", tag = "statements", params(("id" = String, Path), AsOf), security(("bearer" = [])),
+    responses((status = 200, content((ProjectStatement = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `as_of` is not a date", body = Problem, content_type = "application/problem+json")))]
+pub async fn project_statement(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
     let as_of = q.date()?;
     // One day for the figures and their label, even across midnight.
     let day = as_of.unwrap_or_else(calendar::today);
@@ -154,7 +270,7 @@ async fn project_statement(state: State, caller: Caller, id: web::Path<String>, 
     if q.csv() {
         return csv_response("statement.csv", &STATEMENT_HEADER[1..], vec![statement_row(&s)]);
     }
-    Ok(HttpResponse::Ok().json(json!({"as_of": day, "statement": s})))
+    Ok(HttpResponse::Ok().json(ProjectStatement { as_of: day, statement: s }))
 }
 
 const STATEMENT_HEADER: [&str; 14] = [
@@ -192,7 +308,15 @@ fn statement_row(s: &Statement) -> Vec<String> {
     ]
 }
 
-async fn recoverable(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
+/// What recovery would take back: recoverable = grant − implemented − already recovered; of it,
+/// what was never disbursed and what the unit must remit.
+///
+/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+#[utoipa::path(get, path = "/projects/{id}/recoverable", tag = "recovery", params(("id" = String, Path), AsOf), security(("bearer" = [])),
+    responses((status = 200, body = Recoverable),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `as_of` is not a date", body = Problem, content_type = "application/problem+json")))]
+pub async fn recoverable(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
     let as_of = q.date()?;
     let id = id.into_inner();
     let r = db(&state, move |conn| {
@@ -206,16 +330,29 @@ async fn recoverable(state: State, caller: Caller, id: web::Path<String>, q: web
     Ok(HttpResponse::Ok().json(r))
 }
 
-#[derive(Deserialize)]
-struct AllQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AllQuery {
+    /// base or studio.
     kind: Option<String>,
+    /// active, suspended, cancelled, completed or closed.
     status: Option<String>,
+    /// The organisation's region.
     region: Option<String>,
+    /// YYYY-MM-DD; default today.
     as_of: Option<String>,
+    /// `csv` for a spreadsheet.
     format: Option<String>,
 }
 
-async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -> AppResult<HttpResponse> {
+/// One statement row per project, and totals over them: the finance bureau's portfolio.
+///
+/// Roles: finance, hr, inspector.
+#[utoipa::path(get, path = "/statements", tag = "statements", params(AllQuery), security(("bearer" = [])),
+    responses((status = 200, content((Portfolio = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "`forbidden`: not finance, hr or inspector", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `as_of` is not a date", body = Problem, content_type = "application/problem+json")))]
+pub async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance, Role::Hr, Role::Inspector])?;
     let q = q.into_inner();
     let as_of = opt_date("as_of", &q.as_of)?;
@@ -252,15 +389,23 @@ async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -
             .collect();
         return csv_response("statements.csv", &STATEMENT_HEADER, lines);
     }
-    let totals = json!({
-        "projects": rows.len(), "grant": grant, "disbursed": sum(&|s| s.disbursed), "undisbursed": sum(&|s| s.undisbursed),
-        "bank_balance": sum(&|s| s.bank_balance), "payables": sum(&|s| s.payables), "implemented": implemented,
-        "pending_review": sum(&|s| s.pending_review), "available": sum(&|s| s.available), "recovered": sum(&|s| s.recovered),
-        "recoverable": sum(&|s| s.recoverable), "utilization": crate::domain::money::ratio4(implemented, grant),
-    });
-    let items: Vec<_> = rows
-        .iter()
-        .map(|(p, s)| json!({"project_id": p.id, "name": p.name, "kind": p.kind, "status": p.status, "org_id": p.org_id, "statement": s}))
+    let totals = PortfolioTotals {
+        projects: rows.len(),
+        grant,
+        disbursed: sum(&|s| s.disbursed),
+        undisbursed: sum(&|s| s.undisbursed),
+        bank_balance: sum(&|s| s.bank_balance),
+        payables: sum(&|s| s.payables),
+        implemented,
+        pending_review: sum(&|s| s.pending_review),
+        available: sum(&|s| s.available),
+        recovered: sum(&|s| s.recovered),
+        recoverable: sum(&|s| s.recoverable),
+        utilization: crate::domain::money::ratio4(implemented, grant),
+    };
+    let items = rows
+        .into_iter()
+        .map(|(p, s)| StatementRow { project_id: p.id, name: p.name, kind: p.kind, status: p.status, org_id: p.org_id, statement: s })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"as_of": day, "items": items, "totals": totals})))
+    Ok(HttpResponse::Ok().json(Portfolio { as_of: day, items, totals }))
 }

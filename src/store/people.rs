@@ -11,12 +11,13 @@ use serde_json::json;
 
 pub const ORG_KINDS: [&str; 5] = ["enterprise", "school", "training_institution", "research_institute", "public_institution"];
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct User {
     pub id: String,
     pub username: String,
     #[serde(skip)]
     pub password_hash: String,
+    #[schema(value_type = Role)]
     pub role: String,
     pub org_id: Option<String>,
     pub display_name: Option<String>,
@@ -24,7 +25,7 @@ pub struct User {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct Org {
     pub id: String,
     pub name: String,

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
-#[derive(Debug, Clone, Queryable, Insertable, Serialize)]
+#[derive(Debug, Clone, Queryable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = annual_reports)]
 pub struct Report {
     pub id: String,

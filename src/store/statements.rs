@@ -163,7 +163,7 @@ pub fn books_of_many(conn: &mut DbConn, projects: Vec<ProjectRow>, everything: b
         .collect())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Entry {
     pub date: String,
     pub voucher_id: String,

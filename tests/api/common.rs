@@ -95,6 +95,14 @@ pub struct Resp {
     pub body: Value,
     pub content_type: String,
     pub text: String,
+    /// Every response header, names in lower case.
+    pub headers: BTreeMap<String, String>,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(&name.to_ascii_lowercase()).map(String::as_str)
+    }
 }
 
 impl std::fmt::Debug for Resp {
@@ -144,9 +152,10 @@ pub fn call(method: &str, url: &str, token: Option<&str>, body: Option<&Value>, 
     };
     let status = resp.status();
     let content_type = resp.header("content-type").unwrap_or("").to_string();
+    let headers = resp.headers_names().into_iter().map(|n| (n.to_ascii_lowercase(), resp.header(&n).unwrap_or("").to_string())).collect();
     let text = resp.into_string().unwrap_or_default();
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp { status, body, content_type, text }
+    Resp { status, body, content_type, text, headers }
 }
 
 impl World {
