@@ -6,8 +6,10 @@ use super::ledger::{Book, Line};
 use super::money::Money;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Why a project's unspent funds are recovered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RecoveryReason)]
 pub enum Reason {
     Cancelled,
     LeaderUnqualified,

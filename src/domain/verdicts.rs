@@ -70,29 +70,27 @@ impl Verdicts {
                 line: i + 1,
                 account: account.to_string(),
                 verdict: c.as_ref().map(|c| c.verdict),
-                grounds: c.as_ref().map(|c| Grounds { category: c.category.clone(), reasons: c.reasons.clone() }),
+                category: c.as_ref().map(|c| c.category.clone()),
+                reasons: c.as_ref().map(|c| c.reasons.clone()),
             })
             .collect()
     }
 }
 
 /// A line's verdict as the API shows it (`/classify`, and a `voucher_rejected` refusal).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LineVerdict {
     pub line: usize,
     pub account: String,
     /// Null for a line the classifier does not judge (a credit, or a debit to a balance account).
     pub verdict: Option<Verdict>,
-    /// Present when the line was judged.
-    #[serde(flatten)]
-    pub grounds: Option<Grounds>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Grounds {
-    /// The declared category's slug; null only for a prohibited account name.
-    pub category: Option<String>,
-    pub reasons: Vec<Reason>,
+    /// The declared category's slug (null for a prohibited account name); absent on a line not judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub category: Option<Option<String>>,
+    /// Why the line got its verdict; absent on a line not judged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<Vec<Reason>>,
 }
 
 #[cfg(test)]

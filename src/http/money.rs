@@ -1,8 +1,9 @@
 //! Money movements: disbursements, vouchers and their reversal; the runners every money route uses.
+use super::openapi::Problem;
 use super::projects::visible;
 use super::routes::Routes;
 use super::views::{voucher_answer, VoucherView};
-use super::{db, paged, status_json, State};
+use super::{db, paged, status_json, Paged, State};
 use crate::app::funds::{self, Disburse};
 use crate::app::vouchers::{self, EntryLine, Reverse, SubmitVoucher};
 use crate::auth::{Caller, Role};
@@ -19,6 +20,7 @@ use crate::store::vouchers::VoucherFilter;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(r: &mut Routes) {
     r.post("/projects/{id}/disbursements", disburse)
@@ -96,16 +98,33 @@ where
     Ok(status_json(status, body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Disbursement {
+pub struct Disbursement {
+    #[schema(value_type = String, format = Date, example = "2025-03-10")]
     date: String,
+    #[schema(value_type = String, example = "200000.00")]
     amount: Value,
+    /// The finance bureau's document number.
     #[serde(default)]
+    #[schema(example = "赤财教〔2025〕12号")]
     reference: String,
 }
 
-async fn disburse(
+/// Disburse part of the grant into the project's bank account.
+///
+/// Dr 1002 / Cr 1221, posted at once.
+///
+/// Roles: finance.
+#[utoipa::path(post, path = "/projects/{id}/disbursements", tag = "vouchers", operation_id = "disburse", request_body = Disbursement,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and posts nothing new")),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The disbursement voucher, posted", body = VoucherView),
+        (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`project_not_active`; `grant_exceeded`: more than the undisbursed grant; `idempotency_conflict`: the key came with another request, or another request holds it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a bad date; `invalid_amount`; `out_of_period`: dated outside the project's period", body = Problem, content_type = "application/problem+json")))]
+pub async fn disburse(
     state: State,
     caller: Caller,
     req: HttpRequest,
@@ -124,12 +143,17 @@ async fn disburse(
     .await
 }
 
-#[derive(Deserialize, Clone)]
+/// A voucher line: the account by code or category slug, and exactly one of debit or credit.
+#[derive(Deserialize, Clone, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineIn {
+    #[schema(example = "equipment")]
     pub account: String,
+    #[schema(value_type = Option<String>, example = "120000.00")]
     pub debit: Option<Value>,
+    #[schema(value_type = Option<String>, example = "120000.00")]
     pub credit: Option<Value>,
+    /// At most 500 characters; the classifier reads it with the voucher's summary.
     #[serde(default)]
     pub summary: String,
 }
@@ -150,18 +174,43 @@ impl LineIn {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct VoucherIn {
+pub struct VoucherIn {
+    #[schema(value_type = String, format = Date, example = "2025-03-15")]
     date: String,
+    /// At most 500 characters.
     #[serde(default)]
     summary: String,
+    /// How many supporting documents are attached.
     #[serde(default)]
     attachments: u16,
+    /// 1 to 200 lines, debits equal to credits.
     lines: Vec<LineIn>,
 }
 
-async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<String>, body: web::Json<Value>) -> AppResult<HttpResponse> {
+/// Submit an expenditure voucher.
+///
+/// Every debit to expenditure is classified against the project's categories: all allowed →
+/// posted with the next number; any needing review → held as `pending_review` with its money
+/// reserved; any prohibited → refused, nothing posted, the refusal recorded on the audit chain.
+///
+/// Roles: unit (its organisation's projects), finance.
+#[utoipa::path(post, path = "/projects/{id}/vouchers", tag = "vouchers", operation_id = "submit_voucher", request_body = VoucherIn,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and posts nothing new")),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The voucher, `posted` or `pending_review`", body = VoucherView),
+        (status = 403, description = "`forbidden`: not unit or finance, or a line on an account an expenditure voucher may not use (1221, 2241, 2401)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`project_not_active`; `insufficient_funds`: the bank account, less reservations, cannot pay it; `grant_exceeded`: expenditure would pass the grant; `negative_balance`; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`voucher_rejected`: a line is prohibited spending (each line's verdict in `lines`); `unknown_account`; `unbalanced_voucher`; `invalid_line`: no lines, over 200, both or neither side, or not an expense; `invalid_amount`; `out_of_period`; `validation_failed`: a bad date or a summary over 500 characters", body = Problem, content_type = "application/problem+json")))]
+pub async fn submit(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
     caller.require(&[Role::Unit, Role::Finance])?;
     let raw = body.into_inner();
     let b: VoucherIn = shape(&raw)?;
@@ -180,17 +229,30 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
     .await
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// posted, pending_review, reversed or declined.
     status: Option<String>,
+    /// Vouchers dated on or after this day (YYYY-MM-DD).
     from: Option<String>,
+    /// Vouchers dated on or before this day (YYYY-MM-DD).
     to: Option<String>,
+    /// Vouchers with a line on this account code.
     account: Option<String>,
+    /// 1 to 500, default 50.
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
-async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+/// A project's vouchers with their lines, by id, with filters.
+///
+/// Roles: any signed-in user; a unit only its organisation's projects.
+#[utoipa::path(get, path = "/projects/{id}/vouchers", tag = "vouchers", operation_id = "list_vouchers", params(("id" = String, Path), ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = Paged<VoucherView>),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: an unknown status, a bad date, `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let page = super::Page { limit: q.limit, cursor: q.cursor.clone() };
     let limit = page.limit()?;
@@ -212,7 +274,13 @@ fn unknown_status(s: &str) -> AppError {
     AppError::field("status", format!("'{s}' is not one of {}", names.join(", ")))
 }
 
-async fn get(state: State, caller: Caller, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+/// One voucher with its lines.
+///
+/// Roles: any signed-in user; a unit only its organisation's projects.
+#[utoipa::path(get, path = "/projects/{id}/vouchers/{vid}", tag = "vouchers", operation_id = "get_voucher", params(("id" = String, Path), ("vid" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = VoucherView),
+        (status = 404, description = "`not_found`: no such project visible to the caller, or no such voucher in it", body = Problem, content_type = "application/problem+json")))]
+pub async fn get(state: State, caller: Caller, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
     let (id, vid) = path.into_inner();
     let body = db(&state, move |conn| {
         visible(conn, &caller, &id)?;
@@ -222,14 +290,31 @@ async fn get(state: State, caller: Caller, path: web::Path<(String, String)>) ->
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ReverseIn {
+pub struct ReverseIn {
+    /// Not before the reversed voucher's date.
+    #[schema(value_type = String, format = Date, example = "2025-03-21")]
     date: String,
+    #[schema(example = "重复报销")]
     reason: String,
 }
 
-async fn reverse(
+/// Reverse a posted voucher in red ink.
+///
+/// A new posted voucher with every line's sides swapped; the two are linked both ways
+/// (`reverses_id`, `reversed_by_id`). Posted vouchers are never edited.
+///
+/// Roles: unit (its organisation's expense vouchers), finance (expense vouchers and disbursements).
+#[utoipa::path(post, path = "/projects/{id}/vouchers/{vid}/reverse", tag = "vouchers", operation_id = "reverse_voucher", request_body = ReverseIn,
+    params(("id" = String, Path), ("vid" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and posts nothing new")),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The reversal voucher, posted", body = VoucherView),
+        (status = 403, description = "`forbidden`: not unit or finance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project visible to the caller, or no such voucher in it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_reversed` (with `reversed_by`); `invalid_transition`: the voucher is not posted, or is a kind the caller may not reverse; `project_not_active`; `insufficient_funds`, `negative_balance`: the books cannot take it back; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a bad date, no reason, or dated before the voucher; `out_of_period`", body = Problem, content_type = "application/problem+json")))]
+pub async fn reverse(
     state: State,
     caller: Caller,
     req: HttpRequest,

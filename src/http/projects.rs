@@ -239,15 +239,31 @@ pub async fn get(state: State, caller: Caller, id: web::Path<String>) -> AppResu
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct StatusChange {
+pub struct StatusChange {
+    /// suspended, active, cancelled or completed (closed comes only from recovery).
+    #[schema(value_type = ProjectStatus)]
     status: String,
     #[serde(default)]
+    #[schema(example = "建设单位注销")]
     reason: String,
 }
 
-async fn change_status(state: State, caller: Caller, id: web::Path<String>, body: web::Json<StatusChange>) -> AppResult<HttpResponse> {
+/// Change a project's status.
+///
+/// Active ⇄ suspended, active or suspended → cancelled, active → completed; the change is recorded
+/// on the project's audit chain.
+///
+/// Roles: hr.
+#[utoipa::path(post, path = "/projects/{id}/status", tag = "projects", operation_id = "change_project_status", request_body = StatusChange,
+    params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ProjectView),
+        (status = 403, description = "`forbidden`: not hr", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: not a change the project's current status allows (with `from`, `to`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a status hr does not set, or no reason", body = Problem, content_type = "application/problem+json")))]
+pub async fn change_status(state: State, caller: Caller, id: web::Path<String>, body: web::Json<StatusChange>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Hr])?;
     let b = body.into_inner();
     let to = ProjectStatus::parse(&b.status).ok_or_else(ChangeStatus::not_settable)?;

@@ -1,7 +1,8 @@
 //! Recovery of unspent funds and their remittance (API.md, Recovery of unspent funds).
 use super::money::{idem, run_money, shape};
+use super::openapi::Problem;
 use super::routes::Routes;
-use super::views::{answer, voucher_answer, RecoveryView};
+use super::views::{answer, voucher_answer, RecoveryView, VoucherView};
 use super::State;
 use crate::app::funds::{self, Recover, Remit};
 use crate::auth::{Caller, Role};
@@ -11,21 +12,47 @@ use crate::error::{AppError, AppResult};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 pub fn routes(r: &mut Routes) {
     r.post("/projects/{id}/recovery", recover).post("/projects/{id}/remittances", remit);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RecoveryIn {
+pub struct RecoveryIn {
+    #[schema(value_type = String, format = Date, example = "2025-04-01")]
     date: String,
+    #[schema(value_type = Reason)]
     reason: String,
     #[serde(default)]
+    #[schema(example = "单位注销，收回未实施资金")]
     note: String,
 }
 
-async fn recover(state: State, caller: Caller, req: HttpRequest, id: web::Path<String>, body: web::Json<Value>) -> AppResult<HttpResponse> {
+/// Recover what a project did not implement, and close it (§8.2).
+///
+/// The undisbursed part cancels the receivable (Dr 2401 / Cr 1221); the part paid out and not
+/// spent becomes owed back (Dr 2401 / Cr 2241). Allowed once the period has ended, or early for a
+/// cancelled project or a studio whose leader no longer qualifies (`leader_unqualified`, studios
+/// only).
+///
+/// Roles: finance.
+#[utoipa::path(post, path = "/projects/{id}/recovery", tag = "recovery", operation_id = "recover", request_body = RecoveryIn,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and changes nothing again")),
+    security(("bearer" = [])),
+    responses((status = 201, body = RecoveryView),
+        (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: the project is already closed; `period_not_ended` (with `end_date`); `pending_reviews`: vouchers await review (with `pending`); `payables_outstanding`: accounts payable (2202) are not settled; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a bad date, an unknown reason, or `leader_unqualified` for a base; `out_of_period`: dated before the project started", body = Problem, content_type = "application/problem+json")))]
+pub async fn recover(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance])?;
     let raw = body.into_inner();
     let b: RecoveryIn = shape(&raw)?;
@@ -43,16 +70,39 @@ async fn recover(state: State, caller: Caller, req: HttpRequest, id: web::Path<S
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RemittanceIn {
+pub struct RemittanceIn {
+    #[schema(value_type = String, format = Date, example = "2025-04-05")]
     date: String,
+    #[schema(value_type = String, example = "79200.00")]
     amount: Value,
+    /// The payment document's number.
     #[serde(default)]
+    #[schema(example = "缴款书0001")]
     reference: String,
 }
 
-async fn remit(state: State, caller: Caller, req: HttpRequest, id: web::Path<String>, body: web::Json<Value>) -> AppResult<HttpResponse> {
+/// Remit what a recovery left owed back to the finance bureau.
+///
+/// Dr 2241 / Cr 1002, posted.
+///
+/// Roles: unit (its organisation's projects), finance.
+#[utoipa::path(post, path = "/projects/{id}/remittances", tag = "recovery", operation_id = "remit", request_body = RemittanceIn,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and changes nothing again")),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The remittance voucher, posted", body = VoucherView),
+        (status = 403, description = "`forbidden`: not unit or finance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`nothing_owed`; `exceeds_owed`: more than is owed (with `owed`); `insufficient_funds`: the bank account cannot pay it; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a bad date; `invalid_amount`; `out_of_period`: dated before the project started", body = Problem, content_type = "application/problem+json")))]
+pub async fn remit(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
     caller.require(&[Role::Unit, Role::Finance])?;
     let raw = body.into_inner();
     let b: RemittanceIn = shape(&raw)?;

@@ -1,8 +1,10 @@
 //! The finance bureau's review of flagged vouchers, and the classifier's dry run.
 use super::money::{idem, run_money, shape, LineIn};
+use super::openapi::Problem;
 use super::projects::visible;
 use super::routes::Routes;
 use super::views::{voucher_answer, ClassifyView, ReviewItem, VoucherView};
+use super::Paged;
 use super::{db, paged, State};
 use crate::app::vouchers::{self, Approve, Decline};
 use crate::auth::{Caller, Role};
@@ -16,6 +18,7 @@ use crate::store;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(r: &mut Routes) {
     r.post("/projects/{id}/vouchers/{vid}/approve", approve)
@@ -24,16 +27,32 @@ pub fn routes(r: &mut Routes) {
         .post("/classify", classify);
 }
 
-#[derive(Deserialize, Default)]
+/// A review's decision: an approval may give a `note`, a decline must give its `reason`.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Decision {
+pub struct DecisionIn {
     #[serde(default)]
+    #[schema(example = "符合会议费标准")]
     note: String,
     #[serde(default)]
     reason: String,
 }
 
-async fn approve(
+/// Approve a voucher held for review.
+///
+/// It is classified again under the current rules, then posted with the next number and its
+/// reservation released; the guards run again on today's books.
+///
+/// Roles: finance.
+#[utoipa::path(post, path = "/projects/{id}/vouchers/{vid}/approve", tag = "reviews", operation_id = "approve_voucher", request_body = DecisionIn,
+    params(("id" = String, Path), ("vid" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and changes nothing again")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The voucher, now posted, with its decision", body = VoucherView),
+        (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project, or no such voucher in it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_pending`: the voucher is not awaiting review; `project_not_active`; `insufficient_funds`; `grant_exceeded`; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`voucher_rejected`: under the current rules a line is prohibited (each line's verdict in `lines`); `unknown_account`; `out_of_period`", body = Problem, content_type = "application/problem+json")))]
+pub async fn approve(
     state: State,
     caller: Caller,
     req: HttpRequest,
@@ -43,7 +62,7 @@ async fn approve(
     caller.require(&[Role::Finance])?;
     // A required body: an optional one would read malformed JSON as "no note" instead of a 400.
     let raw = body.into_inner();
-    let b: Decision = shape(&raw)?;
+    let b: DecisionIn = shape(&raw)?;
     let (id, vid) = path.into_inner();
     let cmd = Approve::new(vid, &b.note);
     let idem = idem(&req, &caller, &raw)?;
@@ -54,7 +73,18 @@ async fn approve(
     .await
 }
 
-async fn decline(
+/// Decline a voucher held for review: nothing is posted and its reservation is released.
+///
+/// Roles: finance.
+#[utoipa::path(post, path = "/projects/{id}/vouchers/{vid}/decline", tag = "reviews", operation_id = "decline_voucher", request_body = DecisionIn,
+    params(("id" = String, Path), ("vid" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and changes nothing again")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The voucher, now declined, with its decision", body = VoucherView),
+        (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project, or no such voucher in it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_pending`: the voucher is not awaiting review; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: no reason", body = Problem, content_type = "application/problem+json")))]
+pub async fn decline(
     state: State,
     caller: Caller,
     req: HttpRequest,
@@ -63,7 +93,7 @@ async fn decline(
 ) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance])?;
     let raw = body.into_inner();
-    let b: Decision = shape(&raw)?;
+    let b: DecisionIn = shape(&raw)?;
     let (id, vid) = path.into_inner();
     let cmd = Decline::new(vid, &b.reason)?;
     let idem = idem(&req, &caller, &raw)?;
@@ -74,14 +104,26 @@ async fn decline(
     .await
 }
 
-#[derive(Deserialize)]
-struct ReviewQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewQuery {
+    /// pending (the default; also pending_review) or declined.
     status: Option<String>,
+    /// 1 to 500, default 50.
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
-async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -> AppResult<HttpResponse> {
+/// The review queue across projects.
+///
+/// Vouchers awaiting review (or declined), by id, each with its project's name.
+///
+/// Roles: finance, inspector.
+#[utoipa::path(get, path = "/reviews", tag = "reviews", operation_id = "review_queue", params(ReviewQuery), security(("bearer" = [])),
+    responses((status = 200, body = Paged<ReviewItem>),
+        (status = 403, description = "`forbidden`: not finance or inspector", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a status other than pending or declined, `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+pub async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance, Role::Inspector])?;
     let q = q.into_inner();
     let page = super::Page { limit: q.limit, cursor: q.cursor };
@@ -104,17 +146,31 @@ async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -> Ap
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[derive(Deserialize)]
+/// What to classify: lines of a voucher, for a project or a kind of project.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ClassifyIn {
+pub struct ClassifyIn {
+    /// Classify against this kind's categories (when no project is given).
+    #[schema(value_type = Option<ProjectKind>)]
     project_kind: Option<String>,
+    /// Classify against this project's chart; wins over `project_kind`.
     project_id: Option<String>,
     #[serde(default)]
     summary: String,
+    /// 1 to 200 lines; a line without a credit is read as a debit.
     lines: Vec<LineIn>,
 }
 
-async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>) -> AppResult<HttpResponse> {
+/// The classifier's dry run.
+///
+/// Each line's verdict with its reasons, and the worst of them. Nothing is posted or recorded.
+///
+/// Roles: any signed-in user; a unit only its organisation's projects.
+#[utoipa::path(post, path = "/classify", tag = "reviews", operation_id = "classify", request_body = ClassifyIn, security(("bearer" = [])),
+    responses((status = 200, body = ClassifyView),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: neither project_kind nor project_id, or an unknown kind; `invalid_line`: no lines or over 200; `unknown_account`", body = Problem, content_type = "application/problem+json")))]
+pub async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>) -> AppResult<HttpResponse> {
     let b = body.into_inner();
     if b.lines.is_empty() || b.lines.len() > MAX_LINES {
         return Err(AppError::new(Code::InvalidLine, format!("between 1 and {MAX_LINES} lines")));

@@ -1,18 +1,22 @@
 //! Response bodies of the money routes, as types: the same JSON the contract shows, field for field.
 use crate::app::funds::Recovery;
-use crate::domain::classify::Verdict;
+use crate::domain::classify::{Classification, Verdict};
 use crate::domain::kind::{ProjectKind, VoucherKind};
 use crate::domain::money::Money;
 use crate::domain::recovery::Reason;
 use crate::domain::status::{ProjectStatus, VoucherStatus};
 use crate::domain::verdicts::LineVerdict;
 use crate::error::{AppError, AppResult};
+use crate::store::ledger::Decision;
 use crate::store::vouchers::{LineRow, Stored};
 use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
-#[derive(Debug, Serialize)]
+/// A voucher with its lines.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct VoucherView {
     pub id: String,
     pub project_id: String,
@@ -32,24 +36,24 @@ pub struct VoucherView {
     pub created_at: String,
     pub reverses_id: Option<String>,
     pub reversed_by_id: Option<String>,
-    /// The review decision: outcome, by, username, at, note.
-    pub decision: Option<Value>,
+    /// The review decision, once a voucher held for review is approved or declined.
+    pub decision: Option<Decision>,
     pub lines: Vec<LineView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LineView {
     pub line_no: i32,
     pub account: String,
     pub debit: Money,
     pub credit: Money,
     pub summary: String,
-    /// The classifier's verdict on a debit to expenditure: verdict, category, reasons.
-    pub classification: Option<Value>,
+    /// The classifier's verdict on a debit to expenditure; null on other lines.
+    pub classification: Option<Classification>,
 }
 
-/// JSON kept as text by this service; text that is not JSON is corrupt.
-fn kept_json(text: &Option<String>) -> AppResult<Option<Value>> {
+/// A value this service keeps as JSON text; text that does not read back is corrupt.
+fn kept<T: DeserializeOwned>(text: &Option<String>) -> AppResult<Option<T>> {
     text.as_deref().map(serde_json::from_str).transpose().map_err(AppError::internal)
 }
 
@@ -72,7 +76,7 @@ impl VoucherView {
             created_at: v.created_at.clone(),
             reverses_id: v.reverses_id.clone(),
             reversed_by_id: v.reversed_by_id.clone(),
-            decision: kept_json(&v.decision)?,
+            decision: kept(&v.decision)?,
             lines: s.lines.iter().map(LineView::of).collect::<AppResult<_>>()?,
         })
     }
@@ -86,20 +90,21 @@ impl LineView {
             debit: Money::from_fen(l.debit_fen),
             credit: Money::from_fen(l.credit_fen),
             summary: l.summary.clone(),
-            classification: kept_json(&l.classification)?,
+            classification: kept(&l.classification)?,
         })
     }
 }
 
 /// A voucher in the review queue: the voucher and its project's name.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewItem {
     #[serde(flatten)]
     pub voucher: VoucherView,
     pub project_name: String,
 }
 
-#[derive(Debug, Serialize)]
+/// A recovery's outcome: the project is closed and what was not implemented comes back.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct RecoveryView {
     pub project_id: String,
     pub status: ProjectStatus,
@@ -109,6 +114,7 @@ pub struct RecoveryView {
     pub undisbursed: Money,
     /// Owed back by the unit (2241): paid out and not spent.
     pub to_remit: Money,
+    /// The recovery voucher (Dr 2401 / Cr 1221, 2241); null when nothing was left to recover.
     pub voucher: Option<VoucherView>,
 }
 
@@ -127,7 +133,7 @@ impl RecoveryView {
 }
 
 /// The classifier's dry run (`POST /classify`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClassifyView {
     pub project_kind: ProjectKind,
     /// The worst verdict on any line.

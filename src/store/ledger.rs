@@ -16,6 +16,7 @@ use crate::domain::status::VoucherStatus;
 use crate::error::{AppError, AppResult, Code};
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -194,12 +195,24 @@ fn lines_json(p: &Posting) -> Value {
         .collect()
 }
 
-/// A review's decision on a voucher awaiting it (its text is the decision's `outcome`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+/// A review's decision on a voucher awaiting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Review {
     Approved,
     Declined,
+}
+
+/// The review decision kept on a voucher (as JSON text): who decided what, when and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Decision {
+    pub outcome: Review,
+    /// The reviewer's user id.
+    pub by: String,
+    pub username: String,
+    pub at: String,
+    /// The approval's note, or the decline's reason.
+    pub note: String,
 }
 
 impl Review {
@@ -211,9 +224,9 @@ impl Review {
         }
     }
 
-    /// The decision kept on the voucher (as JSON text): who, what, when, why.
-    fn record(self, actor: &Actor, note: &str) -> String {
-        json!({"outcome": self, "by": actor.user_id, "username": actor.username, "at": now(), "note": note}).to_string()
+    fn record(self, actor: &Actor, note: &str) -> AppResult<String> {
+        let d = Decision { outcome: self, by: actor.user_id.clone(), username: actor.username.clone(), at: now(), note: note.to_string() };
+        serde_json::to_string(&d).map_err(AppError::internal)
     }
 }
 
@@ -273,7 +286,7 @@ pub fn decide(conn: &mut DbConn, l: &mut Locked, actor: &Actor, v: &mut Stored, 
             None
         }
     };
-    let decision = review.record(actor, note);
+    let decision = review.record(actor, note)?;
     diesel::update(vouchers::table.find(&v.voucher.id))
         .set((
             vouchers::status.eq(to.as_str()),
