@@ -2,6 +2,7 @@
 use crate::domain::eligibility::FieldError;
 use crate::domain::ledger::LedgerError;
 use crate::domain::money::AmountError;
+use crate::domain::verdicts::UnknownAccount;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{json, Map, Value};
@@ -301,6 +302,12 @@ impl From<LedgerError> for AppError {
             LedgerError::NegativeBalance { code, .. } => AppError::new(Code::NegativeBalance, detail).with("account", code),
             LedgerError::Overflow => AppError::new(Code::InvalidAmount, detail),
         }
+    }
+}
+
+impl From<UnknownAccount> for AppError {
+    fn from(e: UnknownAccount) -> AppError {
+        AppError::new(Code::UnknownAccount, e.to_string()).with("line", e.line).with("account", e.account)
     }
 }
 

@@ -1,4 +1,5 @@
 //! fundledger: the books and audit trail of Chifeng City's skill-training grants.
+pub mod app;
 pub mod auth;
 pub mod config;
 pub mod console;

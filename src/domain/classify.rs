@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Allowed,
@@ -16,7 +16,10 @@ pub enum Verdict {
     Rejected,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Why a line got its verdict: a stable code (`travel_expense`, `needs_review:meals`,
+/// `exception:instructor_fee`, …), a sentence, and the keyword or name that decided it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = ClassificationReason)]
 pub struct Reason {
     pub code: String,
     pub detail: String,
@@ -24,7 +27,7 @@ pub struct Reason {
     pub matched: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Classification {
     pub verdict: Verdict,
     /// The declared category's slug, even when rejected; `None` only for a prohibited account name.

@@ -6,8 +6,10 @@
 //! Amounts are signed from the debit view in both (debit positive, credit negative), so a
 //! credit-side account's assertion is the negative of its contract balance.
 use super::chart::{self, AccountDef, Side};
+use super::kind::{ProjectKind, VoucherKind};
 use super::ledger::Totals;
 use super::money::Money;
+use super::status::ProjectStatus;
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -49,8 +51,8 @@ impl ExportFormat {
 pub struct ProjectMeta {
     pub id: String,
     pub name: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: ProjectKind,
+    pub status: ProjectStatus,
     pub start: NaiveDate,
     pub end: NaiveDate,
     pub grant: Money,
@@ -75,7 +77,7 @@ impl ExportLine {
 pub struct ExportVoucher {
     pub id: String,
     pub number: i64,
-    pub kind: String,
+    pub kind: VoucherKind,
     pub date: NaiveDate,
     pub summary: String,
     /// The id of the voucher this one reverses (red-ink reversal), if any.
@@ -243,7 +245,7 @@ pub fn beancount(j: &Journal) -> String {
         let _ = writeln!(o, "{} * {} {} {links}", v.date, beancount_str(&voucher_label(v.number)), beancount_str(&v.summary));
         let _ = writeln!(o, "  voucher: {}", v.number);
         let _ = writeln!(o, "  voucher_id: {}", beancount_str(&v.id));
-        let _ = writeln!(o, "  kind: {}", beancount_str(&v.kind));
+        let _ = writeln!(o, "  kind: {}", beancount_str(v.kind.as_str()));
         if let Some(r) = &v.reverses {
             let _ = writeln!(o, "  reverses: {}", beancount_str(r));
         }
@@ -296,7 +298,7 @@ pub fn ledger(j: &Journal) -> String {
         let _ = writeln!(o);
         let _ = writeln!(o, "{} * ({}) {}", v.date, v.number, ledger_description(&format!("{} {}", voucher_label(v.number), v.summary)));
         let _ = writeln!(o, "    ; voucher_id: {}", ledger_comment(&v.id));
-        let _ = writeln!(o, "    ; kind: {}", ledger_comment(&v.kind));
+        let _ = writeln!(o, "    ; kind: {}", ledger_comment(v.kind.as_str()));
         if let Some(r) = &v.reverses {
             let _ = writeln!(o, "    ; reverses: {}", ledger_comment(r));
         }
@@ -335,7 +337,7 @@ pub fn csv_rows(j: &Journal) -> Vec<Vec<String>> {
                     v.date.to_string(),
                     v.number.to_string(),
                     v.id.clone(),
-                    v.kind.clone(),
+                    v.kind.as_str().to_string(),
                     l.code.clone(),
                     names.get(l.code.as_str()).map(|n| n.to_string()).unwrap_or_default(),
                     l.debit.to_string(),
@@ -367,7 +369,7 @@ mod tests {
         ExportVoucher {
             id: format!("v-{n}"),
             number: n,
-            kind: "expense".into(),
+            kind: VoucherKind::Expense,
             date: d(date),
             summary: summary.into(),
             reverses: None,
@@ -399,8 +401,8 @@ mod tests {
             project: ProjectMeta {
                 id: "p1".into(),
                 name: "基地 \"一\"".into(),
-                kind: "base".into(),
-                status: "active".into(),
+                kind: ProjectKind::Base,
+                status: ProjectStatus::Active,
                 start: d("2025-03-01"),
                 end: d("2027-02-28"),
                 grant: Money::from_fen(100_000),
@@ -520,7 +522,7 @@ mod tests {
     fn reversals_link_to_the_original() {
         let mut j = journal();
         let mut r = voucher(4, "2025-05-02", "冲销第3号凭证", vec![line("1002", 12_345, 0, "冲销"), line("500101", 0, 12_345, "冲销")]);
-        r.kind = "reversal".into();
+        r.kind = VoucherKind::Reversal;
         r.reverses = Some("v-3".into());
         j.vouchers.push(r);
         let b = beancount(&j);

@@ -11,3 +11,5 @@ pub mod money;
 pub mod recovery;
 pub mod reporting;
 pub mod statement;
+pub mod status;
+pub mod verdicts;

@@ -6,8 +6,10 @@ use super::ledger::{Book, Line};
 use super::money::Money;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Why a project's unspent funds are recovered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RecoveryReason)]
 pub enum Reason {
     Cancelled,
     LeaderUnqualified,
@@ -16,14 +18,19 @@ pub enum Reason {
 }
 
 impl Reason {
-    pub fn parse(s: &str) -> Option<Reason> {
-        match s {
-            "cancelled" => Some(Reason::Cancelled),
-            "leader_unqualified" => Some(Reason::LeaderUnqualified),
-            "period_ended" => Some(Reason::PeriodEnded),
-            "completed" => Some(Reason::Completed),
-            _ => None,
+    pub const ALL: [Reason; 4] = [Reason::Cancelled, Reason::LeaderUnqualified, Reason::PeriodEnded, Reason::Completed];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Reason::Cancelled => "cancelled",
+            Reason::LeaderUnqualified => "leader_unqualified",
+            Reason::PeriodEnded => "period_ended",
+            Reason::Completed => "completed",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Reason> {
+        Reason::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
     /// Cancellation and an unreplaced studio leader end a project early; the others need its end.
@@ -94,6 +101,14 @@ mod tests {
         let mut b = Book::new(grant, accounts.iter().map(|(c, s)| (c.to_string(), *s)));
         b.post(&[Line::debit(chart::GRANT_RECEIVABLE, grant), Line::credit(chart::GRANT_FUND, grant)], Reservation::default()).unwrap();
         b
+    }
+
+    #[test]
+    fn each_reason_reads_back_from_its_text_and_serialises_as_it() {
+        for r in Reason::ALL {
+            assert_eq!(Reason::parse(r.as_str()), Some(r));
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
     }
 
     #[test]

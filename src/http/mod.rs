@@ -13,6 +13,7 @@ pub mod reviews;
 pub mod routes;
 pub mod standing;
 pub mod statements;
+pub mod views;
 
 use crate::auth::{Caller, Keys};
 use crate::config::Settings;

@@ -1,24 +1,26 @@
-//! Money movements: disbursements, vouchers, reviews, reversals, classification.
+//! Money movements: disbursements, vouchers and their reversal; the runners every money route uses.
+use super::openapi::Problem;
 use super::projects::visible;
 use super::routes::Routes;
-use super::{db, paged, status_json, State};
+use super::views::{voucher_answer, VoucherView};
+use super::{db, paged, status_json, Paged, State};
+use crate::app::funds::{self, Disburse};
+use crate::app::vouchers::{self, EntryLine, Reverse, SubmitVoucher};
 use crate::auth::{Caller, Role};
-use crate::db::schema::vouchers;
 use crate::db::DbConn;
-use crate::domain::chart::{self, AccountDef};
-use crate::domain::classify::{Classification, Rules, Verdict};
-use crate::domain::kind::ProjectKind;
-use crate::domain::ledger::{check_expense_voucher, check_lines, Line};
 use crate::domain::money::Money;
+use crate::domain::status::VoucherStatus;
 use crate::error::{AppError, AppResult, Code};
+use crate::store;
 use crate::store::batch::PostJob;
 use crate::store::journal::Journal;
-use crate::store::ledger::{self, Idem, Locked, PostLine, Posting};
+use crate::store::ledger::Locked;
+use crate::store::unit::{self, Idem, Outcome, Request};
+use crate::store::vouchers::VoucherFilter;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
-use diesel::prelude::*;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(r: &mut Routes) {
     r.post("/projects/{id}/disbursements", disburse)
@@ -43,30 +45,22 @@ pub fn idem(req: &HttpRequest, caller: &Caller, body: &Value) -> AppResult<Optio
     Ok(Some(Idem { user_id: caller.user_id.clone(), key: key.to_string(), request_hash: hash }))
 }
 
-/// Runs a money request under the project lock; a refusal by the rules is recorded on the chain.
+/// Runs a money request under its project's lock (`store::unit`); a refusal by the rules is
+/// recorded on the chain. On SQLite it joins the writer's next group commit.
 pub async fn run_money<F>(
     state: &State,
     caller: &Caller,
     project_id: String,
     idem: Option<Idem>,
-    action: &'static str,
-    request: Value,
+    refusal_action: &'static str,
+    body: Value,
     f: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut DbConn, &mut Locked) -> AppResult<(u16, Value)> + Send + 'static,
+    F: FnOnce(&mut DbConn, &mut Locked) -> Outcome + Send + 'static,
 {
-    let actor = caller.actor();
-    let org = unit_org(caller);
-    let work = move |conn: &mut DbConn| {
-        let result = ledger::money_tx(conn, &project_id, org.as_deref(), idem.as_ref(), f);
-        if let Err(e) = &result {
-            if ledger::is_recorded_refusal(e) {
-                ledger::record_refusal(conn, &project_id, &actor, action, e, request)?;
-            }
-        }
-        result
-    };
+    let request = envelope(caller, project_id, idem, refusal_action, body);
+    let work = move |conn: &mut DbConn| unit::alone(conn, request, f);
     let (status, body) = match &state.writer {
         Some(writer) => writer.submit("", Box::new(work)).await?,
         None => db(state, work).await?,
@@ -74,9 +68,10 @@ where
     Ok(status_json(status, body))
 }
 
-/// The organisation a unit is limited to; other roles see every project.
-fn unit_org(caller: &Caller) -> Option<String> {
-    (caller.role == Role::Unit).then(|| caller.org_id.clone().unwrap_or_default())
+fn envelope(caller: &Caller, project_id: String, idem: Option<Idem>, refusal_action: &'static str, body: Value) -> Request {
+    // A unit reaches only its organisation's projects; other roles see every project.
+    let org = (caller.role == Role::Unit).then(|| caller.org_id.clone().unwrap_or_default());
+    Request { project_id, org, idem, actor: caller.actor(), refusal_action, body }
 }
 
 /// Runs a posting: work that reads only its locked project and writes only through the journal.
@@ -88,75 +83,48 @@ pub async fn run_posting<F>(
     project_id: String,
     idem: Option<Idem>,
     refusal_action: &'static str,
-    request: Value,
+    body: Value,
     f: F,
 ) -> AppResult<HttpResponse>
 where
-    F: FnOnce(&mut dyn Journal, &mut Locked) -> AppResult<(u16, Value)> + Send + 'static,
+    F: FnOnce(&mut dyn Journal, &mut Locked) -> Outcome + Send + 'static,
 {
     let Some(batcher) = &state.batcher else {
-        return run_money(state, caller, project_id, idem, refusal_action, request, move |conn, l| f(conn, l)).await;
+        return run_money(state, caller, project_id, idem, refusal_action, body, move |conn, l| f(conn, l)).await;
     };
     let shard = project_id.clone();
-    let job = PostJob { project_id, org: unit_org(caller), idem, actor: caller.actor(), refusal_action, request, work: Box::new(f) };
+    let job = PostJob { request: envelope(caller, project_id, idem, refusal_action, body), work: Box::new(f) };
     let (status, body) = batcher.submit(&shard, job).await?;
     Ok(status_json(status, body))
 }
 
-pub fn must_be_open(l: &Locked, date: NaiveDate) -> AppResult<()> {
-    if l.row.status != "active" {
-        return Err(
-            AppError::conflict(Code::ProjectNotActive, format!("the project is {}", l.row.status)).with("status", l.row.status.clone())
-        );
-    }
-    if date < l.row.start() || date > l.row.end() {
-        return Err(AppError::new(
-            Code::OutOfPeriod,
-            format!("{date} is outside the project period {} to {}", l.row.start_date, l.row.end_date),
-        )
-        .with("start_date", l.row.start_date.clone())
-        .with("end_date", l.row.end_date.clone()));
-    }
-    Ok(())
-}
-
-pub fn voucher_view(conn: &mut DbConn, project_id: &str, vid: &str) -> AppResult<Value> {
-    let v = ledger::voucher(conn, project_id, vid)?;
-    let lines = ledger::lines_of(conn, vid)?;
-    Ok(voucher_json(&v, &lines))
-}
-
-pub fn stored_json(s: &ledger::Stored) -> Value {
-    voucher_json(&s.voucher, &s.lines)
-}
-
-fn voucher_json(v: &ledger::VoucherRow, lines: &[ledger::LineRow]) -> Value {
-    json!({
-        "id": v.id, "project_id": v.project_id, "number": v.number, "status": v.status, "kind": v.kind,
-        "date": v.date, "summary": v.summary, "attachments": v.attachments, "reference": v.reference,
-        "total": lines.iter().map(|l| Money::from_fen(l.debit_fen)).sum::<Money>().to_string(),
-        "reserved": Money::from_fen(v.reserved_bank_fen).to_string(),
-        "created_by": v.created_by, "created_at": v.created_at,
-        "reverses_id": v.reverses_id, "reversed_by_id": v.reversed_by_id,
-        "decision": v.decision.as_deref().and_then(|d| serde_json::from_str::<Value>(d).ok()),
-        "lines": lines.iter().map(|l| json!({
-            "line_no": l.line_no, "account": l.account_code, "debit": Money::from_fen(l.debit_fen).to_string(),
-            "credit": Money::from_fen(l.credit_fen).to_string(), "summary": l.summary,
-            "classification": l.classification.as_deref().and_then(|c| serde_json::from_str::<Value>(c).ok()),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Disbursement {
+pub struct Disbursement {
+    #[schema(value_type = String, format = Date, example = "2025-03-10")]
     date: String,
+    #[schema(value_type = String, example = "200000.00")]
     amount: Value,
+    /// The finance bureau's document number.
     #[serde(default)]
+    #[schema(example = "赤财教〔2025〕12号")]
     reference: String,
 }
 
-async fn disburse(
+/// Disburse part of the grant into the project's bank account.
+///
+/// Dr 1002 / Cr 1221, posted at once.
+///
+/// Roles: finance.
+#[utoipa::path(post, path = "/projects/{id}/disbursements", tag = "vouchers", operation_id = "disburse", request_body = Disbursement,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and posts nothing new")),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The disbursement voucher, posted", body = VoucherView),
+        (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`project_not_active`; `grant_exceeded`: more than the undisbursed grant; `idempotency_conflict`: the key came with another request, or another request holds it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a bad date; `invalid_amount`; `out_of_period`: dated outside the project's period", body = Problem, content_type = "application/problem+json")))]
+pub async fn disburse(
     state: State,
     caller: Caller,
     req: HttpRequest,
@@ -166,106 +134,83 @@ async fn disburse(
     caller.require(&[Role::Finance])?;
     let raw = body.into_inner();
     let b: Disbursement = shape(&raw)?;
-    let date = super::parse_date("date", &b.date)?;
-    let amount = Money::from_json(&b.amount)?;
+    let cmd = Disburse { date: super::parse_date("date", &b.date)?, amount: Money::from_json(&b.amount)?, reference: b.reference };
     let idem = idem(&req, &caller, &raw)?;
     let actor = caller.actor();
-    run_posting(&state, &caller, id.into_inner(), idem, "disbursement.refused", raw, move |journal, l| {
-        must_be_open(l, date)?;
-        let p = Posting {
-            kind: "disbursement",
-            date,
-            summary: format!("拨付补助资金 grant disbursed {}", b.reference).trim().to_string(),
-            attachments: 0,
-            reference: Some(b.reference.clone()).filter(|r| !r.is_empty()),
-            reverses: None,
-            lines: vec![
-                PostLine::plain(Line::debit(chart::BANK, amount), "收到财政拨付补助资金"),
-                PostLine::plain(Line::credit(chart::GRANT_RECEIVABLE, amount), "应收补助资金减少"),
-            ],
-        };
-        Ok((201, stored_json(&ledger::post(journal, l, &actor, &p)?)))
+    run_posting(&state, &caller, id.into_inner(), idem, Disburse::REFUSED, raw, move |journal, l| {
+        voucher_answer(201, &funds::disburse(journal, l, &actor, cmd)?)
     })
     .await
 }
 
-#[derive(Deserialize, Clone)]
+/// A voucher line: the account by code or category slug, and exactly one of debit or credit.
+#[derive(Deserialize, Clone, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineIn {
+    #[schema(example = "equipment")]
     pub account: String,
+    #[schema(value_type = Option<String>, example = "120000.00")]
     pub debit: Option<Value>,
+    #[schema(value_type = Option<String>, example = "120000.00")]
     pub credit: Option<Value>,
+    /// At most 500 characters; the classifier reads it with the voucher's summary.
     #[serde(default)]
     pub summary: String,
 }
 
-/// Reads one request line: exactly one side, a money string.
-fn amounts(i: usize, l: &LineIn) -> AppResult<(Money, Money)> {
-    match (&l.debit, &l.credit) {
-        (Some(d), None) => Ok((Money::from_json(d).map_err(|e| AppError::from(e).with("line", i + 1))?, Money::ZERO)),
-        (None, Some(c)) => Ok((Money::ZERO, Money::from_json(c).map_err(|e| AppError::from(e).with("line", i + 1))?)),
-        _ => Err(AppError::new(Code::InvalidLine, format!("line {} must have exactly one of debit or credit", i + 1)).with("line", i + 1)),
+impl LineIn {
+    /// A submitted line: exactly one side, a money string.
+    fn entry(self, i: usize) -> AppResult<EntryLine> {
+        let money = |v: &Value| Money::from_json(v).map_err(|e| AppError::from(e).with("line", i + 1));
+        let (debit, credit) = match (&self.debit, &self.credit) {
+            (Some(d), None) => (money(d)?, Money::ZERO),
+            (None, Some(c)) => (Money::ZERO, money(c)?),
+            _ => {
+                return Err(AppError::new(Code::InvalidLine, format!("line {} must have exactly one of debit or credit", i + 1))
+                    .with("line", i + 1))
+            }
+        };
+        Ok(EntryLine { account: self.account, debit, credit, summary: self.summary })
     }
 }
 
-/// Every line's verdict, as the classifier sees it: debit lines to expenditure, or to names of
-/// prohibited uses / other kinds' categories, which are never in a chart.
-pub fn verdicts(
-    rules: &Rules,
-    kind: ProjectKind,
-    chart: &[AccountDef],
-    summary: &str,
-    lines: &[LineIn],
-    debits: &[bool],
-) -> AppResult<Vec<Option<Classification>>> {
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let resolved = chart::find(chart, l.account.trim());
-            let expenditure = resolved.is_none_or(|a| chart::is_expenditure(&a.code));
-            if resolved.is_none() && !rules.is_prohibited_account(l.account.trim()) && rules.find_category(l.account.trim()).is_none() {
-                return Err(AppError::new(
-                    Code::UnknownAccount,
-                    format!("line {}: account '{}' is not in this project's chart", i + 1, l.account),
-                )
-                .with("line", i + 1)
-                .with("account", l.account.clone()));
-            }
-            if !(debits[i] && expenditure) {
-                return Ok(None);
-            }
-            // A reviewer reads the line together with the voucher's summary.
-            let text = format!("{} {}", summary.trim(), l.summary.trim());
-            Ok(rules.classify(kind, l.account.trim(), text.trim()))
-        })
-        .collect()
-}
-
-pub fn verdict_list(lines: &[LineIn], v: &[Option<Classification>]) -> Value {
-    lines
-        .iter()
-        .zip(v)
-        .enumerate()
-        .map(|(i, (l, c))| match c {
-            Some(c) => json!({"line": i + 1, "account": l.account, "verdict": c.verdict, "category": c.category, "reasons": c.reasons}),
-            None => json!({"line": i + 1, "account": l.account, "verdict": Value::Null}),
-        })
-        .collect()
-}
-
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct VoucherIn {
+pub struct VoucherIn {
+    #[schema(value_type = String, format = Date, example = "2025-03-15")]
     date: String,
+    /// At most 500 characters.
     #[serde(default)]
     summary: String,
+    /// How many supporting documents are attached.
     #[serde(default)]
     attachments: u16,
+    /// 1 to 200 lines, debits equal to credits.
     lines: Vec<LineIn>,
 }
 
-async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<String>, body: web::Json<Value>) -> AppResult<HttpResponse> {
+/// Submit an expenditure voucher.
+///
+/// Every debit to expenditure is classified against the project's categories: all allowed →
+/// posted with the next number; any needing review → held as `pending_review` with its money
+/// reserved; any prohibited → refused, nothing posted, the refusal recorded on the audit chain.
+///
+/// Roles: unit (its organisation's projects), finance.
+#[utoipa::path(post, path = "/projects/{id}/vouchers", tag = "vouchers", operation_id = "submit_voucher", request_body = VoucherIn,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and posts nothing new")),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The voucher, `posted` or `pending_review`", body = VoucherView),
+        (status = 403, description = "`forbidden`: not unit or finance, or a line on an account an expenditure voucher may not use (1221, 2241, 2401)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`project_not_active`; `insufficient_funds`: the bank account, less reservations, cannot pay it; `grant_exceeded`: expenditure would pass the grant; `negative_balance`; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`voucher_rejected`: a line is prohibited spending (each line's verdict in `lines`); `unknown_account`; `unbalanced_voucher`; `invalid_line`: no lines, over 200, both or neither side, or not an expense; `invalid_amount`; `out_of_period`; `validation_failed`: a bad date or a summary over 500 characters", body = Problem, content_type = "application/problem+json")))]
+pub async fn submit(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
     caller.require(&[Role::Unit, Role::Finance])?;
     let raw = body.into_inner();
     let b: VoucherIn = shape(&raw)?;
@@ -273,123 +218,103 @@ async fn submit(state: State, caller: Caller, req: HttpRequest, id: web::Path<St
     if b.summary.chars().count() > 500 || b.lines.iter().any(|l| l.summary.chars().count() > 500) {
         return Err(AppError::field("summary", "at most 500 characters"));
     }
-    let parsed: Vec<(Money, Money)> = b.lines.iter().enumerate().map(|(i, l)| amounts(i, l)).collect::<AppResult<_>>()?;
-    let shape_only: Vec<Line> = parsed.iter().map(|(d, c)| Line { code: String::new(), debit: *d, credit: *c }).collect();
-    check_lines(&shape_only)?;
+    let lines = b.lines.into_iter().enumerate().map(|(i, l)| l.entry(i)).collect::<AppResult<_>>()?;
+    let mut cmd = SubmitVoucher::new(date, b.summary, b.attachments, lines)?;
     let idem = idem(&req, &caller, &raw)?;
-    let (rules, actor) = (state.rules.clone(), caller.actor());
-    let debits: Vec<bool> = parsed.iter().map(|(d, _)| d.fen() > 0).collect();
-    // Classified here, in parallel with other requests, when the project's chart is known: the
-    // verdicts depend only on the kind and chart (both fixed at registration) and the voucher,
-    // so they are what the locked project would give. They still count in their place among the
-    // checks.
-    let project_id = id.into_inner();
-    let early = ledger::cached_chart(&project_id).map(|(kind, chart)| verdicts(&rules, kind, &chart, &b.summary, &b.lines, &debits));
-    run_posting(&state, &caller, project_id, idem, "voucher.refused", raw, move |journal, l| {
-        must_be_open(l, date)?;
-        let v = match early {
-            Some(v) => v?,
-            None => verdicts(&rules, l.row.kind(), &l.chart, &b.summary, &b.lines, &debits)?,
-        };
-        if v.iter().flatten().any(|c| c.verdict == Verdict::Rejected) {
-            return Err(AppError::new(Code::VoucherRejected, "the voucher contains prohibited spending; nothing was posted")
-                .with("lines", verdict_list(&b.lines, &v)));
-        }
-        let mut lines = Vec::with_capacity(b.lines.len());
-        for (i, (line, (d, c))) in b.lines.iter().zip(&parsed).enumerate() {
-            // Every account resolves here: verdicts() refused unknown ones and rejected the rest.
-            let code = chart::find(&l.chart, line.account.trim()).map(|a| a.code.clone()).unwrap_or_default();
-            if !chart::expense_voucher_may_use(&code) {
-                return Err(AppError::forbidden(format!("an expenditure voucher may not post to account {code}")).with("account", code));
-            }
-            lines.push(PostLine {
-                line: Line { code, debit: *d, credit: *c },
-                summary: line.summary.clone(),
-                classification: v[i].as_ref().map(|c| json!(c)),
-            });
-        }
-        check_expense_voucher(&lines.iter().map(|x| x.line.clone()).collect::<Vec<_>>())?;
-        let p = Posting {
-            kind: "expense",
-            date,
-            summary: b.summary.clone(),
-            attachments: b.attachments as i32,
-            reference: None,
-            reverses: None,
-            lines,
-        };
-        let stored = if v.iter().flatten().any(|c| c.verdict == Verdict::Review) {
-            ledger::hold(journal, l, &actor, &p)?
-        } else {
-            ledger::post(journal, l, &actor, &p)?
-        };
-        Ok((201, stored_json(&stored)))
+    let (rules, actor, project_id) = (state.rules.clone(), caller.actor(), id.into_inner());
+    cmd.classify_ahead(&rules, &project_id);
+    run_posting(&state, &caller, project_id, idem, SubmitVoucher::REFUSED, raw, move |journal, l| {
+        voucher_answer(201, &vouchers::submit(journal, l, &actor, &rules, cmd)?)
     })
     .await
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// posted, pending_review, reversed or declined.
     status: Option<String>,
+    /// Vouchers dated on or after this day (YYYY-MM-DD).
     from: Option<String>,
+    /// Vouchers dated on or before this day (YYYY-MM-DD).
     to: Option<String>,
+    /// Vouchers with a line on this account code.
     account: Option<String>,
+    /// 1 to 500, default 50.
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
-async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+/// A project's vouchers with their lines, by id, with filters.
+///
+/// Roles: any signed-in user; a unit only its organisation's projects.
+#[utoipa::path(get, path = "/projects/{id}/vouchers", tag = "vouchers", operation_id = "list_vouchers", params(("id" = String, Path), ListQuery), security(("bearer" = [])),
+    responses((status = 200, body = Paged<VoucherView>),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: an unknown status, a bad date, `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let page = super::Page { limit: q.limit, cursor: q.cursor.clone() };
     let limit = page.limit()?;
+    let status = q.status.as_deref().map(|s| VoucherStatus::parse(s).ok_or_else(|| unknown_status(s))).transpose()?;
     let (from, to) = (super::opt_date("from", &q.from)?, super::opt_date("to", &q.to)?);
+    let filter = VoucherFilter { status, from, to, account: q.account, after: page.after(), limit };
     let id = id.into_inner();
     let body = db(&state, move |conn| {
         visible(conn, &caller, &id)?;
-        let mut query = vouchers::table.filter(vouchers::project_id.eq(&id)).filter(vouchers::id.gt(page.after())).into_boxed();
-        if let Some(s) = q.status {
-            query = query.filter(vouchers::status.eq(s));
-        }
-        if let Some(f) = from {
-            query = query.filter(vouchers::date.ge(f.to_string()));
-        }
-        if let Some(t) = to {
-            query = query.filter(vouchers::date.le(t.to_string()));
-        }
-        if let Some(a) = q.account {
-            use crate::db::schema::voucher_lines;
-            let with_account = voucher_lines::table
-                .filter(voucher_lines::project_id.eq(id.clone()))
-                .filter(voucher_lines::account_code.eq(a))
-                .select(voucher_lines::voucher_id);
-            query = query.filter(vouchers::id.eq_any(with_account));
-        }
-        let ids: Vec<String> = query.order(vouchers::id).limit(limit).select(vouchers::id).load(conn)?;
-        let items = ids.iter().map(|vid| voucher_view(conn, &id, vid)).collect::<AppResult<Vec<_>>>()?;
-        Ok(paged(items, limit, |v: &Value| v["id"].as_str().unwrap_or_default().to_string()))
+        let items = store::vouchers::list(conn, &id, &filter)?.iter().map(VoucherView::of).collect::<AppResult<Vec<_>>>()?;
+        Ok(paged(items, limit, |v| v.id.clone()))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
-async fn get(state: State, caller: Caller, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
+fn unknown_status(s: &str) -> AppError {
+    let names: Vec<&str> = VoucherStatus::ALL.iter().map(|s| s.as_str()).collect();
+    AppError::field("status", format!("'{s}' is not one of {}", names.join(", ")))
+}
+
+/// One voucher with its lines.
+///
+/// Roles: any signed-in user; a unit only its organisation's projects.
+#[utoipa::path(get, path = "/projects/{id}/vouchers/{vid}", tag = "vouchers", operation_id = "get_voucher", params(("id" = String, Path), ("vid" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = VoucherView),
+        (status = 404, description = "`not_found`: no such project visible to the caller, or no such voucher in it", body = Problem, content_type = "application/problem+json")))]
+pub async fn get(state: State, caller: Caller, path: web::Path<(String, String)>) -> AppResult<HttpResponse> {
     let (id, vid) = path.into_inner();
     let body = db(&state, move |conn| {
         visible(conn, &caller, &id)?;
-        voucher_view(conn, &id, &vid)
+        VoucherView::of(&store::vouchers::stored(conn, &id, &vid)?)
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ReverseIn {
+pub struct ReverseIn {
+    /// Not before the reversed voucher's date.
+    #[schema(value_type = String, format = Date, example = "2025-03-21")]
     date: String,
+    #[schema(example = "重复报销")]
     reason: String,
 }
 
-async fn reverse(
+/// Reverse a posted voucher in red ink.
+///
+/// A new posted voucher with every line's sides swapped; the two are linked both ways
+/// (`reverses_id`, `reversed_by_id`). Posted vouchers are never edited.
+///
+/// Roles: unit (its organisation's expense vouchers), finance (expense vouchers and disbursements).
+#[utoipa::path(post, path = "/projects/{id}/vouchers/{vid}/reverse", tag = "vouchers", operation_id = "reverse_voucher", request_body = ReverseIn,
+    params(("id" = String, Path), ("vid" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and posts nothing new")),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The reversal voucher, posted", body = VoucherView),
+        (status = 403, description = "`forbidden`: not unit or finance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project visible to the caller, or no such voucher in it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_reversed` (with `reversed_by`); `invalid_transition`: the voucher is not posted, or is a kind the caller may not reverse; `project_not_active`; `insufficient_funds`, `negative_balance`: the books cannot take it back; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a bad date, no reason, or dated before the voucher; `out_of_period`", body = Problem, content_type = "application/problem+json")))]
+pub async fn reverse(
     state: State,
     caller: Caller,
     req: HttpRequest,
@@ -399,18 +324,12 @@ async fn reverse(
     caller.require(&[Role::Unit, Role::Finance])?;
     let raw = body.into_inner();
     let b: ReverseIn = shape(&raw)?;
-    let date = super::parse_date("date", &b.date)?;
-    if b.reason.trim().is_empty() {
-        return Err(AppError::field("reason", "a reversal needs a reason"));
-    }
     let (id, vid) = path.into_inner();
+    let cmd = Reverse::new(vid, super::parse_date("date", &b.date)?, &b.reason, caller.role)?;
     let idem = idem(&req, &caller, &raw)?;
     let actor = caller.actor();
-    // A unit corrects its own expense vouchers; finance may also reverse a disbursement.
-    let kinds: &'static [&'static str] = if caller.role == Role::Finance { &["expense", "disbursement"] } else { &["expense"] };
-    run_money(&state, &caller, id, idem, "reversal.refused", raw, move |conn, l| {
-        must_be_open(l, date)?;
-        Ok((201, stored_json(&ledger::reverse(conn, l, &actor, &vid, date, b.reason.trim(), kinds)?)))
+    run_money(&state, &caller, id, idem, Reverse::REFUSED, raw, move |conn, l| {
+        voucher_answer(201, &vouchers::reverse(conn, l, &actor, cmd)?)
     })
     .await
 }

@@ -3,16 +3,19 @@ use super::accounts::check;
 use super::openapi::Problem;
 use super::routes::Routes;
 use super::{db, paged, Page, Paged, State};
+use crate::app::{self, projects::ChangeStatus};
 use crate::auth::{Caller, Role};
 use crate::db::DbConn;
 use crate::domain::chart;
 use crate::domain::eligibility::{self, FieldError, Leader};
 use crate::domain::kind::ProjectKind;
 use crate::domain::money::Money;
+use crate::domain::status::ProjectStatus;
 use crate::error::{AppError, AppResult};
-use crate::store::people;
 use crate::store::projects::{self, ListFilter, NewProject, ProjectRow};
+use crate::store::{people, unit};
 use actix_web::{web, HttpResponse};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -41,22 +44,20 @@ pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<Projec
 #[derive(Serialize, ToSchema)]
 pub struct ProjectView {
     id: String,
-    #[schema(value_type = ProjectKind)]
-    kind: String,
+    kind: ProjectKind,
     name: String,
     org_id: String,
     #[schema(value_type = String, format = Date)]
-    start_date: String,
+    start_date: NaiveDate,
     /// The last day of the period: start + 2 years (base) or 1 year (studio), less one day.
     #[schema(value_type = String, format = Date)]
-    end_date: String,
+    end_date: NaiveDate,
     fund_source: String,
     specialties: Vec<String>,
     /// A studio's leader.
     leader: Option<Leader>,
     grant: Money,
-    /// active, suspended, cancelled, completed or closed.
-    status: String,
+    status: ProjectStatus,
     created_at: String,
     /// The project's chart of accounts (on a single project, not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -75,16 +76,16 @@ pub fn view(p: &ProjectRow, chart: Option<&[chart::AccountDef]>) -> AppResult<Pr
         .map_err(|e| AppError::internal(format!("project {} leader: {e}", p.id)))?;
     Ok(ProjectView {
         id: p.id.clone(),
-        kind: p.kind.clone(),
+        kind: p.kind,
         name: p.name.clone(),
         org_id: p.org_id.clone(),
-        start_date: p.start_date.clone(),
-        end_date: p.end_date.clone(),
+        start_date: p.start_date,
+        end_date: p.end_date,
         fund_source: p.fund_source.clone(),
         specialties,
         leader,
         grant: p.grant(),
-        status: p.status.clone(),
+        status: p.status,
         created_at: p.created_at.clone(),
         accounts: chart.map(|c| c.to_vec()),
     })
@@ -240,27 +241,39 @@ pub async fn get(state: State, caller: Caller, id: web::Path<String>) -> AppResu
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct StatusChange {
+pub struct StatusChange {
+    /// suspended, active, cancelled or completed (closed comes only from recovery).
+    #[schema(value_type = ProjectStatus)]
     status: String,
     #[serde(default)]
+    #[schema(example = "建设单位注销")]
     reason: String,
 }
 
-async fn change_status(state: State, caller: Caller, id: web::Path<String>, body: web::Json<StatusChange>) -> AppResult<HttpResponse> {
+/// Change a project's status.
+///
+/// Active ⇄ suspended, active or suspended → cancelled, active → completed; the change is recorded
+/// on the project's audit chain.
+///
+/// Roles: hr.
+#[utoipa::path(post, path = "/projects/{id}/status", tag = "projects", operation_id = "change_project_status", request_body = StatusChange,
+    params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ProjectView),
+        (status = 403, description = "`forbidden`: not hr", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: not a change the project's current status allows (with `from`, `to`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a status hr does not set, or no reason", body = Problem, content_type = "application/problem+json")))]
+pub async fn change_status(state: State, caller: Caller, id: web::Path<String>, body: web::Json<StatusChange>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Hr])?;
     let b = body.into_inner();
-    if !["suspended", "active", "cancelled", "completed"].contains(&b.status.as_str()) {
-        return Err(AppError::field("status", "one of suspended, active, cancelled, completed"));
-    }
-    if b.reason.trim().is_empty() {
-        return Err(AppError::field("reason", "a status change needs a reason"));
-    }
+    let to = ProjectStatus::parse(&b.status).ok_or_else(ChangeStatus::not_settable)?;
+    let cmd = ChangeStatus::new(to, &b.reason)?;
     let (id, actor) = (id.into_inner(), caller.actor());
     let body = db(&state, move |conn| {
-        projects::change_status(conn, &actor, &id, &b.status, b.reason.trim())?;
-        view(&projects::get(conn, &id)?, None)
+        let project = unit::under_lock(conn, &id, |conn, l| app::projects::change_status(conn, l, &actor, cmd))?;
+        view(&project, None)
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -1,132 +1,116 @@
 //! Recovery of unspent funds and their remittance (API.md, Recovery of unspent funds).
-use super::money::{idem, run_money, shape, stored_json};
+use super::money::{idem, run_money, shape};
+use super::openapi::Problem;
 use super::routes::Routes;
+use super::views::{answer, voucher_answer, RecoveryView, VoucherView};
 use super::State;
+use crate::app::funds::{self, Recover, Remit};
 use crate::auth::{Caller, Role};
-use crate::domain::chart;
-use crate::domain::kind::ProjectKind;
-use crate::domain::ledger::Line;
 use crate::domain::money::Money;
-use crate::domain::recovery::{self, Reason};
-use crate::error::{AppError, AppResult, Code};
-use crate::store::ledger::{self, PostLine, Posting};
-use crate::store::projects;
+use crate::domain::recovery::Reason;
+use crate::error::{AppError, AppResult};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 pub fn routes(r: &mut Routes) {
     r.post("/projects/{id}/recovery", recover).post("/projects/{id}/remittances", remit);
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RecoveryIn {
+pub struct RecoveryIn {
+    #[schema(value_type = String, format = Date, example = "2025-04-01")]
     date: String,
+    #[schema(value_type = Reason)]
     reason: String,
     #[serde(default)]
+    #[schema(example = "单位注销，收回未实施资金")]
     note: String,
 }
 
-async fn recover(state: State, caller: Caller, req: HttpRequest, id: web::Path<String>, body: web::Json<Value>) -> AppResult<HttpResponse> {
+/// Recover what a project did not implement, and close it (§8.2).
+///
+/// The undisbursed part cancels the receivable (Dr 2401 / Cr 1221); the part paid out and not
+/// spent becomes owed back (Dr 2401 / Cr 2241). Allowed once the period has ended, or early for a
+/// cancelled project or a studio whose leader no longer qualifies (`leader_unqualified`, studios
+/// only).
+///
+/// Roles: finance.
+#[utoipa::path(post, path = "/projects/{id}/recovery", tag = "recovery", operation_id = "recover", request_body = RecoveryIn,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and changes nothing again")),
+    security(("bearer" = [])),
+    responses((status = 201, body = RecoveryView),
+        (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: the project is already closed; `period_not_ended` (with `end_date`); `pending_reviews`: vouchers await review (with `pending`); `payables_outstanding`: accounts payable (2202) are not settled; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a bad date, an unknown reason, or `leader_unqualified` for a base; `out_of_period`: dated before the project started", body = Problem, content_type = "application/problem+json")))]
+pub async fn recover(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance])?;
     let raw = body.into_inner();
     let b: RecoveryIn = shape(&raw)?;
     let date = super::parse_date("date", &b.date)?;
-    let reason = Reason::parse(&b.reason)
-        .ok_or_else(|| AppError::field("reason", "one of cancelled, leader_unqualified, period_ended, completed"))?;
+    let reason = Reason::parse(&b.reason).ok_or_else(|| {
+        let names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+        AppError::field("reason", format!("one of {}", names.join(", ")))
+    })?;
+    let cmd = Recover::new(date, reason, &b.note);
     let idem = idem(&req, &caller, &raw)?;
     let actor = caller.actor();
-    run_money(&state, &caller, id.into_inner(), idem, "recovery.refused", raw, move |conn, l| {
-        let status = l.row.status.clone();
-        if status == "closed" {
-            return Err(AppError::conflict(Code::InvalidTransition, "the project is already closed"));
-        }
-        if reason == Reason::LeaderUnqualified && l.row.kind() != ProjectKind::Studio {
-            return Err(AppError::field("reason", "leader_unqualified applies to studios only"));
-        }
-        if date < l.row.start() {
-            return Err(AppError::new(Code::OutOfPeriod, "recovery cannot be dated before the project started"));
-        }
-        let in_period = date <= l.row.end();
-        if in_period && (reason == Reason::PeriodEnded || (status == "active" && !reason.ends_early())) {
-            return Err(AppError::conflict(Code::PeriodNotEnded, format!("the project runs until {}", l.row.end_date))
-                .with("end_date", l.row.end_date.clone()));
-        }
-        let pending = projects::pending_reviews(conn, &l.row.id)?;
-        if pending > 0 {
-            return Err(AppError::conflict(Code::PendingReviews, format!("{pending} vouchers await review; decide them first"))
-                .with("pending", pending));
-        }
-        if l.book.balance(chart::PAYABLES).fen() > 0 {
-            return Err(AppError::conflict(Code::PayablesOutstanding, "settle the accounts payable (2202) before recovery")
-                .with("payables", l.book.balance(chart::PAYABLES).to_string()));
-        }
-        let plan = recovery::plan(&l.book);
-        let voucher = if plan.lines.is_empty() {
-            None
-        } else {
-            let p = Posting {
-                kind: "recovery",
-                date,
-                summary: format!("收回未实施补助资金 recovery of unspent funds ({}) {}", b.reason, b.note.trim()).trim().to_string(),
-                attachments: 0,
-                reference: None,
-                reverses: None,
-                lines: plan.lines.iter().map(|line| PostLine::plain(line.clone(), "收回未实施资金")).collect(),
-            };
-            Some(stored_json(&ledger::post(conn, l, &actor, &p)?))
-        };
-        let data = json!({"reason": reason, "note": b.note.trim(), "date": date, "recovery": plan});
-        projects::close(conn, &actor, &l.row.id, &status, data)?;
-        Ok((
-            201,
-            json!({"project_id": l.row.id, "status": "closed", "reason": reason, "recoverable": plan.recoverable,
-            "undisbursed": plan.undisbursed, "to_remit": plan.to_remit, "voucher": voucher}),
-        ))
+    run_money(&state, &caller, id.into_inner(), idem, Recover::REFUSED, raw, move |conn, l| {
+        answer(201, RecoveryView::of(&funds::recover(conn, l, &actor, cmd)?)?)
     })
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RemittanceIn {
+pub struct RemittanceIn {
+    #[schema(value_type = String, format = Date, example = "2025-04-05")]
     date: String,
+    #[schema(value_type = String, example = "79200.00")]
     amount: Value,
+    /// The payment document's number.
     #[serde(default)]
+    #[schema(example = "缴款书0001")]
     reference: String,
 }
 
-async fn remit(state: State, caller: Caller, req: HttpRequest, id: web::Path<String>, body: web::Json<Value>) -> AppResult<HttpResponse> {
+/// Remit what a recovery left owed back to the finance bureau.
+///
+/// Dr 2241 / Cr 1002, posted.
+///
+/// Roles: unit (its organisation's projects), finance.
+#[utoipa::path(post, path = "/projects/{id}/remittances", tag = "recovery", operation_id = "remit", request_body = RemittanceIn,
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and changes nothing again")),
+    security(("bearer" = [])),
+    responses((status = 201, description = "The remittance voucher, posted", body = VoucherView),
+        (status = 403, description = "`forbidden`: not unit or finance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`nothing_owed`; `exceeds_owed`: more than is owed (with `owed`); `insufficient_funds`: the bank account cannot pay it; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a bad date; `invalid_amount`; `out_of_period`: dated before the project started", body = Problem, content_type = "application/problem+json")))]
+pub async fn remit(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> AppResult<HttpResponse> {
     caller.require(&[Role::Unit, Role::Finance])?;
     let raw = body.into_inner();
     let b: RemittanceIn = shape(&raw)?;
-    let date = super::parse_date("date", &b.date)?;
-    let amount = Money::from_json(&b.amount)?;
+    let cmd = Remit { date: super::parse_date("date", &b.date)?, amount: Money::from_json(&b.amount)?, reference: b.reference };
     let idem = idem(&req, &caller, &raw)?;
     let actor = caller.actor();
-    run_money(&state, &caller, id.into_inner(), idem, "remittance.refused", raw, move |conn, l| {
-        let owed = l.book.balance(chart::REFUND_OWED);
-        if owed.is_zero() {
-            return Err(AppError::conflict(Code::NothingOwed, "nothing is owed back to the finance bureau"));
-        }
-        if amount > owed {
-            return Err(crate::domain::ledger::LedgerError::ExceedsOwed { owed, requested: amount }.into());
-        }
-        if date < l.row.start() {
-            return Err(AppError::new(Code::OutOfPeriod, "a remittance cannot be dated before the project started"));
-        }
-        let lines: Vec<Line> = recovery::remittance(amount);
-        let p = Posting {
-            kind: "remittance",
-            date,
-            summary: format!("缴回财政资金 remittance {}", b.reference).trim().to_string(),
-            attachments: 0,
-            reference: Some(b.reference.clone()).filter(|r| !r.is_empty()),
-            reverses: None,
-            lines: lines.into_iter().map(|line| PostLine::plain(line, "缴回未实施资金")).collect(),
-        };
-        Ok((201, stored_json(&ledger::post(conn, l, &actor, &p)?)))
+    run_money(&state, &caller, id.into_inner(), idem, Remit::REFUSED, raw, move |conn, l| {
+        voucher_answer(201, &funds::remit(conn, l, &actor, cmd)?)
     })
     .await
 }

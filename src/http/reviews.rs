@@ -1,19 +1,24 @@
 //! The finance bureau's review of flagged vouchers, and the classifier's dry run.
-use super::money::{idem, must_be_open, run_money, shape, verdict_list, verdicts, voucher_view, LineIn};
+use super::money::{idem, run_money, shape, LineIn};
+use super::openapi::Problem;
 use super::projects::visible;
 use super::routes::Routes;
+use super::views::{voucher_answer, ClassifyView, ReviewItem, VoucherView};
+use super::Paged;
 use super::{db, paged, State};
+use crate::app::vouchers::{self, Approve, Decline};
 use crate::auth::{Caller, Role};
-use crate::db::schema::{projects as projects_t, vouchers};
 use crate::domain::chart;
-use crate::domain::classify::Verdict;
 use crate::domain::kind::ProjectKind;
+use crate::domain::ledger::MAX_LINES;
+use crate::domain::status::VoucherStatus;
+use crate::domain::verdicts::{classify_voucher, LineText};
 use crate::error::{AppError, AppResult, Code};
-use crate::store::ledger;
+use crate::store;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(r: &mut Routes) {
     r.post("/projects/{id}/vouchers/{vid}/approve", approve)
@@ -22,16 +27,32 @@ pub fn routes(r: &mut Routes) {
         .post("/classify", classify);
 }
 
-#[derive(Deserialize, Default)]
+/// A review's decision: an approval may give a `note`, a decline must give its `reason`.
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Decision {
+pub struct DecisionIn {
     #[serde(default)]
+    #[schema(example = "符合会议费标准")]
     note: String,
     #[serde(default)]
     reason: String,
 }
 
-async fn approve(
+/// Approve a voucher held for review.
+///
+/// It is classified again under the current rules, then posted with the next number and its
+/// reservation released; the guards run again on today's books.
+///
+/// Roles: finance.
+#[utoipa::path(post, path = "/projects/{id}/vouchers/{vid}/approve", tag = "reviews", operation_id = "approve_voucher", request_body = DecisionIn,
+    params(("id" = String, Path), ("vid" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and changes nothing again")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The voucher, now posted, with its decision", body = VoucherView),
+        (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project, or no such voucher in it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_pending`: the voucher is not awaiting review; `project_not_active`; `insufficient_funds`; `grant_exceeded`; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`voucher_rejected`: under the current rules a line is prohibited (each line's verdict in `lines`); `unknown_account`; `out_of_period`", body = Problem, content_type = "application/problem+json")))]
+pub async fn approve(
     state: State,
     caller: Caller,
     req: HttpRequest,
@@ -41,32 +62,29 @@ async fn approve(
     caller.require(&[Role::Finance])?;
     // A required body: an optional one would read malformed JSON as "no note" instead of a 400.
     let raw = body.into_inner();
-    let b: Decision = shape(&raw)?;
+    let b: DecisionIn = shape(&raw)?;
     let (id, vid) = path.into_inner();
+    let cmd = Approve::new(vid, &b.note);
     let idem = idem(&req, &caller, &raw)?;
     let (rules, actor) = (state.rules.clone(), caller.actor());
-    run_money(&state, &caller, id, idem, "approval.refused", raw, move |conn, l| {
-        let v = ledger::voucher(conn, &l.row.id, &vid)?;
-        must_be_open(l, crate::store::projects::parse_date(&v.date))?;
-        // The rules may have changed since submission: a prohibited line is never posted.
-        let rows = ledger::lines_of(conn, &vid)?;
-        let text_lines: Vec<LineIn> = rows
-            .iter()
-            .map(|r| LineIn { account: r.account_code.clone(), debit: None, credit: None, summary: r.summary.clone() })
-            .collect();
-        let debits: Vec<bool> = rows.iter().map(|r| r.debit_fen > 0).collect();
-        let verdict = verdicts(&rules, l.row.kind(), &l.chart, &v.summary, &text_lines, &debits)?;
-        if verdict.iter().flatten().any(|c| c.verdict == Verdict::Rejected) {
-            return Err(AppError::new(Code::VoucherRejected, "under the current rules this voucher contains prohibited spending")
-                .with("lines", verdict_list(&text_lines, &verdict)));
-        }
-        ledger::approve(conn, l, &actor, &vid, b.note.trim())?;
-        Ok((200, voucher_view(conn, &l.row.id, &vid)?))
+    run_money(&state, &caller, id, idem, Approve::REFUSED, raw, move |conn, l| {
+        voucher_answer(200, &vouchers::approve(conn, l, &actor, &rules, cmd)?)
     })
     .await
 }
 
-async fn decline(
+/// Decline a voucher held for review: nothing is posted and its reservation is released.
+///
+/// Roles: finance.
+#[utoipa::path(post, path = "/projects/{id}/vouchers/{vid}/decline", tag = "reviews", operation_id = "decline_voucher", request_body = DecisionIn,
+    params(("id" = String, Path), ("vid" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and changes nothing again")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The voucher, now declined, with its decision", body = VoucherView),
+        (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not_found`: no such project, or no such voucher in it", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_pending`: the voucher is not awaiting review; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: no reason", body = Problem, content_type = "application/problem+json")))]
+pub async fn decline(
     state: State,
     caller: Caller,
     req: HttpRequest,
@@ -75,74 +93,87 @@ async fn decline(
 ) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance])?;
     let raw = body.into_inner();
-    let b: Decision = shape(&raw)?;
-    if b.reason.trim().is_empty() {
-        return Err(AppError::field("reason", "a decline needs a reason"));
-    }
+    let b: DecisionIn = shape(&raw)?;
     let (id, vid) = path.into_inner();
+    let cmd = Decline::new(vid, &b.reason)?;
     let idem = idem(&req, &caller, &raw)?;
     let actor = caller.actor();
-    run_money(&state, &caller, id, idem, "decline.refused", raw, move |conn, l| {
-        ledger::decline(conn, l, &actor, &vid, b.reason.trim())?;
-        Ok((200, voucher_view(conn, &l.row.id, &vid)?))
+    run_money(&state, &caller, id, idem, Decline::REFUSED, raw, move |conn, l| {
+        voucher_answer(200, &vouchers::decline(conn, l, &actor, cmd)?)
     })
     .await
 }
 
-#[derive(Deserialize)]
-struct ReviewQuery {
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewQuery {
+    /// pending (the default; also pending_review) or declined.
     status: Option<String>,
+    /// 1 to 500, default 50.
     limit: Option<i64>,
     cursor: Option<String>,
 }
 
-async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -> AppResult<HttpResponse> {
+/// The review queue across projects.
+///
+/// Vouchers awaiting review (or declined), by id, each with its project's name.
+///
+/// Roles: finance, inspector.
+#[utoipa::path(get, path = "/reviews", tag = "reviews", operation_id = "review_queue", params(ReviewQuery), security(("bearer" = [])),
+    responses((status = 200, body = Paged<ReviewItem>),
+        (status = 403, description = "`forbidden`: not finance or inspector", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a status other than pending or declined, `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+pub async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance, Role::Inspector])?;
     let q = q.into_inner();
     let page = super::Page { limit: q.limit, cursor: q.cursor };
     let limit = page.limit()?;
     let status = match q.status.as_deref().unwrap_or("pending") {
-        "pending" | "pending_review" => "pending_review",
-        "declined" => "declined",
-        other => return Err(AppError::field("status", format!("'{other}' is not pending or declined"))),
+        "pending" => VoucherStatus::PendingReview,
+        other => match VoucherStatus::parse(other) {
+            Some(s @ (VoucherStatus::PendingReview | VoucherStatus::Declined)) => s,
+            _ => return Err(AppError::field("status", format!("'{other}' is not pending or declined"))),
+        },
     };
     let body = db(&state, move |conn| {
-        let rows: Vec<(String, String, String)> = vouchers::table
-            .inner_join(projects_t::table)
-            .filter(vouchers::status.eq(status))
-            .filter(vouchers::id.gt(page.after()))
-            .order(vouchers::id)
-            .limit(limit)
-            .select((vouchers::id, vouchers::project_id, projects_t::name))
-            .load(conn)?;
-        let items = rows
+        let items = store::vouchers::across_projects(conn, status, &page.after(), limit)?
             .iter()
-            .map(|(vid, pid, name)| {
-                let mut v = voucher_view(conn, pid, vid)?;
-                v["project_name"] = json!(name);
-                Ok(v)
-            })
+            .map(|(v, project_name)| Ok(ReviewItem { voucher: VoucherView::of(v)?, project_name: project_name.clone() }))
             .collect::<AppResult<Vec<_>>>()?;
-        Ok(paged(items, limit, |v: &Value| v["id"].as_str().unwrap_or_default().to_string()))
+        Ok(paged(items, limit, |i| i.voucher.id.clone()))
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
-#[derive(Deserialize)]
+/// What to classify: lines of a voucher, for a project or a kind of project.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct ClassifyIn {
+pub struct ClassifyIn {
+    /// Classify against this kind's categories (when no project is given).
+    #[schema(value_type = Option<ProjectKind>)]
     project_kind: Option<String>,
+    /// Classify against this project's chart; wins over `project_kind`.
     project_id: Option<String>,
     #[serde(default)]
     summary: String,
+    /// 1 to 200 lines; a line without a credit is read as a debit.
     lines: Vec<LineIn>,
 }
 
-async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>) -> AppResult<HttpResponse> {
+/// The classifier's dry run.
+///
+/// Each line's verdict with its reasons, and the worst of them. Nothing is posted or recorded.
+///
+/// Roles: any signed-in user; a unit only its organisation's projects.
+#[utoipa::path(post, path = "/classify", tag = "reviews", operation_id = "classify", request_body = ClassifyIn, security(("bearer" = [])),
+    responses((status = 200, body = ClassifyView),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: neither project_kind nor project_id, or an unknown kind; `invalid_line`: no lines or over 200; `unknown_account`", body = Problem, content_type = "application/problem+json")))]
+pub async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>) -> AppResult<HttpResponse> {
     let b = body.into_inner();
-    if b.lines.is_empty() || b.lines.len() > crate::domain::ledger::MAX_LINES {
-        return Err(AppError::new(Code::InvalidLine, "between 1 and 200 lines"));
+    if b.lines.is_empty() || b.lines.len() > MAX_LINES {
+        return Err(AppError::new(Code::InvalidLine, format!("between 1 and {MAX_LINES} lines")));
     }
     let rules = state.rules.clone();
     let (kind, chart) = match (&b.project_id, &b.project_kind) {
@@ -150,7 +181,7 @@ async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>) -> 
             let pid = pid.clone();
             db(&state, move |conn| {
                 let p = visible(conn, &caller, &pid)?;
-                Ok((p.kind(), crate::store::projects::chart_of(conn, &pid)?))
+                Ok((p.kind, store::projects::chart_of(conn, &pid)?))
             })
             .await?
         }
@@ -160,9 +191,10 @@ async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>) -> 
         }
         (None, None) => return Err(AppError::field("project_kind", "give project_kind or project_id")),
     };
-    // A dry run classifies every line as a debit, since that is what spending looks like.
-    let debits: Vec<bool> = b.lines.iter().map(|l| l.credit.is_none()).collect();
-    let v = verdicts(&rules, kind, &chart, &b.summary, &b.lines, &debits)?;
-    let overall = v.iter().flatten().map(|c| c.verdict).max().unwrap_or(Verdict::Allowed);
-    Ok(HttpResponse::Ok().json(json!({"project_kind": kind, "verdict": overall, "lines": verdict_list(&b.lines, &v)})))
+    // A dry run reads every line without a credit as a debit, since that is what spending looks like.
+    let lines: Vec<LineText<'_>> =
+        b.lines.iter().map(|l| LineText { account: &l.account, summary: &l.summary, is_debit: l.credit.is_none() }).collect();
+    let verdicts = classify_voucher(&rules, kind, &chart, &b.summary, &lines)?;
+    let view = ClassifyView { project_kind: kind, verdict: verdicts.overall(), lines: verdicts.listed(lines.iter().map(|l| l.account)) };
+    Ok(HttpResponse::Ok().json(view))
 }

@@ -9,6 +9,7 @@ use crate::domain::chart::{AccountDef, Side};
 use crate::domain::kind::ProjectKind;
 use crate::domain::money::Money;
 use crate::domain::statement::{self, AccountBalance, Recoverable, Statement};
+use crate::domain::status::ProjectStatus;
 use crate::error::{AppError, AppResult, Code};
 use crate::store::projects::{self, ListFilter};
 use crate::store::snapshot;
@@ -83,9 +84,8 @@ pub struct ProjectStatement {
 pub struct StatementRow {
     project_id: String,
     name: String,
-    #[schema(value_type = ProjectKind)]
-    kind: String,
-    status: String,
+    kind: ProjectKind,
+    status: ProjectStatus,
     org_id: String,
     statement: Statement,
 }

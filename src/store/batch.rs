@@ -10,10 +10,12 @@
 //! leaves nothing but its refusal on the project's chain, as it would alone: its project's books
 //! and the buffered rows are rewound to where they were before it.
 use super::batch_sql::Flush;
+use super::columns::Checked;
 use super::journal::Journal;
-use super::ledger::{self, Idem, LineRow, Locked, VoucherRow};
+use super::ledger::{self, Locked};
 use super::projects::ProjectRow;
-use super::writer::Outcome;
+use super::unit::{self, Answer, Answered, Idem, Outcome, Request, Unit};
+use super::vouchers::{LineRow, VoucherRow};
 use crate::db::schema::{audit_chains, idempotency_keys, projects};
 use crate::db::DbConn;
 use crate::domain::audit::{self, Actor, Event};
@@ -27,16 +29,9 @@ use std::collections::{HashMap, HashSet};
 /// Work that reads only its locked project and writes only through the journal.
 pub type PostWork = Box<dyn FnOnce(&mut dyn Journal, &mut Locked) -> AppResult<(u16, Value)> + Send>;
 
-/// One posting request, with what `ledger::money_tx` would be given for it.
+/// One posting request: its envelope and its work.
 pub struct PostJob {
-    pub project_id: String,
-    /// Limits the request to one organisation's projects (a unit's).
-    pub org: Option<String>,
-    pub idem: Option<Idem>,
-    pub actor: Actor,
-    /// The audit action recorded when the rules refuse the request.
-    pub refusal_action: &'static str,
-    pub request: Value,
+    pub request: Request,
     pub work: PostWork,
 }
 
@@ -62,12 +57,11 @@ impl Buffer {
     }
 
     /// Whether a voucher or line buffered since `m` holds a NUL character. Events cannot: their
-    /// data is canonical JSON, which escapes it, and their other fields are the service's.
+    /// data is canonical JSON, which escapes it, and their other fields are the service's; nor
+    /// can a voucher's typed fields (kind, status, date).
     fn holds_nul_since(&self, m: &Mark) -> bool {
         let nul = |s: &str| s.contains('\0');
-        let voucher = |v: &VoucherRow| {
-            [&v.kind, &v.date, &v.summary, &v.created_by].into_iter().any(|s| nul(s)) || v.reference.as_deref().is_some_and(nul)
-        };
+        let voucher = |v: &VoucherRow| nul(&v.summary) || nul(&v.created_by) || v.reference.as_deref().is_some_and(nul);
         let line = |l: &LineRow| nul(&l.account_code) || nul(&l.summary) || l.classification.as_deref().is_some_and(nul);
         self.vouchers[m.vouchers..].iter().any(voucher) || self.lines[m.lines..].iter().any(line)
     }
@@ -108,7 +102,7 @@ fn pg(conn: &mut DbConn) -> AppResult<&mut PgConnection> {
 
 /// Runs a batch of postings inside the caller's transaction (`writer::RunBatch`).
 pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
-    let mut ids: Vec<&str> = jobs.iter().map(|j| j.project_id.as_str()).collect();
+    let mut ids: Vec<&str> = jobs.iter().map(|j| j.request.project_id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
     // The lock comes first and reads only what it locks: a row lock re-reads the newest version of
@@ -116,15 +110,27 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
     // taken before the wait. Under READ COMMITTED each later statement takes a new snapshot, so it
     // sees whatever the transactions we waited for committed. Each project's chain row is locked
     // with it (a report is filed under the chain lock alone).
-    let rows: Vec<(ProjectRow, (i64, String))> = projects::table
+    let rows: Vec<(String, Checked<ProjectRow>, (i64, String))> = projects::table
         .inner_join(audit_chains::table.on(audit_chains::chain_id.eq(projects::id)))
         .filter(projects::id.eq_any(&ids))
         .order(projects::id)
         // The lock the unbatched path's UPDATE takes: it still lets rows that reference the
         // project (a report, say) be inserted meanwhile.
         .for_no_key_update()
-        .select((projects::all_columns, (audit_chains::seq, audit_chains::head)))
+        // The id apart, so a row that cannot be read fails only the requests for its project.
+        .select((projects::id, projects::all_columns, (audit_chains::seq, audit_chains::head)))
         .load(pg(conn)?)?;
+    let mut unreadable: HashMap<String, String> = HashMap::new();
+    let rows: Vec<(ProjectRow, (i64, String))> = rows
+        .into_iter()
+        .filter_map(|(id, row, head)| match row.0 {
+            Ok(row) => Some((row, head)),
+            Err(cause) => {
+                unreadable.insert(id, cause);
+                None
+            }
+        })
+        .collect();
     let ids: Vec<&str> = rows.iter().map(|r| r.0.id.as_str()).collect();
     let mut books = super::statements::current_of(conn, &ids)?;
     let mut keys = claim_keys(conn, &jobs)?;
@@ -141,7 +147,8 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
         locked.insert(row.id.clone(), ledger::assemble(row, chart, totals));
     }
 
-    let outcomes = jobs.into_iter().map(|job| one(&mut buffer, &mut locked, &mut keys, job)).collect();
+    let mut batch = InBatch { buffer: &mut buffer, locked: &mut locked, unreadable: &unreadable, keys: &mut keys, open: None };
+    let outcomes = jobs.into_iter().map(|job| batch.one(job)).collect();
 
     // A claimed key is given its answer, or given back if no request of the batch answered it.
     let (answered, released): (Vec<_>, Vec<_>) = keys.claimed.into_iter().partition(|k| keys.answers.contains_key(k));
@@ -150,9 +157,6 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
     pg(conn)?.execute_returning_count(&flush)?;
     Ok(outcomes)
 }
-
-/// An Idempotency-Key's answer: (request_hash, status, body).
-pub type Answer = (String, i32, String);
 
 /// The batch's Idempotency-Keys, by (user_id, key).
 #[derive(Default)]
@@ -175,7 +179,7 @@ struct KeyName {
 
 /// Claims the batch's Idempotency-Keys not stored yet, then reads the answers of the others.
 fn claim_keys(conn: &mut DbConn, jobs: &[PostJob]) -> AppResult<Keys> {
-    let mut wanted: Vec<&Idem> = jobs.iter().filter_map(|j| j.idem.as_ref()).collect();
+    let mut wanted: Vec<&Idem> = jobs.iter().filter_map(|j| j.request.idem.as_ref()).collect();
     if wanted.is_empty() {
         return Ok(Keys::default());
     }
@@ -217,50 +221,84 @@ fn claim_keys(conn: &mut DbConn, jobs: &[PostJob]) -> AppResult<Keys> {
     Ok(Keys { answers, claimed })
 }
 
-/// One request, as `ledger::money_tx` and `http::money::run_money` would run it alone.
-fn one(buffer: &mut Buffer, locked: &mut HashMap<String, Locked>, keys: &mut Keys, job: PostJob) -> Outcome {
-    let l = locked.get_mut(&job.project_id).ok_or_else(|| AppError::not_found("project"))?;
-    if job.org.as_deref().is_some_and(|o| o != l.row.org_id) {
-        return Err(AppError::not_found("project"));
+/// The requests of a batch, each run by `unit::run` against the projects the batch locked: its
+/// rows go to the batch's buffer, and a refused one is undone by putting its project's books back
+/// and rewinding the buffer to where it was before it.
+struct InBatch<'b> {
+    buffer: &'b mut Buffer,
+    locked: &'b mut HashMap<String, Locked>,
+    /// Locked projects whose row could not be read, with why.
+    unreadable: &'b HashMap<String, String>,
+    keys: &'b mut Keys,
+    /// The running request's project as it was before it, and the buffer's mark.
+    open: Option<(Locked, Mark)>,
+}
+
+impl InBatch<'_> {
+    fn one(&mut self, job: PostJob) -> Outcome {
+        let work = job.work;
+        // A panic fails this request alone; the batch goes on with the books as they were before it.
+        let guarded = move |buffer: &mut Buffer, l: &mut Locked| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(buffer, l)))
+                .unwrap_or_else(|_| Err(AppError::internal("a posting panicked")))
+        };
+        unit::run(self, job.request, guarded)
     }
-    if let Some(i) = &job.idem {
+}
+
+impl Unit for InBatch<'_> {
+    type Rows = Buffer;
+
+    fn begin(&mut self, project_id: &str) -> AppResult<Locked> {
+        let l = self.locked.remove(project_id).ok_or_else(|| match self.unreadable.get(project_id) {
+            Some(cause) => AppError::internal(cause),
+            None => AppError::not_found("project"),
+        })?;
+        self.open = Some((l.clone(), self.buffer.mark()));
+        Ok(l)
+    }
+
+    fn rows(&mut self) -> &mut Buffer {
+        self.buffer
+    }
+
+    fn answer(&mut self, i: &Idem) -> AppResult<Option<Answer>> {
         let name = (i.user_id.clone(), i.key.clone());
-        if let Some((hash, status, body)) = keys.answers.get(&name) {
-            return ledger::replay(i, hash, *status, body);
+        if let Some(answer) = self.keys.answers.get(&name) {
+            return Ok(Some(answer.clone()));
         }
-        if !keys.claimed.contains(&name) {
-            return Err(ledger::key_in_use());
+        if !self.keys.claimed.contains(&name) {
+            return Err(unit::key_in_use());
         }
+        Ok(None)
     }
-    let (saved, mark) = (l.clone(), buffer.mark());
-    let work = job.work;
-    // A panic fails this request alone; the batch goes on with the books as they were before it.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut *buffer, &mut *l)))
-        .unwrap_or_else(|_| Err(AppError::internal("a posting panicked")));
-    // PostgreSQL stores no NUL in text: alone, such a request fails at its INSERT; here it must
-    // fail before the batch's one write does, for everyone.
-    let result = result.and_then(|ok| {
-        if buffer.holds_nul_since(&mark) {
-            return Err(AppError::nul_text());
-        }
-        Ok(ok)
-    });
-    match result {
-        Ok((status, body)) => {
-            if let Some(i) = job.idem {
-                keys.answers.insert((i.user_id, i.key), (i.request_hash, status as i32, body.to_string()));
+
+    fn finish(&mut self, locked: Locked, answered: Option<Answered<'_>>) -> AppResult<()> {
+        // PostgreSQL stores no NUL in text: alone, such a request fails at its INSERT; here it must
+        // fail before the batch's one write does, for everyone.
+        if let Some((_, mark)) = &self.open {
+            if self.buffer.holds_nul_since(mark) {
+                return Err(AppError::nul_text());
             }
-            Ok((status, body))
         }
-        Err(e) => {
-            *l = saved;
-            buffer.rewind(mark);
-            if ledger::is_recorded_refusal(&e) {
-                let object = format!("project/{}", job.project_id);
-                buffer.append(&job.project_id, &job.actor, job.refusal_action, &object, ledger::refusal_data(&e, job.request))?;
-            }
-            Err(e)
+        if let Some(Answered { idem: Some(i), status, body }) = answered {
+            self.keys.answers.insert((i.user_id.clone(), i.key.clone()), (i.request_hash.clone(), status as i32, body.to_string()));
         }
+        self.open = None;
+        self.locked.insert(locked.row.id.clone(), locked);
+        Ok(())
+    }
+
+    fn undo(&mut self) -> AppResult<()> {
+        if let Some((saved, mark)) = self.open.take() {
+            self.locked.insert(saved.row.id.clone(), saved);
+            self.buffer.rewind(mark);
+        }
+        Ok(())
+    }
+
+    fn record_refusal(&mut self, project_id: &str, actor: &Actor, action: &str, data: Value) -> AppResult<()> {
+        self.buffer.append(project_id, actor, action, &format!("project/{project_id}"), data)
     }
 }
 

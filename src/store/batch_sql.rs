@@ -2,8 +2,9 @@
 //! arrays, one per column, through `UNNEST`, each table's part a data-modifying `WITH`. Its text
 //! is the same for every batch (however many rows), so it stays prepared, and it is one round trip.
 //! The lines may reference vouchers of the same statement: foreign keys are checked at its end.
-use super::batch::{Answer, Buffer};
+use super::batch::Buffer;
 use super::ledger::{self, Locked};
+use super::unit::Answer;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
@@ -44,6 +45,10 @@ fn texts<T>(rows: &[T], f: impl Fn(&T) -> &String) -> Col {
     Col::Text(rows.iter().map(|r| f(r).clone()).collect())
 }
 
+fn strs<T>(rows: &[T], f: impl Fn(&T) -> &str) -> Col {
+    Col::Text(rows.iter().map(|r| f(r).to_string()).collect())
+}
+
 fn opt_texts<T>(rows: &[T], f: impl Fn(&T) -> &Option<String>) -> Col {
     Col::OptText(rows.iter().map(|r| f(r).clone()).collect())
 }
@@ -71,9 +76,9 @@ impl Flush {
                 texts(v, |r| &r.id),
                 texts(v, |r| &r.project_id),
                 Col::OptBig(v.iter().map(|r| r.number).collect()),
-                texts(v, |r| &r.status),
-                texts(v, |r| &r.kind),
-                texts(v, |r| &r.date),
+                strs(v, |r| r.status.as_str()),
+                strs(v, |r| r.kind.as_str()),
+                Col::Text(v.iter().map(|r| r.date.to_string()).collect()),
                 texts(v, |r| &r.summary),
                 Col::Int(v.iter().map(|r| r.attachments).collect()),
                 opt_texts(v, |r| &r.reference),

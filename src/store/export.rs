@@ -1,15 +1,18 @@
 //! Reading one project's whole posted journal and its account totals for export.
-use super::projects::{parse_date, ProjectRow};
+use super::columns::StoredText;
+use super::projects::ProjectRow;
 use super::statements::{current, IN_BOOKS};
 use crate::db::schema::{voucher_lines, vouchers};
 use crate::db::DbConn;
 use crate::domain::export::{ExportLine, ExportVoucher, Journal, ProjectMeta};
+use crate::domain::kind::VoucherKind;
 use crate::domain::money::Money;
 use crate::error::AppResult;
+use chrono::NaiveDate;
 use diesel::prelude::*;
 
 /// A voucher's id, number, kind, date, summary and the id of the voucher it reverses.
-type Head = (String, Option<i64>, String, String, String, Option<String>);
+type Head = (String, Option<i64>, StoredText, StoredText, String, Option<String>);
 
 /// The journal (vouchers in the books, by date then number, with their lines) and the final
 /// totals. Run it inside `store::snapshot` (with the read of the project) so that the balance
@@ -43,7 +46,9 @@ pub fn journal(conn: &mut DbConn, project: ProjectRow) -> AppResult<Journal> {
         while let Some((_, code, d, c, s)) = rows.next_if(|r| r.0 == id) {
             lines.push(ExportLine { code, debit: Money::from_fen(d), credit: Money::from_fen(c), summary: s });
         }
-        out.push(ExportVoucher { number: number.unwrap_or_default(), date: parse_date(&date), id, kind, summary, reverses, lines });
+        let (kind, date): (VoucherKind, NaiveDate) = (kind.parse()?, date.parse()?);
+        let number = number.unwrap_or_default();
+        out.push(ExportVoucher { number, date, id, kind, summary, reverses, lines });
     }
     let meta = ProjectMeta {
         start: project.start(),

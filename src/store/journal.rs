@@ -3,7 +3,7 @@
 //! work is written against this trait, so it can run straight on the transaction (`DbConn`) or
 //! inside a PostgreSQL batch that writes many postings' rows in one statement (`store::batch`).
 use super::audit;
-use super::ledger::{LineRow, VoucherRow};
+use super::vouchers::{LineRow, VoucherRow};
 use crate::db::schema::vouchers;
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
@@ -27,9 +27,9 @@ impl Journal for DbConn {
             vouchers::id.eq(&v.id),
             vouchers::project_id.eq(&v.project_id),
             vouchers::number.eq(v.number),
-            vouchers::status.eq(&v.status),
-            vouchers::kind.eq(&v.kind),
-            vouchers::date.eq(&v.date),
+            vouchers::status.eq(v.status.as_str()),
+            vouchers::kind.eq(v.kind.as_str()),
+            vouchers::date.eq(v.date.to_string()),
             vouchers::summary.eq(&v.summary),
             vouchers::attachments.eq(v.attachments),
             vouchers::reference.eq(&v.reference),

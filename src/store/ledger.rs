@@ -1,18 +1,22 @@
 //! Posting money movements. Each request runs in one transaction that first locks its project
 //! row; every guard is then checked by the domain `Book` against balances read under that lock.
 use super::journal::Journal;
-use super::projects::{self, ProjectRow};
+use super::projects::ProjectRow;
+use super::vouchers::{lines_of, voucher, LineRow, Stored, VoucherRow};
 use super::{audit, new_id, now};
-use crate::db::schema::{idempotency_keys, voucher_lines, vouchers};
+use crate::db::schema::vouchers;
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
 use crate::domain::chart::AccountDef;
-use crate::domain::kind::ProjectKind;
+use crate::domain::classify::Classification;
+use crate::domain::kind::{ProjectKind, VoucherKind};
 use crate::domain::ledger::{Book, Line, Reservation, Totals};
 use crate::domain::money::Money;
+use crate::domain::status::VoucherStatus;
 use crate::error::{AppError, AppResult, Code};
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock, RwLock};
@@ -110,7 +114,7 @@ pub fn save(conn: &mut DbConn, l: &Locked) -> AppResult<()> {
 pub struct PostLine {
     pub line: Line,
     pub summary: String,
-    pub classification: Option<Value>,
+    pub classification: Option<Classification>,
 }
 
 impl PostLine {
@@ -120,7 +124,7 @@ impl PostLine {
 }
 
 pub struct Posting {
-    pub kind: &'static str,
+    pub kind: VoucherKind,
     pub date: NaiveDate,
     pub summary: String,
     pub attachments: i32,
@@ -136,12 +140,7 @@ impl Posting {
     }
 }
 
-/// A voucher as stored, with its lines: what a posting returns, so nothing is read back.
-pub struct Stored {
-    pub voucher: VoucherRow,
-    pub lines: Vec<LineRow>,
-}
-
+/// Writes a posting's voucher and lines, and returns them as stored (so nothing is read back).
 fn insert_voucher(
     j: &mut dyn Journal,
     l: &Locked,
@@ -154,9 +153,9 @@ fn insert_voucher(
         id: new_id(),
         project_id: l.row.id.clone(),
         number,
-        status: if number.is_some() { "posted" } else { "pending_review" }.to_string(),
-        kind: p.kind.to_string(),
-        date: p.date.to_string(),
+        status: if number.is_some() { VoucherStatus::Posted } else { VoucherStatus::PendingReview },
+        kind: p.kind,
+        date: p.date,
         summary: p.summary.clone(),
         attachments: p.attachments,
         reference: p.reference.clone(),
@@ -168,21 +167,23 @@ fn insert_voucher(
         reversed_by_id: None,
         decision: None,
     };
-    let lines: Vec<LineRow> = p
+    let lines = p
         .lines
         .iter()
         .enumerate()
-        .map(|(i, x)| LineRow {
-            voucher_id: voucher.id.clone(),
-            line_no: i as i32 + 1,
-            project_id: l.row.id.clone(),
-            account_code: x.line.code.clone(),
-            debit_fen: x.line.debit.fen(),
-            credit_fen: x.line.credit.fen(),
-            summary: x.summary.clone(),
-            classification: x.classification.as_ref().map(|c| c.to_string()),
+        .map(|(i, x)| {
+            Ok(LineRow {
+                voucher_id: voucher.id.clone(),
+                line_no: i as i32 + 1,
+                project_id: l.row.id.clone(),
+                account_code: x.line.code.clone(),
+                debit_fen: x.line.debit.fen(),
+                credit_fen: x.line.credit.fen(),
+                summary: x.summary.clone(),
+                classification: x.classification.as_ref().map(serde_json::to_string).transpose().map_err(AppError::internal)?,
+            })
         })
-        .collect();
+        .collect::<AppResult<Vec<_>>>()?;
     j.insert_voucher(&voucher, &lines)?;
     Ok(Stored { voucher, lines })
 }
@@ -194,9 +195,39 @@ fn lines_json(p: &Posting) -> Value {
         .collect()
 }
 
-/// The review decision kept on the voucher: who, what, when, why.
-fn decision(actor: &Actor, outcome: &str, note: &str) -> String {
-    json!({"outcome": outcome, "by": actor.user_id, "username": actor.username, "at": now(), "note": note}).to_string()
+/// A review's decision on a voucher awaiting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Review {
+    Approved,
+    Declined,
+}
+
+/// The review decision kept on a voucher (as JSON text): who decided what, when and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Decision {
+    pub outcome: Review,
+    /// The reviewer's user id.
+    pub by: String,
+    pub username: String,
+    pub at: String,
+    /// The approval's note, or the decline's reason.
+    pub note: String,
+}
+
+impl Review {
+    /// What the voucher becomes.
+    fn status(self) -> VoucherStatus {
+        match self {
+            Review::Approved => VoucherStatus::Posted,
+            Review::Declined => VoucherStatus::Declined,
+        }
+    }
+
+    fn record(self, actor: &Actor, note: &str) -> AppResult<String> {
+        let d = Decision { outcome: self, by: actor.user_id.clone(), username: actor.username.clone(), at: now(), note: note.to_string() };
+        serde_json::to_string(&d).map_err(AppError::internal)
+    }
 }
 
 fn take_number(l: &mut Locked) -> i64 {
@@ -224,54 +255,9 @@ pub fn hold(j: &mut dyn Journal, l: &mut Locked, actor: &Actor, p: &Posting) -> 
     let id = &stored.voucher.id;
     let data = json!({"voucher_id": id, "kind": p.kind, "date": p.date, "summary": p.summary, "lines": lines_json(p),
         "reserved_bank": reserved.bank.to_string(), "reserved_expense": reserved.expense.to_string(),
-        "verdicts": p.lines.iter().map(|x| x.classification.clone()).collect::<Vec<_>>()});
+        "verdicts": p.lines.iter().map(|x| x.classification.as_ref()).collect::<Vec<_>>()});
     j.append(&l.row.id, actor, "voucher.pending_review", &format!("voucher/{id}"), data)?;
     Ok(stored)
-}
-
-#[derive(Debug, Clone, Queryable)]
-pub struct VoucherRow {
-    pub id: String,
-    pub project_id: String,
-    pub number: Option<i64>,
-    pub status: String,
-    pub kind: String,
-    pub date: String,
-    pub summary: String,
-    pub attachments: i32,
-    pub reference: Option<String>,
-    pub reserved_bank_fen: i64,
-    pub reserved_expense_fen: i64,
-    pub created_by: String,
-    pub created_at: String,
-    pub reverses_id: Option<String>,
-    pub reversed_by_id: Option<String>,
-    pub decision: Option<String>,
-}
-
-#[derive(Debug, Clone, Queryable)]
-pub struct LineRow {
-    pub voucher_id: String,
-    pub line_no: i32,
-    pub project_id: String,
-    pub account_code: String,
-    pub debit_fen: i64,
-    pub credit_fen: i64,
-    pub summary: String,
-    pub classification: Option<String>,
-}
-
-pub fn voucher(conn: &mut DbConn, project_id: &str, id: &str) -> AppResult<VoucherRow> {
-    vouchers::table
-        .filter(vouchers::id.eq(id))
-        .filter(vouchers::project_id.eq(project_id))
-        .first(conn)
-        .optional()?
-        .ok_or_else(|| AppError::not_found("voucher"))
-}
-
-pub fn lines_of(conn: &mut DbConn, voucher_id: &str) -> AppResult<Vec<LineRow>> {
-    Ok(voucher_lines::table.filter(voucher_lines::voucher_id.eq(voucher_id)).order(voucher_lines::line_no).load(conn)?)
 }
 
 fn row_lines(rows: &[LineRow]) -> Vec<Line> {
@@ -280,47 +266,45 @@ fn row_lines(rows: &[LineRow]) -> Vec<Line> {
         .collect()
 }
 
-fn pending(conn: &mut DbConn, project_id: &str, vid: &str) -> AppResult<(VoucherRow, Vec<LineRow>)> {
-    let v = voucher(conn, project_id, vid)?;
-    if v.status != "pending_review" {
-        return Err(AppError::conflict(Code::NotPending, format!("the voucher is {}, not pending_review", v.status)));
+/// Decides a voucher awaiting review: an approval posts it (the guards run again on today's books)
+/// and a decline drops it; either way its reservation is released, and `v` is updated to match
+/// the row written, so nothing is read back.
+pub fn decide(conn: &mut DbConn, l: &mut Locked, actor: &Actor, v: &mut Stored, review: Review, note: &str) -> AppResult<()> {
+    let (from, to) = (v.voucher.status, review.status());
+    if !from.may_become(to) {
+        return Err(AppError::conflict(Code::NotPending, format!("the voucher is {from}, not {}", VoucherStatus::PendingReview)));
     }
-    let lines = lines_of(conn, vid)?;
-    Ok((v, lines))
-}
-
-/// Posts a reviewed voucher: its reservation is released and the guards run again on today's books.
-pub fn approve(conn: &mut DbConn, l: &mut Locked, actor: &Actor, vid: &str, note: &str) -> AppResult<()> {
-    let (v, rows) = pending(conn, &l.row.id, vid)?;
-    let release = Reservation { bank: Money::from_fen(v.reserved_bank_fen), expense: Money::from_fen(v.reserved_expense_fen) };
-    l.book.post(&row_lines(&rows), release)?;
-    let number = take_number(l);
-    diesel::update(vouchers::table.find(vid))
+    let release =
+        Reservation { bank: Money::from_fen(v.voucher.reserved_bank_fen), expense: Money::from_fen(v.voucher.reserved_expense_fen) };
+    let number = match review {
+        Review::Approved => {
+            l.book.post(&row_lines(&v.lines), release)?;
+            Some(take_number(l))
+        }
+        Review::Declined => {
+            l.book.release(release);
+            None
+        }
+    };
+    let decision = review.record(actor, note)?;
+    diesel::update(vouchers::table.find(&v.voucher.id))
         .set((
-            vouchers::status.eq("posted"),
-            vouchers::number.eq(Some(number)),
+            vouchers::status.eq(to.as_str()),
+            vouchers::number.eq(number),
             vouchers::reserved_bank_fen.eq(0i64),
             vouchers::reserved_expense_fen.eq(0i64),
-            vouchers::decision.eq(Some(decision(actor, "approved", note))),
+            vouchers::decision.eq(Some(&decision)),
         ))
         .execute(conn)?;
-    let data = json!({"voucher_id": vid, "number": number, "note": note});
-    audit::append(conn, &l.row.id, actor, "voucher.approved", &format!("voucher/{vid}"), data)?;
-    Ok(())
-}
-
-pub fn decline(conn: &mut DbConn, l: &mut Locked, actor: &Actor, vid: &str, reason: &str) -> AppResult<()> {
-    let (v, _) = pending(conn, &l.row.id, vid)?;
-    l.book.release(Reservation { bank: Money::from_fen(v.reserved_bank_fen), expense: Money::from_fen(v.reserved_expense_fen) });
-    diesel::update(vouchers::table.find(vid))
-        .set((
-            vouchers::status.eq("declined"),
-            vouchers::reserved_bank_fen.eq(0i64),
-            vouchers::reserved_expense_fen.eq(0i64),
-            vouchers::decision.eq(Some(decision(actor, "declined", reason))),
-        ))
-        .execute(conn)?;
-    audit::append(conn, &l.row.id, actor, "voucher.declined", &format!("voucher/{vid}"), json!({"voucher_id": vid, "reason": reason}))?;
+    let vid = &v.voucher.id;
+    let (action, data) = match review {
+        Review::Approved => ("voucher.approved", json!({"voucher_id": vid, "number": number, "note": note})),
+        Review::Declined => ("voucher.declined", json!({"voucher_id": vid, "reason": note})),
+    };
+    audit::append(conn, &l.row.id, actor, action, &format!("voucher/{vid}"), data)?;
+    let voucher = &mut v.voucher;
+    (voucher.status, voucher.number, voucher.reserved_bank_fen, voucher.reserved_expense_fen) = (to, number, 0, 0);
+    voucher.decision = Some(decision);
     Ok(())
 }
 
@@ -332,28 +316,28 @@ pub fn reverse(
     vid: &str,
     date: NaiveDate,
     reason: &str,
-    allowed_kinds: &[&str],
+    allowed_kinds: &[VoucherKind],
 ) -> AppResult<Stored> {
     let v = voucher(conn, &l.row.id, vid)?;
-    match v.status.as_str() {
-        "reversed" => {
-            return Err(AppError::conflict(Code::AlreadyReversed, "the voucher was already reversed")
-                .with("reversed_by", v.reversed_by_id.clone().unwrap_or_default()))
-        }
-        "posted" => {}
-        other => return Err(AppError::conflict(Code::InvalidTransition, format!("a {other} voucher cannot be reversed"))),
+    if v.status == VoucherStatus::Reversed {
+        return Err(AppError::conflict(Code::AlreadyReversed, "the voucher was already reversed")
+            .with("reversed_by", v.reversed_by_id.clone().unwrap_or_default()));
     }
-    if !allowed_kinds.contains(&v.kind.as_str()) {
+    if !v.status.may_become(VoucherStatus::Reversed) {
+        return Err(AppError::conflict(Code::InvalidTransition, format!("a {} voucher cannot be reversed", v.status)));
+    }
+    if !allowed_kinds.contains(&v.kind) {
         return Err(AppError::conflict(Code::InvalidTransition, format!("a {} voucher cannot be reversed here", v.kind)));
     }
-    if date < projects::parse_date(&v.date) {
+    if date < v.date {
         return Err(AppError::field("date", "a reversal cannot be dated before the voucher it reverses"));
     }
     let rows = lines_of(conn, vid)?;
+    let number = v.number.unwrap_or_default();
     let p = Posting {
-        kind: "reversal",
+        kind: VoucherKind::Reversal,
         date,
-        summary: format!("冲销第{}号凭证 reversal of voucher {}: {reason}", v.number.unwrap_or_default(), v.number.unwrap_or_default()),
+        summary: format!("冲销第{number}号凭证 reversal of voucher {number}: {reason}"),
         attachments: 0,
         reference: None,
         reverses: Some(vid.to_string()),
@@ -368,92 +352,7 @@ pub fn reverse(
     };
     let stored = post(conn, l, actor, &p)?;
     diesel::update(vouchers::table.find(vid))
-        .set((vouchers::status.eq("reversed"), vouchers::reversed_by_id.eq(Some(&stored.voucher.id))))
+        .set((vouchers::status.eq(VoucherStatus::Reversed.as_str()), vouchers::reversed_by_id.eq(Some(&stored.voucher.id))))
         .execute(conn)?;
     Ok(stored)
-}
-
-/// An Idempotency-Key as stored: per user, with a hash of the request it first came with.
-pub struct Idem {
-    pub user_id: String,
-    pub key: String,
-    pub request_hash: String,
-}
-
-/// The answer to a request whose Idempotency-Key is stored: the stored answer if the request is
-/// the same as the one that first came with the key, else a conflict.
-pub fn replay(i: &Idem, stored_hash: &str, status: i32, body: &str) -> AppResult<(u16, Value)> {
-    if stored_hash != i.request_hash {
-        return Err(AppError::conflict(Code::IdempotencyConflict, "this Idempotency-Key was used with a different request"));
-    }
-    Ok((status as u16, serde_json::from_str(body).unwrap_or(Value::Null)))
-}
-
-/// Another request holds the key and has not answered yet.
-pub fn key_in_use() -> AppError {
-    AppError::conflict(Code::IdempotencyConflict, "this Idempotency-Key is in use by another request")
-}
-
-/// Runs one money request as a single transaction under the project lock, with idempotent replay.
-/// `org` limits the request to one organisation's projects (a unit's): others do not exist for it.
-pub fn money_tx<F>(conn: &mut DbConn, project_id: &str, org: Option<&str>, idem: Option<&Idem>, f: F) -> AppResult<(u16, Value)>
-where
-    F: FnOnce(&mut DbConn, &mut Locked) -> AppResult<(u16, Value)>,
-{
-    conn.transaction::<_, AppError, _>(|conn| {
-        let mut locked = lock(conn, project_id)?;
-        if org.is_some_and(|o| o != locked.row.org_id) {
-            return Err(AppError::not_found("project"));
-        }
-        if let Some(i) = idem {
-            let prev: Option<(String, i32, String)> = idempotency_keys::table
-                .find((&i.user_id, &i.key))
-                .select((idempotency_keys::request_hash, idempotency_keys::status_code, idempotency_keys::body))
-                .first(conn)
-                .optional()?;
-            if let Some((hash, status, body)) = prev {
-                return replay(i, &hash, status, &body);
-            }
-        }
-        let (status, body) = f(conn, &mut locked)?;
-        save(conn, &locked)?;
-        if let Some(i) = idem {
-            diesel::insert_into(idempotency_keys::table)
-                .values((
-                    idempotency_keys::user_id.eq(&i.user_id),
-                    idempotency_keys::key.eq(&i.key),
-                    idempotency_keys::request_hash.eq(&i.request_hash),
-                    idempotency_keys::status_code.eq(status as i32),
-                    idempotency_keys::body.eq(body.to_string()),
-                    idempotency_keys::created_at.eq(now()),
-                ))
-                .execute(conn)
-                .map_err(|e| match AppError::from(e) {
-                    e if e.code == Code::AlreadyExists => key_in_use(),
-                    e => e,
-                })?;
-        }
-        Ok((status, body))
-    })
-}
-
-/// Records a refused money movement on the project's chain, in its own transaction (the refused
-/// one was rolled back). Only refusals of the rules are recorded, not malformed requests.
-pub fn record_refusal(conn: &mut DbConn, project_id: &str, actor: &Actor, action: &str, err: &AppError, request: Value) -> AppResult<()> {
-    conn.transaction::<_, AppError, _>(|conn| {
-        lock(conn, project_id)?;
-        audit::append(conn, project_id, actor, action, &format!("project/{project_id}"), refusal_data(err, request))?;
-        Ok(())
-    })
-}
-
-/// Whether a failed money request is a refusal by the rules, which the project's chain records:
-/// forbidden, conflicting or unprocessable, but not a reused Idempotency-Key.
-pub fn is_recorded_refusal(e: &AppError) -> bool {
-    matches!(e.status().as_u16(), 403 | 409 | 422) && e.code != Code::IdempotencyConflict
-}
-
-/// What the chain records of a refusal: the answer given and the request refused.
-pub fn refusal_data(err: &AppError, request: Value) -> Value {
-    json!({"code": err.code, "detail": err.detail, "status": err.status().as_u16(), "extra": err.extra, "request": request})
 }

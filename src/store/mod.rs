@@ -2,6 +2,7 @@
 pub mod audit;
 pub mod batch;
 mod batch_sql;
+mod columns;
 pub mod export;
 mod hot;
 pub mod journal;
@@ -10,6 +11,8 @@ pub mod people;
 pub mod projects;
 pub mod reports;
 pub mod statements;
+pub mod unit;
+pub mod vouchers;
 pub mod writer;
 
 use crate::db::DbConn;

@@ -1,13 +1,15 @@
 //! Project registration and lifecycle.
+use super::columns::StoredText;
 use super::{audit, ledger, new_id, now};
 use crate::db::schema::{accounts, projects};
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
 use crate::domain::chart::{self, AccountDef};
 use crate::domain::eligibility::Leader;
-use crate::domain::kind::ProjectKind;
+use crate::domain::kind::{ProjectKind, VoucherKind};
 use crate::domain::ledger::Line;
 use crate::domain::money::Money;
+use crate::domain::status::{ProjectStatus, VoucherStatus};
 use crate::error::{AppError, AppResult, Code};
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -16,16 +18,20 @@ use serde_json::{json, Value};
 #[derive(Debug, Clone, Queryable)]
 pub struct ProjectRow {
     pub id: String,
-    pub kind: String,
+    #[diesel(deserialize_as = StoredText)]
+    pub kind: ProjectKind,
     pub name: String,
     pub org_id: String,
-    pub start_date: String,
-    pub end_date: String,
+    #[diesel(deserialize_as = StoredText)]
+    pub start_date: NaiveDate,
+    #[diesel(deserialize_as = StoredText)]
+    pub end_date: NaiveDate,
     pub fund_source: String,
     pub specialties: String,
     pub leader: Option<String>,
     pub grant_fen: i64,
-    pub status: String,
+    #[diesel(deserialize_as = StoredText)]
+    pub status: ProjectStatus,
     pub next_voucher_no: i64,
     pub reserved_bank_fen: i64,
     pub reserved_expense_fen: i64,
@@ -35,22 +41,17 @@ pub struct ProjectRow {
 
 impl ProjectRow {
     pub fn kind(&self) -> ProjectKind {
-        ProjectKind::parse(&self.kind).unwrap_or(ProjectKind::Base)
+        self.kind
     }
     pub fn start(&self) -> NaiveDate {
-        parse_date(&self.start_date)
+        self.start_date
     }
     pub fn end(&self) -> NaiveDate {
-        parse_date(&self.end_date)
+        self.end_date
     }
     pub fn grant(&self) -> Money {
         Money::from_fen(self.grant_fen)
     }
-}
-
-/// Dates are stored as ISO text, written only by this service.
-pub fn parse_date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
 }
 
 pub struct NewProject {
@@ -81,7 +82,7 @@ pub fn register(conn: &mut DbConn, actor: &Actor, p: NewProject) -> AppResult<St
                 projects::specialties.eq(serde_json::to_string(&p.specialties).unwrap_or_default()),
                 projects::leader.eq(p.leader.as_ref().map(|l| json!(l).to_string())),
                 projects::grant_fen.eq(p.grant.fen()),
-                projects::status.eq("active"),
+                projects::status.eq(ProjectStatus::Active.as_str()),
                 projects::next_voucher_no.eq(1i64),
                 projects::reserved_bank_fen.eq(0i64),
                 projects::reserved_expense_fen.eq(0i64),
@@ -121,7 +122,7 @@ pub fn register(conn: &mut DbConn, actor: &Actor, p: NewProject) -> AppResult<St
         let mut locked = ledger::lock(conn, &id)?;
         let lines = [Line::debit(chart::GRANT_RECEIVABLE, p.grant), Line::credit(chart::GRANT_FUND, p.grant)];
         let posting = ledger::Posting {
-            kind: "allocation",
+            kind: VoucherKind::Allocation,
             date: p.start_date,
             summary: "项目补助资金下达 grant allocated".into(),
             attachments: 0,
@@ -167,34 +168,15 @@ pub fn chart_of(conn: &mut DbConn, project_id: &str) -> AppResult<Vec<AccountDef
     Ok(super::statements::current(conn, Some(project_id))?.remove(project_id).map(|(chart, _)| chart).unwrap_or_default())
 }
 
-/// Allowed status changes by hr. `closed` is reached only through recovery.
-fn transition_allowed(from: &str, to: &str) -> bool {
-    matches!(
-        (from, to),
-        ("active", "suspended") | ("suspended", "active") | ("active", "cancelled") | ("suspended", "cancelled") | ("active", "completed")
-    )
-}
-
-pub fn change_status(conn: &mut DbConn, actor: &Actor, id: &str, to: &str, reason: &str) -> AppResult<()> {
-    conn.transaction::<_, AppError, _>(|conn| {
-        let locked = ledger::lock(conn, id)?;
-        let from = locked.row.status.clone();
-        if !transition_allowed(&from, to) {
-            return Err(AppError::conflict(Code::InvalidTransition, format!("a {from} project cannot become {to}"))
-                .with("from", from)
-                .with("to", to.to_string()));
-        }
-        diesel::update(projects::table.find(id)).set(projects::status.eq(to)).execute(conn)?;
-        audit::append(
-            conn,
-            id,
-            actor,
-            "project.status_changed",
-            &format!("project/{id}"),
-            json!({"from": from, "to": to, "reason": reason}),
-        )?;
-        Ok(())
-    })
+/// Writes a project's new status and records the change on its chain. The caller holds the
+/// project's lock and has checked that the change is allowed.
+pub fn set_status(conn: &mut DbConn, actor: &Actor, row: &mut ProjectRow, to: ProjectStatus, reason: &str) -> AppResult<()> {
+    let (id, from) = (&row.id, row.status);
+    diesel::update(projects::table.find(id)).set(projects::status.eq(to.as_str())).execute(conn)?;
+    let data = json!({"from": from, "to": to, "reason": reason});
+    audit::append(conn, id, actor, "project.status_changed", &format!("project/{id}"), data)?;
+    row.status = to;
+    Ok(())
 }
 
 pub fn replace_leader(conn: &mut DbConn, actor: &Actor, id: &str, leader: &Leader, reason: &str) -> AppResult<()> {
@@ -203,7 +185,7 @@ pub fn replace_leader(conn: &mut DbConn, actor: &Actor, id: &str, leader: &Leade
         if locked.row.kind() != ProjectKind::Studio {
             return Err(AppError::conflict(Code::InvalidTransition, "only a studio has a leader"));
         }
-        if !matches!(locked.row.status.as_str(), "active" | "suspended") {
+        if !locked.row.status.is_underway() {
             return Err(AppError::conflict(Code::ProjectNotActive, format!("the project is {}", locked.row.status)));
         }
         let old: Value = locked.row.leader.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or(Value::Null);
@@ -241,17 +223,19 @@ pub fn pending_reviews(conn: &mut DbConn, project_id: &str) -> AppResult<i64> {
     use crate::db::schema::vouchers;
     Ok(vouchers::table
         .filter(vouchers::project_id.eq(project_id))
-        .filter(vouchers::status.eq("pending_review"))
+        .filter(vouchers::status.eq(VoucherStatus::PendingReview.as_str()))
         .count()
         .get_result(conn)?)
 }
 
 /// Closes a project after recovery; the caller holds its lock.
-pub fn close(conn: &mut DbConn, actor: &Actor, id: &str, from: &str, data: Value) -> AppResult<()> {
-    diesel::update(projects::table.find(id)).set(projects::status.eq("closed")).execute(conn)?;
+pub fn close(conn: &mut DbConn, actor: &Actor, row: &mut ProjectRow, data: Value) -> AppResult<()> {
+    let (id, to) = (&row.id, ProjectStatus::Closed);
+    diesel::update(projects::table.find(id)).set(projects::status.eq(to.as_str())).execute(conn)?;
     let mut data = data;
-    data["from"] = json!(from);
-    data["to"] = json!("closed");
+    data["from"] = json!(row.status);
+    data["to"] = json!(to);
     audit::append(conn, id, actor, "project.closed", &format!("project/{id}"), data)?;
+    row.status = to;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Reading the books. Current balances come from the maintained account totals (O(accounts));
 //! a past `as_of` sums the journal up to that date.
+use super::columns::StoredText;
 use super::projects::ProjectRow;
 use crate::db::schema::{accounts, voucher_lines, vouchers};
 use crate::db::DbConn;
@@ -7,14 +8,18 @@ use crate::domain::chart::{AccountDef, Side};
 use crate::domain::ledger::{Reservation, Totals};
 use crate::domain::money::Money;
 use crate::domain::statement::Figures;
+use crate::domain::status::VoucherStatus;
 use crate::error::AppResult;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Vouchers whose lines are in the books: posted ones, and reversed ones (their reversal is too).
-pub const IN_BOOKS: [&str; 2] = ["posted", "reversed"];
+/// `VoucherStatus::IN_BOOKS` as stored, for SQL filters.
+pub const IN_BOOKS: [&str; 2] = {
+    let [a, b] = VoucherStatus::IN_BOOKS;
+    [a.as_str(), b.as_str()]
+};
 
 /// Account totals from the journal up to and including `as_of`.
 fn totals_as_of(conn: &mut DbConn, project_id: &str, as_of: NaiveDate) -> AppResult<BTreeMap<String, Totals>> {
@@ -43,7 +48,7 @@ pub fn current(conn: &mut DbConn, project_id: Option<&str>) -> AppResult<BTreeMa
         Some(id) => accounts::table.filter(accounts::project_id.eq(id)).order(accounts::code).select(ACCOUNT_COLUMNS).load(conn)?,
         None => accounts::table.order((accounts::project_id, accounts::code)).select(ACCOUNT_COLUMNS).load(conn)?,
     };
-    Ok(by_project(rows))
+    by_project(rows)
 }
 
 /// Charts and maintained totals of several projects, in one read.
@@ -53,10 +58,10 @@ pub fn current_of(conn: &mut DbConn, project_ids: &[&str]) -> AppResult<BTreeMap
         .order((accounts::project_id, accounts::code))
         .select(ACCOUNT_COLUMNS)
         .load(conn)?;
-    Ok(by_project(rows))
+    by_project(rows)
 }
 
-type AccountRow = (String, String, String, String, Option<String>, i64, i64);
+type AccountRow = (String, String, String, StoredText, Option<String>, i64, i64);
 
 const ACCOUNT_COLUMNS: (
     accounts::project_id,
@@ -68,14 +73,15 @@ const ACCOUNT_COLUMNS: (
     accounts::credit_fen,
 ) = (accounts::project_id, accounts::code, accounts::name, accounts::side, accounts::category, accounts::debit_fen, accounts::credit_fen);
 
-fn by_project(rows: Vec<AccountRow>) -> BTreeMap<String, ChartAndTotals> {
+fn by_project(rows: Vec<AccountRow>) -> AppResult<BTreeMap<String, ChartAndTotals>> {
     let mut by_project: BTreeMap<String, ChartAndTotals> = BTreeMap::new();
     for (project_id, code, name, side, category, d, c) in rows {
+        let side: Side = side.parse()?;
         let (chart, totals) = by_project.entry(project_id).or_default();
         totals.insert(code.clone(), Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) });
-        chart.push(AccountDef { code, name, side: Side::parse(&side).unwrap_or(Side::Debit), category });
+        chart.push(AccountDef { code, name, side, category });
     }
-    by_project
+    Ok(by_project)
 }
 
 /// A project's maintained totals alone, for when its chart is already known.
@@ -110,7 +116,7 @@ pub fn reserved_now(p: &ProjectRow) -> Reservation {
 fn reserved_as_of(conn: &mut DbConn, project_id: &str, as_of: NaiveDate) -> AppResult<Reservation> {
     let rows: Vec<(i64, i64)> = vouchers::table
         .filter(vouchers::project_id.eq(project_id))
-        .filter(vouchers::status.eq("pending_review"))
+        .filter(vouchers::status.eq(VoucherStatus::PendingReview.as_str()))
         .filter(vouchers::date.le(as_of.to_string()))
         .select((vouchers::reserved_bank_fen, vouchers::reserved_expense_fen))
         .load(conn)?;

@@ -11,10 +11,9 @@ use crate::error::{AppError, AppResult, Code};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, PooledConnection};
 use diesel::Connection;
-use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
-pub type Outcome = AppResult<(u16, Value)>;
+pub use super::unit::Outcome;
 
 /// Runs one batch inside its transaction and gives one outcome per request, in order. An `Err`
 /// rolls the whole batch back; every request is then answered with a retryable 503.

@@ -15,4 +15,5 @@ mod ops;
 mod properties;
 mod recovery;
 mod reports;
+mod use_cases;
 mod walkthrough;

@@ -2,6 +2,8 @@
 //! of the requests that succeeded, and every chain stays contiguous and linked.
 use super::*;
 use crate::domain::audit::GENESIS;
+use crate::domain::kind::VoucherKind;
+use crate::domain::status::VoucherStatus;
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -10,9 +12,9 @@ fn voucher(id: &str, project: &str, summary: &str) -> VoucherRow {
         id: id.into(),
         project_id: project.into(),
         number: None,
-        status: "posted".into(),
-        kind: "expense".into(),
-        date: "2025-03-04".into(),
+        status: VoucherStatus::Posted,
+        kind: VoucherKind::Expense,
+        date: chrono::NaiveDate::from_ymd_opt(2025, 3, 4).unwrap(),
         summary: summary.into(),
         attachments: 0,
         reference: None,
