@@ -150,8 +150,8 @@ async fn projects_page(v: &Visit, caller: Caller, q: ListQuery) -> Result<Page, 
                             tr data-testid="project-row" data-project-id=(r.project.id) {
                                 td { a href={ "/projects/" (r.project.id) } { (r.project.name) } }
                                 @if !unit { td { (r.org) } td { (r.region) } }
-                                td { (v.lang.code_name(&r.project.kind)) }
-                                td { span class={ "status " (r.project.status) } { (v.lang.code_name(&r.project.status)) } }
+                                td { (v.lang.code_name(r.project.kind.as_str())) }
+                                td { span class={ "status " (r.project.status) } { (v.lang.code_name(r.project.status.as_str())) } }
                                 (money_cell(r.statement.grant)) (money_cell(r.statement.disbursed))
                                 (money_cell(r.statement.implemented)) (money_cell(r.statement.available))
                                 td { (bar(&r.statement.utilization)) }

@@ -47,8 +47,8 @@ async fn page(v: &Visit, id: String) -> Result<Page, Refusal> {
         nav.crumbs { a href="/" { (if role == Role::Unit { t.projects } else { t.portfolio }) } " › " (project.name) }
         h1 { (project.name) }
         p.meta {
-            (org) " · " (v.lang.code_name(&project.kind)) " · "
-            span class={ "status " (project.status) } { (v.lang.code_name(&project.status)) } " · "
+            (org) " · " (v.lang.code_name(project.kind.as_str())) " · "
+            span class={ "status " (project.status) } { (v.lang.code_name(project.status.as_str())) } " · "
             (t.period) " " (project.start_date) " – " (project.end_date) " · "
             (t.days_left) " " (s.period.days_left)
         }
