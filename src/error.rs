@@ -5,7 +5,7 @@ use crate::domain::money::AmountError;
 use crate::domain::verdicts::UnknownAccount;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// Every error code a client can branch on. The `match` in `status` is the one table from codes
 /// to HTTP statuses; a new code cannot be added without its status.
@@ -213,19 +213,17 @@ impl AppError {
         self.code.status()
     }
 
+    /// The problem document. Extra members never replace the standard ones (a client reads
+    /// `status` as the HTTP status whatever else the problem carries).
     pub fn body(&self) -> Value {
         let status = self.status();
-        let mut body = json!({
-            "type": format!("https://fundledger.example/problems/{}", self.code.as_str().replace('_', "-")),
-            "title": status.canonical_reason().unwrap_or("Error"),
-            "status": status.as_u16(),
-            "detail": self.detail,
-            "code": self.code,
-        });
-        if let Value::Object(map) = &mut body {
-            map.extend(self.extra.clone());
-        }
-        body
+        let mut body = self.extra.clone();
+        body.insert("type".into(), format!("https://fundledger.example/problems/{}", self.code.as_str().replace('_', "-")).into());
+        body.insert("title".into(), status.canonical_reason().unwrap_or("Error").into());
+        body.insert("status".into(), status.as_u16().into());
+        body.insert("detail".into(), self.detail.clone().into());
+        body.insert("code".into(), self.code.as_str().into());
+        Value::Object(body)
     }
 }
 
@@ -330,6 +328,12 @@ mod tests {
             assert_eq!(serde_json::to_value(code).unwrap(), Value::String(code.as_str().into()));
             assert!(seen.insert(code.as_str()), "{code} listed twice");
         }
+    }
+
+    #[test]
+    fn extras_never_replace_the_standard_members() {
+        let body = AppError::new(Code::ProjectNotActive, "closed").with("status", "closed").with("code", "x").body();
+        assert_eq!((body["status"].as_u64(), body["code"].as_str()), (Some(409), Some("project_not_active")));
     }
 
     #[test]

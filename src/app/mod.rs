@@ -17,7 +17,9 @@ use chrono::NaiveDate;
 pub fn must_be_open(l: &Locked, date: NaiveDate) -> AppResult<()> {
     let p = &l.row;
     if !p.status.is_active() {
-        return Err(AppError::conflict(Code::ProjectNotActive, format!("the project is {}", p.status)).with("status", p.status.as_str()));
+        return Err(
+            AppError::conflict(Code::ProjectNotActive, format!("the project is {}", p.status)).with("project_status", p.status.as_str())
+        );
     }
     if date < p.start_date || date > p.end_date {
         return Err(AppError::new(Code::OutOfPeriod, format!("{date} is outside the project period {} to {}", p.start_date, p.end_date))

@@ -149,6 +149,8 @@ fn guards_refuse_and_write_nothing() {
         assert_eq!(r.status, 200, "{r:?}");
         let r = w.spend(&w.unit, &p, "2025-03-03", "equipment", "1.00", "采购焊机");
         assert_eq!((r.status, r.code()), (409, "project_not_active"));
+        // The problem's own `status` stays the HTTP status; the project's is beside it.
+        assert_eq!((r.body["status"].as_u64(), r.body["project_status"].as_str()), (Some(409), Some("suspended")), "{r:?}");
         // The status is checked before the lines are classified (a voucher may be classified
         // before it reaches the lock, but its verdict still comes in this order).
         let r = w.spend(&w.unit, &p, "2025-03-03", "no-such-account", "1.00", "采购焊机");
