@@ -1,5 +1,5 @@
 //! Money movements: disbursements, vouchers and their reversal; the runners every money route uses.
-use super::openapi::Problem;
+use super::openapi::{IdempotencyKey, Problem};
 use super::projects::visible;
 use super::routes::Routes;
 use super::views::{voucher_answer, VoucherView};
@@ -117,7 +117,7 @@ pub struct Disbursement {
 ///
 /// Roles: finance.
 #[utoipa::path(post, path = "/projects/{id}/disbursements", tag = "vouchers", operation_id = "disburse", request_body = Disbursement,
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and posts nothing new")),
+    params(("id" = String, Path), IdempotencyKey),
     security(("bearer" = [])),
     responses((status = 201, description = "The disbursement voucher, posted", body = VoucherView),
         (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json"),
@@ -197,7 +197,7 @@ pub struct VoucherIn {
 ///
 /// Roles: unit (its organisation's projects), finance.
 #[utoipa::path(post, path = "/projects/{id}/vouchers", tag = "vouchers", operation_id = "submit_voucher", request_body = VoucherIn,
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and posts nothing new")),
+    params(("id" = String, Path), IdempotencyKey),
     security(("bearer" = [])),
     responses((status = 201, description = "The voucher, `posted` or `pending_review`", body = VoucherView),
         (status = 403, description = "`forbidden`: not unit or finance, or a line on an account an expenditure voucher may not use (1221, 2241, 2401)", body = Problem, content_type = "application/problem+json"),
@@ -307,7 +307,7 @@ pub struct ReverseIn {
 ///
 /// Roles: unit (its organisation's expense vouchers), finance (expense vouchers and disbursements).
 #[utoipa::path(post, path = "/projects/{id}/vouchers/{vid}/reverse", tag = "vouchers", operation_id = "reverse_voucher", request_body = ReverseIn,
-    params(("id" = String, Path), ("vid" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and posts nothing new")),
+    params(("id" = String, Path), ("vid" = String, Path), IdempotencyKey),
     security(("bearer" = [])),
     responses((status = 201, description = "The reversal voucher, posted", body = VoucherView),
         (status = 403, description = "`forbidden`: not unit or finance", body = Problem, content_type = "application/problem+json"),

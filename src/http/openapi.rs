@@ -83,6 +83,18 @@ use utoipa::{Modify, OpenApi, ToSchema};
 )]
 pub struct ApiDoc;
 
+/// The header that makes a money request safe to repeat.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IdempotencyKey {
+    /// 1 to 128 printable ASCII characters. The same key from the same user with the same method,
+    /// path and body answers what the first request got and moves nothing again; with anything
+    /// else, `409 idempotency_conflict`.
+    #[param(rename = "Idempotency-Key", min_length = 1, max_length = 128, pattern = "^[\\x20-\\x7e]+$")]
+    #[allow(dead_code)]
+    key: Option<String>,
+}
+
 /// An RFC 9457 problem: every error answer of the API.
 #[derive(Serialize, ToSchema)]
 pub struct Problem {

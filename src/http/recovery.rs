@@ -1,6 +1,6 @@
 //! Recovery of unspent funds and their remittance (API.md, Recovery of unspent funds).
 use super::money::{idem, run_money, shape};
-use super::openapi::Problem;
+use super::openapi::{IdempotencyKey, Problem};
 use super::routes::Routes;
 use super::views::{answer, voucher_answer, RecoveryView, VoucherView};
 use super::State;
@@ -39,7 +39,7 @@ pub struct RecoveryIn {
 ///
 /// Roles: finance.
 #[utoipa::path(post, path = "/projects/{id}/recovery", tag = "recovery", operation_id = "recover", request_body = RecoveryIn,
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and changes nothing again")),
+    params(("id" = String, Path), IdempotencyKey),
     security(("bearer" = [])),
     responses((status = 201, body = RecoveryView),
         (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json"),
@@ -89,7 +89,7 @@ pub struct RemittanceIn {
 ///
 /// Roles: unit (its organisation's projects), finance.
 #[utoipa::path(post, path = "/projects/{id}/remittances", tag = "recovery", operation_id = "remit", request_body = RemittanceIn,
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and changes nothing again")),
+    params(("id" = String, Path), IdempotencyKey),
     security(("bearer" = [])),
     responses((status = 201, description = "The remittance voucher, posted", body = VoucherView),
         (status = 403, description = "`forbidden`: not unit or finance", body = Problem, content_type = "application/problem+json"),

@@ -1,6 +1,6 @@
 //! The finance bureau's review of flagged vouchers, and the classifier's dry run.
 use super::money::{idem, run_money, shape, LineIn};
-use super::openapi::Problem;
+use super::openapi::{IdempotencyKey, Problem};
 use super::projects::visible;
 use super::routes::Routes;
 use super::views::{voucher_answer, ClassifyView, ReviewItem, VoucherView};
@@ -45,7 +45,7 @@ pub struct DecisionIn {
 ///
 /// Roles: finance.
 #[utoipa::path(post, path = "/projects/{id}/vouchers/{vid}/approve", tag = "reviews", operation_id = "approve_voucher", request_body = DecisionIn,
-    params(("id" = String, Path), ("vid" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and changes nothing again")),
+    params(("id" = String, Path), ("vid" = String, Path), IdempotencyKey),
     security(("bearer" = [])),
     responses((status = 200, description = "The voucher, now posted, with its decision", body = VoucherView),
         (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json"),
@@ -77,7 +77,7 @@ pub async fn approve(
 ///
 /// Roles: finance.
 #[utoipa::path(post, path = "/projects/{id}/vouchers/{vid}/decline", tag = "reviews", operation_id = "decline_voucher", request_body = DecisionIn,
-    params(("id" = String, Path), ("vid" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "1 to 128 printable ASCII characters: the same key with the same body answers what the first request got, and changes nothing again")),
+    params(("id" = String, Path), ("vid" = String, Path), IdempotencyKey),
     security(("bearer" = [])),
     responses((status = 200, description = "The voucher, now declined, with its decision", body = VoucherView),
         (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json"),
