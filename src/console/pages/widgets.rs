@@ -33,6 +33,7 @@ pub fn category_chart(items: &[CategoryAmount], title: &str, empty: &str, englis
     }
     // Each category on two lines, its name above its bar: the names are long (项目支出—实训设备购置
     // 改造与维护) and must not be cut, at a phone's width least of all.
+    // Floats here are pixels only: a bar's length; every figure shown is the Money itself.
     let (bar_w, row_h) = (440.0, 44.0);
     let height = row_h * items.len() as f64 + 8.0;
     html! {
