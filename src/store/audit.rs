@@ -1,8 +1,9 @@
 //! Appending to and reading the audit chains. Appends run inside the caller's transaction, so an
 //! event exists exactly when the change it describes was committed.
+use super::rows::EventRow;
 use crate::db::schema::{audit_chains, audit_events};
 use crate::db::{DbConn, DbPool};
-use crate::domain::audit::{self, Actor, Event, Part, StoredEvent, StoredFields, Verification, Verifier};
+use crate::domain::audit::{self, Actor, Event, Part, StoredFields, Verification, Verifier};
 use crate::error::{AppError, AppResult};
 use diesel::backend::Backend;
 use diesel::connection::DefaultLoadingMode;
@@ -47,37 +48,6 @@ pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, ob
     Ok(event)
 }
 
-/// A stored event, as read back (its chain is known to the reader).
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = audit_events)]
-struct Row {
-    seq: i64,
-    at: String,
-    actor_user_id: String,
-    actor_username: String,
-    actor_role: String,
-    action: String,
-    object: String,
-    data: String,
-    prev_hash: String,
-    hash: String,
-}
-
-impl Row {
-    fn stored(self) -> StoredEvent {
-        StoredEvent {
-            seq: self.seq,
-            at: self.at,
-            actor: Actor { user_id: self.actor_user_id, username: self.actor_username, role: self.actor_role },
-            action: self.action,
-            object: self.object,
-            data: self.data,
-            prev_hash: self.prev_hash,
-            hash: self.hash,
-        }
-    }
-}
-
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
     /// Bounds on `at`, in the stored form (RFC 3339, UTC, microseconds).
@@ -99,7 +69,7 @@ pub fn list(conn: &mut DbConn, chain_id: &str, f: &Filter) -> AppResult<Vec<Even
     if let Some(action) = &f.action {
         q = q.filter(audit_events::action.eq(action.clone()));
     }
-    let rows: Vec<Row> = q.order(audit_events::seq.asc()).limit(f.limit).select(Row::as_select()).load(conn)?;
+    let rows: Vec<EventRow> = q.order(audit_events::seq.asc()).limit(f.limit).select(EventRow::as_select()).load(conn)?;
     Ok(rows.into_iter().map(|r| r.stored().into_event()).collect())
 }
 

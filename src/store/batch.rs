@@ -13,9 +13,9 @@ use super::batch_sql::Flush;
 use super::columns::Checked;
 use super::journal::Journal;
 use super::ledger::{self, Locked};
-use super::projects::ProjectRow;
+use super::rows::KeyName;
+use super::rows::{LineRow, ProjectRow, VoucherRow};
 use super::unit::{self, Answer, Answered, Idem, Outcome, Request, Unit};
-use super::vouchers::{LineRow, VoucherRow};
 use crate::db::schema::{audit_chains, idempotency_keys, projects};
 use crate::db::DbConn;
 use crate::domain::audit::{self, Actor, Event};
@@ -167,14 +167,6 @@ struct Keys {
     /// with one of them waits for this commit and then finds the answer (or, if none was
     /// given, the key free again), instead of failing a whole batch with a duplicate key.
     claimed: HashSet<(String, String)>,
-}
-
-#[derive(QueryableByName)]
-struct KeyName {
-    #[diesel(sql_type = Text)]
-    user_id: String,
-    #[diesel(sql_type = Text)]
-    key: String,
 }
 
 /// Claims the batch's Idempotency-Keys not stored yet, then reads the answers of the others.

@@ -125,7 +125,7 @@ statement! {
 /// Every line of a voucher in one INSERT: one statement (one round trip on PostgreSQL) however
 /// many lines the voucher has (`unprepared!`: one cached statement per line count).
 pub struct InsertLines<'a> {
-    pub rows: &'a [super::vouchers::LineRow],
+    pub rows: &'a [super::rows::LineRow],
 }
 
 impl<DB> QueryFragment<DB> for InsertLines<'_>

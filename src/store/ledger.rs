@@ -1,8 +1,8 @@
 //! Posting money movements. Each request runs in one transaction that first locks its project
 //! row; every guard is then checked by the domain `Book` against balances read under that lock.
 use super::journal::Journal;
-use super::projects::ProjectRow;
-use super::vouchers::{lines_of, voucher, LineRow, Stored, VoucherRow};
+use super::rows::{LineRow, ProjectRow, Stored, VoucherRow};
+use super::vouchers::{lines_of, voucher};
 use super::{audit, new_id, now};
 use crate::db::schema::vouchers;
 use crate::db::DbConn;

@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod people;
 pub mod projects;
 pub mod reports;
+pub mod rows;
 pub mod statements;
 pub mod unit;
 pub mod vouchers;
