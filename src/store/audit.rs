@@ -29,7 +29,7 @@ pub fn create_chain(conn: &mut DbConn, chain_id: &str) -> AppResult<()> {
 /// Appends one event. The chain row is updated first, which locks it (a PostgreSQL row lock; the
 /// SQLite write lock) so concurrent appends to one chain are serialised and `seq` stays contiguous.
 pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, object: &str, data: Value) -> AppResult<Event> {
-    let (seq, head): (i64, String) = super::hot::NextSeq { chain_id }.get_result(conn)?;
+    let (seq, head): (i64, String) = super::sql::NextSeq { chain_id }.get_result(conn)?;
     let event = audit::seal(seq, super::now(), actor.clone(), action, object, data, &head);
     let insert = diesel::insert_into(audit_events::table).values((
         audit_events::chain_id.eq(chain_id),
@@ -44,7 +44,7 @@ pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, ob
         audit_events::prev_hash.eq(&event.prev_hash),
         audit_events::hash.eq(&event.hash),
     ));
-    super::hot::together(conn, insert, super::hot::SetHead { chain_id, head: &event.hash })?;
+    super::sql::write_both(conn, insert, super::sql::SetHead { chain_id, head: &event.hash })?;
     Ok(event)
 }
 

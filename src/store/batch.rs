@@ -9,8 +9,8 @@
 //! Each request sees the books as every earlier request of the batch left them. A refused request
 //! leaves nothing but its refusal on the project's chain, as it would alone: its project's books
 //! and the buffered rows are rewound to where they were before it.
-use super::batch_sql::Flush;
 use super::columns::Checked;
+use super::flush::Flush;
 use super::journal::Journal;
 use super::ledger::{self, Locked};
 use super::rows::KeyName;
@@ -153,7 +153,7 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
     // A claimed key is given its answer, or given back if no request of the batch answered it.
     let (answered, released): (Vec<_>, Vec<_>) = keys.claimed.into_iter().partition(|k| keys.answers.contains_key(k));
     let answered = answered.into_iter().filter_map(|k| keys.answers.remove_entry(&k)).collect();
-    let flush = Flush::new(buffer, locked.values(), answered, released);
+    let flush = Flush::new(&buffer.vouchers, &buffer.lines, &buffer.events, locked.values(), answered, released);
     pg(conn)?.execute_returning_count(&flush)?;
     Ok(outcomes)
 }

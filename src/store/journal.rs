@@ -41,7 +41,7 @@ impl Journal for DbConn {
             vouchers::reversed_by_id.eq(&v.reversed_by_id),
             vouchers::decision.eq(&v.decision),
         ));
-        super::hot::together(self, insert, super::hot::InsertLines { rows: lines })?;
+        super::sql::write_both(self, insert, super::sql::InsertLines { rows: lines })?;
         Ok(())
     }
 
