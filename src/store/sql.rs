@@ -297,4 +297,54 @@ mod tests {
         assert!(columns.starts_with("id, kind, name") && columns.ends_with("version, created_at"), "{columns}");
         assert!(sql.contains(&format!(" RETURNING {columns} --")), "{sql}");
     }
+
+    /// Every lower-case word of a statement (SQL keywords are upper case) other than its table is
+    /// one of the table's columns: the UPDATEs name their columns in text the compiler cannot check.
+    #[test]
+    fn fixed_statements_name_the_schema_columns() {
+        use crate::db::schema::{accounts, audit_chains};
+        fn columns(select: String) -> Vec<String> {
+            let list = &select["SELECT ".len()..select.find(" FROM").unwrap()];
+            list.split(", ").map(|c| c.rsplit('.').next().unwrap().replace('`', "")).collect()
+        }
+        macro_rules! of {
+            ($t:ident) => {
+                (stringify!($t), columns(debug_query::<Sqlite, _>(&$t::table.select($t::all_columns)).to_string()))
+            };
+        }
+        let line = crate::store::rows::LineRow {
+            voucher_id: "v".into(),
+            line_no: 1,
+            project_id: "p".into(),
+            account_code: "1002".into(),
+            debit_fen: 1,
+            credit_fen: 0,
+            summary: "s".into(),
+            classification: None,
+        };
+        let statements = [
+            (of!(projects), debug_query::<Sqlite, _>(&LockProject { id: "p" }).to_string()),
+            (
+                of!(projects),
+                debug_query::<Sqlite, _>(&SaveProject { id: "p", next_voucher_no: 1, reserved_bank_fen: 0, reserved_expense_fen: 0 })
+                    .to_string(),
+            ),
+            (of!(accounts), debug_query::<Sqlite, _>(&SetTotals { project_id: "p", code: "c", debit_fen: 0, credit_fen: 0 }).to_string()),
+            (of!(accounts), debug_query::<Sqlite, _>(&SetManyTotals { project_id: "p", totals: &[("c", 0, 0)] }).to_string()),
+            (of!(audit_chains), debug_query::<Sqlite, _>(&NextSeq { chain_id: "c" }).to_string()),
+            (of!(audit_chains), debug_query::<Sqlite, _>(&SetHead { chain_id: "c", head: "h" }).to_string()),
+            (of!(voucher_lines), debug_query::<Sqlite, _>(&InsertLines { rows: std::slice::from_ref(&line) }).to_string()),
+        ];
+        for ((table, columns), sql) in statements {
+            let sql = sql.split(" -- binds").next().unwrap();
+            let words: Vec<&str> = sql
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_') && *w != table)
+                .collect();
+            assert!(!words.is_empty(), "{sql}");
+            for word in words {
+                assert!(columns.iter().any(|c| c == word), "{table} has no column {word}: {sql}");
+            }
+        }
+    }
 }
