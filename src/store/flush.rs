@@ -66,9 +66,9 @@ fn bigs<T>(rows: &[T], f: impl Fn(&T) -> i64) -> Col {
 }
 
 impl Flush {
-    /// The batch's rows (vouchers, lines, and audit events by chain); the changed totals and the counters of every locked project; the answers
-    /// of the Idempotency-Keys the batch claimed, and those it claimed but did not answer
-    /// (`released`), each by (user_id, key).
+    /// The batch's rows (vouchers, lines, audit events by chain); the changed totals and the
+    /// counters of every locked project; the answers of the Idempotency-Keys the batch claimed,
+    /// and those it claimed but did not answer (`released`), each by (user_id, key).
     pub fn new<'a>(
         v: &[VoucherRow],
         l: &[LineRow],
