@@ -13,7 +13,7 @@ use crate::error::{AppError, AppResult, Code};
 use crate::store::journal::Journal;
 use crate::store::ledger::{self, Locked, PostLine, Posting};
 use crate::store::projects;
-use crate::store::vouchers::Stored;
+use crate::store::rows::Stored;
 use chrono::NaiveDate;
 use serde_json::json;
 

@@ -4,7 +4,8 @@ use crate::domain::audit::Actor;
 use crate::domain::status::ProjectStatus;
 use crate::error::{AppError, AppResult, Code};
 use crate::store::ledger::Locked;
-use crate::store::projects::{self, ProjectRow};
+use crate::store::projects;
+use crate::store::rows::ProjectRow;
 
 pub struct ChangeStatus {
     to: ProjectStatus,

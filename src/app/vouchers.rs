@@ -13,7 +13,8 @@ use crate::domain::verdicts::{classify_voucher, LineText, Verdicts};
 use crate::error::{AppError, AppResult, Code};
 use crate::store::journal::Journal;
 use crate::store::ledger::{self, Locked, PostLine, Posting, Review};
-use crate::store::vouchers::{self, Stored};
+use crate::store::rows::Stored;
+use crate::store::vouchers;
 use chrono::NaiveDate;
 use serde_json::json;
 

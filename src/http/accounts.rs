@@ -4,7 +4,8 @@ use super::routes::Routes;
 use super::{db, paged, Page, Paged, State};
 use crate::auth::{hash_password, verify_password, Caller, Role};
 use crate::error::{AppError, AppResult};
-use crate::store::people::{self, NewUser, Org, User, UserPatch, ORG_KINDS};
+use crate::store::people::{self, NewUser, UserPatch, ORG_KINDS};
+use crate::store::rows::{Org, User};
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -73,7 +74,7 @@ async fn hashing<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> A
 
 /// The active user with this name and password, and their role; else 401 (the API's login and
 /// the console's sign in).
-pub async fn authenticate(state: &State, username: String, password: String) -> AppResult<(people::User, Role)> {
+pub async fn authenticate(state: &State, username: String, password: String) -> AppResult<(User, Role)> {
     let user = db(state, move |conn| people::find_by_username(conn, &username)).await?;
     // Verify against a dummy hash when the user is unknown, so timing does not reveal names.
     let hash = user.as_ref().map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());

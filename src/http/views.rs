@@ -8,7 +8,7 @@ use crate::domain::status::{ProjectStatus, VoucherStatus};
 use crate::domain::verdicts::LineVerdict;
 use crate::error::{AppError, AppResult};
 use crate::store::ledger::Decision;
-use crate::store::vouchers::{LineRow, Stored};
+use crate::store::rows::{LineRow, Stored};
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;
 use serde::Serialize;

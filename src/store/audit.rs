@@ -1,8 +1,9 @@
 //! Appending to and reading the audit chains. Appends run inside the caller's transaction, so an
 //! event exists exactly when the change it describes was committed.
+use super::rows::EventRow;
 use crate::db::schema::{audit_chains, audit_events};
 use crate::db::{DbConn, DbPool};
-use crate::domain::audit::{self, Actor, Event, Part, StoredEvent, StoredFields, Verification, Verifier};
+use crate::domain::audit::{self, Actor, Event, Part, StoredFields, Verification, Verifier};
 use crate::error::{AppError, AppResult};
 use diesel::backend::Backend;
 use diesel::connection::DefaultLoadingMode;
@@ -28,7 +29,7 @@ pub fn create_chain(conn: &mut DbConn, chain_id: &str) -> AppResult<()> {
 /// Appends one event. The chain row is updated first, which locks it (a PostgreSQL row lock; the
 /// SQLite write lock) so concurrent appends to one chain are serialised and `seq` stays contiguous.
 pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, object: &str, data: Value) -> AppResult<Event> {
-    let (seq, head): (i64, String) = super::hot::NextSeq { chain_id }.get_result(conn)?;
+    let (seq, head): (i64, String) = super::sql::NextSeq { chain_id }.get_result(conn)?;
     let event = audit::seal(seq, super::now(), actor.clone(), action, object, data, &head);
     let insert = diesel::insert_into(audit_events::table).values((
         audit_events::chain_id.eq(chain_id),
@@ -43,39 +44,8 @@ pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, ob
         audit_events::prev_hash.eq(&event.prev_hash),
         audit_events::hash.eq(&event.hash),
     ));
-    super::hot::together(conn, insert, super::hot::SetHead { chain_id, head: &event.hash })?;
+    super::sql::write_both(conn, insert, super::sql::SetHead { chain_id, head: &event.hash })?;
     Ok(event)
-}
-
-/// A stored event, as read back (its chain is known to the reader).
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = audit_events)]
-struct Row {
-    seq: i64,
-    at: String,
-    actor_user_id: String,
-    actor_username: String,
-    actor_role: String,
-    action: String,
-    object: String,
-    data: String,
-    prev_hash: String,
-    hash: String,
-}
-
-impl Row {
-    fn stored(self) -> StoredEvent {
-        StoredEvent {
-            seq: self.seq,
-            at: self.at,
-            actor: Actor { user_id: self.actor_user_id, username: self.actor_username, role: self.actor_role },
-            action: self.action,
-            object: self.object,
-            data: self.data,
-            prev_hash: self.prev_hash,
-            hash: self.hash,
-        }
-    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -99,7 +69,7 @@ pub fn list(conn: &mut DbConn, chain_id: &str, f: &Filter) -> AppResult<Vec<Even
     if let Some(action) = &f.action {
         q = q.filter(audit_events::action.eq(action.clone()));
     }
-    let rows: Vec<Row> = q.order(audit_events::seq.asc()).limit(f.limit).select(Row::as_select()).load(conn)?;
+    let rows: Vec<EventRow> = q.order(audit_events::seq.asc()).limit(f.limit).select(EventRow::as_select()).load(conn)?;
     Ok(rows.into_iter().map(|r| r.stored().into_event()).collect())
 }
 

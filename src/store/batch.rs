@@ -9,13 +9,13 @@
 //! Each request sees the books as every earlier request of the batch left them. A refused request
 //! leaves nothing but its refusal on the project's chain, as it would alone: its project's books
 //! and the buffered rows are rewound to where they were before it.
-use super::batch_sql::Flush;
 use super::columns::Checked;
+use super::flush::Flush;
 use super::journal::Journal;
 use super::ledger::{self, Locked};
-use super::projects::ProjectRow;
+use super::rows::KeyName;
+use super::rows::{LineRow, ProjectRow, VoucherRow};
 use super::unit::{self, Answer, Answered, Idem, Outcome, Request, Unit};
-use super::vouchers::{LineRow, VoucherRow};
 use crate::db::schema::{audit_chains, idempotency_keys, projects};
 use crate::db::DbConn;
 use crate::domain::audit::{self, Actor, Event};
@@ -153,7 +153,7 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
     // A claimed key is given its answer, or given back if no request of the batch answered it.
     let (answered, released): (Vec<_>, Vec<_>) = keys.claimed.into_iter().partition(|k| keys.answers.contains_key(k));
     let answered = answered.into_iter().filter_map(|k| keys.answers.remove_entry(&k)).collect();
-    let flush = Flush::new(buffer, locked.values(), answered, released);
+    let flush = Flush::new(&buffer.vouchers, &buffer.lines, &buffer.events, locked.values(), answered, released);
     pg(conn)?.execute_returning_count(&flush)?;
     Ok(outcomes)
 }
@@ -167,14 +167,6 @@ struct Keys {
     /// with one of them waits for this commit and then finds the answer (or, if none was
     /// given, the key free again), instead of failing a whole batch with a duplicate key.
     claimed: HashSet<(String, String)>,
-}
-
-#[derive(QueryableByName)]
-struct KeyName {
-    #[diesel(sql_type = Text)]
-    user_id: String,
-    #[diesel(sql_type = Text)]
-    key: String,
 }
 
 /// Claims the batch's Idempotency-Keys not stored yet, then reads the answers of the others.

@@ -1,6 +1,6 @@
 //! Reading one project's whole posted journal and its account totals for export.
 use super::columns::StoredText;
-use super::projects::ProjectRow;
+use super::rows::ProjectRow;
 use super::statements::{current, IN_BOOKS};
 use crate::db::schema::{voucher_lines, vouchers};
 use crate::db::DbConn;

@@ -3,7 +3,7 @@
 //! work is written against this trait, so it can run straight on the transaction (`DbConn`) or
 //! inside a PostgreSQL batch that writes many postings' rows in one statement (`store::batch`).
 use super::audit;
-use super::vouchers::{LineRow, VoucherRow};
+use super::rows::{LineRow, VoucherRow};
 use crate::db::schema::vouchers;
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
@@ -41,7 +41,7 @@ impl Journal for DbConn {
             vouchers::reversed_by_id.eq(&v.reversed_by_id),
             vouchers::decision.eq(&v.decision),
         ));
-        super::hot::together(self, insert, super::hot::InsertLines { rows: lines })?;
+        super::sql::write_both(self, insert, super::sql::InsertLines { rows: lines })?;
         Ok(())
     }
 

@@ -1,8 +1,8 @@
 //! Posting money movements. Each request runs in one transaction that first locks its project
 //! row; every guard is then checked by the domain `Book` against balances read under that lock.
 use super::journal::Journal;
-use super::projects::ProjectRow;
-use super::vouchers::{lines_of, voucher, LineRow, Stored, VoucherRow};
+use super::rows::{LineRow, ProjectRow, Stored, VoucherRow};
+use super::vouchers::{lines_of, voucher};
 use super::{audit, new_id, now};
 use crate::db::schema::vouchers;
 use crate::db::DbConn;
@@ -35,7 +35,7 @@ pub struct Locked {
 /// so no transaction ever has to upgrade a read snapshot (which could fail instead of waiting).
 pub fn lock(conn: &mut DbConn, project_id: &str) -> AppResult<Locked> {
     let row: ProjectRow =
-        super::hot::LockProject { id: project_id }.get_result(conn).optional()?.ok_or_else(|| AppError::not_found("project"))?;
+        super::sql::LockProject { id: project_id }.get_result(conn).optional()?.ok_or_else(|| AppError::not_found("project"))?;
     let (chart, totals) = match cached_chart(project_id) {
         Some((_, chart)) => (chart, super::statements::totals(conn, project_id)?),
         None => {
@@ -90,7 +90,7 @@ pub fn cached_chart(project_id: &str) -> Option<Chart> {
 /// Writes back what changed: touched account totals, reservations and the voucher counter.
 pub fn save(conn: &mut DbConn, l: &Locked) -> AppResult<()> {
     let changed = changed_totals(l);
-    let project = super::hot::SaveProject {
+    let project = super::sql::SaveProject {
         id: &l.row.id,
         next_voucher_no: l.row.next_voucher_no,
         reserved_bank_fen: l.book.reserved.bank.fen(),
@@ -102,10 +102,10 @@ pub fn save(conn: &mut DbConn, l: &Locked) -> AppResult<()> {
         }
         // One account: its fixed statement, which stays prepared.
         [(code, debit_fen, credit_fen)] => {
-            super::hot::together(conn, super::hot::SetTotals { project_id: &l.row.id, code, debit_fen, credit_fen }, project)?;
+            super::sql::write_both(conn, super::sql::SetTotals { project_id: &l.row.id, code, debit_fen, credit_fen }, project)?;
         }
         _ => {
-            super::hot::together(conn, super::hot::SetManyTotals { project_id: &l.row.id, totals: &changed }, project)?;
+            super::sql::write_both(conn, super::sql::SetManyTotals { project_id: &l.row.id, totals: &changed }, project)?;
         }
     }
     Ok(())

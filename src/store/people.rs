@@ -1,4 +1,7 @@
 //! Users and organisations.
+// Re-exported for the console pages, which name `people::Org`.
+pub use super::rows::Org;
+use super::rows::User;
 use super::{audit, new_id, now};
 use crate::auth::{hash_password, Role};
 use crate::db::schema::{orgs, users};
@@ -6,33 +9,9 @@ use crate::db::DbConn;
 use crate::domain::audit::Actor;
 use crate::error::{AppError, AppResult, Code};
 use diesel::prelude::*;
-use serde::Serialize;
 use serde_json::json;
 
 pub const ORG_KINDS: [&str; 5] = ["enterprise", "school", "training_institution", "research_institute", "public_institution"];
-
-#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
-pub struct User {
-    pub id: String,
-    pub username: String,
-    #[serde(skip)]
-    pub password_hash: String,
-    #[schema(value_type = Role)]
-    pub role: String,
-    pub org_id: Option<String>,
-    pub display_name: Option<String>,
-    pub active: bool,
-    pub created_at: String,
-}
-
-#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
-pub struct Org {
-    pub id: String,
-    pub name: String,
-    pub kind: String,
-    pub region: String,
-    pub created_at: String,
-}
 
 pub struct NewUser<'a> {
     pub username: &'a str,

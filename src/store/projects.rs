@@ -1,5 +1,6 @@
 //! Project registration and lifecycle.
-use super::columns::StoredText;
+// Re-exported for the console pages, which name it here.
+pub use super::rows::ProjectRow;
 use super::{audit, ledger, new_id, now};
 use crate::db::schema::{accounts, projects};
 use crate::db::DbConn;
@@ -14,45 +15,6 @@ use crate::error::{AppError, AppResult, Code};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::{json, Value};
-
-#[derive(Debug, Clone, Queryable)]
-pub struct ProjectRow {
-    pub id: String,
-    #[diesel(deserialize_as = StoredText)]
-    pub kind: ProjectKind,
-    pub name: String,
-    pub org_id: String,
-    #[diesel(deserialize_as = StoredText)]
-    pub start_date: NaiveDate,
-    #[diesel(deserialize_as = StoredText)]
-    pub end_date: NaiveDate,
-    pub fund_source: String,
-    pub specialties: String,
-    pub leader: Option<String>,
-    pub grant_fen: i64,
-    #[diesel(deserialize_as = StoredText)]
-    pub status: ProjectStatus,
-    pub next_voucher_no: i64,
-    pub reserved_bank_fen: i64,
-    pub reserved_expense_fen: i64,
-    pub version: i64,
-    pub created_at: String,
-}
-
-impl ProjectRow {
-    pub fn kind(&self) -> ProjectKind {
-        self.kind
-    }
-    pub fn start(&self) -> NaiveDate {
-        self.start_date
-    }
-    pub fn end(&self) -> NaiveDate {
-        self.end_date
-    }
-    pub fn grant(&self) -> Money {
-        Money::from_fen(self.grant_fen)
-    }
-}
 
 pub struct NewProject {
     pub kind: ProjectKind,

@@ -1,26 +1,12 @@
 //! Annual reports: filed once per project and year, recorded on the project's chain.
+use super::rows::Report;
 use super::{audit, new_id, now};
 use crate::db::schema::annual_reports;
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
 use crate::error::{AppError, AppResult, Code};
 use diesel::prelude::*;
-use serde::Serialize;
 use serde_json::json;
-
-#[derive(Debug, Clone, Queryable, Insertable, Serialize, utoipa::ToSchema)]
-#[diesel(table_name = annual_reports)]
-pub struct Report {
-    pub id: String,
-    pub project_id: String,
-    pub year: i32,
-    pub summary: String,
-    pub next_year_plan: String,
-    pub trained_total: i32,
-    pub trained_advanced: i32,
-    pub filed_by: String,
-    pub filed_at: String,
-}
 
 pub struct NewReport {
     pub year: i32,

@@ -1,7 +1,7 @@
 //! Reading the books. Current balances come from the maintained account totals (O(accounts));
 //! a past `as_of` sums the journal up to that date.
 use super::columns::StoredText;
-use super::projects::ProjectRow;
+use super::rows::ProjectRow;
 use crate::db::schema::{accounts, voucher_lines, vouchers};
 use crate::db::DbConn;
 use crate::domain::chart::{AccountDef, Side};

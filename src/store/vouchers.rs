@@ -1,58 +1,13 @@
 //! Vouchers and their lines as stored, and the reads of them. A page of vouchers is read in two
 //! queries whatever its length: the vouchers, then all their lines at once.
-use super::columns::StoredText;
+use super::rows::{LineRow, Stored, VoucherRow};
 use crate::db::schema::{projects, voucher_lines, vouchers};
 use crate::db::DbConn;
-use crate::domain::kind::VoucherKind;
 use crate::domain::status::VoucherStatus;
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use std::collections::HashMap;
-
-#[derive(Debug, Clone, Queryable)]
-pub struct VoucherRow {
-    pub id: String,
-    pub project_id: String,
-    pub number: Option<i64>,
-    #[diesel(deserialize_as = StoredText)]
-    pub status: VoucherStatus,
-    #[diesel(deserialize_as = StoredText)]
-    pub kind: VoucherKind,
-    #[diesel(deserialize_as = StoredText)]
-    pub date: NaiveDate,
-    pub summary: String,
-    pub attachments: i32,
-    pub reference: Option<String>,
-    pub reserved_bank_fen: i64,
-    pub reserved_expense_fen: i64,
-    pub created_by: String,
-    pub created_at: String,
-    pub reverses_id: Option<String>,
-    pub reversed_by_id: Option<String>,
-    /// The review decision as JSON text (`ledger::Decision`).
-    pub decision: Option<String>,
-}
-
-#[derive(Debug, Clone, Queryable)]
-pub struct LineRow {
-    pub voucher_id: String,
-    pub line_no: i32,
-    pub project_id: String,
-    pub account_code: String,
-    pub debit_fen: i64,
-    pub credit_fen: i64,
-    pub summary: String,
-    /// The classifier's verdict as JSON text (`domain::classify::Classification`).
-    pub classification: Option<String>,
-}
-
-/// A voucher with its lines, in line order.
-#[derive(Debug, Clone)]
-pub struct Stored {
-    pub voucher: VoucherRow,
-    pub lines: Vec<LineRow>,
-}
 
 pub fn voucher(conn: &mut DbConn, project_id: &str, id: &str) -> AppResult<VoucherRow> {
     vouchers::table
@@ -154,6 +109,7 @@ mod tests {
     use crate::db::{self, Target};
     use crate::domain::chart;
     use crate::domain::classify::Rules;
+    use crate::domain::kind::VoucherKind;
     use crate::domain::ledger::Line;
     use crate::domain::money::Money;
     use crate::store::ledger::{self, PostLine, Posting};

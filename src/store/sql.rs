@@ -1,13 +1,31 @@
+//! The fixed statements every posting runs (was `hot`). Column lists come from the schema
+//! (`column_list!`, `all_columns`), never restated by hand: a schema change the SQL does not follow
+//! fails to compile or fails `tests::fixed_statements_name_the_schema_columns`.
+//!
 //! The UPDATE statements every posting runs, written as fixed-shape queries so the connection
 //! keeps them prepared. Diesel prepares each `diesel::update(..)` anew on every call (a changeset
 //! may leave out columns, so it never caches one); at five UPDATEs per voucher, re-preparing them
 //! was an eighth of the SQLite writer's time. Each type here always renders the same SQL, which
 //! is what its static `QueryId` promises diesel's statement cache.
+use crate::db::schema::{projects, voucher_lines};
 use diesel::backend::Backend;
-use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::helper_types::SqlTypeOf;
+use diesel::pg::{Pg, PgQueryBuilder};
+use diesel::query_builder::{AstPass, Query, QueryBuilder, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
-use diesel::{QueryResult, RunQueryDsl};
+use diesel::{QueryResult, RunQueryDsl, Table};
+use std::sync::OnceLock;
+
+/// Some columns of one table, as an SQL list (`a, b, c`), from the schema's `Column::NAME`: a
+/// column renamed or dropped there fails to compile here. Joined once per call site.
+macro_rules! column_list {
+    ($table:ident: $($column:ident),+ $(,)?) => {{
+        static LIST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        LIST.get_or_init(|| [$(<$table::$column as diesel::Column>::NAME),+].join(", ")).as_str()
+    }};
+}
+pub(super) use column_list;
 
 /// Defines a statement: its fields, its SQL (text and binds, in order) and, for a statement with
 /// RETURNING, the SQL types it returns.
@@ -59,11 +77,21 @@ macro_rules! unprepared {
 
 unprepared!(InsertLines, SetManyTotals);
 
-/// The columns of `projects` in `ProjectRow`'s order.
-const PROJECT_COLUMNS: &str = "id, kind, name, org_id, start_date, end_date, fund_source, specialties, leader, grant_fen, \
-     status, next_voucher_no, reserved_bank_fen, reserved_expense_fen, version, created_at";
+/// Every column of `projects` in the schema's order, which is `ProjectRow`'s (it is read from
+/// `ProjectSql`). Rendered once from `projects::all_columns` with PostgreSQL's query builder, then
+/// unquoted and unqualified so the same text serves SQLite: the backend-generic `walk_ast` below
+/// cannot render the tuple itself without a bound private to diesel.
+fn project_columns() -> &'static str {
+    static COLUMNS: OnceLock<String> = OnceLock::new();
+    COLUMNS.get_or_init(|| {
+        let mut sql = PgQueryBuilder::default();
+        // Rendering column names does not fail: no binds, no fallible fragments.
+        projects::all_columns.to_sql(&mut sql, &Pg).expect("projects' columns render");
+        sql.finish().replace("\"projects\".", "").replace('"', "")
+    })
+}
 
-type ProjectSql = (Text, Text, Text, Text, Text, Text, Text, Text, Nullable<Text>, BigInt, Text, BigInt, BigInt, BigInt, BigInt, Text);
+type ProjectSql = SqlTypeOf<<projects::table as Table>::AllColumns>;
 
 statement! {
     /// Locks a project row (see `ledger::lock`) and returns it.
@@ -71,7 +99,7 @@ statement! {
         out.push_sql("UPDATE projects SET version = version + 1 WHERE id = ");
         out.push_bind_param::<Text, str>(s.id)?;
         out.push_sql(" RETURNING ");
-        out.push_sql(PROJECT_COLUMNS);
+        out.push_sql(project_columns());
     }
 }
 
@@ -125,7 +153,7 @@ statement! {
 /// Every line of a voucher in one INSERT: one statement (one round trip on PostgreSQL) however
 /// many lines the voucher has (`unprepared!`: one cached statement per line count).
 pub struct InsertLines<'a> {
-    pub rows: &'a [super::vouchers::LineRow],
+    pub rows: &'a [super::rows::LineRow],
 }
 
 impl<DB> QueryFragment<DB> for InsertLines<'_>
@@ -137,9 +165,10 @@ where
     Option<String>: ToSql<Nullable<Text>, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        out.push_sql(
-            "INSERT INTO voucher_lines (voucher_id, line_no, project_id, account_code, debit_fen, credit_fen, summary, classification) VALUES ",
-        );
+        out.push_sql("INSERT INTO voucher_lines (");
+        out.push_sql(column_list!(voucher_lines:
+            voucher_id, line_no, project_id, account_code, debit_fen, credit_fen, summary, classification));
+        out.push_sql(") VALUES ");
         for (i, r) in self.rows.iter().enumerate() {
             out.push_sql(if i == 0 { "(" } else { ", (" });
             out.push_bind_param::<Text, str>(&r.voucher_id)?;
@@ -215,14 +244,14 @@ where
 /// after the other. `b` may reference a row `a` inserts (lines of a new voucher): foreign keys are
 /// checked at the end of the statement.
 /// Runs on the backend's own connection, inside whatever transaction the caller has open.
-pub fn together<A, B>(conn: &mut crate::db::DbConn, a: A, b: B) -> QueryResult<()>
+pub fn write_both<A, B>(conn: &mut crate::db::DbConn, a: A, b: B) -> QueryResult<()>
 where
     A: QueryFragment<diesel::pg::Pg> + QueryFragment<diesel::sqlite::Sqlite> + QueryId,
     B: QueryFragment<diesel::pg::Pg> + QueryFragment<diesel::sqlite::Sqlite> + QueryId,
 {
     use diesel::Connection;
     match conn {
-        crate::db::DbConn::Pg(c) => c.execute_returning_count(&Together { a, b }).map(drop),
+        crate::db::DbConn::Pg(c) => c.execute_returning_count(&WithFirst { a, b }).map(drop),
         crate::db::DbConn::Sqlite(c) => {
             c.execute_returning_count(&a)?;
             c.execute_returning_count(&b).map(drop)
@@ -230,17 +259,17 @@ where
     }
 }
 
-struct Together<A, B> {
+struct WithFirst<A, B> {
     a: A,
     b: B,
 }
 
-impl<A, B> QueryId for Together<A, B> {
+impl<A, B> QueryId for WithFirst<A, B> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<A, B> QueryFragment<diesel::pg::Pg> for Together<A, B>
+impl<A, B> QueryFragment<diesel::pg::Pg> for WithFirst<A, B>
 where
     A: QueryFragment<diesel::pg::Pg>,
     B: QueryFragment<diesel::pg::Pg>,
@@ -250,5 +279,72 @@ where
         self.a.walk_ast(out.reborrow())?;
         out.push_sql(") ");
         self.b.walk_ast(out.reborrow())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::sqlite::Sqlite;
+    use diesel::{debug_query, QueryDsl};
+
+    #[test]
+    fn lock_project_returns_every_schema_column_in_order() {
+        let sql = debug_query::<Sqlite, _>(&LockProject { id: "p" }).to_string();
+        let dsl = debug_query::<Sqlite, _>(&projects::table.select(projects::all_columns)).to_string();
+        // "SELECT `projects`.`id`, … FROM `projects` -- binds: []"
+        let columns = dsl["SELECT ".len()..dsl.find(" FROM").unwrap()].replace("`projects`.", "").replace('`', "");
+        assert!(columns.starts_with("id, kind, name") && columns.ends_with("version, created_at"), "{columns}");
+        assert!(sql.contains(&format!(" RETURNING {columns} --")), "{sql}");
+    }
+
+    /// Every lower-case word of a statement (SQL keywords are upper case) other than its table is
+    /// one of the table's columns: the UPDATEs name their columns in text the compiler cannot check.
+    #[test]
+    fn fixed_statements_name_the_schema_columns() {
+        use crate::db::schema::{accounts, audit_chains};
+        fn columns(select: String) -> Vec<String> {
+            let list = &select["SELECT ".len()..select.find(" FROM").unwrap()];
+            list.split(", ").map(|c| c.rsplit('.').next().unwrap().replace('`', "")).collect()
+        }
+        macro_rules! of {
+            ($t:ident) => {
+                (stringify!($t), columns(debug_query::<Sqlite, _>(&$t::table.select($t::all_columns)).to_string()))
+            };
+        }
+        let line = crate::store::rows::LineRow {
+            voucher_id: "v".into(),
+            line_no: 1,
+            project_id: "p".into(),
+            account_code: "1002".into(),
+            debit_fen: 1,
+            credit_fen: 0,
+            summary: "s".into(),
+            classification: None,
+        };
+        let statements = [
+            (of!(projects), debug_query::<Sqlite, _>(&LockProject { id: "p" }).to_string()),
+            (
+                of!(projects),
+                debug_query::<Sqlite, _>(&SaveProject { id: "p", next_voucher_no: 1, reserved_bank_fen: 0, reserved_expense_fen: 0 })
+                    .to_string(),
+            ),
+            (of!(accounts), debug_query::<Sqlite, _>(&SetTotals { project_id: "p", code: "c", debit_fen: 0, credit_fen: 0 }).to_string()),
+            (of!(accounts), debug_query::<Sqlite, _>(&SetManyTotals { project_id: "p", totals: &[("c", 0, 0)] }).to_string()),
+            (of!(audit_chains), debug_query::<Sqlite, _>(&NextSeq { chain_id: "c" }).to_string()),
+            (of!(audit_chains), debug_query::<Sqlite, _>(&SetHead { chain_id: "c", head: "h" }).to_string()),
+            (of!(voucher_lines), debug_query::<Sqlite, _>(&InsertLines { rows: std::slice::from_ref(&line) }).to_string()),
+        ];
+        for ((table, columns), sql) in statements {
+            let sql = sql.split(" -- binds").next().unwrap();
+            let words: Vec<&str> = sql
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_') && *w != table)
+                .collect();
+            assert!(!words.is_empty(), "{sql}");
+            for word in words {
+                assert!(columns.iter().any(|c| c == word), "{table} has no column {word}: {sql}");
+            }
+        }
     }
 }

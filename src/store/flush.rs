@@ -2,9 +2,12 @@
 //! arrays, one per column, through `UNNEST`, each table's part a data-modifying `WITH`. Its text
 //! is the same for every batch (however many rows), so it stays prepared, and it is one round trip.
 //! The lines may reference vouchers of the same statement: foreign keys are checked at its end.
-use super::batch::Buffer;
 use super::ledger::{self, Locked};
+use super::rows::{LineRow, VoucherRow};
+use super::sql::column_list;
 use super::unit::Answer;
+use crate::db::schema::{audit_events, voucher_lines, vouchers};
+use crate::domain::audit::Event;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
@@ -32,9 +35,14 @@ impl Col {
 
 /// One table's part: `head UNNEST(col, col, …) tail`.
 struct Part {
-    head: &'static str,
+    head: String,
     cols: Vec<Col>,
     tail: &'static str,
+}
+
+/// `INSERT INTO table (columns) SELECT * FROM `, the columns in the order of the part's arrays.
+fn insert_select(table: &str, columns: &str) -> String {
+    format!("INSERT INTO {table} ({columns}) SELECT * FROM ")
 }
 
 pub struct Flush {
@@ -58,20 +66,23 @@ fn bigs<T>(rows: &[T], f: impl Fn(&T) -> i64) -> Col {
 }
 
 impl Flush {
-    /// The batch's rows; the changed totals and the counters of every locked project; the answers
-    /// of the Idempotency-Keys the batch claimed, and those it claimed but did not answer
-    /// (`released`), each by (user_id, key).
+    /// The batch's rows (vouchers, lines, audit events by chain); the changed totals and the
+    /// counters of every locked project; the answers of the Idempotency-Keys the batch claimed,
+    /// and those it claimed but did not answer (`released`), each by (user_id, key).
     pub fn new<'a>(
-        b: Buffer,
+        v: &[VoucherRow],
+        l: &[LineRow],
+        e: &[(String, Event)],
         locked: impl Iterator<Item = &'a Locked> + Clone,
         answered: Vec<((String, String), Answer)>,
         released: Vec<(String, String)>,
     ) -> Flush {
-        let v = &b.vouchers;
         let vouchers = Part {
-            head: "INSERT INTO vouchers (id, project_id, number, status, kind, date, summary, attachments, reference, \
-                   reserved_bank_fen, reserved_expense_fen, created_by, created_at, reverses_id, reversed_by_id, decision) \
-                   SELECT * FROM ",
+            head: insert_select(
+                "vouchers",
+                column_list!(vouchers: id, project_id, number, status, kind, date, summary, attachments, reference,
+                    reserved_bank_fen, reserved_expense_fen, created_by, created_at, reverses_id, reversed_by_id, decision),
+            ),
             cols: vec![
                 texts(v, |r| &r.id),
                 texts(v, |r| &r.project_id),
@@ -92,10 +103,12 @@ impl Flush {
             ],
             tail: "",
         };
-        let l = &b.lines;
         let lines = Part {
-            head: "INSERT INTO voucher_lines (voucher_id, line_no, project_id, account_code, debit_fen, credit_fen, summary, \
-                   classification) SELECT * FROM ",
+            head: insert_select(
+                "voucher_lines",
+                column_list!(voucher_lines: voucher_id, line_no, project_id, account_code, debit_fen, credit_fen, summary,
+                    classification),
+            ),
             cols: vec![
                 texts(l, |r| &r.voucher_id),
                 Col::Int(l.iter().map(|r| r.line_no).collect()),
@@ -108,10 +121,12 @@ impl Flush {
             ],
             tail: "",
         };
-        let e = &b.events;
         let events = Part {
-            head: "INSERT INTO audit_events (chain_id, seq, at, actor_user_id, actor_username, actor_role, action, object, data, \
-                   prev_hash, hash) SELECT * FROM ",
+            head: insert_select(
+                "audit_events",
+                column_list!(audit_events: chain_id, seq, at, actor_user_id, actor_username, actor_role, action, object, data,
+                    prev_hash, hash),
+            ),
             cols: vec![
                 texts(e, |(c, _)| c),
                 bigs(e, |(_, e)| e.seq),
@@ -135,7 +150,7 @@ impl Flush {
             }
         }
         let chains = Part {
-            head: "UPDATE audit_chains t SET seq = u.seq, head = u.head FROM ",
+            head: "UPDATE audit_chains t SET seq = u.seq, head = u.head FROM ".into(),
             cols: vec![
                 Col::Text(heads.iter().map(|h| h.0.clone()).collect()),
                 Col::Big(heads.iter().map(|h| h.1).collect()),
@@ -148,14 +163,15 @@ impl Flush {
             totals.extend(ledger::changed_totals(p).into_iter().map(|(code, d, c)| (p.row.id.clone(), code.to_string(), d, c)));
         }
         let accounts = Part {
-            head: "UPDATE accounts t SET debit_fen = u.debit_fen, credit_fen = u.credit_fen FROM ",
+            head: "UPDATE accounts t SET debit_fen = u.debit_fen, credit_fen = u.credit_fen FROM ".into(),
             cols: vec![texts(&totals, |t| &t.0), texts(&totals, |t| &t.1), bigs(&totals, |t| t.2), bigs(&totals, |t| t.3)],
             tail: " AS u(project_id, code, debit_fen, credit_fen) WHERE t.project_id = u.project_id AND t.code = u.code",
         };
         let k = &answered;
         let keys = Part {
             head: "UPDATE idempotency_keys t SET request_hash = u.request_hash, status_code = u.status_code, body = u.body, \
-                   created_at = u.created_at FROM ",
+                   created_at = u.created_at FROM "
+                .into(),
             cols: vec![
                 texts(k, |((user, _), _)| user),
                 texts(k, |((_, key), _)| key),
@@ -167,13 +183,14 @@ impl Flush {
             tail: " AS u(user_id, key, request_hash, status_code, body, created_at) WHERE t.user_id = u.user_id AND t.key = u.key",
         };
         let released = Part {
-            head: "DELETE FROM idempotency_keys t USING ",
+            head: "DELETE FROM idempotency_keys t USING ".into(),
             cols: vec![texts(&released, |r| &r.0), texts(&released, |r| &r.1)],
             tail: " AS u(user_id, key) WHERE t.user_id = u.user_id AND t.key = u.key",
         };
         let projects = Part {
             head: "UPDATE projects t SET next_voucher_no = u.next_voucher_no, reserved_bank_fen = u.reserved_bank_fen, \
-                   reserved_expense_fen = u.reserved_expense_fen, version = t.version + 1 FROM ",
+                   reserved_expense_fen = u.reserved_expense_fen, version = t.version + 1 FROM "
+                .into(),
             cols: vec![
                 Col::Text(locked.clone().map(|p| p.row.id.clone()).collect()),
                 Col::Big(locked.clone().map(|p| p.row.next_voucher_no).collect()),
@@ -201,7 +218,7 @@ impl QueryFragment<Pg> for Flush {
                 out.push_sql(&format!("w{i}"));
                 out.push_sql(" AS (");
             }
-            out.push_sql(part.head);
+            out.push_sql(&part.head);
             out.push_sql("UNNEST(");
             for (j, col) in part.cols.iter().enumerate() {
                 if j > 0 {
@@ -216,5 +233,55 @@ impl QueryFragment<Pg> for Flush {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::schema::{accounts, audit_chains, idempotency_keys, projects};
+    use diesel::{debug_query, QueryDsl};
+    use std::collections::BTreeMap;
+
+    /// Each table's columns as the schema names them, rendered from its `all_columns`.
+    fn schema_columns() -> BTreeMap<&'static str, Vec<String>> {
+        fn names(select: String, table: &str) -> Vec<String> {
+            let list = &select["SELECT ".len()..select.find(" FROM").unwrap()];
+            list.replace(&format!("\"{table}\"."), "").replace('"', "").split(", ").map(String::from).collect()
+        }
+        macro_rules! tables {
+            ($($t:ident),*) => { BTreeMap::from([$((
+                stringify!($t),
+                names(debug_query::<Pg, _>(&$t::table.select($t::all_columns)).to_string(), stringify!($t)),
+            )),*]) };
+        }
+        tables!(vouchers, voucher_lines, audit_events, audit_chains, accounts, idempotency_keys, projects)
+    }
+
+    /// Every column a part names (`x = `, `t.x`, `u.x`, `AS u(x, y)`, an INSERT's list) is one of
+    /// its table's: the UPDATE parts are hand-written text the compiler does not check.
+    #[test]
+    fn every_part_names_its_tables_columns() {
+        let flush = Flush::new(&[], &[], &[], std::iter::empty(), Vec::new(), Vec::new());
+        let schema = schema_columns();
+        assert_eq!(flush.parts.len(), 8);
+        for part in &flush.parts {
+            let text = format!("{}{}", part.head, part.tail);
+            let words: Vec<&str> = text.split_whitespace().collect();
+            let table = words[words.iter().position(|w| ["UPDATE", "INTO", "FROM"].contains(w)).unwrap() + 1];
+            let columns = &schema[table];
+            let mut named = Vec::new();
+            for piece in text.split(['(', ')', ',', ' ']).filter(|p| !p.is_empty()) {
+                let name = piece.strip_prefix("t.").or_else(|| piece.strip_prefix("u.")).unwrap_or(piece);
+                let lower = name.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+                if lower && name != table && name != "t" && name != "u" {
+                    named.push(name);
+                }
+            }
+            assert!(!named.is_empty(), "{text}");
+            for name in named {
+                assert!(columns.iter().any(|c| c == name), "{table} has no column {name}: {text}");
+            }
+        }
     }
 }
