@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 bin=${1:-target/debug/fundledger}
 examples=${2:-25}
 command -v st >/dev/null || { echo "schemathesis (st) is not installed: pip install schemathesis" >&2; exit 1; }
+[ -x "$bin" ] || { echo "no service binary at $bin (build it first)" >&2; exit 1; }
 
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -18,6 +19,7 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 base="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -sf "$base/health" >/dev/null && break; sleep 0.1; done
+curl -sf "$base/health" >/dev/null || { echo "the service did not start:" >&2; cat "$dir/service.log" >&2; exit 1; }
 
 api="$base/api/v1"
 # The document itself must be valid OpenAPI 3.1 before anything is generated from it.
