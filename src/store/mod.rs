@@ -8,17 +8,18 @@
 //! - `sql`: the fixed statements a posting runs, kept prepared; their column lists come from the
 //!   schema. Uses `rows`.
 //! - `audit`: the audit chains: append (inside the caller's transaction), list, verify. Uses
-//!   `sql`, `rows`. `people` and `reports` (users, orgs, annual reports) use it and `rows`.
+//!   `sql`, `rows`.
 //! - `statements`, `vouchers`, `export`: the books read back: account totals, statements and
 //!   ledgers as of a date, vouchers with their lines, a project's journal. Use `rows`, `columns`
 //!   (`export` also `statements`).
 //! - `journal`: where a posting's voucher, lines and audit event are written (the connection,
 //!   or a batch's buffer). Uses `audit`, `sql`, `rows`.
 //! - `ledger`: a locked project's book: lock, post, hold, decide, reverse, save. Uses `journal`,
-//!   `statements`, `vouchers`, `audit`, `sql`, `rows`. `projects` (registration and lifecycle)
-//!   uses it.
-//! - `unit`: the unit of work of a money request: its transaction, Idempotency-Key and recorded
-//!   refusal. Uses `ledger`, `audit`.
+//!   `statements`, `vouchers`, `audit`, `sql`, `rows`.
+//! - `unit`: the unit of work: `unit::write` is where every write transaction opens, and a money
+//!   request's transaction, Idempotency-Key and recorded refusal. Uses `ledger`, `audit`.
+//! - `projects`, `people`, `reports`: registration and lifecycle, users and organisations, annual
+//!   reports. Use `unit`, `ledger`, `audit`, `statements`, `rows`.
 //! - `flush`, `batch`, `writer`: group commit on top: `writer` gathers requests per shard,
 //!   `batch` runs them as one transaction on PostgreSQL, `flush` is the one statement that writes
 //!   the batch. Use `unit`, `ledger`, `journal`, `statements`, `sql`, `rows`.

@@ -27,7 +27,7 @@ pub fn create_user(conn: &mut DbConn, actor: &Actor, u: NewUser) -> AppResult<Us
         return Err(AppError::field("org_id", "a unit user needs an org_id; other roles have none"));
     }
     let id = new_id();
-    conn.transaction::<_, AppError, _>(|conn| {
+    super::unit::write(conn, |conn| {
         diesel::insert_into(users::table)
             .values((
                 users::id.eq(&id),
@@ -79,7 +79,7 @@ pub struct UserPatch {
 }
 
 pub fn patch_user(conn: &mut DbConn, actor: &Actor, id: &str, p: UserPatch) -> AppResult<User> {
-    conn.transaction::<_, AppError, _>(|conn| {
+    super::unit::write(conn, |conn| {
         // The chain append writes first, so on SQLite this transaction holds the write lock before
         // it reads (a read snapshot that later wants to write can fail instead of waiting); on
         // PostgreSQL the global chain row serialises user changes, so the admin count below holds.
@@ -109,7 +109,7 @@ pub fn patch_user(conn: &mut DbConn, actor: &Actor, id: &str, p: UserPatch) -> A
 
 pub fn create_org(conn: &mut DbConn, actor: &Actor, name: &str, kind: &str, region: &str) -> AppResult<Org> {
     let id = new_id();
-    conn.transaction::<_, AppError, _>(|conn| {
+    super::unit::write(conn, |conn| {
         diesel::insert_into(orgs::table)
             .values((orgs::id.eq(&id), orgs::name.eq(name), orgs::kind.eq(kind), orgs::region.eq(region), orgs::created_at.eq(now())))
             .execute(conn)

@@ -31,7 +31,7 @@ pub struct NewProject {
 
 pub fn register(conn: &mut DbConn, actor: &Actor, p: NewProject) -> AppResult<String> {
     let id = new_id();
-    conn.transaction::<_, AppError, _>(|conn| {
+    super::unit::write(conn, |conn| {
         diesel::insert_into(projects::table)
             .values((
                 projects::id.eq(&id),
@@ -142,7 +142,7 @@ pub fn set_status(conn: &mut DbConn, actor: &Actor, row: &mut ProjectRow, to: Pr
 }
 
 pub fn replace_leader(conn: &mut DbConn, actor: &Actor, id: &str, leader: &Leader, reason: &str) -> AppResult<()> {
-    conn.transaction::<_, AppError, _>(|conn| {
+    super::unit::write(conn, |conn| {
         let locked = ledger::lock(conn, id)?;
         if locked.row.kind() != ProjectKind::Studio {
             return Err(AppError::conflict(Code::InvalidTransition, "only a studio has a leader"));
@@ -165,7 +165,7 @@ pub fn replace_leader(conn: &mut DbConn, actor: &Actor, id: &str, leader: &Leade
 }
 
 pub fn rename(conn: &mut DbConn, actor: &Actor, id: &str, name: &str, reason: &str) -> AppResult<()> {
-    conn.transaction::<_, AppError, _>(|conn| {
+    super::unit::write(conn, |conn| {
         let locked = ledger::lock(conn, id)?;
         diesel::update(projects::table.find(id)).set(projects::name.eq(name)).execute(conn)?;
         audit::append(

@@ -17,7 +17,7 @@ pub struct NewReport {
 }
 
 pub fn file(conn: &mut DbConn, actor: &Actor, project_id: &str, r: NewReport) -> AppResult<Report> {
-    conn.transaction::<_, AppError, _>(|conn| {
+    super::unit::write(conn, |conn| {
         // The insert comes first: on SQLite it takes the write lock before anything is read, and
         // the chain append serialises this event with the project's other changes.
         let report = Report {

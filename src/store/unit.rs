@@ -203,7 +203,7 @@ impl Unit for Alone<'_> {
     }
 
     fn record_refusal(&mut self, project_id: &str, actor: &Actor, action: &str, data: Value) -> AppResult<()> {
-        self.conn.transaction::<_, AppError, _>(|conn| {
+        write(self.conn, |conn| {
             ledger::lock(conn, project_id)?;
             audit::append(conn, project_id, actor, action, &format!("project/{project_id}"), data)?;
             Ok(())
@@ -211,10 +211,17 @@ impl Unit for Alone<'_> {
     }
 }
 
+/// Runs `f` in one write transaction: all of it or none of it. Every write of the store opens its
+/// transaction here (a money request's own begin and commit are in `alone` above, and the group
+/// commit's in `writer`, which calls this).
+pub fn write<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+    conn.transaction::<_, AppError, _>(f)
+}
+
 /// Runs `f` in one transaction under the project's lock, for changes that are not money requests
 /// (a project's status): no Idempotency-Key, and a refusal is only answered.
 pub fn under_lock<T>(conn: &mut DbConn, project_id: &str, f: impl FnOnce(&mut DbConn, &mut Locked) -> AppResult<T>) -> AppResult<T> {
-    conn.transaction::<_, AppError, _>(|conn| {
+    write(conn, |conn| {
         let mut locked = ledger::lock(conn, project_id)?;
         f(conn, &mut locked)
     })

@@ -10,7 +10,6 @@ use crate::db::{DbConn, DbPool};
 use crate::error::{AppError, AppResult, Code};
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, PooledConnection};
-use diesel::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 pub use super::unit::Outcome;
@@ -160,7 +159,7 @@ fn commit<W>(
     let requests = batch.len();
     let (works, replies): (Vec<W>, Vec<oneshot::Sender<Reply>>) = batch.into_iter().map(|j| (j.work, j.reply)).unzip();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        conn.transaction::<_, AppError, _>(|conn| {
+        super::unit::write(&mut conn, |conn| {
             let outcomes = run_batch(conn, works)?;
             if outcomes.len() != requests {
                 return Err(AppError::internal(format!("a batch of {requests} requests gave {} outcomes", outcomes.len())));

@@ -6,8 +6,10 @@ use super::login;
 use super::widgets::{bar, money_cell};
 use crate::auth::{Caller, Role};
 use crate::domain::calendar;
+use crate::domain::kind::ProjectKind;
 use crate::domain::money::{ratio4, Money};
 use crate::domain::statement::Statement;
+use crate::domain::status::ProjectStatus;
 use crate::http::db;
 use crate::http::projects::org_scope;
 use crate::store::people;
@@ -182,10 +184,10 @@ fn filters(v: &Visit, q: &ListQuery, regions: &[String]) -> Markup {
     html! {
         form.filters method="get" action="/" {
             label { (t.kind) " "
-                select name="kind" { option value="" { (t.any) } @for k in ["base", "studio"] { (option(k, v.lang.code_name(k), &q.kind)) } } }
+                select name="kind" { option value="" { (t.any) } @for k in [ProjectKind::Base, ProjectKind::Studio] { (option(k.as_str(), v.lang.code_name(k.as_str()), &q.kind)) } } }
             label { (t.status) " "
                 select name="status" { option value="" { (t.any) }
-                    @for s in ["active", "suspended", "cancelled", "completed", "closed"] { (option(s, v.lang.code_name(s), &q.status)) } } }
+                    @for s in ProjectStatus::ALL { (option(s.as_str(), v.lang.code_name(s.as_str()), &q.status)) } } }
             label { (t.region) " "
                 select name="region" { option value="" { (t.any) } @for r in regions { (option(r, r.clone(), &q.region)) } } }
             @if let Some(s) = &q.sort { input type="hidden" name="sort" value=(s); }
