@@ -33,18 +33,20 @@ pub fn category_chart(items: &[CategoryAmount], title: &str, empty: &str, englis
     }
     // Each category on two lines, its name above its bar: the names are long (项目支出—实训设备购置
     // 改造与维护) and must not be cut, at a phone's width least of all.
-    // Floats here are pixels only: a bar's length; every figure shown is the Money itself.
-    let (bar_w, row_h) = (440.0, 44.0);
-    let height = row_h * items.len() as f64 + 8.0;
+    // Geometry in whole tenths of a pixel, computed in integers like the amounts themselves.
+    let (bar_w, row_h): (i64, i64) = (4400, 440);
+    let height = row_h * items.len() as i64 + 80;
+    let px = |tenths: i64| format!("{}.{}", tenths / 10, tenths % 10);
     html! {
-        svg.chart viewBox=(format!("0 0 {} {height}", bar_w + 120.0)) role="img" aria-label=(title) {
+        svg.chart viewBox=(format!("0 0 {} {}", px(bar_w + 1200), px(height))) role="img" aria-label=(title) {
             title { (title) }
             @for (i, c) in items.iter().enumerate() {
-                @let y = 4.0 + row_h * i as f64;
-                @let w = bar_w * c.amount.fen().max(0) as f64 / largest as f64;
-                text.label x="8" y=(y + 15.0) { (if english { c.category.as_str() } else { c.name.as_str() }) }
-                rect.fill x="8" y=(y + 21.0) width=(format!("{w:.1}")) height="14" rx="2" {}
-                text.value x=(8.0 + w + 6.0) y=(y + 33.0) { (amount(c.amount)) }
+                @let y = 40 + row_h * i as i64;
+                // i128: an amount in fen times the bar's tenths stays far inside its range.
+                @let w = (i128::from(bar_w) * i128::from(c.amount.fen().max(0)) / i128::from(largest)) as i64;
+                text.label x="8" y=(px(y + 150)) { (if english { c.category.as_str() } else { c.name.as_str() }) }
+                rect.fill x="8" y=(px(y + 210)) width=(px(w)) height="14" rx="2" {}
+                text.value x=(px(80 + w + 60)) y=(px(y + 330)) { (amount(c.amount)) }
             }
         }
     }
