@@ -2,6 +2,12 @@
 //! or an `Accept-Language` that prefers English, remembered in a cookie.
 use actix_web::HttpRequest;
 
+// Each area of the console keeps its own words beside these shared ones, in the same two-table
+// pattern (a struct of fields, one static per language).
+pub mod finance;
+pub mod people;
+pub mod vouchers;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     Zh,
@@ -55,8 +61,8 @@ impl Lang {
     /// A stored code (status, role, kind, action) in words; an unknown code is shown as it is.
     pub fn code_name(self, code: &str) -> String {
         let table: &[(&str, &str)] = match self {
-            Lang::Zh => &ZH_CODES,
-            Lang::En => &EN_CODES,
+            Lang::Zh => ZH_CODES,
+            Lang::En => EN_CODES,
         };
         table.iter().find(|(c, _)| *c == code).map_or_else(|| code.to_string(), |(_, w)| w.to_string())
     }
@@ -124,6 +130,15 @@ pub struct Words {
     pub error: &'static str,
     pub back_home: &'static str,
     pub csrf_refused: &'static str,
+    pub vouchers: &'static str,
+    pub new_voucher: &'static str,
+    pub disburse: &'static str,
+    pub recovery: &'static str,
+    pub trial_balance: &'static str,
+    pub ledger: &'static str,
+    pub annual_reports: &'static str,
+    pub manage_project: &'static str,
+    pub new_project: &'static str,
 }
 
 static ZH: Words = Words {
@@ -187,6 +202,15 @@ static ZH: Words = Words {
     error: "出错了",
     back_home: "返回首页",
     csrf_refused: "请求缺少有效的安全令牌，已拒绝。请刷新页面后重试。",
+    vouchers: "凭证",
+    new_voucher: "录入凭证",
+    disburse: "拨付资金",
+    recovery: "资金收回",
+    trial_balance: "试算平衡表",
+    ledger: "明细账",
+    annual_reports: "年度报告",
+    manage_project: "项目变更",
+    new_project: "项目登记",
 };
 
 static EN: Words = Words {
@@ -250,9 +274,18 @@ static EN: Words = Words {
     error: "Something went wrong",
     back_home: "Back to the start page",
     csrf_refused: "The request lacked a valid security token and was refused. Reload the page and try again.",
+    vouchers: "Vouchers",
+    new_voucher: "Enter a voucher",
+    disburse: "Disburse",
+    recovery: "Recovery",
+    trial_balance: "Trial balance",
+    ledger: "Ledger",
+    annual_reports: "Annual reports",
+    manage_project: "Change the project",
+    new_project: "Register a project",
 };
 
-static ZH_CODES: [(&str, &str); 27] = [
+static ZH_CODES: &[(&str, &str)] = &[
     ("admin", "系统管理员"),
     ("hr", "人社局"),
     ("finance", "财政局"),
@@ -280,9 +313,29 @@ static ZH_CODES: [(&str, &str); 27] = [
     ("voucher.pending_review", "凭证待审"),
     ("voucher.approved", "审核通过"),
     ("voucher.declined", "审核驳回"),
+    ("voucher.refused", "凭证被拒"),
+    ("approval.refused", "审核被拒"),
+    ("decline.refused", "驳回被拒"),
+    ("reversal.refused", "冲销被拒"),
+    ("disbursement.refused", "拨付被拒"),
+    ("recovery.refused", "收回被拒"),
+    ("remittance.refused", "缴回被拒"),
+    ("project.closed", "项目结项"),
+    ("project.leader_replaced", "负责人变更"),
+    ("project.renamed", "项目更名"),
+    ("report.filed", "年度报告报送"),
+    ("user.created", "新建用户"),
+    ("user.updated", "用户变更"),
+    ("org.created", "新建单位"),
+    ("allocation", "资金下达"),
+    ("disbursement", "资金拨付"),
+    ("expense", "费用支出"),
+    ("reversal", "红字冲销"),
+    ("recovery", "资金收回"),
+    ("remittance", "缴回财政"),
 ];
 
-static EN_CODES: [(&str, &str); 12] = [
+static EN_CODES: &[(&str, &str)] = &[
     ("admin", "admin"),
     ("hr", "HR bureau"),
     ("finance", "finance bureau"),
@@ -295,6 +348,16 @@ static EN_CODES: [(&str, &str); 12] = [
     ("research_institute", "research institute"),
     ("public_institution", "public institution"),
     ("project.registered", "project registered"),
+    ("project.status_changed", "status changed"),
+    ("project.leader_replaced", "leader replaced"),
+    ("project.renamed", "project renamed"),
+    ("project.closed", "project closed"),
+    ("voucher.posted", "voucher posted"),
+    ("voucher.pending_review", "voucher awaits review"),
+    ("voucher.approved", "voucher approved"),
+    ("voucher.declined", "voucher declined"),
+    ("voucher.refused", "voucher refused"),
+    ("report.filed", "annual report filed"),
 ];
 
 #[cfg(test)]

@@ -51,7 +51,9 @@ pub fn document(v: &Visit, title: &str, body: Markup) -> Markup {
 fn links(role: Role, t: &Words) -> Vec<(&'static str, &'static str)> {
     match role {
         Role::Unit => vec![("/", t.projects)],
-        Role::Finance | Role::Hr | Role::Inspector => vec![("/", t.portfolio)],
+        Role::Finance => vec![("/", t.portfolio), ("/reviews", t.reviews)],
+        Role::Hr => vec![("/", t.portfolio), ("/projects/new", t.new_project), ("/reports", t.annual_reports)],
+        Role::Inspector => vec![("/", t.portfolio)],
         Role::Admin => vec![("/", t.users)],
     }
 }

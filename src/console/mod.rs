@@ -8,6 +8,7 @@ pub mod format;
 pub mod i18n;
 mod layout;
 mod pages;
+pub mod problems;
 pub mod session;
 
 use crate::auth::Caller;
@@ -22,6 +23,10 @@ use session::Session;
 
 /// Mounted at the root by `http::app`, beside `/api/v1`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // Each area's fixed paths (`/projects/new`) come before `/projects/{id}`.
+    pages::vouchers::routes(cfg);
+    pages::finance::routes(cfg);
+    pages::people::routes(cfg);
     cfg.route("/", web::get().to(pages::home::home))
         .route("/login", web::post().to(pages::login::login))
         .route("/login", web::get().to(pages::login::to_start))

@@ -1,6 +1,9 @@
 //! One file per area of the console.
 pub mod audit;
+pub mod finance;
 pub mod home;
 pub mod login;
+pub mod people;
 pub mod project;
+pub mod vouchers;
 mod widgets;

@@ -1,6 +1,6 @@
 //! A project's page: its statement figures, spending by category, and links to its trail.
 use super::super::format::amount;
-use super::super::i18n::Lang;
+use super::super::i18n::{Lang, Words};
 use super::super::{Page, Refusal, Visit};
 use super::widgets::{bar, category_chart};
 use crate::auth::Role;
@@ -52,8 +52,10 @@ async fn page(v: &Visit, id: String) -> Result<Page, Refusal> {
             (t.period) " " (project.start_date) " – " (project.end_date) " · "
             (t.days_left) " " (s.period.days_left)
         }
-        @if TRAIL_READERS.contains(&role) {
-            p.actions { a.button href={ "/projects/" (project.id) "/audit" } { (t.audit_trail) } }
+        p.actions {
+            @for (path, label) in actions(role, t) {
+                a.button href={ "/projects/" (project.id) (path) } { (label) }
+            }
         }
         section aria-labelledby="statement-h" {
             h2 id="statement-h" { (t.statement) }
@@ -74,4 +76,25 @@ async fn page(v: &Visit, id: String) -> Result<Page, Refusal> {
     };
     let _: &Statement = &s;
     Ok(Page::ok(project.name.clone(), body))
+}
+
+/// What each role can go on to from a project's page (paths under `/projects/{id}`).
+fn actions(role: Role, t: &Words) -> Vec<(&'static str, &'static str)> {
+    let mut a = match role {
+        Role::Unit => vec![("/vouchers/new", t.new_voucher), ("/vouchers", t.vouchers), ("/reports", t.annual_reports)],
+        Role::Finance => vec![
+            ("/vouchers", t.vouchers),
+            ("/disburse", t.disburse),
+            ("/recovery", t.recovery),
+            ("/trial-balance", t.trial_balance),
+            ("/ledger", t.ledger),
+        ],
+        Role::Hr => vec![("/manage", t.manage_project), ("/reports", t.annual_reports), ("/vouchers", t.vouchers)],
+        Role::Inspector => vec![("/vouchers", t.vouchers), ("/trial-balance", t.trial_balance), ("/ledger", t.ledger)],
+        Role::Admin => vec![],
+    };
+    if TRAIL_READERS.contains(&role) {
+        a.push(("/audit", t.audit_trail));
+    }
+    a
 }

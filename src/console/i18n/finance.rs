@@ -1,0 +1,1 @@
+//! The words of the console's finance pages, in Chinese and English.

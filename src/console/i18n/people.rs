@@ -1,0 +1,1 @@
+//! The words of the console's people pages, in Chinese and English.

@@ -1,0 +1,1 @@
+//! The words of the console's vouchers pages, in Chinese and English.

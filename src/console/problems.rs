@@ -1,0 +1,191 @@
+//! A refusal of the rules, said to a clerk: every error code of the contract in Chinese (and
+//! English), with the figures its problem document carries (the available amount, the account,
+//! the line), and the per-field messages of `validation_failed` for the form that caused them.
+//! Pages show `Explained` next to the form, never the API's English `detail` alone.
+use super::format::amount;
+use super::i18n::Lang;
+use crate::domain::money::Money;
+use crate::error::{AppError, Code};
+use maud::{html, Markup};
+use serde_json::Value;
+
+/// What went wrong, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explained {
+    pub code: Code,
+    /// One sentence for the top of the form.
+    pub message: String,
+    /// Messages that belong to one form field (`validation_failed`), by field name.
+    pub fields: Vec<(String, String)>,
+    /// The problem's extra members as the API gives them (`lines` of a `voucher_rejected`, ...),
+    /// for pages that show more than the sentence.
+    pub extra: serde_json::Map<String, Value>,
+}
+
+impl Explained {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(f, _)| f == name).map(|(_, m)| m.as_str())
+    }
+
+    /// The sentence as an alert box (`data-testid="form-error"`, `data-code` the contract's code).
+    pub fn alert(&self) -> Markup {
+        html! {
+            div.alert role="alert" data-testid="form-error" data-code=(self.code.as_str()) {
+                p { (self.message) }
+                @if !self.fields.is_empty() {
+                    ul { @for (f, m) in &self.fields { li data-field=(f) { (m) } } }
+                }
+            }
+        }
+    }
+}
+
+/// An amount member of a problem ("80000.00") as the console writes amounts ("80,000.00").
+fn money_of(e: &AppError, key: &str) -> String {
+    let raw = e.extra.get(key).and_then(Value::as_str).unwrap_or("");
+    let fen = raw.parse::<rust_decimal::Decimal>().ok().and_then(|d| i64::try_from((d * rust_decimal::Decimal::ONE_HUNDRED).trunc()).ok());
+    fen.map(|f| amount(Money::from_fen(f))).unwrap_or_else(|| raw.to_string())
+}
+
+fn text_of(e: &AppError, key: &str) -> String {
+    match e.extra.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    }
+}
+
+pub fn explain(lang: Lang, e: &AppError) -> Explained {
+    let zh = lang == Lang::Zh;
+    let pick = |c: String, en: String| if zh { c } else { en };
+    let line = text_of(e, "line");
+    let at_line = |zh_s: &str, en_s: &str| {
+        if line.is_empty() {
+            pick(zh_s.to_string(), en_s.to_string())
+        } else {
+            pick(format!("第 {line} 行：{zh_s}"), format!("Line {line}: {en_s}"))
+        }
+    };
+    let message = match e.code {
+        Code::InsufficientFunds => pick(
+            format!("银行存款可用余额不足：可用 {} 元，本次需要 {} 元。", money_of(e, "available"), money_of(e, "requested")),
+            format!(
+                "Not enough money in the bank account: {} available, {} requested.",
+                money_of(e, "available"),
+                money_of(e, "requested")
+            ),
+        ),
+        Code::GrantExceeded => pick(format!("超出补助资金额度。（{}）", e.detail), format!("Above the grant. ({})", e.detail)),
+        Code::ProjectNotActive => pick(
+            format!("项目当前状态为“{}”，不能办理此业务。", lang.code_name(&text_of(e, "status"))),
+            format!("The project is {}: this cannot be done now.", lang.code_name(&text_of(e, "status"))),
+        ),
+        Code::IdempotencyConflict => pick("该表单已提交过，请勿重复提交。".into(), "This form was already submitted.".into()),
+        Code::AlreadyReversed => pick("该凭证已被冲销。".into(), "This voucher was reversed already.".into()),
+        Code::PendingReviews => pick(
+            format!("尚有 {} 张凭证待审核，请先完成审核。", text_of(e, "pending")),
+            format!("{} voucher(s) still await review: decide them first.", text_of(e, "pending")),
+        ),
+        Code::InvalidTransition => pick(format!("不允许的操作。（{}）", e.detail), format!("Not allowed now. ({})", e.detail)),
+        Code::NotPending => pick("该凭证不在待审核状态。".into(), "This voucher is not awaiting review.".into()),
+        Code::ExceedsOwed => pick(
+            format!("超过应缴回金额（应缴 {} 元）。", money_of(e, "owed")),
+            format!("More than is owed ({} owed).", money_of(e, "owed")),
+        ),
+        Code::NothingOwed => pick("没有需要缴回财政的资金。".into(), "Nothing is owed to the finance bureau.".into()),
+        Code::PayablesOutstanding => pick(
+            format!("应付账款尚未结清（{} 元），不能收回。", money_of(e, "payables")),
+            format!("Accounts payable are not settled ({}): no recovery yet.", money_of(e, "payables")),
+        ),
+        Code::PeriodNotEnded => pick(
+            format!("项目周期尚未结束（结束日期 {}）。", text_of(e, "end_date")),
+            format!("The project period has not ended (end date {}).", text_of(e, "end_date")),
+        ),
+        Code::NegativeBalance => pick(
+            format!("科目 {} 的余额将为负数。", text_of(e, "account")),
+            format!("Account {} would go below zero.", text_of(e, "account")),
+        ),
+        Code::LastAdmin => pick("不能停用或降级最后一位管理员。".into(), "The last active admin cannot be deactivated or demoted.".into()),
+        Code::AlreadyExists => pick("该记录已存在（用户名、单位名称或该年度报告重复）。".into(), "That exists already.".into()),
+        Code::InvalidAmount => at_line(
+            "金额格式不正确，应为不超过两位小数的正数，例如 1200.50。",
+            "Not a valid amount: a positive number with at most two decimals, e.g. 1200.50.",
+        ),
+        Code::UnbalancedVoucher => pick(
+            format!("借贷不平衡：借方合计 {}，贷方合计 {}。", money_of(e, "debit_total"), money_of(e, "credit_total")),
+            format!("Debits and credits differ: debits {}, credits {}.", money_of(e, "debit_total"), money_of(e, "credit_total")),
+        ),
+        Code::UnknownAccount => at_line(
+            &format!("科目 {} 不在本项目的科目表中。", text_of(e, "account")),
+            &format!("Account {} is not in this project's chart.", text_of(e, "account")),
+        ),
+        Code::OutOfPeriod => pick(
+            format!("日期不在项目周期内（{} 至 {}）。", text_of(e, "start_date"), text_of(e, "end_date")),
+            format!("The date is outside the project period ({} to {}).", text_of(e, "start_date"), text_of(e, "end_date")),
+        ),
+        Code::VoucherRejected => pick(
+            "凭证含有不允许列支的支出（如差旅费、劳务费），未入账。".into(),
+            "The voucher holds prohibited spending (such as travel or labour fees); nothing was posted.".into(),
+        ),
+        Code::ValidationFailed => pick("请更正以下内容后再提交。".into(), "Please correct the following.".into()),
+        Code::InvalidLine => at_line(&format!("分录不正确。（{}）", e.detail), &format!("A line is not valid. ({})", e.detail)),
+        Code::Forbidden => pick("您的角色无权办理此业务。".into(), "Your role may not do this.".into()),
+        Code::NotFound => pick("未找到该对象。".into(), "Not found.".into()),
+        Code::MalformedRequest => {
+            pick(format!("提交的内容格式不正确。（{}）", e.detail), format!("The form was not understood. ({})", e.detail))
+        }
+        Code::ServiceUnavailable => {
+            pick("系统繁忙，未能保存，请稍后重试。".into(), "The service was busy and nothing was saved; try again.".into())
+        }
+        Code::Unauthenticated => pick("请重新登录。".into(), "Please sign in again.".into()),
+        Code::MethodNotAllowed | Code::PayloadTooLarge | Code::UnsupportedMediaType | Code::InternalError => {
+            pick("出错了，未能保存。".into(), "Something went wrong; nothing was saved.".into())
+        }
+    };
+    let fields = match e.extra.get("errors").and_then(Value::as_array) {
+        Some(errors) => errors
+            .iter()
+            .map(|fe| {
+                let f = fe["field"].as_str().unwrap_or("").to_string();
+                let m = fe["message"].as_str().unwrap_or("").to_string();
+                (f, m)
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Explained { code: e.code, message, fields, extra: e.extra.clone() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ledger::LedgerError;
+
+    #[test]
+    fn insufficient_funds_names_the_available_amount_in_the_consoles_format() {
+        let e: AppError =
+            LedgerError::InsufficientFunds { available: Money::from_yuan(80_000), requested: Money::from_yuan(5_600_000) }.into();
+        let x = explain(Lang::Zh, &e);
+        assert_eq!(x.code, Code::InsufficientFunds);
+        assert!(x.message.contains("80,000.00") && x.message.contains("5,600,000.00"), "{}", x.message);
+        assert!(explain(Lang::En, &e).message.contains("80,000.00 available"));
+    }
+
+    #[test]
+    fn field_errors_stay_with_their_fields() {
+        let e = AppError::field("leader_age", "a studio leader must be under 60");
+        let x = explain(Lang::Zh, &e);
+        assert_eq!(x.field("leader_age"), Some("a studio leader must be under 60"));
+        assert_eq!(x.field("name"), None);
+    }
+
+    #[test]
+    fn every_code_has_a_sentence_in_each_language() {
+        for code in Code::ALL {
+            let e = AppError::new(code, "detail");
+            for lang in [Lang::Zh, Lang::En] {
+                assert!(!explain(lang, &e).message.trim().is_empty(), "{code} in {lang:?}");
+            }
+        }
+    }
+}
