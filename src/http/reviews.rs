@@ -152,13 +152,13 @@ pub async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -
 pub struct ClassifyIn {
     /// Classify against this kind's categories (when no project is given).
     #[schema(value_type = Option<ProjectKind>)]
-    project_kind: Option<String>,
+    pub(crate) project_kind: Option<String>,
     /// Classify against this project's chart; wins over `project_kind`.
-    project_id: Option<String>,
+    pub(crate) project_id: Option<String>,
     #[serde(default)]
-    summary: String,
+    pub(crate) summary: String,
     /// 1 to 200 lines; a line without a credit is read as a debit.
-    lines: Vec<LineIn>,
+    pub(crate) lines: Vec<LineIn>,
 }
 
 /// The classifier's dry run.
@@ -171,7 +171,11 @@ pub struct ClassifyIn {
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: neither project_kind nor project_id, or an unknown kind; `invalid_line`: no lines or over 200; `unknown_account`", body = Problem, content_type = "application/problem+json")))]
 pub async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>) -> AppResult<HttpResponse> {
-    let b = body.into_inner();
+    Ok(HttpResponse::Ok().json(dry_run(&state, caller, body.into_inner()).await?))
+}
+
+/// The classifier's dry run: the API's `/classify` and the console's entry form as the user types.
+pub(crate) async fn dry_run(state: &State, caller: Caller, b: ClassifyIn) -> AppResult<ClassifyView> {
     if b.lines.is_empty() || b.lines.len() > MAX_LINES {
         return Err(AppError::new(Code::InvalidLine, format!("between 1 and {MAX_LINES} lines")));
     }
@@ -179,7 +183,7 @@ pub async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>)
     let (kind, chart) = match (&b.project_id, &b.project_kind) {
         (Some(pid), _) => {
             let pid = pid.clone();
-            db(&state, move |conn| {
+            db(state, move |conn| {
                 let p = visible(conn, &caller, &pid)?;
                 Ok((p.kind, store::projects::chart_of(conn, &pid)?))
             })
@@ -195,6 +199,5 @@ pub async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>)
     let lines: Vec<LineText<'_>> =
         b.lines.iter().map(|l| LineText { account: &l.account, summary: &l.summary, is_debit: l.credit.is_none() }).collect();
     let verdicts = classify_voucher(&rules, kind, &chart, &b.summary, &lines)?;
-    let view = ClassifyView { project_kind: kind, verdict: verdicts.overall(), lines: verdicts.listed(lines.iter().map(|l| l.account)) };
-    Ok(HttpResponse::Ok().json(view))
+    Ok(ClassifyView { project_kind: kind, verdict: verdicts.overall(), lines: verdicts.listed(lines.iter().map(|l| l.account)) })
 }
