@@ -187,9 +187,15 @@ impl Reverse {
 /// Reverses a posted voucher in red ink: a new posted voucher with every side swapped.
 pub fn reverse(conn: &mut DbConn, l: &mut Locked, actor: &Actor, cmd: Reverse) -> AppResult<Stored> {
     must_be_open(l, cmd.date)?;
-    let kinds: &[VoucherKind] = match cmd.by {
+    ledger::reverse(conn, l, actor, &cmd.voucher_id, cmd.date, &cmd.reason, reversible_by(cmd.by))
+}
+
+/// The kinds of voucher a role may reverse: a unit its expense vouchers; finance also a
+/// disbursement. (The console offers the reversal form only on these.)
+pub fn reversible_by(role: Role) -> &'static [VoucherKind] {
+    match role {
         Role::Finance => &[VoucherKind::Expense, VoucherKind::Disbursement],
-        _ => &[VoucherKind::Expense],
-    };
-    ledger::reverse(conn, l, actor, &cmd.voucher_id, cmd.date, &cmd.reason, kinds)
+        Role::Unit => &[VoucherKind::Expense],
+        _ => &[],
+    }
 }

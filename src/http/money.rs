@@ -381,6 +381,8 @@ pub(crate) async fn reverse_voucher(state: &State, caller: &Caller, id: String, 
     let b: ReverseIn = shape(&raw)?;
     let cmd = Reverse::new(vid, super::parse_date("date", &b.date)?, &b.reason, caller.role)?;
     let actor = caller.actor();
-    answer_money(state, caller, id, idem, Reverse::REFUSED, raw, move |conn, l| voucher_answer(201, &vouchers::reverse(conn, l, &actor, cmd)?))
-        .await
+    answer_money(state, caller, id, idem, Reverse::REFUSED, raw, move |conn, l| {
+        voucher_answer(201, &vouchers::reverse(conn, l, &actor, cmd)?)
+    })
+    .await
 }

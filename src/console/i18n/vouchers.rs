@@ -3,6 +3,8 @@ use super::Lang;
 use crate::domain::classify::{Reason, Verdict};
 
 pub struct VoucherWords {
+    /// Between a label and its value on the printed voucher.
+    pub colon: &'static str,
     pub voucher: &'static str,
     pub voucher_title: &'static str,
     pub number: &'static str,
@@ -76,6 +78,7 @@ pub struct VoucherWords {
 }
 
 static ZH: VoucherWords = VoucherWords {
+    colon: "：",
     voucher: "凭证",
     voucher_title: "记账凭证",
     number: "凭证号",
@@ -149,6 +152,7 @@ static ZH: VoucherWords = VoucherWords {
 };
 
 static EN: VoucherWords = VoucherWords {
+    colon: ": ",
     voucher: "Voucher",
     voucher_title: "Accounting voucher",
     number: "Number",
@@ -261,6 +265,16 @@ pub fn reason(lang: Lang, r: &Reason) -> String {
     }
 }
 
+/// The verdict as the API spells it, for `data-verdict` hooks and CSS classes.
+pub fn verdict_code(v: Option<Verdict>) -> &'static str {
+    match v {
+        Some(Verdict::Allowed) => "allowed",
+        Some(Verdict::Review) => "review",
+        Some(Verdict::Rejected) => "rejected",
+        None => "none",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,15 +284,5 @@ mod tests {
         let r = Reason { code: "travel_expense".into(), detail: "travel".into(), matched: Some("出差".into()) };
         assert!(reason(Lang::Zh, &r).contains("差旅费") && reason(Lang::Zh, &r).contains("出差"));
         assert_eq!(reason(Lang::En, &r), "travel");
-    }
-}
-
-/// The verdict as the API spells it, for `data-verdict` hooks and CSS classes.
-pub fn verdict_code(v: Option<Verdict>) -> &'static str {
-    match v {
-        Some(Verdict::Allowed) => "allowed",
-        Some(Verdict::Review) => "review",
-        Some(Verdict::Rejected) => "rejected",
-        None => "none",
     }
 }

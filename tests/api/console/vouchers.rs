@@ -57,7 +57,8 @@ fn entry_form_refusals_idempotency_csrf_and_visibility() {
         let new = format!("/projects/{p}/vouchers/new");
         let page = get(&w, &unit, &new);
         assert_eq!(page.status, 200, "{}", page.text);
-        for hook in ["list=\"accounts\"", "500101", "实训设备购置改造与维护", "list=\"common-summaries\"", "采购实训设备", "name=\"key\""] {
+        for hook in ["list=\"accounts\"", "500101", "实训设备购置改造与维护", "list=\"common-summaries\"", "采购实训设备", "name=\"key\""]
+        {
             assert!(page.text.contains(hook), "entry form lacks {hook}");
         }
         let csrf = page.csrf();
@@ -153,7 +154,11 @@ fn entry_form_refusals_idempotency_csrf_and_visibility() {
         assert_eq!(get(&w, &unit, &format!("/projects/{other}/vouchers/{other_vid}")).status, 404);
         assert_eq!(get(&w, &unit, &format!("/projects/{p}/vouchers/{other_vid}")).status, 404);
         assert_eq!(get(&w, &unit, &format!("/projects/{other}/vouchers")).status, 404);
-        assert_eq!(post(&w, &unit, &format!("/projects/{other}/vouchers/new"), &voucher_form(&csrf, "k9", "2025-04-01", "equipment", "1.00", "x")).status, 404);
+        assert_eq!(
+            post(&w, &unit, &format!("/projects/{other}/vouchers/new"), &voucher_form(&csrf, "k9", "2025-04-01", "equipment", "1.00", "x"))
+                .status,
+            404
+        );
     });
 }
 
@@ -173,6 +178,15 @@ fn copy_print_review_forms_and_annual_reports() {
         let css_path = shown.text.split("rel=\"stylesheet\" href=\"").nth(1).unwrap().split('"').next().unwrap();
         let css = get(&w, &unit, css_path);
         assert!(css.text.contains("@page { size: A5 landscape"), "print stylesheet");
+
+        // The reversal form only where the caller may reverse: a unit its expense vouchers,
+        // finance a disbursement too.
+        assert!(shown.text.contains("data-testid=\"reverse-form\""));
+        let disbursement = all_vouchers(&w, &p).into_iter().find(|v| v["kind"] == "disbursement").unwrap();
+        let disbursement_page = format!("/projects/{p}/vouchers/{}", disbursement["id"].as_str().unwrap());
+        assert!(!get(&w, &unit, &disbursement_page).text.contains("data-testid=\"reverse-form\""));
+        let finance = sign_in(&w, "fin1", "password-123");
+        assert!(get(&w, &finance, &disbursement_page).text.contains("data-testid=\"reverse-form\""));
 
         // Copy: the form pre-filled with the voucher's lines and today's date.
         let copy = get(&w, &unit, &format!("/projects/{p}/vouchers/new?copy={vid}"));
@@ -198,8 +212,14 @@ fn copy_print_review_forms_and_annual_reports() {
         assert_eq!(page.status, 200);
         let csrf = page.csrf();
         let report = |csrf: &str, total: &str| {
-            form(&[("csrf", csrf), ("year", "2025"), ("summary", "全年培训数控加工学员"), ("next_year_plan", "扩大焊接培训"),
-                   ("trained_total", total), ("trained_advanced", "40")])
+            form(&[
+                ("csrf", csrf),
+                ("year", "2025"),
+                ("summary", "全年培训数控加工学员"),
+                ("next_year_plan", "扩大焊接培训"),
+                ("trained_total", total),
+                ("trained_advanced", "40"),
+            ])
         };
         assert_eq!(post(&w, &unit, &reports, &report("", "300")).status, 403);
         let bad = post(&w, &unit, &reports, &report(&csrf, "三百"));
@@ -260,7 +280,8 @@ fn keyboard_entry_live_verdicts_refusal_and_print_in_chromium() {
         b.clear("#entry-date");
         b.click("#entry-date");
         // Keyboard only from here: each Enter moves to the next cell.
-        for cell in ["2025-04-08", "采购数控车床刀具", "3", "采购数控车床刀具", "500101", "12,000.00", "", "银行付款", "1002", "", "12000"] {
+        for cell in ["2025-04-08", "采购数控车床刀具", "3", "采购数控车床刀具", "500101", "12,000.00", "", "银行付款", "1002", "", "12000"]
+        {
             b.keys(&format!("{cell}{ENTER}"));
         }
         assert_eq!(b.attr(&focused(&b), "id").as_deref(), Some("ls-3"), "Enter moved on to the next line");

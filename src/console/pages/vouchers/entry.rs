@@ -405,5 +405,7 @@ pub async fn classify(v: Visit, req: HttpRequest, id: web::Path<String>, body: w
             account_name: account_name(&chart, l.account.trim()).to_string(),
         })
         .collect();
-    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(LiveVerdicts { verdict: words::verdict_code(Some(view.verdict)), lines })
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(LiveVerdicts { verdict: words::verdict_code(Some(view.verdict)), lines })
 }

@@ -28,10 +28,10 @@ pub fn sheet(w: &VoucherWords, unit: &str, v: &VoucherView, chart: &[AccountDef]
         section.sheet aria-label=(w.voucher_title) {
             h2.sheet-title { (w.voucher_title) }
             div.sheet-head {
-                span { (w.unit_name) "：" (unit) }
-                span { (w.date) "：" (v.date.format("%Y-%m-%d")) }
+                span { (w.unit_name) (w.colon) (unit) }
+                span { (w.date) (w.colon) (v.date.format("%Y-%m-%d")) }
                 span data-testid="voucher-number" data-number=[v.number] {
-                    (w.number) "：" (number.as_deref().unwrap_or(w.unnumbered))
+                    (w.number) (w.colon) (number.as_deref().unwrap_or(w.unnumbered))
                 }
             }
             table.sheet-lines {
@@ -48,7 +48,7 @@ pub fn sheet(w: &VoucherWords, unit: &str, v: &VoucherView, chart: &[AccountDef]
                 }
                 tfoot {
                     tr {
-                        th colspan="2" { (w.total_capitals) "：" span data-testid="total-capitals" { (capitals(debits)) } }
+                        th colspan="2" { (w.total_capitals) (w.colon) span data-testid="total-capitals" { (capitals(debits)) } }
                         td.num data-testid="debit-total" { (amount(debits)) }
                         td.num data-testid="credit-total" { (amount(credits)) }
                     }
@@ -56,9 +56,9 @@ pub fn sheet(w: &VoucherWords, unit: &str, v: &VoucherView, chart: &[AccountDef]
             }
             div.sheet-foot {
                 span data-testid="attachments" { (w.attachments) " " (v.attachments) " " (w.attachments_unit) }
-                span { (w.poster) "：" (who.poster.as_deref().unwrap_or("")) }
-                span { (w.reviewer) "：" (who.reviewer.as_deref().unwrap_or("")) }
-                span { (w.maker) "：" (who.maker) }
+                span { (w.poster) (w.colon) (who.poster.as_deref().unwrap_or("")) }
+                span { (w.reviewer) (w.colon) (who.reviewer.as_deref().unwrap_or("")) }
+                span { (w.maker) (w.colon) (who.maker) }
             }
         }
     }

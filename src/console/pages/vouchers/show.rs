@@ -7,6 +7,7 @@ use super::super::super::problems::{explain, Explained};
 use super::super::super::{Page, Refusal, Visit};
 use super::sheet::{account_name, sheet, Signatures};
 use super::{new_key, number_label, on_form, vw};
+use crate::app::vouchers::reversible_by;
 use crate::auth::Role;
 use crate::domain::calendar;
 use crate::domain::chart::AccountDef;
@@ -79,7 +80,7 @@ async fn render(v: &Visit, id: String, vid: String, refused: Option<(ReverseForm
     let base = format!("/projects/{}/vouchers", x.project_id);
     let number = number_label(x.number);
     let title = format!("{} {}", w.voucher_title, number.as_deref().unwrap_or(w.unnumbered));
-    let may_reverse = matches!(role, Role::Unit | Role::Finance) && x.status == VoucherStatus::Posted && x.reversed_by_id.is_none();
+    let may_reverse = reversible_by(role).contains(&x.kind) && x.status == VoucherStatus::Posted && x.reversed_by_id.is_none();
     let may_copy = matches!(role, Role::Unit | Role::Finance) && x.kind == VoucherKind::Expense;
     let body = html! {
         nav.crumbs {
