@@ -14,8 +14,13 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // `/vouchers/new` before `/vouchers/{vid}`.
     cfg.route("/projects/{id}/vouchers", web::get().to(list::page))
-        .route("/projects/{id}/vouchers/new", web::get().to(entry::form))
-        .route("/projects/{id}/vouchers/new", web::post().to(entry::submit))
+        .service(
+            // 200 lines of Chinese summaries, percent-encoded, pass the default 16 KiB of a form.
+            web::resource("/projects/{id}/vouchers/new")
+                .app_data(web::FormConfig::default().limit(512 * 1024))
+                .route(web::get().to(entry::form))
+                .route(web::post().to(entry::submit)),
+        )
         .route("/projects/{id}/classify", web::post().to(entry::classify))
         .route("/projects/{id}/vouchers/{vid}", web::get().to(show::page))
         .route("/projects/{id}/vouchers/{vid}/reverse", web::post().to(show::reverse))

@@ -318,7 +318,13 @@ fn keyboard_entry_live_verdicts_refusal_and_print_in_chromium() {
             b.goto(&new);
             b.wait_for("#entry-date", 10);
             b.screenshot("vouchers-entry-en");
-            b.goto(&format!("{new}?lang=zh"));
+            b.goto(&format!("{root}/projects/{p}/vouchers?lang=zh"));
+            b.wait_for("[data-testid=voucher-list]", 10);
+            b.screenshot("vouchers-list-zh");
+            b.goto(&format!("{root}/projects/{p}/reports"));
+            b.wait_for("[data-testid=report-form]", 10);
+            b.screenshot("vouchers-reports-zh");
+            b.goto(&new);
         } else {
             b.goto(&new);
         }

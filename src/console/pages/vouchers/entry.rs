@@ -315,20 +315,20 @@ fn row(v: &Visit, w: &VoucherWords, s: &Setting, i: usize, r: &Row, note: Option
         tr.entry-line data-row=(i) {
             td.num { (n) }
             td {
-                label.sr for={ "ls-" (n) } { (w.line) " " (n) " " (w.line_summary) }
+                label.sr for={ "ls-" (n) } { (w.line_before) (n) (w.line_after) " " (w.line_summary) }
                 input id={ "ls-" (n) } type="text" name="line_summary" value=(r.summary) maxlength="500" data-cell;
             }
             td {
-                label.sr for={ "acc-" (n) } { (w.line) " " (n) " " (w.account) }
+                label.sr for={ "acc-" (n) } { (w.line_before) (n) (w.line_after) " " (w.account) }
                 input.account id={ "acc-" (n) } type="text" name="account" value=(r.account) list="accounts" autocomplete="off" data-cell;
                 span.account-name { (account_name(&s.accounts, r.account.trim())) }
             }
             td {
-                label.sr for={ "dr-" (n) } { (w.line) " " (n) " " (w.debit) }
+                label.sr for={ "dr-" (n) } { (w.line_before) (n) (w.line_after) " " (w.debit) }
                 input.amount id={ "dr-" (n) } type="text" name="debit" value=(r.debit) inputmode="decimal" data-cell;
             }
             td {
-                label.sr for={ "cr-" (n) } { (w.line) " " (n) " " (w.credit) }
+                label.sr for={ "cr-" (n) } { (w.line_before) (n) (w.line_after) " " (w.credit) }
                 input.amount id={ "cr-" (n) } type="text" name="credit" value=(r.credit) inputmode="decimal" data-cell;
             }
             td.verdict-cell data-testid="line-verdict" data-verdict=[verdict.map(words::verdict_code)] aria-live="polite" {
