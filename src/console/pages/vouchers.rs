@@ -2,6 +2,7 @@
 //! form with live classification, reversal, and the annual report form.
 mod entry;
 mod list;
+mod live;
 mod reports;
 mod sheet;
 mod show;
@@ -21,7 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(entry::form))
                 .route(web::post().to(entry::submit)),
         )
-        .route("/projects/{id}/classify", web::post().to(entry::classify))
+        .route("/projects/{id}/classify", web::post().to(live::classify))
         .route("/projects/{id}/vouchers/{vid}", web::get().to(show::page))
         .route("/projects/{id}/vouchers/{vid}/reverse", web::post().to(show::reverse))
         .route("/projects/{id}/reports", web::get().to(reports::page))
@@ -35,6 +36,12 @@ fn vw(v: &Visit) -> &'static VoucherWords {
 /// A voucher's number as bookkeepers write it: 记-0005 (记 for 记账凭证); none before posting.
 pub fn number_label(number: Option<i64>) -> Option<String> {
     number.map(|n| format!("记-{n:04}"))
+}
+
+/// How a form's POST ends: on the saved thing's page, or on the form again with the refusal.
+enum Done {
+    Saved(String),
+    Refused(super::super::Page),
 }
 
 /// A fresh Idempotency-Key for a form: a double click posts the same key, which replays.

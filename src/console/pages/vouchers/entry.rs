@@ -2,14 +2,15 @@
 //! and its live classification (`POST /projects/{id}/classify`). The form posts the API's voucher
 //! body to the API's own submission, so the server judges exactly as it judges `/api/v1`; the
 //! script (assets/vouchers.js) only adds running totals, verdicts as the user types, and Enter to
-//! the next cell. A copy of an earlier voucher opens here pre-filled with today's date.
+//! the next cell (the verdicts come from `live`). A copy of an earlier voucher opens here
+//! pre-filled with today's date.
 use super::super::super::assets::VOUCHERS_JS;
 use super::super::super::format::amount;
 use super::super::super::i18n::vouchers::{self as words, VoucherWords};
 use super::super::super::problems::{explain, Explained};
 use super::super::super::{Page, Refusal, Visit};
 use super::sheet::account_name;
-use super::{new_key, on_form, vw};
+use super::{new_key, on_form, vw, Done};
 use crate::auth::Role;
 use crate::domain::calendar;
 use crate::domain::chart::{self, AccountDef};
@@ -17,15 +18,13 @@ use crate::domain::classify::{Reason, Verdict};
 use crate::domain::money::Money;
 use crate::error::{AppError, Code};
 use crate::http::db;
-use crate::http::money::{bind_key, shape, submit_voucher};
+use crate::http::money::{bind_key, submit_voucher};
 use crate::http::projects::visible;
-use crate::http::reviews::{dry_run, ClassifyIn};
 use crate::http::views::VoucherView;
 use crate::store::{projects, vouchers};
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// Rows the empty form offers; more come with "add a line" (or a copy's lines and one more).
@@ -195,20 +194,20 @@ pub async fn submit(v: Visit, req: HttpRequest, id: web::Path<String>, form: web
             Err(e) => Err((e, Vec::new())),
         };
         match tried {
-            Ok((_, saved)) => Ok(Err(format!("/projects/{id}/vouchers/{}", saved["id"].as_str().unwrap_or_default()))),
+            Ok((_, saved)) => Ok(Done::Saved(format!("/projects/{id}/vouchers/{}", saved["id"].as_str().unwrap_or_default()))),
             Err((e, rows)) => {
                 let e = on_form(e)?;
                 let notes = notes_of(v.lang, &e, &rows, entry.rows.len());
                 let mut page = render(&v, &s, &entry, Some(explain(v.lang, &e)), notes);
                 page.status = e.status();
-                Ok(Ok(page))
+                Ok(Done::Refused(page))
             }
         }
     }
     .await;
     match outcome {
-        Ok(Err(to)) => v.redirect(&to, None),
-        Ok(Ok(page)) => v.respond(Ok(page)),
+        Ok(Done::Saved(to)) => v.redirect(&to, None),
+        Ok(Done::Refused(page)) => v.respond(Ok(page)),
         Err(r) => v.respond(Err(r)),
     }
 }
@@ -340,72 +339,4 @@ fn row(v: &Visit, w: &VoucherWords, s: &Setting, i: usize, r: &Row, note: Option
             }
         }
     }
-}
-
-/// One line's verdict as the entry form shows it while the user types.
-#[derive(Serialize)]
-struct LiveLine {
-    verdict: &'static str,
-    label: &'static str,
-    reasons: Vec<String>,
-    account_name: String,
-}
-
-#[derive(Serialize)]
-struct LiveVerdicts {
-    verdict: &'static str,
-    lines: Vec<LiveLine>,
-}
-
-/// A refusal of the dry run, said for the form (an unknown account names its line).
-#[derive(Serialize)]
-struct LiveError {
-    code: &'static str,
-    message: String,
-    line: Option<u64>,
-}
-
-/// `POST /projects/{id}/classify` (JSON, `X-CSRF-Token`): the API's `/classify` for this project,
-/// each line's verdict with its reasons in the page's language.
-pub async fn classify(v: Visit, req: HttpRequest, id: web::Path<String>, body: web::Json<Value>) -> HttpResponse {
-    if let Err(r) = v.require_csrf(&req, None).map(|_| ()).and_then(|_| v.caller().map(|_| ())) {
-        return v.respond(Err(r));
-    }
-    let Ok(caller) = v.caller().cloned() else { return v.respond(Err(Refusal::SignIn)) };
-    let id = id.into_inner();
-    let mut raw = body.into_inner();
-    if let Some(o) = raw.as_object_mut() {
-        o.insert("project_id".into(), json!(id));
-    }
-    let chart_of = id.clone();
-    let verdicts = match shape::<ClassifyIn>(&raw) {
-        Ok(b) => dry_run(&v.state, caller.clone(), b).await,
-        Err(e) => Err(e),
-    };
-    let view = match verdicts {
-        Ok(view) => view,
-        Err(e) => {
-            let status = e.status();
-            if status == StatusCode::NOT_FOUND || status.is_server_error() {
-                return v.respond(Err(Refusal::from(e)));
-            }
-            let line = e.extra.get("line").and_then(Value::as_u64);
-            let answer = LiveError { code: e.code.as_str(), message: explain(v.lang, &e).message, line };
-            return HttpResponse::build(status).json(answer);
-        }
-    };
-    let chart = db(&v.state, move |conn| projects::chart_of(conn, &chart_of)).await.unwrap_or_default();
-    let lines = view
-        .lines
-        .iter()
-        .map(|l| LiveLine {
-            verdict: words::verdict_code(l.verdict),
-            label: words::verdict(v.lang, l.verdict),
-            reasons: l.reasons.iter().flatten().map(|r| words::reason(v.lang, r)).collect(),
-            account_name: account_name(&chart, l.account.trim()).to_string(),
-        })
-        .collect();
-    HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(LiveVerdicts { verdict: words::verdict_code(Some(view.verdict)), lines })
 }

@@ -6,7 +6,7 @@ use super::super::super::i18n::vouchers::{self as words, VoucherWords};
 use super::super::super::problems::{explain, Explained};
 use super::super::super::{Page, Refusal, Visit};
 use super::sheet::{account_name, sheet, Signatures};
-use super::{new_key, number_label, on_form, vw};
+use super::{new_key, number_label, on_form, vw, Done};
 use crate::app::vouchers::reversible_by;
 use crate::auth::Role;
 use crate::domain::calendar;
@@ -208,20 +208,20 @@ pub async fn reverse(v: Visit, req: HttpRequest, path: web::Path<(String, String
             None => None,
         };
         match reverse_voucher(&v.state, &caller, id.clone(), vid.clone(), idem, raw).await {
-            Ok((_, body)) => Ok(Err(format!("/projects/{id}/vouchers/{}", body["id"].as_str().unwrap_or(&vid)))),
+            Ok((_, body)) => Ok(Done::Saved(format!("/projects/{id}/vouchers/{}", body["id"].as_str().unwrap_or(&vid)))),
             Err(e) => {
                 let e = on_form(e)?;
                 let status = e.status();
                 let mut page = render(&v, id.clone(), vid.clone(), Some((form, explain(v.lang, &e)))).await?;
                 page.status = status;
-                Ok(Ok(page))
+                Ok(Done::Refused(page))
             }
         }
     }
     .await;
     match outcome {
-        Ok(Err(to)) => v.redirect(&to, None),
-        Ok(Ok(page)) => v.respond(Ok(page)),
+        Ok(Done::Saved(to)) => v.redirect(&to, None),
+        Ok(Done::Refused(page)) => v.respond(Ok(page)),
         Err(r) => v.respond(Err(r)),
     }
 }
