@@ -185,6 +185,15 @@ fn copy_print_review_forms_and_annual_reports() {
         let disbursement = all_vouchers(&w, &p).into_iter().find(|v| v["kind"] == "disbursement").unwrap();
         let disbursement_page = format!("/projects/{p}/vouchers/{}", disbursement["id"].as_str().unwrap());
         assert!(!get(&w, &unit, &disbursement_page).text.contains("data-testid=\"reverse-form\""));
+        let disbursement_csrf = get(&w, &unit, &disbursement_page).csrf();
+        let not_hers = post(
+            &w,
+            &unit,
+            &format!("{disbursement_page}/reverse"),
+            &form(&[("csrf", &disbursement_csrf), ("key", "r-d"), ("date", "2025-04-03"), ("reason", "错拨")]),
+        );
+        assert_eq!(not_hers.status, 409, "{}", not_hers.text);
+        assert!(not_hers.text.contains("data-code=\"invalid_transition\""), "{}", not_hers.text);
         let finance = sign_in(&w, "fin1", "password-123");
         assert!(get(&w, &finance, &disbursement_page).text.contains("data-testid=\"reverse-form\""));
 

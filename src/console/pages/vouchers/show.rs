@@ -116,7 +116,8 @@ async fn render(v: &Visit, id: String, vid: String, refused: Option<(ReverseForm
             }
         }
         @if role == Role::Finance && x.status == VoucherStatus::PendingReview { (review_forms(v, w, &base, &x.id)) }
-        @if may_reverse { (reverse_form(v, w, &base, &x.id, refused)) }
+        // A refused reversal is explained even where the form would not be offered.
+        @if may_reverse || refused.is_some() { (reverse_form(v, w, &base, &x.id, refused)) }
         script src=(VOUCHERS_JS.path) defer {}
     };
     Ok(Page::ok(title, body))
