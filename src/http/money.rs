@@ -61,10 +61,11 @@ where
 {
     let request = envelope(caller, project_id, idem, refusal_action, body);
     let work = move |conn: &mut DbConn| unit::alone(conn, request, f);
-    let (status, body) = match &state.writer {
-        Some(writer) => writer.submit("", Box::new(work)).await?,
-        None => db(state, work).await?,
+    let outcome = match &state.writer {
+        Some(writer) => writer.submit("", Box::new(work)).await,
+        None => db(state, work).await,
     };
+    let (status, body) = counted(refusal_action, outcome)?;
     Ok(status_json(status, body))
 }
 
@@ -94,8 +95,18 @@ where
     };
     let shard = project_id.clone();
     let job = PostJob { request: envelope(caller, project_id, idem, refusal_action, body), work: Box::new(f) };
-    let (status, body) = batcher.submit(&shard, job).await?;
+    let (status, body) = counted(refusal_action, batcher.submit(&shard, job).await)?;
     Ok(status_json(status, body))
+}
+
+/// Counts a money request's committed outcome, or its refusal by the rules, for `/metrics`.
+fn counted(refusal_action: &str, outcome: Outcome) -> Outcome {
+    match &outcome {
+        Ok(_) => crate::metrics::money(refusal_action, None),
+        Err(e) if unit::is_recorded_refusal(e) => crate::metrics::money(refusal_action, Some(e.code.as_str())),
+        Err(_) => {}
+    }
+    outcome
 }
 
 #[derive(Deserialize, ToSchema)]
