@@ -325,7 +325,10 @@ mod tests {
 
     #[test]
     fn a_bind_without_host_and_port_is_refused_naming_the_setting_and_value() {
-        for (var, setting) in [("FUNDLEDGER_BIND", "server.bind (FUNDLEDGER_BIND)"), ("FUNDLEDGER_METRICS_BIND", "server.metrics_bind (FUNDLEDGER_METRICS_BIND)")] {
+        for (var, setting) in [
+            ("FUNDLEDGER_BIND", "server.bind (FUNDLEDGER_BIND)"),
+            ("FUNDLEDGER_METRICS_BIND", "server.metrics_bind (FUNDLEDGER_METRICS_BIND)"),
+        ] {
             for bad in ["8080", ":8080", "localhost", "127.0.0.1:http"] {
                 let mut s = Settings::built_in();
                 s.apply_env(|k| (k == var).then(|| bad.into())).unwrap();

@@ -40,8 +40,8 @@ pub fn backup(settings: &Settings, file: &Path) -> Result<Backup, String> {
 }
 
 fn vacuum_into(path: &str, busy_timeout_ms: u32, file: &Path) -> Result<(), diesel::result::Error> {
-    let mut conn = diesel::sqlite::SqliteConnection::establish(path)
-        .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
+    let mut conn =
+        diesel::sqlite::SqliteConnection::establish(path).map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
     diesel::sql_query(format!("PRAGMA busy_timeout = {busy_timeout_ms}")).execute(&mut conn)?;
     diesel::sql_query("VACUUM INTO ?").bind::<diesel::sql_types::Text, _>(file.display().to_string()).execute(&mut conn)?;
     Ok(())

@@ -2,11 +2,11 @@
 pub mod schema;
 
 use diesel::connection::SimpleConnection;
+use diesel::migration::MigrationSource;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::sqlite::SqliteConnection;
 use diesel::{Connection, RunQueryDsl};
-use diesel::migration::MigrationSource;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::path::Path;
 use std::time::Duration;
@@ -228,10 +228,8 @@ fn forward<DB: diesel::backend::Backend>(
     conn: &mut impl MigrationHarness<DB>,
     source: impl MigrationSource<DB>,
 ) -> diesel::migration::Result<()> {
-    let known: std::collections::HashSet<String> =
-        source.migrations()?.iter().map(|m| m.name().version().to_string()).collect();
-    let unknown: Vec<String> =
-        conn.applied_migrations()?.iter().map(|v| v.to_string()).filter(|v| !known.contains(v)).collect();
+    let known: std::collections::HashSet<String> = source.migrations()?.iter().map(|m| m.name().version().to_string()).collect();
+    let unknown: Vec<String> = conn.applied_migrations()?.iter().map(|v| v.to_string()).filter(|v| !known.contains(v)).collect();
     if !unknown.is_empty() {
         let newer = unknown.join(", ");
         return Err(format!("the database was upgraded by a newer release (migration {newer}); run that release or a later one").into());

@@ -165,8 +165,13 @@ fn books(dir: &std::path::Path, port: u16) -> (Child, String) {
     post(port, &admin, "/users", json!({"username": "hr", "password": "password-123", "role": "hr"}));
     post(port, &admin, "/users", json!({"username": "fin", "password": "password-123", "role": "finance"}));
     let hr = login(port, "hr", "password-123");
-    let project = post(port, &hr, "/projects", json!({"kind": "base", "name": "b", "org_id": org, "start_date": "2025-03-01",
-        "fund_source": "demonstration_matching", "specialties": ["a", "b", "c"]}))["id"]
+    let project = post(
+        port,
+        &hr,
+        "/projects",
+        json!({"kind": "base", "name": "b", "org_id": org, "start_date": "2025-03-01",
+        "fund_source": "demonstration_matching", "specialties": ["a", "b", "c"]}),
+    )["id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -310,8 +315,13 @@ fn metrics_are_served_on_their_own_address_in_prometheus_text() {
     post(api, &admin, "/users", json!({"username": "hr", "password": "password-123", "role": "hr"}));
     post(api, &admin, "/users", json!({"username": "fin", "password": "password-123", "role": "finance"}));
     let hr = login(api, "hr", "password-123");
-    let p = post(api, &hr, "/projects", json!({"kind": "base", "name": "b", "org_id": org, "start_date": "2025-03-01",
-        "fund_source": "demonstration_matching", "specialties": ["a", "b", "c"]}))["id"]
+    let p = post(
+        api,
+        &hr,
+        "/projects",
+        json!({"kind": "base", "name": "b", "org_id": org, "start_date": "2025-03-01",
+        "fund_source": "demonstration_matching", "specialties": ["a", "b", "c"]}),
+    )["id"]
         .as_str()
         .unwrap()
         .to_string();
