@@ -21,9 +21,29 @@ fn on(url: &str, port: u16) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn stop(child: Child) -> String {
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    output(child).1
+/// A service that is killed should its test fail before it is stopped.
+struct Running(Option<Child>);
+
+impl Running {
+    fn start(dir: &std::path::Path, envs: &[(&str, String)]) -> Running {
+        Running(Some(spawn(dir, envs)))
+    }
+
+    /// Stops it with SIGTERM and gives everything it printed.
+    fn stop(mut self) -> String {
+        let child = self.0.take().unwrap();
+        Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        output(child).1
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 /// Runs a command of the binary (not the service) in `dir` and gives its exit code, stdout, stderr.
@@ -135,17 +155,17 @@ fn the_admin_password_setting_is_ignored_with_a_warning_once_there_are_users() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let first = [("FUNDLEDGER_BIND", format!("127.0.0.1:{port}")), ("FUNDLEDGER_ADMIN_PASSWORD", "first-password-1".into())];
-    let child = spawn(dir.path(), &first);
+    let child = Running::start(dir.path(), &first);
     wait_healthy(port);
-    let text = stop(child);
+    let text = child.stop();
     assert!(!text.contains("is ignored"), "the first start uses it: {text}");
     let second = [("FUNDLEDGER_BIND", format!("127.0.0.1:{port}")), ("FUNDLEDGER_ADMIN_PASSWORD", "other-password-2".into())];
-    let child = spawn(dir.path(), &second);
+    let child = Running::start(dir.path(), &second);
     wait_healthy(port);
     login(port, "admin", "first-password-1");
     let refused = ureq::post(&format!("http://127.0.0.1:{port}/api/v1/auth/login"))
         .send_json(json!({"username": "admin", "password": "other-password-2"}));
-    let text = stop(child);
+    let text = child.stop();
     assert!(matches!(refused, Err(ureq::Error::Status(401, _))), "{refused:?}");
     assert!(text.contains("WARN") && text.contains("FUNDLEDGER_ADMIN_PASSWORD is ignored: the database already has users"), "{text}");
 }
@@ -156,9 +176,9 @@ fn mode(path: &std::path::Path) -> u32 {
 }
 
 /// A SQLite service in `dir` with a project that holds one disbursement of 123.45.
-fn books(dir: &std::path::Path, port: u16) -> (Child, String) {
+fn books(dir: &std::path::Path, port: u16) -> (Running, String) {
     let env = [("FUNDLEDGER_BIND", format!("127.0.0.1:{port}")), ("FUNDLEDGER_ADMIN_PASSWORD", "admin-password-1".into())];
-    let child = spawn(dir, &env);
+    let child = Running::start(dir, &env);
     wait_healthy(port);
     let admin = login(port, "admin", "admin-password-1");
     let org = post(port, &admin, "/orgs", json!({"name": "o", "kind": "school", "region": "r"}))["id"].as_str().unwrap().to_string();
@@ -199,7 +219,7 @@ fn the_database_its_wal_and_shm_and_the_secret_are_private_files() {
     for file in ["fundledger.db", "fundledger.db-wal", "fundledger.db-shm", "fundledger.jwt-secret"] {
         assert_eq!(mode(&data.join(file)), 0o600, "{file} is readable by others");
     }
-    stop(child);
+    child.stop();
 }
 
 #[test]
@@ -232,14 +252,14 @@ fn backup_copies_a_running_sqlite_database_consistently_and_privately() {
     let (code, _, err) = command(dir.path(), &[], &["backup", "copy.db"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("copy.db exists"), "a backup never overwrites: {err}");
-    stop(child);
+    child.stop();
     // The copy is a database of its own with the same books.
     let other = free_port();
     let env = [("FUNDLEDGER_BIND", format!("127.0.0.1:{other}")), ("FUNDLEDGER_DATABASE_URL", copy.display().to_string())];
-    let child = spawn(dir.path(), &env);
+    let child = Running::start(dir.path(), &env);
     wait_healthy(other);
     assert_eq!(bank_balance(other, &project), "123.45");
-    stop(child);
+    child.stop();
     let (code, _, err) = command(dir.path(), &[("FUNDLEDGER_DATABASE_URL", "nowhere/x.db".into())], &["backup", "b.db"]);
     assert_eq!(code, Some(1));
     assert!(err.contains("no database at nowhere/x.db") && !dir.path().join("nowhere").exists(), "{err}");
@@ -266,7 +286,7 @@ fn reset_password_prints_a_new_one_and_audits_it() {
         };
         let port = free_port();
         let env = on(&url, port);
-        let child = spawn(dir.path(), &env);
+        let child = Running::start(dir.path(), &env);
         wait_healthy(port);
         let admin = login(port, "admin", "admin-password-1");
         post(port, &admin, "/users", json!({"username": "fin", "password": "password-123", "role": "finance"}));
@@ -291,7 +311,7 @@ fn reset_password_prints_a_new_one_and_audits_it() {
         let (code, _, err) = command(dir.path(), &env, &["reset-password", "nobody"]);
         assert_eq!(code, Some(1));
         assert!(err.contains("no user named 'nobody'"), "{err}");
-        stop(child);
+        child.stop();
     }
 }
 
@@ -308,7 +328,7 @@ fn metrics_are_served_on_their_own_address_in_prometheus_text() {
         ("FUNDLEDGER_METRICS_BIND", format!("127.0.0.1:{metrics}")),
         ("FUNDLEDGER_ADMIN_PASSWORD", "admin-password-1".into()),
     ];
-    let child = spawn(dir.path(), &env);
+    let child = Running::start(dir.path(), &env);
     wait_healthy(api);
     let admin = login(api, "admin", "admin-password-1");
     let org = post(api, &admin, "/orgs", json!({"name": "o", "kind": "school", "region": "r"}))["id"].as_str().unwrap().to_string();
@@ -356,5 +376,5 @@ fn metrics_are_served_on_their_own_address_in_prometheus_text() {
         assert!(text.lines().any(|l| l.starts_with(prefix)), "no line {prefix}…:\n{text}");
     }
     assert!(!text.contains(&p), "ids stay out of the labels");
-    stop(child);
+    child.stop();
 }
