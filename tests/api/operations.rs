@@ -321,13 +321,22 @@ fn scrape(port: u16) -> String {
 
 #[test]
 fn metrics_are_served_on_their_own_address_in_prometheus_text() {
+    // PostgreSQL's postings go through its posting batches, SQLite's through the writer.
+    for db in backends() {
+        metrics_on(db);
+    }
+}
+
+fn metrics_on(db: Db) {
     let dir = tempfile::tempdir().unwrap();
+    let fresh = FreshDb::new(db);
+    let url = match db {
+        Db::Sqlite => dir.path().join("fundledger.db").display().to_string(),
+        Db::Postgres => fresh.url.clone(),
+    };
     let (api, metrics) = (free_port(), free_port());
-    let env = [
-        ("FUNDLEDGER_BIND", format!("127.0.0.1:{api}")),
-        ("FUNDLEDGER_METRICS_BIND", format!("127.0.0.1:{metrics}")),
-        ("FUNDLEDGER_ADMIN_PASSWORD", "admin-password-1".into()),
-    ];
+    let mut env = on(&url, api);
+    env.push(("FUNDLEDGER_METRICS_BIND", format!("127.0.0.1:{metrics}")));
     let child = Running::start(dir.path(), &env);
     wait_healthy(api);
     let admin = login(api, "admin", "admin-password-1");
@@ -365,7 +374,7 @@ fn metrics_are_served_on_their_own_address_in_prometheus_text() {
         "fundledger_refusals_total{request=\"disbursement\",code=\"grant_exceeded\"} 1",
         "fundledger_db_pool_connections{state=\"max\"} 8",
     ] {
-        assert!(text.lines().any(|l| l == line), "no line {line}:\n{text}");
+        assert!(text.lines().any(|l| l == line), "{db:?}: no line {line}:\n{text}");
     }
     for prefix in [
         "fundledger_http_request_duration_seconds_bucket{method=\"POST\",route=\"/api/v1/projects/{id}/disbursements\",status=\"201\",le=\"",
@@ -373,7 +382,7 @@ fn metrics_are_served_on_their_own_address_in_prometheus_text() {
         "fundledger_posting_batch_size_bucket{le=\"1\"}",
         "fundledger_db_pool_connections{state=\"in_use\"}",
     ] {
-        assert!(text.lines().any(|l| l.starts_with(prefix)), "no line {prefix}…:\n{text}");
+        assert!(text.lines().any(|l| l.starts_with(prefix)), "{db:?}: no line {prefix}…:\n{text}");
     }
     assert!(!text.contains(&p), "ids stay out of the labels");
     child.stop();
