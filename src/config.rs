@@ -25,6 +25,9 @@ pub struct Server {
     pub bind: String,
     pub body_limit_bytes: usize,
     pub workers: usize,
+    /// Where `GET /metrics` is served (Prometheus text); off when unset.
+    #[serde(default)]
+    pub metrics_bind: Option<String>,
 }
 
 /// Tokens are not revocable before they expire, so their life is bounded.
@@ -168,6 +171,9 @@ impl Settings {
         if let Some(v) = get("FUNDLEDGER_BIND") {
             self.server.bind = v;
         }
+        if let Some(v) = get("FUNDLEDGER_METRICS_BIND").filter(|v| !v.is_empty()) {
+            self.server.metrics_bind = Some(v);
+        }
         if let Some(v) = get("FUNDLEDGER_JWT_SECRET") {
             self.auth.jwt_secret = Some(v);
         }
@@ -183,6 +189,10 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        check_address("server.bind (FUNDLEDGER_BIND)", &self.server.bind)?;
+        if let Some(bind) = &self.server.metrics_bind {
+            check_address("server.metrics_bind (FUNDLEDGER_METRICS_BIND)", bind)?;
+        }
         if !(1..=MAX_TOKEN_TTL_SECONDS).contains(&self.auth.token_ttl_seconds) {
             return Err(ConfigError::Invalid("auth.token_ttl_seconds", format!("must be 1 to {MAX_TOKEN_TTL_SECONDS} (7 days)")));
         }
@@ -232,6 +242,15 @@ impl Settings {
             return Err(ConfigError::Invalid("grants.years", "must be at least 1".into()));
         }
         Ok((amount, g.years))
+    }
+}
+
+/// A listening address must name its host and port: `8080` alone would otherwise fail later as
+/// "invalid socket address", naming neither the setting nor the value.
+fn check_address(setting: &'static str, bind: &str) -> Result<(), ConfigError> {
+    match bind.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(()),
+        _ => Err(ConfigError::Invalid(setting, format!("'{bind}' is not a host and port, such as 127.0.0.1:8080"))),
     }
 }
 
@@ -302,6 +321,25 @@ mod tests {
         let mut s = Settings::built_in();
         s.database.pool_size = 1;
         assert!(matches!(s.validate(), Err(ConfigError::Invalid("database.pool_size", _))), "the writer keeps one connection");
+    }
+
+    #[test]
+    fn a_bind_without_host_and_port_is_refused_naming_the_setting_and_value() {
+        for (var, setting) in [
+            ("FUNDLEDGER_BIND", "server.bind (FUNDLEDGER_BIND)"),
+            ("FUNDLEDGER_METRICS_BIND", "server.metrics_bind (FUNDLEDGER_METRICS_BIND)"),
+        ] {
+            for bad in ["8080", ":8080", "localhost", "127.0.0.1:http"] {
+                let mut s = Settings::built_in();
+                s.apply_env(|k| (k == var).then(|| bad.into())).unwrap();
+                let Err(e) = s.validate() else { panic!("{var}={bad} was accepted") };
+                assert!(matches!(e, ConfigError::Invalid(name, _) if name == setting), "{e}");
+                assert!(e.to_string().contains(&format!("'{bad}'")), "{e}");
+            }
+            let mut s = Settings::built_in();
+            s.apply_env(|k| (k == var).then(|| "[::1]:9090".into())).unwrap();
+            assert!(s.validate().is_ok(), "{var}");
+        }
     }
 
     #[test]

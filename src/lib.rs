@@ -7,6 +7,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod metrics;
+pub mod ops;
 pub mod store;
 
 use crate::config::Settings;
@@ -33,9 +35,20 @@ pub enum StartError {
 pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
     let target = Target::parse(&settings.database.url)?;
     let rules = load_rules(&settings)?;
+    // The data directory first: an unwritable one is named as such, before the secret is kept there.
+    db::prepare(&target)?;
     let secret = jwt_secret(&settings, &target)?;
     let pool = db::connect(&target, settings.database.pool_size, settings.database.busy_timeout_ms)?;
     let mut conn = pool.get().map_err(db::StartError::from)?;
+    if settings.auth.admin_password.is_some() {
+        let has_users = !store::people::list_users(&mut conn, "", 1).map_err(|e| StartError::Bootstrap(e.detail))?.is_empty();
+        if has_users {
+            tracing::warn!(
+                "FUNDLEDGER_ADMIN_PASSWORD is ignored: the database already has users (it sets only the first admin's \
+                 password; `fundledger reset-password USERNAME` gives a user a new one)"
+            );
+        }
+    }
     if let Some(generated) =
         store::people::bootstrap_admin(&mut conn, settings.auth.admin_password.as_deref()).map_err(|e| StartError::Bootstrap(e.detail))?
     {

@@ -85,10 +85,11 @@ where
 {
     let request = envelope(caller, project_id, idem, refusal_action, body);
     let work = move |conn: &mut DbConn| unit::alone(conn, request, f);
-    match &state.writer {
+    let outcome = match &state.writer {
         Some(writer) => writer.submit("", Box::new(work)).await,
         None => db(state, work).await,
-    }
+    };
+    counted(refusal_action, outcome)
 }
 
 fn envelope(caller: &Caller, project_id: String, idem: Option<Idem>, refusal_action: &'static str, body: Value) -> Request {
@@ -134,7 +135,17 @@ where
     };
     let shard = project_id.clone();
     let job = PostJob { request: envelope(caller, project_id, idem, refusal_action, body), work: Box::new(f) };
-    batcher.submit(&shard, job).await
+    counted(refusal_action, batcher.submit(&shard, job).await)
+}
+
+/// Counts a money request's committed outcome, or its refusal by the rules, for `/metrics`.
+fn counted(refusal_action: &str, outcome: Outcome) -> Outcome {
+    match &outcome {
+        Ok(_) => crate::metrics::money(refusal_action, None),
+        Err(e) if unit::is_recorded_refusal(e) => crate::metrics::money(refusal_action, Some(e.code.as_str())),
+        Err(_) => {}
+    }
+    outcome
 }
 
 #[derive(Deserialize, ToSchema)]
