@@ -22,15 +22,15 @@ pub fn routes(r: &mut Routes) {
 /// A filed report with the plan's targets for its project year.
 #[derive(Serialize, ToSchema)]
 pub struct ReportView {
-    report: Report,
+    pub(crate) report: Report,
     /// The plan's outputs for that year; null for a base's first year (judged by people).
-    targets: Option<reporting::Targets>,
-    meets_targets: Option<bool>,
+    pub(crate) targets: Option<reporting::Targets>,
+    pub(crate) meets_targets: Option<bool>,
     /// Filed after 31 December (Chifeng time); null if the filing time is unreadable.
-    late: Option<bool>,
+    pub(crate) late: Option<bool>,
 }
 
-fn view(p: &ProjectRow, r: &Report) -> ReportView {
+pub(crate) fn view(p: &ProjectRow, r: &Report) -> ReportView {
     let targets = reporting::targets(p.kind(), reporting::project_year(p.start(), r.year));
     ReportView { report: r.clone(), targets, meets_targets: reporting::meets(targets, r.trained_total, r.trained_advanced), late: late(r) }
 }
