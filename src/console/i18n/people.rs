@@ -65,6 +65,8 @@ pub struct PeopleWords {
     pub new_password_once: &'static str,
     pub manage: &'static str,
     pub none: &'static str,
+    /// Between a heading's subject and its name (a full-width colon in Chinese).
+    pub sep: &'static str,
 }
 
 pub fn words(lang: Lang) -> &'static PeopleWords {
@@ -137,6 +139,7 @@ static ZH: PeopleWords = PeopleWords {
     new_password_once: "新密码（只显示这一次，请转告用户）：",
     manage: "管理",
     none: "无",
+    sep: "：",
 };
 
 static EN: PeopleWords = PeopleWords {
@@ -202,6 +205,7 @@ static EN: PeopleWords = PeopleWords {
     new_password_once: "New password (shown this once; pass it on to the user):",
     manage: "Manage",
     none: "none",
+    sep: ": ",
 };
 
 /// The names of the codes only these pages show.
@@ -234,7 +238,8 @@ pub fn code_name(lang: Lang, code: &str) -> &str {
 /// figures taken from the English sentence.
 pub fn field_message(lang: Lang, field: &str, message: &str) -> String {
     if lang == Lang::En {
-        return message.to_string();
+        let mut chars = message.chars();
+        return chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
     }
     let numbers: Vec<&str> = message.split(|c: char| !c.is_ascii_digit() && c != '-').filter(|s| !s.is_empty()).collect();
     match field {
@@ -285,6 +290,6 @@ mod tests {
         assert_eq!(m, "负责人在 2025-03-01 已满 66 周岁，须未满 65 周岁（民族技艺传承人未满 68 周岁）。");
         let s = field_message(Lang::Zh, "specialties", "a training base needs at least 3 distinct specialties, got 2");
         assert!(s.contains("现有 2 个"), "{s}");
-        assert_eq!(field_message(Lang::En, "leader", "a studio needs a leader"), "a studio needs a leader");
+        assert_eq!(field_message(Lang::En, "leader", "a studio needs a leader"), "A studio needs a leader");
     }
 }

@@ -125,6 +125,23 @@ fn refusals_are_shown_on_their_fields_in_chinese_with_the_input_kept() {
         let a = post(&w, &format!("/projects/{p}/manage"), &hr, &[("csrf", &csrf), ("action", "name"), ("name", ""), ("reason", "")]);
         assert!(a.status == 422 && a.text.contains("data-field=\"name\">名称须为 1 至 200 个字符。<"), "{}", a.text);
 
+        // A studio's new leader: refused on the field while below technician level, then replaced.
+        let studio = w.studio_project("2025-03-01");
+        let manage = format!("/projects/{studio}/manage");
+        let leader = |level: &str| {
+            let fields = [("csrf", csrf.as_str()), ("action", "leader"), ("leader.name", "孙立"), ("leader.skill_level", level),
+                ("leader.birth_date", "1980-06-01"), ("reason", "原负责人退休")];
+            post(&w, &manage, &hr, &fields)
+        };
+        let a = leader("senior_worker");
+        assert_eq!(a.status, 422);
+        assert!(a.text.contains("data-field=\"leader.skill_level\">工作室负责人须具备技师及以上技能等级。<"), "{}", a.text);
+        assert!(a.text.contains("value=\"孙立\""), "input kept: {}", a.text);
+        assert_eq!(w.get(&w.hr, &format!("/projects/{studio}")).body["leader"]["name"], "王建国");
+        let a = leader("senior_technician");
+        assert_eq!((a.status, a.header("location")), (303, Some(format!("{manage}?done=leader").as_str())));
+        assert_eq!(w.get(&w.hr, &format!("/projects/{studio}")).body["leader"]["name"], "孙立");
+
         // The admin: a taken username, a unit without an organisation.
         let admin = sign_in(&w, "admin", ADMIN_PASSWORD);
         let csrf = csrf_of(&w, &admin);
@@ -264,7 +281,12 @@ fn hr_registers_a_studio_after_an_ineligible_leader_and_changes_its_status_in_a_
         let changed: Vec<Value> = items(&trail).into_iter().filter(|e| e["action"] == "project.status_changed").collect();
         assert_eq!(changed.len(), 1, "{trail:?}");
         assert!(changed[0]["data"].to_string().contains("负责人长期出国"), "{}", changed[0]);
+        b.goto(&format!("{root}/reports"));
+        b.wait_for("[data-testid=no-overdue], [data-testid=overdue-report]", 10);
         if shots {
+            b.screenshot("people-reports-zh");
+            b.goto(&format!("{root}/projects/{id}/manage"));
+            b.wait_for("[data-testid=project-status]", 10);
             b.screenshot("people-manage-zh");
             b.goto(&format!("{root}/projects/new?lang=en"));
             fill_studio(&b, &w, "Master Zhao's studio", "1955-01-10");

@@ -64,6 +64,11 @@ impl Shown<'_> {
         }
     }
 
+    /// The first field the refusal names takes the focus, so the page opens where the fix is.
+    fn first(&self, name: &str) -> bool {
+        self.refusal.and_then(|x| x.fields.first()).is_some_and(|(f, _)| f == name)
+    }
+
     fn field_error(&self, name: &str) -> Markup {
         html! {
             @if let Some(e) = self.error(name) {
@@ -79,7 +84,7 @@ impl Shown<'_> {
         html! {
             div.field.invalid[bad] {
                 label for=(id) { (label) }
-                input id=(id) name=(name) type=(ty) value=(value) required[required]
+                input id=(id) name=(name) type=(ty) value=(value) required[required] autofocus[self.first(name)]
                     aria-invalid=[bad.then_some("true")] aria-describedby=[bad.then(|| format!("{id}-error"))];
                 @if let Some(h) = hint { small.hint { (h) } }
                 (self.field_error(name))
@@ -94,7 +99,7 @@ impl Shown<'_> {
         html! {
             div.field.invalid[bad] {
                 label for=(id) { (label) }
-                select id=(id) name=(name) aria-invalid=[bad.then_some("true")] aria-describedby=[bad.then(|| format!("{id}-error"))] {
+                select id=(id) name=(name) autofocus[self.first(name)] aria-invalid=[bad.then_some("true")] aria-describedby=[bad.then(|| format!("{id}-error"))] {
                     option value="" { (placeholder) }
                     @for (value, text) in options { option value=(value) selected[value == chosen] { (text) } }
                 }
@@ -109,7 +114,7 @@ impl Shown<'_> {
         html! {
             div.field.invalid[bad] {
                 label for=(id) { (label) }
-                textarea id=(id) name=(name) rows="4" aria-invalid=[bad.then_some("true")] aria-describedby=[bad.then(|| format!("{id}-error"))] { (value) }
+                textarea id=(id) name=(name) rows="4" autofocus[self.first(name)] aria-invalid=[bad.then_some("true")] aria-describedby=[bad.then(|| format!("{id}-error"))] { (value) }
                 small.hint { (hint) }
                 (self.field_error(name))
             }

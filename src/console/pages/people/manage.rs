@@ -119,7 +119,7 @@ async fn page(v: &Visit, id: String, f: &ManageForm, refusal: Option<(StatusCode
     let action = format!("/projects/{}/manage", p.id);
     let body = html! {
         nav.crumbs { a href="/" { (t.portfolio) } " › " a href={ "/projects/" (p.id) } { (p.name) } " › " (w.manage_title) }
-        h1 { (w.manage_title) ": " (p.name) }
+        h1 { (w.manage_title) (w.sep) (p.name) }
         p.meta {
             (v.lang.code_name(p.kind.as_str())) " · "
             span class={ "status " (p.status) } data-testid="project-status" data-status=(p.status.as_str()) { (v.lang.code_name(p.status.as_str())) }
@@ -147,7 +147,7 @@ async fn page(v: &Visit, id: String, f: &ManageForm, refusal: Option<(StatusCode
             section aria-labelledby="leader-h" {
                 h2 id="leader-h" { (w.change_leader) }
                 @if let Some(l) = &leader {
-                    p { (w.current_leader) ": " (l.name) " · " (code_name(v.lang, &l.skill_level)) " · " (w.birth_date) " " (l.birth_date)
+                    p { (w.current_leader) (w.sep) (l.name) " · " (code_name(v.lang, &l.skill_level)) " · " (w.birth_date) " " (l.birth_date)
                         @if l.ethnic_skill_heir { " · " (w.ethnic_skill_heir) } }
                 }
                 (leader_form(v, &shown("leader"), f.kept("leader").unwrap_or(&empty), &action))

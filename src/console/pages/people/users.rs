@@ -184,7 +184,7 @@ async fn user_page(
     let action = format!("/users/{}", u.id);
     let small_form = |name: &str, label: &str, extra: Markup| {
         html! {
-            form.people-form method="post" action=(action) data-testid={ (name) "-form" } {
+            form.people-form.bare method="post" action=(action) data-testid={ (name) "-form" } {
                 (csrf(&v.csrf())) input type="hidden" name="action" value=(name);
                 (extra)
                 button type="submit" { (label) }
@@ -193,7 +193,7 @@ async fn user_page(
     };
     let body = html! {
         nav.crumbs { a href="/" { (t.users) } " › " (u.username) }
-        h1 { (w.user_title) ": " (u.username) @if let Some(d) = &u.display_name { " (" (d) ")" } }
+        h1 { (w.user_title) (w.sep) (u.username) @if let Some(d) = &u.display_name { " (" (d) ")" } }
         p.meta {
             (v.lang.code_name(&u.role)) @if let Some(o) = &org { " · " (o.name) } " · "
             @if u.active { span.status data-testid="user-active" data-active="true" { (t.active) } }
@@ -204,21 +204,19 @@ async fn user_page(
         }
         section aria-labelledby="active-h" {
             h2 id="active-h" { (if u.active { w.deactivate } else { w.reactivate }) }
-            (shown(&["deactivate", "reactivate"]).alert())
-            @if u.active { (small_form("deactivate", w.deactivate, html! {})) } @else { (small_form("reactivate", w.reactivate, html! {})) }
+            @let alert = shown(&["deactivate", "reactivate"]).alert();
+            @if u.active { (small_form("deactivate", w.deactivate, alert)) } @else { (small_form("reactivate", w.reactivate, alert)) }
         }
         section aria-labelledby="role-h" {
             h2 id="role-h" { (w.change_role) }
             @let s = shown(&["role"]);
-            (s.alert())
             @let chosen = if f.action == "role" { f.role.clone() } else { u.role.clone() };
-            (small_form("role", w.change_role, s.select("role", t.role, &role_options(v), &chosen, w.choose)))
+            (small_form("role", w.change_role, html! { (s.alert()) (s.select("role", t.role, &role_options(v), &chosen, w.choose)) }))
         }
         section aria-labelledby="password-h" {
             h2 id="password-h" { (w.reset_password) }
             @let s = shown(&["password", "generate"]);
-            (s.alert())
-            (small_form("generate", w.generate_password, html! {}))
+            (small_form("generate", w.generate_password, s.alert()))
             (small_form("password", w.reset_password, s.input("password", w.or_type_one, "password", "", true, Some(w.password_hint))))
         }
     };
