@@ -56,7 +56,8 @@ fn hr_and_admin_forms_need_the_role_and_the_csrf_token() {
             assert_eq!(send("GET", &format!("{root}{page}"), Some(&admin), None, &[]).status, 200, "{page}");
         }
         // Another role: 403, on the pages and on their forms even with a good token.
-        for (cookie, pages) in [(&unit, hr_pages), (&finance, hr_pages), (&unit, admin_pages), (&finance, admin_pages), (&hr, admin_pages)] {
+        for (cookie, pages) in [(&unit, hr_pages), (&finance, hr_pages), (&unit, admin_pages), (&finance, admin_pages), (&hr, admin_pages)]
+        {
             let csrf = csrf_of(&w, cookie);
             for page in pages {
                 assert_eq!(send("GET", &format!("{root}{page}"), Some(cookie), None, &[]).status, 403, "GET {page}");
@@ -68,8 +69,16 @@ fn hr_and_admin_forms_need_the_role_and_the_csrf_token() {
         }
         // Every form refuses a post without this session's token, and writes nothing.
         let (projects, users) = (project_count(&w), items(&w.get(&w.admin, "/users?limit=500")).len());
-        let studio = [("kind", "studio"), ("name", "李师傅工作室"), ("org_id", w.org_id.as_str()), ("start_date", "2025-03-01"),
-            ("fund_source", "employment_talent_fund"), ("leader.name", "李明"), ("leader.skill_level", "technician"), ("leader.birth_date", "1980-01-01")];
+        let studio = [
+            ("kind", "studio"),
+            ("name", "李师傅工作室"),
+            ("org_id", w.org_id.as_str()),
+            ("start_date", "2025-03-01"),
+            ("fund_source", "employment_talent_fund"),
+            ("leader.name", "李明"),
+            ("leader.skill_level", "technician"),
+            ("leader.birth_date", "1980-01-01"),
+        ];
         let others_token = csrf_of(&w, &admin);
         for (cookie, path, fields) in [
             (&hr, "/projects/new", studio.to_vec()),
@@ -99,8 +108,15 @@ fn refusals_are_shown_on_their_fields_in_chinese_with_the_input_kept() {
         let hr = sign_in(&w, "hr1", "password-123");
         let csrf = csrf_of(&w, &hr);
         let before = project_count(&w);
-        let base = [("csrf", csrf.as_str()), ("kind", "base"), ("name", "焊接实训基地"), ("org_id", w.org_id.as_str()),
-            ("start_date", "2025-03-01"), ("fund_source", "demonstration_matching"), ("specialties", "焊接\n焊接\n钳工")];
+        let base = [
+            ("csrf", csrf.as_str()),
+            ("kind", "base"),
+            ("name", "焊接实训基地"),
+            ("org_id", w.org_id.as_str()),
+            ("start_date", "2025-03-01"),
+            ("fund_source", "demonstration_matching"),
+            ("specialties", "焊接\n焊接\n钳工"),
+        ];
         let a = post(&w, "/projects/new", &hr, &base);
         assert_eq!(a.status, 422, "{}", a.text);
         assert!(a.text.contains("data-code=\"validation_failed\""), "{}", a.text);
@@ -109,8 +125,14 @@ fn refusals_are_shown_on_their_fields_in_chinese_with_the_input_kept() {
         assert_eq!(project_count(&w), before, "nothing registered");
 
         // A blank name and a missing leader are both named at once.
-        let studio = [("csrf", csrf.as_str()), ("kind", "studio"), ("name", " "), ("org_id", w.org_id.as_str()),
-            ("start_date", "2025-03-01"), ("fund_source", "employment_talent_fund")];
+        let studio = [
+            ("csrf", csrf.as_str()),
+            ("kind", "studio"),
+            ("name", " "),
+            ("org_id", w.org_id.as_str()),
+            ("start_date", "2025-03-01"),
+            ("fund_source", "employment_talent_fund"),
+        ];
         let a = post(&w, "/projects/new", &hr, &studio);
         assert_eq!(a.status, 422);
         assert!(a.text.contains("data-field=\"name\">名称须为 1 至 200 个字符。<"), "{}", a.text);
@@ -119,9 +141,18 @@ fn refusals_are_shown_on_their_fields_in_chinese_with_the_input_kept() {
         // A status the project's status does not allow: the API's invalid_transition, in Chinese.
         let p = w.base_project("2025-03-01");
         assert_eq!(w.post(&w.hr, &format!("/projects/{p}/status"), json!({"status": "cancelled", "reason": "单位注销"})).status, 200);
-        let a = post(&w, &format!("/projects/{p}/manage"), &hr, &[("csrf", &csrf), ("action", "status"), ("status", "active"), ("reason", "恢复")]);
+        let a = post(
+            &w,
+            &format!("/projects/{p}/manage"),
+            &hr,
+            &[("csrf", &csrf), ("action", "status"), ("status", "active"), ("reason", "恢复")],
+        );
         assert_eq!(a.status, 409, "{}", a.text);
-        assert!(a.text.contains("data-code=\"invalid_transition\"") && a.text.contains("项目当前状态为“撤销”，不能变更为“执行中”。"), "{}", a.text);
+        assert!(
+            a.text.contains("data-code=\"invalid_transition\"") && a.text.contains("项目当前状态为“撤销”，不能变更为“执行中”。"),
+            "{}",
+            a.text
+        );
         let a = post(&w, &format!("/projects/{p}/manage"), &hr, &[("csrf", &csrf), ("action", "name"), ("name", ""), ("reason", "")]);
         assert!(a.status == 422 && a.text.contains("data-field=\"name\">名称须为 1 至 200 个字符。<"), "{}", a.text);
 
@@ -129,8 +160,14 @@ fn refusals_are_shown_on_their_fields_in_chinese_with_the_input_kept() {
         let studio = w.studio_project("2025-03-01");
         let manage = format!("/projects/{studio}/manage");
         let leader = |level: &str| {
-            let fields = [("csrf", csrf.as_str()), ("action", "leader"), ("leader.name", "孙立"), ("leader.skill_level", level),
-                ("leader.birth_date", "1980-06-01"), ("reason", "原负责人退休")];
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("action", "leader"),
+                ("leader.name", "孙立"),
+                ("leader.skill_level", level),
+                ("leader.birth_date", "1980-06-01"),
+                ("reason", "原负责人退休"),
+            ];
             post(&w, &manage, &hr, &fields)
         };
         let a = leader("senior_worker");
@@ -183,14 +220,18 @@ fn hr_sees_reports_received_and_the_overdue_years() {
         let hr = sign_in(&w, "hr1", "password-123");
         let a = send("GET", &format!("{}/reports", root(&w)), Some(&hr), None, &[]);
         assert_eq!(a.status, 200);
-        let row = |testid: &str, project: &str, year: i32| format!("data-testid=\"{testid}\" data-project-id=\"{project}\" data-year=\"{year}\"");
+        let row =
+            |testid: &str, project: &str, year: i32| format!("data-testid=\"{testid}\" data-project-id=\"{project}\" data-year=\"{year}\"");
         assert!(a.text.contains(&row("received-report", &p, 2022)), "{}", a.text);
         assert!(a.text.contains("data-late=\"true\""), "filed years after its December: late");
         for year in [2023, 2024] {
             assert!(a.text.contains(&row("overdue-report", &p, year)), "{year}: {}", a.text);
         }
         assert!(!a.text.contains(&row("overdue-report", &p, 2022)), "2022 was filed");
-        assert!(!a.text.contains(&format!("data-testid=\"overdue-report\" data-project-id=\"{gone}\"")), "a cancelled project is not chased");
+        assert!(
+            !a.text.contains(&format!("data-testid=\"overdue-report\" data-project-id=\"{gone}\"")),
+            "a cancelled project is not chased"
+        );
     });
 }
 
@@ -317,7 +358,8 @@ fn the_admin_creates_a_unit_user_and_an_organisation_in_a_browser_and_keeps_the_
         b.type_into("input[name=region]", "元宝山区");
         b.click("form.people-form button[type=submit]");
         b.wait_for("[data-testid=org-row]", 10);
-        let org = items(&w.get(&w.admin, "/orgs?limit=500")).into_iter().find(|o| o["name"] == "赤峰市元宝山区职业技术学校").expect("the org");
+        let org =
+            items(&w.get(&w.admin, "/orgs?limit=500")).into_iter().find(|o| o["name"] == "赤峰市元宝山区职业技术学校").expect("the org");
         assert_eq!((org["kind"].as_str(), org["region"].as_str()), (Some("school"), Some("元宝山区")));
         let org_id = org["id"].as_str().unwrap().to_string();
         assert!(!b.find_all(&format!("[data-testid=org-row][data-org-id='{org_id}']")).is_empty());

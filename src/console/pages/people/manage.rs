@@ -99,7 +99,13 @@ impl ManageForm {
     }
 }
 
-async fn page(v: &Visit, id: String, f: &ManageForm, refusal: Option<(StatusCode, Explained)>, done: Option<String>) -> Result<Page, Refusal> {
+async fn page(
+    v: &Visit,
+    id: String,
+    f: &ManageForm,
+    refusal: Option<(StatusCode, Explained)>,
+    done: Option<String>,
+) -> Result<Page, Refusal> {
     let caller = v.caller()?.clone();
     caller.require(&[Role::Hr])?;
     let p = db(&v.state, move |conn| visible(conn, &caller, &id)).await?;
