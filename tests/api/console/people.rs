@@ -235,6 +235,32 @@ fn hr_sees_reports_received_and_the_overdue_years() {
     });
 }
 
+#[test]
+fn the_admin_deactivates_reactivates_and_changes_a_role() {
+    on_each_backend(|w| {
+        let admin = sign_in(&w, "admin", ADMIN_PASSWORD);
+        let csrf = csrf_of(&w, &admin);
+        let (hr1, unit1) = (user_id(&w, "hr1"), user_id(&w, "unit1"));
+        let page = format!("/users/{hr1}");
+        let a = post(&w, &page, &admin, &[("csrf", &csrf), ("action", "deactivate")]);
+        assert_eq!((a.status, a.header("location")), (303, Some(page.as_str())));
+        assert_eq!(w.get(&w.admin, &page).body["active"], false);
+        let refused = send("POST", &format!("{}/login", root(&w)), None, Some("username=hr1&password=password-123"), &[]);
+        assert_eq!(refused.status, 401, "a deactivated user cannot sign in");
+        assert_eq!(post(&w, &page, &admin, &[("csrf", &csrf), ("action", "reactivate")]).status, 303);
+        assert_eq!(post(&w, &page, &admin, &[("csrf", &csrf), ("action", "role"), ("role", "inspector")]).status, 303);
+        let hr = w.get(&w.admin, &page);
+        assert_eq!((hr.body["active"].as_bool(), hr.body["role"].as_str()), (Some(true), Some("inspector")));
+        // A typed password, and the store's rule that a unit stays a unit, in Chinese.
+        assert_eq!(post(&w, &page, &admin, &[("csrf", &csrf), ("action", "password"), ("password", "typed-password-9")]).status, 303);
+        sign_in(&w, "hr1", "typed-password-9");
+        let a = post(&w, &format!("/users/{unit1}"), &admin, &[("csrf", &csrf), ("action", "role"), ("role", "finance")]);
+        assert_eq!(a.status, 422);
+        assert!(a.text.contains("data-field=\"role\">建设单位用户不能改为其他角色。<"), "{}", a.text);
+        assert_eq!(w.get(&w.admin, &format!("/users/{unit1}")).body["role"], "unit");
+    });
+}
+
 // ---- In the browser ------------------------------------------------------------------------
 
 fn choose(b: &Browser, select: &str, value: &str) {

@@ -89,7 +89,8 @@ async fn new_user_page(v: &Visit, f: &NewUserForm, refusal: Option<(StatusCode, 
             (s.select("role", t.role, &role_options(v), &f.role, w.choose))
             (s.select("org_id", t.org, &orgs, &f.org_id, w.none))
             p.hint { (w.unit_org_hint) }
-            (s.input("password", w.initial_password, "password", &f.password, true, Some(w.password_hint)))
+            // A password is never sent back in a page, refused or not.
+            (s.input("password", w.initial_password, "password", "", true, Some(w.password_hint)))
             button type="submit" { (w.create) }
         }
     };
