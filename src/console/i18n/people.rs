@@ -1,6 +1,7 @@
 //! The words of the console's people pages (HR's projects and reports, the admin's users and
 //! organisations), in Chinese and English.
 use super::Lang;
+use crate::domain::eligibility::{ETHNIC_HEIR_AGE_LIMIT, LEADER_AGE_LIMIT, MIN_BASE_SPECIALTIES};
 
 pub struct PeopleWords {
     pub register_title: &'static str,
@@ -11,13 +12,11 @@ pub struct PeopleWords {
     pub choose: &'static str,
     pub base_only: &'static str,
     pub specialties: &'static str,
-    pub specialties_hint: &'static str,
     pub studio_only: &'static str,
     pub leader_name: &'static str,
     pub skill_level: &'static str,
     pub birth_date: &'static str,
     pub ethnic_skill_heir: &'static str,
-    pub leader_hint: &'static str,
     pub manage_title: &'static str,
     pub change_status: &'static str,
     pub new_status: &'static str,
@@ -25,7 +24,6 @@ pub struct PeopleWords {
     pub no_transition: &'static str,
     pub change_leader: &'static str,
     pub current_leader: &'static str,
-    pub new_leader_hint: &'static str,
     pub rename: &'static str,
     pub new_name: &'static str,
     pub save: &'static str,
@@ -85,13 +83,11 @@ static ZH: PeopleWords = PeopleWords {
     choose: "请选择",
     base_only: "培训基地填写",
     specialties: "培训专业",
-    specialties_hint: "每行一个专业，至少 3 个不同专业。",
     studio_only: "技能大师工作室填写：负责人",
     leader_name: "负责人姓名",
     skill_level: "技能等级",
     birth_date: "出生日期",
     ethnic_skill_heir: "民族技艺传承人",
-    leader_hint: "须为技师及以上，开始日期时未满 65 周岁（民族技艺传承人未满 68 周岁）。",
     manage_title: "项目变更",
     change_status: "变更状态",
     new_status: "新状态",
@@ -99,7 +95,6 @@ static ZH: PeopleWords = PeopleWords {
     no_transition: "项目当前状态不能再变更。",
     change_leader: "更换负责人",
     current_leader: "现任负责人",
-    new_leader_hint: "新负责人须在今天符合条件：技师及以上，未满 65 周岁（民族技艺传承人未满 68 周岁）。",
     rename: "项目更名",
     new_name: "新名称",
     save: "保存",
@@ -151,13 +146,11 @@ static EN: PeopleWords = PeopleWords {
     choose: "Choose",
     base_only: "For a training base",
     specialties: "Specialties",
-    specialties_hint: "One per line; at least 3 different ones.",
     studio_only: "For a master studio: its leader",
     leader_name: "Leader's name",
     skill_level: "Skill level",
     birth_date: "Birth date",
     ethnic_skill_heir: "Ethnic skill heir",
-    leader_hint: "Technician or above, under 65 on the start date (under 68 for an ethnic skill heir).",
     manage_title: "Project changes",
     change_status: "Change the status",
     new_status: "New status",
@@ -165,7 +158,6 @@ static EN: PeopleWords = PeopleWords {
     no_transition: "The project's status cannot change any more.",
     change_leader: "Replace the leader",
     current_leader: "Current leader",
-    new_leader_hint: "The new leader must qualify today: technician or above, under 65 (68 for an ethnic skill heir).",
     rename: "Rename the project",
     new_name: "New name",
     save: "Save",
@@ -207,6 +199,27 @@ static EN: PeopleWords = PeopleWords {
     none: "none",
     sep: ": ",
 };
+
+/// How a base's specialties are typed, with the rule they must meet.
+pub fn specialties_hint(lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("每行一个专业，至少 {MIN_BASE_SPECIALTIES} 个不同专业。"),
+        Lang::En => format!("One per line; at least {MIN_BASE_SPECIALTIES} different ones."),
+    }
+}
+
+/// Who may lead a studio: judged on the start date at registration, on the day of a change later.
+pub fn leader_hint(lang: Lang, at_registration: bool) -> String {
+    let (limit, heir) = (LEADER_AGE_LIMIT, ETHNIC_HEIR_AGE_LIMIT);
+    match (lang, at_registration) {
+        (Lang::Zh, true) => format!("须为技师及以上，开始日期时未满 {limit} 周岁（民族技艺传承人未满 {heir} 周岁）。"),
+        (Lang::Zh, false) => format!("新负责人须在今天符合条件：技师及以上，未满 {limit} 周岁（民族技艺传承人未满 {heir} 周岁）。"),
+        (Lang::En, true) => format!("Technician or above, under {limit} on the start date (under {heir} for an ethnic skill heir)."),
+        (Lang::En, false) => {
+            format!("The new leader must qualify today: technician or above, under {limit} ({heir} for an ethnic skill heir).")
+        }
+    }
+}
 
 /// The names of the codes only these pages show.
 pub fn code_name(lang: Lang, code: &str) -> &str {
@@ -252,7 +265,7 @@ pub fn field_message(lang: Lang, field: &str, message: &str) -> String {
         "fund_source" => "请选择资金来源。".to_string(),
         "specialties" => {
             let got = message.rsplit("got ").next().unwrap_or("0");
-            format!("培训基地至少需要 3 个不同的培训专业，现有 {got} 个。")
+            format!("培训基地至少需要 {MIN_BASE_SPECIALTIES} 个不同的培训专业，现有 {got} 个。")
         }
         "leader" => "技能大师工作室必须填写负责人。".to_string(),
         "leader.name" => "请填写负责人姓名。".to_string(),
@@ -264,7 +277,7 @@ pub fn field_message(lang: Lang, field: &str, message: &str) -> String {
         "leader.birth_date" => {
             let (age, limit) = (numbers.first().copied().unwrap_or(""), numbers.last().copied().unwrap_or(""));
             let on = message.split(" on ").nth(1).and_then(|s| s.split(';').next()).unwrap_or("");
-            format!("负责人在 {on} 已满 {age} 周岁，须未满 {limit} 周岁（民族技艺传承人未满 68 周岁）。")
+            format!("负责人在 {on} 已满 {age} 周岁，须未满 {limit} 周岁（民族技艺传承人未满 {ETHNIC_HEIR_AGE_LIMIT} 周岁）。")
         }
         "reason" => "请填写原因。".to_string(),
         "status" => "请选择项目可以变更到的状态。".to_string(),

@@ -1,6 +1,6 @@
 //! HR's changes to a registered project: its status (only the changes its status allows, with a
 //! reason), a studio's leader, its name. Each is a small form through the API's own code.
-use super::super::super::i18n::people::{code_name, words};
+use super::super::super::i18n::people::{code_name, leader_hint, words};
 use super::super::super::problems::Explained;
 use super::super::super::{Page, Refusal, Visit};
 use super::form::{csrf, refused, Shown};
@@ -69,7 +69,8 @@ pub async fn submit(v: Visit, req: HttpRequest, id: web::Path<String>, form: web
             Err(e) => Err(e),
         },
         "name" => set_name(state, &caller, pid, Rename { name: f.name.clone(), reason: f.reason.clone() }).await,
-        _ => Err(AppError::malformed("unknown action")),
+        // Not one of this page's forms: nothing of it to show again.
+        _ => return v.respond(Err(Refusal::Failed(AppError::malformed("unknown action")))),
     };
     match changed {
         Ok(_) => v.redirect(&format!("/projects/{id}/manage?done={}", f.action), None),
@@ -183,7 +184,7 @@ fn leader_form(v: &Visit, s: &Shown, kept: &ManageForm, action: &str) -> Markup 
         form.people-form method="post" action=(action) data-testid="leader-form" {
             (csrf(&v.csrf())) input type="hidden" name="action" value="leader";
             (s.alert())
-            p.hint { (w.new_leader_hint) }
+            p.hint { (leader_hint(v.lang, false)) }
             (s.input("leader.name", w.leader_name, "text", &kept.leader_name, true, None))
             (s.select("leader.skill_level", w.skill_level, &levels, &kept.leader_skill_level, w.choose))
             (s.input("leader.birth_date", w.birth_date, "date", &kept.leader_birth_date, true, None))

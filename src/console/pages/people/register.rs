@@ -1,6 +1,6 @@
 //! HR registers an approved project: a training base with its specialties, or a master studio
 //! with its leader; the API's eligibility refusals are shown on the fields they concern.
-use super::super::super::i18n::people::{code_name, words};
+use super::super::super::i18n::people::{code_name, leader_hint, specialties_hint, words};
 use super::super::super::problems::Explained;
 use super::super::super::{Page, Refusal, Visit};
 use super::form::{csrf, refused, Shown};
@@ -134,11 +134,11 @@ async fn page(v: &Visit, f: &RegisterForm, refusal: Option<(StatusCode, Explaine
             (s.select("fund_source", w.fund_source, &sources, &f.fund_source, w.choose))
             fieldset.base-only {
                 legend { (w.base_only) }
-                (s.textarea("specialties", w.specialties, &f.specialties, w.specialties_hint))
+                (s.textarea("specialties", w.specialties, &f.specialties, &specialties_hint(v.lang)))
             }
             fieldset.studio-only.invalid[s.error("leader").is_some()] {
                 legend { (w.studio_only) }
-                p.hint { (w.leader_hint) }
+                p.hint { (leader_hint(v.lang, true)) }
                 (s.group_error("leader"))
                 (s.input("leader.name", w.leader_name, "text", &f.leader_name, false, None))
                 (s.select("leader.skill_level", w.skill_level, &levels, &f.leader_skill_level, w.choose))

@@ -139,18 +139,15 @@ pub async fn change(v: Visit, req: HttpRequest, id: web::Path<String>, form: web
     // A generated password is shown once, on the answer to this request; nothing keeps it.
     let generated = (f.action == "generate").then(new_password);
     let patch = match f.action.as_str() {
-        "deactivate" => Ok(PatchUser { active: Some(false), ..none }),
-        "reactivate" => Ok(PatchUser { active: Some(true), ..none }),
-        "role" => Ok(PatchUser { role: Some(f.role.clone()), ..none }),
-        "password" => Ok(PatchUser { password: Some(f.password.clone()), ..none }),
-        "generate" => Ok(PatchUser { password: generated.clone(), ..none }),
-        _ => Err(AppError::malformed("unknown action")),
+        "deactivate" => PatchUser { active: Some(false), ..none },
+        "reactivate" => PatchUser { active: Some(true), ..none },
+        "role" => PatchUser { role: Some(f.role.clone()), ..none },
+        "password" => PatchUser { password: Some(f.password.clone()), ..none },
+        "generate" => PatchUser { password: generated.clone(), ..none },
+        // Not one of this page's forms: nothing of it to show again.
+        _ => return v.respond(Err(Refusal::Failed(AppError::malformed("unknown action")))),
     };
-    let changed = match patch {
-        Ok(p) => change_user(&v.state, &caller, id.clone(), p).await,
-        Err(e) => Err(e),
-    };
-    let outcome = match changed {
+    let outcome = match change_user(&v.state, &caller, id.clone(), patch).await {
         Ok(_) if generated.is_some() => user_page(&v, id, &UserForm::default(), None, generated).await,
         Ok(_) => return v.redirect(&format!("/users/{id}"), None),
         Err(e) => match refused(v.lang, e) {
