@@ -204,6 +204,11 @@ impl AppError {
     pub fn field(field: &str, message: impl Into<String>) -> AppError {
         AppError::validation(vec![FieldError::new(field, message)])
     }
+    /// The per-field errors of a `validation_failed` (none for other codes).
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        let list = self.extra.get("errors").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        list.iter().filter_map(|e| Some(FieldError::new(e.get("field")?.as_str()?, e.get("message")?.as_str()?))).collect()
+    }
     pub fn internal(cause: impl std::fmt::Display) -> AppError {
         tracing::error!(%cause, "internal error");
         AppError::new(Code::InternalError, "the server could not complete the request")

@@ -25,19 +25,26 @@ pub fn routes(r: &mut Routes) {
 
 /// validator's errors as the contract's `validation_failed` list.
 pub fn check<T: Validate>(v: &T) -> AppResult<()> {
-    v.validate().map_err(|errs| {
-        let list = errs
-            .field_errors()
-            .into_iter()
-            .flat_map(|(field, es)| {
-                es.iter().map(move |e| {
-                    let msg = e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| format!("is invalid ({})", e.code));
-                    crate::domain::eligibility::FieldError::new(field.as_ref(), msg)
-                })
+    let errors = field_errors(v);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errors))
+    }
+}
+
+/// validator's errors, each as the field it concerns and a message.
+pub fn field_errors<T: Validate>(v: &T) -> Vec<crate::domain::eligibility::FieldError> {
+    let Err(errs) = v.validate() else { return Vec::new() };
+    errs.field_errors()
+        .into_iter()
+        .flat_map(|(field, es)| {
+            es.iter().map(move |e| {
+                let msg = e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| format!("is invalid ({})", e.code));
+                crate::domain::eligibility::FieldError::new(field.as_ref(), msg)
             })
-            .collect();
-        AppError::validation(list)
-    })
+        })
+        .collect()
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -110,17 +117,17 @@ pub async fn me(state: State, caller: Caller) -> AppResult<HttpResponse> {
 pub struct CreateUser {
     #[validate(length(min = 2, max = 64, message = "2 to 64 characters"))]
     #[schema(min_length = 2, max_length = 64)]
-    username: String,
+    pub(crate) username: String,
     #[validate(length(min = 8, max = 256, message = "8 to 256 characters"))]
     #[schema(min_length = 8, max_length = 256)]
-    password: String,
+    pub(crate) password: String,
     /// admin, hr, finance, inspector or unit.
     #[schema(value_type = Role)]
-    role: String,
+    pub(crate) role: String,
     /// The organisation a `unit` user keeps the books of.
-    org_id: Option<String>,
+    pub(crate) org_id: Option<String>,
     #[validate(length(max = 128, message = "at most 128 characters"))]
-    display_name: Option<String>,
+    pub(crate) display_name: Option<String>,
 }
 
 /// Create a user.
@@ -132,14 +139,19 @@ pub struct CreateUser {
         (status = 409, description = "`already_exists`: the username is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: a field is missing or out of range, or the organisation does not exist", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_user(state: State, caller: Caller, body: web::Json<CreateUser>) -> AppResult<HttpResponse> {
+    let user = add_user(&state, &caller, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+/// The user's creation itself, for the API and the console's form alike.
+pub(crate) async fn add_user(state: &State, caller: &Caller, b: CreateUser) -> AppResult<User> {
     caller.require(&[Role::Admin])?;
-    let b = body.into_inner();
     check(&b)?;
     let role = Role::parse(&b.role).ok_or_else(|| AppError::field("role", "one of admin, hr, finance, inspector, unit"))?;
     let actor = caller.actor();
     let password = b.password.clone();
     let hash = hashing(move || hash_password(&password)).await??;
-    let user = db(&state, move |conn| {
+    db(state, move |conn| {
         people::create_user(
             conn,
             &actor,
@@ -152,8 +164,7 @@ pub async fn create_user(state: State, caller: Caller, body: web::Json<CreateUse
             },
         )
     })
-    .await?;
-    Ok(HttpResponse::Created().json(user))
+    .await
 }
 
 /// List users, by id.
@@ -189,12 +200,12 @@ pub async fn get_user(state: State, caller: Caller, id: web::Path<String>) -> Ap
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchUser {
-    active: Option<bool>,
+    pub(crate) active: Option<bool>,
     #[validate(length(min = 8, max = 256, message = "8 to 256 characters"))]
     #[schema(min_length = 8, max_length = 256)]
-    password: Option<String>,
+    pub(crate) password: Option<String>,
     #[schema(value_type = Option<Role>)]
-    role: Option<String>,
+    pub(crate) role: Option<String>,
 }
 
 /// Change a user: deactivate, set a new password, change the role.
@@ -207,8 +218,13 @@ pub struct PatchUser {
         (status = 409, description = "`last_admin`: the last active admin cannot be deactivated or demoted", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: nothing to change, a short password or an unknown role", body = Problem, content_type = "application/problem+json")))]
 pub async fn patch_user(state: State, caller: Caller, id: web::Path<String>, body: web::Json<PatchUser>) -> AppResult<HttpResponse> {
+    let user = change_user(&state, &caller, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// The user's change itself, for the API and the console's form alike.
+pub(crate) async fn change_user(state: &State, caller: &Caller, id: String, b: PatchUser) -> AppResult<User> {
     caller.require(&[Role::Admin])?;
-    let b = body.into_inner();
     check(&b)?;
     if b.active.is_none() && b.password.is_none() && b.role.is_none() {
         return Err(AppError::field("active", "give at least one of active, password, role"));
@@ -219,11 +235,10 @@ pub async fn patch_user(state: State, caller: Caller, id: web::Path<String>, bod
         None => None,
     };
     let actor = caller.actor();
-    let id = id.into_inner();
     let patch = UserPatch { active: b.active, password_hash, role };
-    let user = db(&state, move |conn| people::patch_user(conn, &actor, &id, patch)).await?;
+    let user = db(state, move |conn| people::patch_user(conn, &actor, &id, patch)).await?;
     state.standings.forget(&user.id);
-    Ok(HttpResponse::Ok().json(user))
+    Ok(user)
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -231,13 +246,13 @@ pub async fn patch_user(state: State, caller: Caller, id: web::Path<String>, bod
 pub struct CreateOrg {
     #[validate(length(min = 1, max = 200, message = "1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    name: String,
+    pub(crate) name: String,
     /// enterprise, school, training_institution, research_institute or public_institution.
     #[schema(pattern = "^(enterprise|school|training_institution|research_institute|public_institution)$")]
-    kind: String,
+    pub(crate) kind: String,
     #[validate(length(min = 1, max = 100, message = "1 to 100 characters"))]
     #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
-    region: String,
+    pub(crate) region: String,
 }
 
 /// Register an organisation (a project unit).
@@ -249,16 +264,20 @@ pub struct CreateOrg {
         (status = 409, description = "`already_exists`: an organisation of that name exists", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: a blank name or region, or an unknown kind", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_org(state: State, caller: Caller, body: web::Json<CreateOrg>) -> AppResult<HttpResponse> {
+    let org = add_org(&state, &caller, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(org))
+}
+
+/// The organisation's registration itself, for the API and the console's form alike.
+pub(crate) async fn add_org(state: &State, caller: &Caller, mut b: CreateOrg) -> AppResult<Org> {
     caller.require(&[Role::Admin, Role::Hr])?;
-    let mut b = body.into_inner();
     (b.name, b.region) = (b.name.trim().to_string(), b.region.trim().to_string());
     check(&b)?;
     if !ORG_KINDS.contains(&b.kind.as_str()) {
         return Err(AppError::field("kind", format!("one of {}", ORG_KINDS.join(", "))));
     }
     let actor = caller.actor();
-    let org = db(&state, move |conn| people::create_org(conn, &actor, &b.name, &b.kind, &b.region)).await?;
-    Ok(HttpResponse::Created().json(org))
+    db(state, move |conn| people::create_org(conn, &actor, &b.name, &b.kind, &b.region)).await
 }
 
 /// List organisations, by id.

@@ -1,5 +1,5 @@
 //! Project registration, reading and lifecycle.
-use super::accounts::check;
+use super::accounts::field_errors;
 use super::openapi::Problem;
 use super::routes::Routes;
 use super::{db, paged, Page, Paged, State};
@@ -65,6 +65,12 @@ pub struct ProjectView {
     accounts: Option<Vec<chart::AccountDef>>,
 }
 
+impl ProjectView {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
 /// Specialties and the leader are stored as JSON written by this service; unreadable text is
 /// an internal error, not an empty list.
 pub fn view(p: &ProjectRow, chart: Option<&[chart::AccountDef]>) -> AppResult<ProjectView> {
@@ -96,19 +102,19 @@ pub fn view(p: &ProjectRow, chart: Option<&[chart::AccountDef]>) -> AppResult<Pr
 #[serde(deny_unknown_fields)]
 pub struct Register {
     #[schema(value_type = ProjectKind)]
-    kind: String,
+    pub(crate) kind: String,
     #[validate(length(min = 1, max = 200, message = "1 to 200 characters"))]
-    name: String,
-    org_id: String,
+    pub(crate) name: String,
+    pub(crate) org_id: String,
     #[schema(value_type = String, format = Date, example = "2025-03-01")]
-    start_date: String,
+    pub(crate) start_date: String,
     /// demonstration_matching or employment_talent_fund.
-    fund_source: String,
+    pub(crate) fund_source: String,
     /// A base's specialties: at least 3.
     #[serde(default)]
-    specialties: Vec<String>,
+    pub(crate) specialties: Vec<String>,
     /// A studio's leader: technician level or above, under 65 at the start (68 for an ethnic skill heir).
-    leader: Option<Leader>,
+    pub(crate) leader: Option<Leader>,
 }
 
 /// Register an approved project: its grant, period and chart of accounts come with it, and the
@@ -120,11 +126,16 @@ pub struct Register {
         (status = 403, description = "`forbidden`: not hr", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: each failed eligibility rule (fewer than 3 specialties; leader below technician level or too old), an unknown kind, fund source or organisation", body = Problem, content_type = "application/problem+json")))]
 pub async fn register(state: State, caller: Caller, body: web::Json<Register>) -> AppResult<HttpResponse> {
+    let body = register_project(&state, &caller, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(body))
+}
+
+/// The registration itself, for the API and the console's form alike.
+pub(crate) async fn register_project(state: &State, caller: &Caller, mut b: Register) -> AppResult<ProjectView> {
     caller.require(&[Role::Hr])?;
-    let mut b = body.into_inner();
     b.name = b.name.trim().to_string();
-    check(&b)?;
-    let mut errors: Vec<FieldError> = Vec::new();
+    // Every failed rule at once, so a form can mark all its wrong fields in one round.
+    let mut errors: Vec<FieldError> = field_errors(&b);
     let kind = ProjectKind::parse(&b.kind);
     if kind.is_none() {
         errors.push(FieldError::new("kind", "must be base or studio"));
@@ -132,19 +143,23 @@ pub async fn register(state: State, caller: Caller, body: web::Json<Register>) -
     if !FUND_SOURCES.contains(&b.fund_source.as_str()) {
         errors.push(FieldError::new("fund_source", format!("one of {}", FUND_SOURCES.join(", "))));
     }
-    let start = super::parse_date("start_date", &b.start_date)?;
-    match kind {
-        Some(ProjectKind::Base) => errors.extend(eligibility::check_specialties(&b.specialties)),
-        Some(ProjectKind::Studio) => match &b.leader {
-            None => errors.push(FieldError::new("leader", "a studio needs a leader")),
-            Some(l) => errors.extend(eligibility::check_leader(l, start)),
-        },
-        None => {}
+    let start = match super::parse_date("start_date", &b.start_date) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            errors.extend(e.field_errors());
+            None
+        }
+    };
+    match (kind, &b.leader, start) {
+        (Some(ProjectKind::Base), _, _) => errors.extend(eligibility::check_specialties(&b.specialties)),
+        (Some(ProjectKind::Studio), None, _) => errors.push(FieldError::new("leader", "a studio needs a leader")),
+        (Some(ProjectKind::Studio), Some(l), Some(start)) => errors.extend(eligibility::check_leader(l, start)),
+        // The leader is judged on the start date, once there is one.
+        (Some(ProjectKind::Studio), Some(_), None) | (None, _, _) => {}
     }
-    if !errors.is_empty() {
+    let (Some(kind), Some(start), true) = (kind, start, errors.is_empty()) else {
         return Err(AppError::validation(errors));
-    }
-    let kind = kind.unwrap_or(ProjectKind::Base);
+    };
     let (grant, years) = state.settings.grant(kind).map_err(AppError::internal)?;
     let new = NewProject {
         kind,
@@ -159,14 +174,13 @@ pub async fn register(state: State, caller: Caller, body: web::Json<Register>) -
         chart: chart::accounts_for(kind, &state.rules),
     };
     let actor = caller.actor();
-    let body = db(&state, move |conn| {
+    db(state, move |conn| {
         let id = projects::register(conn, &actor, new)?;
         let p = projects::get(conn, &id)?;
         let c = projects::chart_of(conn, &id)?;
         view(&p, Some(&c))
     })
-    .await?;
-    Ok(HttpResponse::Created().json(body))
+    .await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -247,10 +261,10 @@ pub async fn get(state: State, caller: Caller, id: web::Path<String>) -> AppResu
 pub struct StatusChange {
     /// suspended, active, cancelled or completed (closed comes only from recovery).
     #[schema(value_type = ProjectStatus)]
-    status: String,
+    pub(crate) status: String,
     #[serde(default)]
     #[schema(example = "建设单位注销")]
-    reason: String,
+    pub(crate) reason: String,
 }
 
 /// Change a project's status.
@@ -267,25 +281,29 @@ pub struct StatusChange {
         (status = 409, description = "`invalid_transition`: not a change the project's current status allows (with `from`, `to`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: a status hr does not set, or no reason", body = Problem, content_type = "application/problem+json")))]
 pub async fn change_status(state: State, caller: Caller, id: web::Path<String>, body: web::Json<StatusChange>) -> AppResult<HttpResponse> {
+    let body = set_status(&state, &caller, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The status change itself, for the API and the console's form alike.
+pub(crate) async fn set_status(state: &State, caller: &Caller, id: String, b: StatusChange) -> AppResult<ProjectView> {
     caller.require(&[Role::Hr])?;
-    let b = body.into_inner();
     let to = ProjectStatus::parse(&b.status).ok_or_else(ChangeStatus::not_settable)?;
     let cmd = ChangeStatus::new(to, &b.reason)?;
-    let (id, actor) = (id.into_inner(), caller.actor());
-    let body = db(&state, move |conn| {
+    let actor = caller.actor();
+    db(state, move |conn| {
         let project = unit::under_lock(conn, &id, |conn, l| app::projects::change_status(conn, l, &actor, cmd))?;
         view(&project, None)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeaderChange {
-    leader: Leader,
+    pub(crate) leader: Leader,
     #[serde(default)]
-    reason: String,
+    pub(crate) reason: String,
 }
 
 /// Replace a studio's leader (§8.2); the new leader must qualify on the day of the change.
@@ -298,29 +316,33 @@ pub struct LeaderChange {
         (status = 409, description = "`invalid_transition`: not a studio; `project_not_active`: the project is not active or suspended", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: the new leader does not qualify", body = Problem, content_type = "application/problem+json")))]
 pub async fn replace_leader(state: State, caller: Caller, id: web::Path<String>, body: web::Json<LeaderChange>) -> AppResult<HttpResponse> {
+    let body = set_leader(&state, &caller, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The leader change itself, for the API and the console's form alike.
+pub(crate) async fn set_leader(state: &State, caller: &Caller, id: String, b: LeaderChange) -> AppResult<ProjectView> {
     caller.require(&[Role::Hr])?;
-    let b = body.into_inner();
     // Eligibility is judged on the day of the change: the new leader must qualify now.
     let today = crate::domain::calendar::today();
     let errors = eligibility::check_leader(&b.leader, today);
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let (id, actor) = (id.into_inner(), caller.actor());
-    let body = db(&state, move |conn| {
+    let actor = caller.actor();
+    db(state, move |conn| {
         projects::replace_leader(conn, &actor, &id, &b.leader, b.reason.trim())?;
         view(&projects::get(conn, &id)?, None)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rename {
-    name: String,
+    pub(crate) name: String,
     #[serde(default)]
-    reason: String,
+    pub(crate) reason: String,
 }
 
 /// Rename the project after its unit was renamed (§8.2).
@@ -332,17 +354,21 @@ pub struct Rename {
         (status = 404, description = "`not_found`: no such project", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: a blank or over-long name", body = Problem, content_type = "application/problem+json")))]
 pub async fn rename(state: State, caller: Caller, id: web::Path<String>, body: web::Json<Rename>) -> AppResult<HttpResponse> {
+    let body = set_name(&state, &caller, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The rename itself, for the API and the console's form alike.
+pub(crate) async fn set_name(state: &State, caller: &Caller, id: String, b: Rename) -> AppResult<ProjectView> {
     caller.require(&[Role::Hr])?;
-    let b = body.into_inner();
     let name = b.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::field("name", "1 to 200 characters"));
     }
-    let (id, actor) = (id.into_inner(), caller.actor());
-    let body = db(&state, move |conn| {
+    let actor = caller.actor();
+    db(state, move |conn| {
         projects::rename(conn, &actor, &id, &name, b.reason.trim())?;
         view(&projects::get(conn, &id)?, None)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    .await
 }

@@ -30,7 +30,7 @@ pub struct ReportView {
     pub(crate) late: Option<bool>,
 }
 
-fn view(p: &ProjectRow, r: &Report) -> ReportView {
+pub(crate) fn view(p: &ProjectRow, r: &Report) -> ReportView {
     let targets = reporting::targets(p.kind(), reporting::project_year(p.start(), r.year));
     ReportView { report: r.clone(), targets, meets_targets: reporting::meets(targets, r.trained_total, r.trained_advanced), late: late(r) }
 }
