@@ -39,7 +39,7 @@ pub fn classify_voucher(
     lines: &[LineText<'_>],
 ) -> Result<Verdicts, UnknownAccount> {
     let judged = lines.iter().enumerate().map(|(i, l)| {
-        let account = l.account.trim();
+        let account = l.account;
         let resolved = chart::find(chart, account);
         if resolved.is_none() && !rules.is_prohibited_account(account) && rules.find_category(account).is_none() {
             return Err(UnknownAccount { line: i + 1, account: l.account.to_string() });

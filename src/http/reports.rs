@@ -99,10 +99,11 @@ pub async fn file(state: State, caller: Caller, id: web::Path<String>, body: web
 /// The project's annual reports, by year (all of them: one page).
 ///
 /// Roles: any role that may read the project; a unit for its own projects.
-#[utoipa::path(get, path = "/projects/{id}/annual-reports", tag = "reports", operation_id = "list_annual_reports", params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Paged<ReportView>),
+#[utoipa::path(get, path = "/projects/{id}/annual-reports", tag = "reports", operation_id = "list_annual_reports", params(("id" = String, Path), super::Format), security(("bearer" = [])),
+    responses((status = 200, content((Paged<ReportView> = "application/json"), (String = "text/csv"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Query<super::Format>) -> AppResult<HttpResponse> {
+    let csv = q.is_csv()?;
     let id = id.into_inner();
     let body = db(&state, move |conn| {
         let p = visible(conn, &caller, &id)?;
@@ -110,6 +111,9 @@ pub async fn list(state: State, caller: Caller, id: web::Path<String>) -> AppRes
         Ok(Paged { items, next_cursor: None })
     })
     .await?;
+    if csv {
+        return super::tables::csv("annual-reports.csv", &super::tables::REPORT, &body.items);
+    }
     Ok(HttpResponse::Ok().json(body))
 }
 

@@ -119,7 +119,7 @@ impl AsOf {
     fn date(&self) -> AppResult<Option<NaiveDate>> {
         opt_date("as_of", &self.as_of)
     }
-    fn csv(&self) -> bool {
+    fn csv(&self) -> AppResult<bool> {
         Format { format: self.format.clone() }.is_csv()
     }
 }
@@ -161,7 +161,7 @@ async fn load_balances(state: &State, caller: Caller, id: String, as_of: Option<
         (status = 422, description = "`validation_failed`: `as_of` is not a date", body = Problem, content_type = "application/problem+json")))]
 pub async fn balances(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
     let b = load_balances(&state, caller, id.into_inner(), q.date()?).await?;
-    if q.csv() {
+    if q.csv()? {
         return csv_response("balances.csv", &BALANCE_HEADER, balance_rows(&b));
     }
     Ok(HttpResponse::Ok().json(Balances { as_of: q.as_of.clone(), accounts: b }))
@@ -181,7 +181,7 @@ pub async fn trial_balance(state: State, caller: Caller, id: web::Path<String>, 
     // Balances on the debit and the credit side: equal in balanced books.
     let debit_balances: Money = b.iter().filter(|a| a.side == Side::Debit).map(|a| a.balance).sum();
     let credit_balances: Money = b.iter().filter(|a| a.side == Side::Credit).map(|a| a.balance).sum();
-    if q.csv() {
+    if q.csv()? {
         let mut rows = balance_rows(&b);
         rows.push(vec!["total".into(), String::new(), String::new(), debit.to_string(), credit.to_string(), String::new()]);
         return csv_response("trial-balance.csv", &BALANCE_HEADER, rows);
@@ -232,7 +232,7 @@ pub async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web:
         Ok((def, opening, entries))
     })
     .await?;
-    if (Format { format: q.format }).is_csv() {
+    if (Format { format: q.format }).is_csv()? {
         let rows = entries
             .iter()
             .map(|e| {
@@ -272,7 +272,7 @@ pub async fn project_statement(state: State, caller: Caller, id: web::Path<Strin
         })
     })
     .await?;
-    if q.csv() {
+    if q.csv()? {
         return csv_response("statement.csv", &STATEMENT_HEADER[1..], vec![statement_row(&s)]);
     }
     Ok(HttpResponse::Ok().json(ProjectStatement { as_of: day, statement: s }))
@@ -365,7 +365,7 @@ pub async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery
     let q = q.into_inner();
     let as_of = opt_date("as_of", &q.as_of)?;
     let day = as_of.unwrap_or_else(calendar::today);
-    let csv = Format { format: q.format.clone() }.is_csv();
+    let csv = Format { format: q.format.clone() }.is_csv()?;
     let rows = db(&state, move |conn| {
         let org_ids = org_scope(conn, &caller, None, q.region)?;
         let everything = q.kind.is_none() && q.status.is_none() && org_ids.is_none();
