@@ -13,7 +13,10 @@ use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Vis
 use std::collections::HashSet;
 
 /// The middleware (`actix_web::middleware::from_fn(guard::middleware)`), inside the request id.
-pub async fn middleware(mut req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     // NUL reaches a path or query only percent-encoded: the HTTP parser refuses a raw one.
     let uri = req.uri();
     if uri.path().contains("%00") || uri.query().is_some_and(|q| q.contains("%00")) {
@@ -154,7 +157,9 @@ mod tests {
         for bad in [r#"{"a":1,"a":2}"#, r#"{"x":[{"b":1,"c":{"d":1,"d":1}}]}"#, r#"{"a":"x\u0000"}"#, r#"{"a\u0000":1}"#, r#"["\u0000"]"#] {
             assert!(check(Body::Json, bad.as_bytes()).is_err(), "{bad}");
         }
-        for good in [r#"{"a":1,"b":{"a":2}}"#, r#"[{"a":1},{"a":1}]"#, "not json", r#"{"a":"\u0001"}"#, "", r#"{"a":1.5e3,"b":null,"c":true}"#] {
+        for good in
+            [r#"{"a":1,"b":{"a":2}}"#, r#"[{"a":1},{"a":1}]"#, "not json", r#"{"a":"\u0001"}"#, "", r#"{"a":1.5e3,"b":null,"c":true}"#]
+        {
             assert!(check(Body::Json, good.as_bytes()).is_ok(), "{good}");
         }
     }

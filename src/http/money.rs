@@ -103,7 +103,7 @@ where
 pub struct Disbursement {
     #[schema(value_type = String, format = Date, example = "2025-03-10")]
     date: String,
-    #[schema(value_type = String, example = "200000.00")]
+    #[schema(value_type = String, pattern = r"^[0-9]+(\.[0-9]{1,2})?$", example = "200000.00")]
     amount: Value,
     /// The finance bureau's document number.
     #[serde(default)]
@@ -149,9 +149,9 @@ pub async fn disburse(
 pub struct LineIn {
     #[schema(example = "equipment")]
     pub account: String,
-    #[schema(value_type = Option<String>, example = "120000.00")]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]+(\.[0-9]{1,2})?$", example = "120000.00")]
     pub debit: Option<Value>,
-    #[schema(value_type = Option<String>, example = "120000.00")]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]+(\.[0-9]{1,2})?$", example = "120000.00")]
     pub credit: Option<Value>,
     /// At most 500 characters; the classifier reads it with the voucher's summary.
     #[serde(default)]

@@ -132,9 +132,7 @@ fn text(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
-        Value::Array(items) if items.iter().all(Value::is_string) => {
-            items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("、")
-        }
+        Value::Array(items) if items.iter().all(Value::is_string) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("、"),
         other => other.to_string(),
     }
 }
@@ -147,7 +145,8 @@ mod tests {
     #[test]
     fn cells_follow_the_json_answer() {
         let item = json!({"id": "p1", "leader": null, "specialties": ["数控加工", "焊接"], "grant": "500000.00", "n": 3, "t": {"a": 1}});
-        let columns = [("id", "id"), ("leader", "leader.name"), ("s", "specialties"), ("g", "grant"), ("n", "n"), ("t", "t"), ("x", "missing")];
+        let columns =
+            [("id", "id"), ("leader", "leader.name"), ("s", "specialties"), ("g", "grant"), ("n", "n"), ("t", "t"), ("x", "missing")];
         assert_eq!(row(&item, &columns), ["p1", "", "数控加工、焊接", "500000.00", "3", r#"{"a":1}"#, ""]);
     }
 }

@@ -6,7 +6,8 @@ use crate::common::{call, on_each_backend, Resp, World, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 
 /// What a unit might type as a summary to attack the inspector who opens the export in Excel.
-const ATTACKS: [&str; 6] = ["@SUM(1+1)*cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\",\"购买焊条\")", "+1+1 焊条", "-2+3 焊条", "\t=1 焊条", "\r=1 焊条"];
+const ATTACKS: [&str; 6] =
+    ["@SUM(1+1)*cmd|' /C calc'!A0", "=HYPERLINK(\"http://x\",\"购买焊条\")", "+1+1 焊条", "-2+3 焊条", "\t=1 焊条", "\r=1 焊条"];
 
 /// The rows of a CSV answer (BOM and header included), as a spreadsheet would split them.
 fn rows(r: &Resp) -> Vec<Vec<String>> {
@@ -80,7 +81,11 @@ fn every_list_answers_csv() {
     on_each_backend(|w| {
         let p = w.base_project("2025-03-01");
         assert_eq!(w.disburse(&p, "2025-03-10", "200000.00").status, 201);
-        let r = w.post(&w.unit, &format!("/projects/{p}/annual-reports"), json!({"year": 2025, "summary": "-开展培训", "next_year_plan": "扩大规模", "trained_total": 180, "trained_advanced": 40}));
+        let r = w.post(
+            &w.unit,
+            &format!("/projects/{p}/annual-reports"),
+            json!({"year": 2025, "summary": "-开展培训", "next_year_plan": "扩大规模", "trained_total": 180, "trained_advanced": 40}),
+        );
         assert_eq!(r.status, 201, "{r:?}");
         // A voucher held for review: a round trip needs a reviewer.
         let held = w.spend(&w.unit, &p, "2025-03-12", "teacher_training", "200.00", "教师参加研修班往返");
@@ -129,7 +134,11 @@ fn an_unknown_format_is_refused_everywhere() {
             "/orgs?format=".to_string(),
         ] {
             let r = w.get(&w.finance, &path);
-            assert_eq!((r.status, r.code(), r.body["errors"][0]["field"].as_str()), (422, "validation_failed", Some("format")), "{path}: {r:?}");
+            assert_eq!(
+                (r.status, r.code(), r.body["errors"][0]["field"].as_str()),
+                (422, "validation_failed", Some("format")),
+                "{path}: {r:?}"
+            );
         }
         let r = w.get(&w.admin, "/users?format=xlsx");
         assert_eq!((r.status, r.code()), (422, "validation_failed"), "{r:?}");

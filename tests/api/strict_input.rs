@@ -80,10 +80,22 @@ fn a_duplicate_json_key_is_malformed_anywhere() {
         let vouchers = format!("/projects/{p}/vouchers");
         let cases = [
             (&w.finance, format!("/projects/{p}/disbursements"), r#"{"date":"2025-03-15","date":"2099-01-01","amount":"1.00"}"#),
-            (&w.unit, vouchers.clone(), r#"{"date":"2025-03-15","summary":"购买焊条","lines":[{"account":"materials","debit":"10.00","debit":"20.00"},{"account":"1002","credit":"10.00"}]}"#),
-            (&w.unit, vouchers, r#"{"date":"2025-03-15","lines":[{"account":"materials","debit":"10.00"},{"account":"1002","credit":"10.00"}],"lines":[]}"#),
+            (
+                &w.unit,
+                vouchers.clone(),
+                r#"{"date":"2025-03-15","summary":"购买焊条","lines":[{"account":"materials","debit":"10.00","debit":"20.00"},{"account":"1002","credit":"10.00"}]}"#,
+            ),
+            (
+                &w.unit,
+                vouchers,
+                r#"{"date":"2025-03-15","lines":[{"account":"materials","debit":"10.00"},{"account":"1002","credit":"10.00"}],"lines":[]}"#,
+            ),
             (&w.admin, "/orgs".to_string(), r#"{"name":"甲","name":"乙","kind":"school","region":"红山区"}"#),
-            (&w.unit, "/classify".to_string(), r#"{"project_kind":"base","project_kind":"studio","lines":[{"account":"materials","debit":"1.00"}]}"#),
+            (
+                &w.unit,
+                "/classify".to_string(),
+                r#"{"project_kind":"base","project_kind":"studio","lines":[{"account":"materials","debit":"1.00"}]}"#,
+            ),
             (&w.hr, format!("/projects/{p}/status"), r#"{"status":"suspended","reason":"a","reason":"b"}"#),
         ];
         for (token, path, body) in cases {
@@ -95,7 +107,13 @@ fn a_duplicate_json_key_is_malformed_anywhere() {
         assert_eq!((r.status, r.code()), (400, "malformed_request"), "{r:?}");
         assert_eq!(books(&w, &p), before);
         // The same keys in different objects are fine.
-        let r = raw(&w, &w.unit, "POST", &format!("/projects/{p}/vouchers"), r#"{"date":"2025-03-15","summary":"购买焊条","lines":[{"account":"materials","debit":"10.00","summary":"焊条"},{"account":"1002","credit":"10.00","summary":"付款"}]}"#);
+        let r = raw(
+            &w,
+            &w.unit,
+            "POST",
+            &format!("/projects/{p}/vouchers"),
+            r#"{"date":"2025-03-15","summary":"购买焊条","lines":[{"account":"materials","debit":"10.00","summary":"焊条"},{"account":"1002","credit":"10.00","summary":"付款"}]}"#,
+        );
         assert_eq!(r.status, 201, "{r:?}");
     });
 }
@@ -118,10 +136,23 @@ fn dates_stay_within_2000_to_2099() {
             refused(w.post(&w.hr, "/projects", body), "start_date", "project start");
             refused(w.disburse(&p, date, "1.00"), "date", "disbursement");
             refused(w.spend(&w.unit, &p, date, "materials", "1.00", "购买焊条"), "date", "voucher");
-            refused(w.post(&w.unit, &format!("/projects/{p}/vouchers/{vid}/reverse"), json!({"date": date, "reason": "重复"})), "date", "reversal");
-            refused(w.post(&w.finance, &format!("/projects/{p}/recovery"), json!({"date": date, "reason": "cancelled"})), "date", "recovery");
+            refused(
+                w.post(&w.unit, &format!("/projects/{p}/vouchers/{vid}/reverse"), json!({"date": date, "reason": "重复"})),
+                "date",
+                "reversal",
+            );
+            refused(
+                w.post(&w.finance, &format!("/projects/{p}/recovery"), json!({"date": date, "reason": "cancelled"})),
+                "date",
+                "recovery",
+            );
             refused(w.post(&w.unit, &format!("/projects/{p}/remittances"), json!({"date": date, "amount": "1.00"})), "date", "remittance");
-            for query in [format!("/projects/{p}/statement?as_of={date}"), format!("/projects/{p}/balances?as_of={date}"), format!("/projects/{p}/recoverable?as_of={date}"), format!("/statements?as_of={date}")] {
+            for query in [
+                format!("/projects/{p}/statement?as_of={date}"),
+                format!("/projects/{p}/balances?as_of={date}"),
+                format!("/projects/{p}/recoverable?as_of={date}"),
+                format!("/statements?as_of={date}"),
+            ] {
                 refused(w.get(&w.finance, &query), "as_of", &query);
             }
             refused(w.get(&w.finance, &format!("/projects/{p}/ledger?account=1002&from={date}")), "from", "ledger from");
@@ -150,8 +181,22 @@ fn nul_is_refused_alike_on_every_backend() {
         nul(w.post(&w.admin, "/orgs", json!({"name": "某\u{0}学校", "kind": "school", "region": "红山区"})), "org name");
         nul(w.post(&w.admin, "/users", json!({"username": "u\u{0}", "password": "password-123", "role": "hr"})), "username");
         nul(w.spend(&w.unit, &p, "2025-03-11", "materials", "1.00", "采购\u{0}耗材"), "voucher summary");
-        nul(w.post(&w.unit, "/classify", json!({"project_kind": "base", "lines": [{"account": "materials", "debit": "1.00", "summary": "\u{0}"}]})), "classify");
-        nul(w.post(&w.unit, "/classify", json!({"project_kind": "base", "lines": [{"account": "materials", "debit": "1.00"}], "x\u{0}": 1})), "a key");
+        nul(
+            w.post(
+                &w.unit,
+                "/classify",
+                json!({"project_kind": "base", "lines": [{"account": "materials", "debit": "1.00", "summary": "\u{0}"}]}),
+            ),
+            "classify",
+        );
+        nul(
+            w.post(
+                &w.unit,
+                "/classify",
+                json!({"project_kind": "base", "lines": [{"account": "materials", "debit": "1.00"}], "x\u{0}": 1}),
+            ),
+            "a key",
+        );
         nul(w.post(&w.hr, &format!("/projects/{p}/status"), json!({"status": "suspended", "reason": "\u{0}"})), "status reason");
         nul(w.get(&w.admin, "/orgs?cursor=%00"), "a cursor");
         nul(w.get(&w.finance, "/projects?region=%E7%BA%A2%00"), "a region");
