@@ -2,7 +2,7 @@
 //! batches), yet each must get the answer it would get alone. Two service instances share one
 //! database, as several processes would, and a burst over two projects mixes every kind of answer.
 
-use crate::common::{assert_books_consistent, call, fen, items, Db, Server, World};
+use crate::common::{assert_books_consistent, call, fen, items, Server, World};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Barrier;
