@@ -162,7 +162,7 @@ pub async fn create_user(state: State, caller: Caller, body: web::Json<CreateUse
 #[utoipa::path(get, path = "/users", tag = "admin", params(Page), security(("bearer" = [])),
     responses((status = 200, content((Paged<User> = "application/json"), (String = "text/csv"))),
         (status = 403, description = "`forbidden`: not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `limit` out of 1..500, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_users(state: State, caller: Caller, page: web::Query<Page>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Admin])?;
     let csv = super::Format { format: page.format.clone() }.is_csv()?;
@@ -270,7 +270,7 @@ pub async fn create_org(state: State, caller: Caller, body: web::Json<CreateOrg>
 /// Roles: any signed-in user; a unit sees only its own.
 #[utoipa::path(get, path = "/orgs", tag = "admin", params(Page), security(("bearer" = [])),
     responses((status = 200, content((Paged<Org> = "application/json"), (String = "text/csv"))),
-        (status = 422, description = "`validation_failed`: `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `limit` out of 1..500, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_orgs(state: State, caller: Caller, page: web::Query<Page>) -> AppResult<HttpResponse> {
     let csv = super::Format { format: page.format.clone() }.is_csv()?;
     let limit = super::tables::limit(&page, csv)?;

@@ -101,7 +101,8 @@ pub async fn file(state: State, caller: Caller, id: web::Path<String>, body: web
 /// Roles: any role that may read the project; a unit for its own projects.
 #[utoipa::path(get, path = "/projects/{id}/annual-reports", tag = "reports", operation_id = "list_annual_reports", params(("id" = String, Path), super::Format), security(("bearer" = [])),
     responses((status = 200, content((Paged<ReportView> = "application/json"), (String = "text/csv"))),
-        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json")))]
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Query<super::Format>) -> AppResult<HttpResponse> {
     let csv = q.is_csv()?;
     let id = id.into_inner();

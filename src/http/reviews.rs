@@ -125,7 +125,7 @@ pub struct ReviewQuery {
 #[utoipa::path(get, path = "/reviews", tag = "reviews", operation_id = "review_queue", params(ReviewQuery), security(("bearer" = [])),
     responses((status = 200, content((Paged<ReviewItem> = "application/json"), (String = "text/csv"))),
         (status = 403, description = "`forbidden`: not finance or inspector", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a status other than pending or declined, `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: a status other than pending or declined, `limit` out of 1..500, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance, Role::Inspector])?;
     let q = q.into_inner();

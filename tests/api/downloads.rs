@@ -123,6 +123,7 @@ fn an_unknown_format_is_refused_everywhere() {
             format!("/projects/{p}/statement?format=xlsx"),
             format!("/projects/{p}/balances?format=xlsx"),
             format!("/projects/{p}/trial-balance?format=pdf"),
+            format!("/projects/{p}/recoverable?format=csv"),
             format!("/projects/{p}/ledger?account=1002&format=xml"),
             "/statements?format=xlsx".to_string(),
             format!("/projects/{p}/export?format=xlsx"),
