@@ -2,15 +2,22 @@
 //! a JSON body with a duplicate key or a NUL character, a form body, path or query string with a
 //! NUL. Each handler's own extractor would let the last duplicate win, and a NUL reached the
 //! database, where SQLite stored it and PostgreSQL refused it.
+//!
+//! A JSON body is read whole (within the body limit every JSON route has) and passed on; a form
+//! is checked as it streams, so each console form keeps its own size limit.
 use super::State;
 use crate::error::{AppError, Code};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::middleware::Next;
+use actix_web::web::Bytes;
 use actix_web::{web, FromRequest, HttpMessage};
+use futures_core::Stream;
 use serde::de::{Deserialize, Deserializer, Error as _, MapAccess, SeqAccess, Visitor};
 use std::collections::HashSet;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// The middleware (`actix_web::middleware::from_fn(guard::middleware)`), inside the request id.
 pub async fn middleware(
@@ -23,7 +30,11 @@ pub async fn middleware(
         return Ok(req.error_response(AppError::nul_text()));
     }
     let body = body_kind(&req);
-    if body != Body::Other {
+    if body == Body::Form {
+        let inner = req.take_payload();
+        req.set_payload(Payload::from(Box::pin(FormWithoutNul { inner, tail: Vec::new() }) as Pin<Box<dyn Stream<Item = _>>>));
+    }
+    if body == Body::Json {
         let (http, payload) = req.parts_mut();
         let bytes = match web::Bytes::from_request(http, payload).await {
             Ok(bytes) => bytes,
@@ -72,10 +83,40 @@ fn unreadable(e: actix_web::Error, limit: usize) -> AppError {
     }
 }
 
+/// A form body holding NUL: `%00` as forms encode it (their decoder would pass it on), or raw.
+fn form_has_nul(bytes: &[u8]) -> bool {
+    bytes.windows(3).any(|w| w == b"%00") || bytes.contains(&0)
+}
+
+/// A form's body as it arrives, ending in an error at the first NUL: the form extractor then
+/// refuses the request (400) before any page sees a field.
+struct FormWithoutNul {
+    inner: Payload,
+    /// The last two bytes seen, for a `%00` split across two chunks.
+    tail: Vec<u8>,
+}
+
+impl Stream for FormWithoutNul {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let chunk = match Pin::new(&mut this.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => chunk,
+            other => return other,
+        };
+        let seen = [this.tail.as_slice(), &chunk].concat();
+        if form_has_nul(&seen) {
+            let nul = std::io::Error::new(std::io::ErrorKind::InvalidData, "a form field holds NUL");
+            return Poll::Ready(Some(Err(PayloadError::Io(nul))));
+        }
+        this.tail = seen[seen.len().saturating_sub(2)..].to_vec();
+        Poll::Ready(Some(Ok(chunk)))
+    }
+}
+
 fn check(kind: Body, bytes: &[u8]) -> Result<(), AppError> {
     match kind {
-        // A form encodes NUL as %00; its decoder would pass it on.
-        Body::Form if bytes.windows(3).any(|w| w == b"%00") || bytes.contains(&0) => Err(AppError::nul_text()),
         Body::Json => match serde_json::from_slice::<Checked>(bytes) {
             Ok(Checked) => Ok(()),
             Err(e) if e.is_data() && e.to_string().starts_with(NUL) => Err(AppError::nul_text()),
@@ -151,6 +192,27 @@ impl<'de> Visitor<'de> for Checked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_nul_split_across_chunks_is_found() {
+        let chunks = [Ok(Bytes::from_static(b"a=1&b=x%")), Ok(Bytes::from_static(b"00y"))];
+        let inner: Pin<Box<dyn Stream<Item = _>>> = Box::pin(Chunks(chunks.into_iter().collect()));
+        let mut form = FormWithoutNul { inner: Payload::from(inner), tail: Vec::new() };
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        assert!(matches!(Pin::new(&mut form).poll_next(&mut cx), Poll::Ready(Some(Ok(_)))));
+        assert!(matches!(Pin::new(&mut form).poll_next(&mut cx), Poll::Ready(Some(Err(PayloadError::Io(_))))));
+    }
+
+    /// Chunks handed out one per poll.
+    struct Chunks(std::collections::VecDeque<Result<Bytes, PayloadError>>);
+
+    impl Stream for Chunks {
+        type Item = Result<Bytes, PayloadError>;
+        fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            Poll::Ready(self.get_mut().0.pop_front())
+        }
+    }
 
     #[test]
     fn duplicate_keys_and_nul_are_found_at_any_depth() {

@@ -203,6 +203,18 @@ fn nul_is_refused_alike_on_every_backend() {
         nul(w.get(&w.finance, &format!("/projects/{p}/ledger?account=1002%00")), "an account");
         nul(w.get(&w.inspector, &format!("/projects/{p}/audit-trail?action=voucher%00")), "an action");
         nul(w.get(&w.finance, "/projects/x%00y"), "a path");
+        // A console form: refused by its extractor before the page reads a field (a person cannot
+        // type NUL; a crafted request gets a bare 400).
+        let root = w.server.base.trim_end_matches("/api/v1");
+        for body in ["username=adm%00in&password=x", "username=admin&password=x%00"] {
+            let r = ureq::post(&format!("{root}/login")).set("Content-Type", "application/x-www-form-urlencoded").send_string(body);
+            let status = match r {
+                Ok(r) => r.status(),
+                Err(ureq::Error::Status(s, _)) => s,
+                Err(e) => panic!("{e}"),
+            };
+            assert_eq!(status, 400, "console login form {body}");
+        }
         assert_eq!(books(&w, &p), before);
         assert_eq!(w.get(&w.inspector, "/audit-trail/verify").body["events"], events, "a refused request reached the global chain");
     });
