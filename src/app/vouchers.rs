@@ -83,7 +83,7 @@ pub fn submit(j: &mut dyn Journal, l: &mut Locked, actor: &Actor, rules: &Rules,
     let mut lines = Vec::with_capacity(cmd.lines.len());
     for (line, classification) in cmd.lines.into_iter().zip(verdicts.0) {
         // Every account resolves here: the classifier refused unknown ones and rejected the rest.
-        let code = chart::find(&l.chart, line.account.trim()).map(|a| a.code.clone()).unwrap_or_default();
+        let code = chart::find(&l.chart, &line.account).map(|a| a.code.clone()).unwrap_or_default();
         if !chart::expense_voucher_may_use(&code) {
             return Err(AppError::forbidden(format!("an expenditure voucher may not post to account {code}")).with("account", code));
         }

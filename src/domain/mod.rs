@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod money;
 pub mod recovery;
 pub mod reporting;
+pub mod spreadsheet;
 pub mod statement;
 pub mod status;
 pub mod verdicts;

@@ -171,14 +171,18 @@ pub(crate) async fn add_user(state: &State, caller: &Caller, b: CreateUser) -> A
 ///
 /// Roles: admin.
 #[utoipa::path(get, path = "/users", tag = "admin", params(Page), security(("bearer" = [])),
-    responses((status = 200, body = Paged<User>),
+    responses((status = 200, content((Paged<User> = "application/json"), (String = "text/csv"))),
         (status = 403, description = "`forbidden`: not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `limit` out of 1..500, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_users(state: State, caller: Caller, page: web::Query<Page>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Admin])?;
-    let limit = page.limit()?;
+    let csv = super::Format { format: page.format.clone() }.is_csv()?;
+    let limit = super::tables::limit(&page, csv)?;
     let after = page.after();
     let users = db(&state, move |conn| people::list_users(conn, &after, limit)).await?;
+    if csv {
+        return super::tables::csv("users.csv", &super::tables::USER, &users);
+    }
     Ok(HttpResponse::Ok().json(paged(users, limit, |u| u.id.clone())))
 }
 
@@ -284,10 +288,11 @@ pub(crate) async fn add_org(state: &State, caller: &Caller, mut b: CreateOrg) ->
 ///
 /// Roles: any signed-in user; a unit sees only its own.
 #[utoipa::path(get, path = "/orgs", tag = "admin", params(Page), security(("bearer" = [])),
-    responses((status = 200, body = Paged<Org>),
-        (status = 422, description = "`validation_failed`: `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, content((Paged<Org> = "application/json"), (String = "text/csv"))),
+        (status = 422, description = "`validation_failed`: `limit` out of 1..500, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_orgs(state: State, caller: Caller, page: web::Query<Page>) -> AppResult<HttpResponse> {
-    let limit = page.limit()?;
+    let csv = super::Format { format: page.format.clone() }.is_csv()?;
+    let limit = super::tables::limit(&page, csv)?;
     let after = page.after();
     let orgs = match (caller.role, caller.org_id.clone()) {
         // A unit sees only its own organisation.
@@ -298,6 +303,9 @@ pub async fn list_orgs(state: State, caller: Caller, page: web::Query<Page>) -> 
         }
         _ => db(&state, move |conn| people::list_orgs(conn, &after, limit)).await?,
     };
+    if csv {
+        return super::tables::csv("orgs.csv", &super::tables::ORG, &orgs);
+    }
     Ok(HttpResponse::Ok().json(paged(orgs, limit, |o| o.id.clone())))
 }
 

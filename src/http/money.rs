@@ -153,7 +153,7 @@ fn counted(refusal_action: &str, outcome: Outcome) -> Outcome {
 pub struct Disbursement {
     #[schema(value_type = String, format = Date, example = "2025-03-10")]
     date: String,
-    #[schema(value_type = String, example = "200000.00")]
+    #[schema(value_type = String, pattern = r"^[0-9]+(\.[0-9]{1,2})?$", example = "200000.00")]
     amount: Value,
     /// The finance bureau's document number.
     #[serde(default)]
@@ -199,9 +199,9 @@ pub async fn disburse(
 pub struct LineIn {
     #[schema(example = "equipment")]
     pub account: String,
-    #[schema(value_type = Option<String>, example = "120000.00")]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]+(\.[0-9]{1,2})?$", example = "120000.00")]
     pub debit: Option<Value>,
-    #[schema(value_type = Option<String>, example = "120000.00")]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]+(\.[0-9]{1,2})?$", example = "120000.00")]
     pub credit: Option<Value>,
     /// At most 500 characters; the classifier reads it with the voucher's summary.
     #[serde(default)]
@@ -300,19 +300,23 @@ pub struct ListQuery {
     /// 1 to 500, default 50.
     limit: Option<i64>,
     cursor: Option<String>,
+    /// `csv` for a spreadsheet, one row per voucher line; JSON otherwise.
+    #[param(pattern = "^(json|csv)$")]
+    format: Option<String>,
 }
 
 /// A project's vouchers with their lines, by id, with filters.
 ///
 /// Roles: any signed-in user; a unit only its organisation's projects.
 #[utoipa::path(get, path = "/projects/{id}/vouchers", tag = "vouchers", operation_id = "list_vouchers", params(("id" = String, Path), ListQuery), security(("bearer" = [])),
-    responses((status = 200, body = Paged<VoucherView>),
+    responses((status = 200, content((Paged<VoucherView> = "application/json"), (String = "text/csv"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: an unknown status, a bad date, `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: an unknown status, a bad date, `limit` out of 1..500, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let page = super::Page { limit: q.limit, cursor: q.cursor.clone() };
-    let limit = page.limit()?;
+    let page = super::Page { limit: q.limit, cursor: q.cursor.clone(), format: q.format };
+    let csv = super::Format { format: page.format.clone() }.is_csv()?;
+    let limit = super::tables::limit(&page, csv)?;
     let status = q.status.as_deref().map(|s| VoucherStatus::parse(s).ok_or_else(|| unknown_status(s))).transpose()?;
     let (from, to) = (super::opt_date("from", &q.from)?, super::opt_date("to", &q.to)?);
     let filter = VoucherFilter { status, kind: None, from, to, account: q.account, after: page.after(), limit };
@@ -323,6 +327,9 @@ pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Q
         Ok(paged(items, limit, |v| v.id.clone()))
     })
     .await?;
+    if csv {
+        return super::tables::csv_by_line("vouchers.csv", &super::tables::VOUCHER, &body.items);
+    }
     Ok(HttpResponse::Ok().json(body))
 }
 

@@ -198,6 +198,9 @@ pub struct ListQuery {
     #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     cursor: Option<String>,
+    /// `csv` for a spreadsheet; JSON otherwise.
+    #[param(pattern = "^(json|csv)$")]
+    format: Option<String>,
 }
 
 /// The org ids a listing is limited to: the caller's own for a unit, and those of a region.
@@ -222,12 +225,13 @@ pub fn org_scope(conn: &mut DbConn, caller: &Caller, org_id: Option<String>, reg
 ///
 /// Roles: any signed-in user; a unit sees only its organisation's projects.
 #[utoipa::path(get, path = "/projects", tag = "projects", operation_id = "list_projects", params(ListQuery), security(("bearer" = [])),
-    responses((status = 200, body = Paged<ProjectView>),
-        (status = 422, description = "`validation_failed`: `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, content((Paged<ProjectView> = "application/json"), (String = "text/csv"))),
+        (status = 422, description = "`validation_failed`: `limit` out of 1..500, an unknown `format`", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let page = Page { limit: q.limit, cursor: q.cursor };
-    let limit = page.limit()?;
+    let page = Page { limit: q.limit, cursor: q.cursor, format: q.format };
+    let csv = super::Format { format: page.format.clone() }.is_csv()?;
+    let limit = super::tables::limit(&page, csv)?;
     let body = db(&state, move |conn| {
         let org_ids = org_scope(conn, &caller, q.org_id, q.region)?;
         let f = ListFilter { kind: q.kind, status: q.status, org_ids, after: page.after(), limit };
@@ -236,6 +240,9 @@ pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> App
         Ok(paged(views, limit, |v: &ProjectView| v.id.clone()))
     })
     .await?;
+    if csv {
+        return super::tables::csv("projects.csv", &super::tables::PROJECT, &body.items);
+    }
     Ok(HttpResponse::Ok().json(body))
 }
 

@@ -103,11 +103,16 @@ pub(crate) async fn file_report(state: &State, caller: Caller, id: String, mut b
 /// The project's annual reports, by year (all of them: one page).
 ///
 /// Roles: any role that may read the project; a unit for its own projects.
-#[utoipa::path(get, path = "/projects/{id}/annual-reports", tag = "reports", operation_id = "list_annual_reports", params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Paged<ReportView>),
-        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+#[utoipa::path(get, path = "/projects/{id}/annual-reports", tag = "reports", operation_id = "list_annual_reports", params(("id" = String, Path), super::Format), security(("bearer" = [])),
+    responses((status = 200, content((Paged<ReportView> = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
+pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Query<super::Format>) -> AppResult<HttpResponse> {
+    let csv = q.is_csv()?;
     let items = reports_of(&state, caller, id.into_inner()).await?;
+    if csv {
+        return super::tables::csv("annual-reports.csv", &super::tables::REPORT, &items);
+    }
     Ok(HttpResponse::Ok().json(Paged { items, next_cursor: None }))
 }
 

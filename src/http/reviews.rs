@@ -112,6 +112,9 @@ pub struct ReviewQuery {
     /// 1 to 500, default 50.
     limit: Option<i64>,
     cursor: Option<String>,
+    /// `csv` for a spreadsheet, one row per voucher line; JSON otherwise.
+    #[param(pattern = "^(json|csv)$")]
+    format: Option<String>,
 }
 
 /// The review queue across projects.
@@ -120,14 +123,15 @@ pub struct ReviewQuery {
 ///
 /// Roles: finance, inspector.
 #[utoipa::path(get, path = "/reviews", tag = "reviews", operation_id = "review_queue", params(ReviewQuery), security(("bearer" = [])),
-    responses((status = 200, body = Paged<ReviewItem>),
+    responses((status = 200, content((Paged<ReviewItem> = "application/json"), (String = "text/csv"))),
         (status = 403, description = "`forbidden`: not finance or inspector", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a status other than pending or declined, `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: a status other than pending or declined, `limit` out of 1..500, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance, Role::Inspector])?;
     let q = q.into_inner();
-    let page = super::Page { limit: q.limit, cursor: q.cursor };
-    let limit = page.limit()?;
+    let page = super::Page { limit: q.limit, cursor: q.cursor, format: q.format };
+    let csv = super::Format { format: page.format.clone() }.is_csv()?;
+    let limit = super::tables::limit(&page, csv)?;
     let status = match q.status.as_deref().unwrap_or("pending") {
         "pending" => VoucherStatus::PendingReview,
         other => match VoucherStatus::parse(other) {
@@ -143,6 +147,10 @@ pub async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -
         Ok(paged(items, limit, |i| i.voucher.id.clone()))
     })
     .await?;
+    if csv {
+        let columns: Vec<_> = [("project_name", "project_name")].into_iter().chain(super::tables::VOUCHER).collect();
+        return super::tables::csv_by_line("reviews.csv", &columns, &body.items);
+    }
     Ok(HttpResponse::Ok().json(body))
 }
 
