@@ -43,7 +43,9 @@ pub struct Claims {
     pub username: String,
     pub role: Role,
     pub org_id: Option<String>,
-    /// The user's token version when this token was issued: a later one revokes it.
+    /// The user's token version when this token was issued: a later one revokes it. Tokens from
+    /// before versions existed read as 0, the version every user started with.
+    #[serde(default)]
     pub ver: i32,
     pub iat: i64,
     pub exp: i64,

@@ -5,8 +5,8 @@ use super::{db, paged, Page, Paged, State};
 use crate::auth::{hash_password, password_problem, verify_password, Caller, Role};
 use crate::error::{AppError, AppResult};
 use crate::store::people::{self, NewUser, UserPatch, ORG_KINDS};
-use crate::store::throttle;
 use crate::store::rows::{Org, User};
+use crate::store::throttle;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -177,6 +177,7 @@ pub struct CreateUser {
     #[schema(min_length = 2, max_length = 64)]
     username: String,
     /// 10 to 256 characters, not all whitespace, not the username.
+    #[validate(length(min = 10, max = 256, message = "10 to 256 characters"))]
     #[schema(min_length = 10, max_length = 256)]
     password: String,
     /// admin, hr, finance, inspector or unit.
@@ -259,6 +260,7 @@ pub async fn get_user(state: State, caller: Caller, id: web::Path<String>) -> Ap
 pub struct PatchUser {
     active: Option<bool>,
     /// 10 to 256 characters, not all whitespace, not the username.
+    #[validate(length(min = 10, max = 256, message = "10 to 256 characters"))]
     #[schema(min_length = 10, max_length = 256)]
     password: Option<String>,
     #[schema(value_type = Option<Role>)]
@@ -266,6 +268,9 @@ pub struct PatchUser {
 }
 
 /// Change a user: deactivate, set a new password, change the role.
+///
+/// A new password, a role change or a deactivation revokes every token and console session the
+/// user was issued before (they sign in again).
 ///
 /// Roles: admin.
 #[utoipa::path(patch, path = "/users/{id}", tag = "admin", params(("id" = String, Path)), request_body = PatchUser, security(("bearer" = [])),

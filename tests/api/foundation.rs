@@ -204,9 +204,12 @@ fn deactivated_users_cannot_log_in() {
     let id = w.user("temp", "inspector", None);
     let token = w.login("temp", "password-123");
     assert_eq!(w.get(&token, "/audit-trail").status, 200);
-    // A token acts with the user's standing now: a changed role applies at once...
+    // A token acts with the user's standing now: a changed role revokes it at once, and the new
+    // sign-in acts in the new role...
     let r = call("PATCH", &w.url(&format!("/users/{id}")), Some(&w.admin), Some(&json!({"role": "finance"})), &[]);
     assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(w.get(&token, "/audit-trail").status, 401, "revoked by the role change");
+    let token = w.login("temp", "password-123");
     assert_eq!(w.get(&token, "/audit-trail").status, 403, "no longer an inspector");
     let r = call("PATCH", &w.url(&format!("/users/{id}")), Some(&w.admin), Some(&json!({"role": "inspector", "active": false})), &[]);
     assert_eq!(r.status, 200, "{r:?}");

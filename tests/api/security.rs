@@ -1,9 +1,10 @@
 //! Issue 14, security: sign-in throttling, token revocation (password, role, deactivation,
 //! logout; API tokens and console sessions; in every process), the password rule, the JWT
 //! secret, duplicate credentials, and the whole role matrix.
+use crate::common::Db;
 use crate::common::{call, on_each_backend, settings, Resp, Server, World};
+use crate::console::{root, send, sign_in, Browser};
 use fundledger::http::routes::Routes;
-use crate::console::{root, send, sign_in};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -78,6 +79,27 @@ fn thirty_failures_from_one_address_lock_it_whatever_x_forwarded_for_says() {
         let locks = global_events(&w, "auth.locked");
         assert_eq!(locks.len(), 1, "{locks:?}");
         assert_eq!(locks[0]["data"]["address"], "127.0.0.1", "the peer address, not the forwarded one");
+
+        // Behind a proxy, with `trust_forwarded_for`, the last X-Forwarded-For entry is the address.
+        let mut behind_proxy = settings(&w.fresh.url);
+        behind_proxy.auth.trust_forwarded_for = true;
+        let proxied = Server::start(behind_proxy);
+        let from = |address: &str, username: &str, password: &str| {
+            call(
+                "POST",
+                &format!("{}/auth/login", proxied.base),
+                None,
+                Some(&json!({"username": username, "password": password})),
+                &[("X-Forwarded-For", &format!("203.0.113.7, {address}"))],
+            )
+        };
+        for i in 0..30 {
+            assert_eq!(from("10.9.9.9", &format!("guess-{i}"), "wrong-password").status, 401);
+        }
+        assert_eq!(from("10.9.9.9", "hr1", "password-123").status, 429);
+        assert_eq!(from("10.9.9.8", "hr1", "password-123").status, 200, "another client behind the same proxy");
+        let locks = global_events(&w, "auth.locked");
+        assert_eq!(locks.last().unwrap()["data"]["address"], "10.9.9.9", "{locks:?}");
         assert_global_chain_valid(&w);
     });
 }
@@ -89,8 +111,14 @@ fn the_fifth_failure_locks_once_when_two_processes_count_it_at_the_same_time() {
         let bases = [w.server.base.clone(), other.base.clone()];
         // Eight wrong passwords at once, half to each process.
         let answers: Vec<u16> = std::thread::scope(|s| {
-            let handles: Vec<_> =
-                (0..8).map(|i| s.spawn({ let base = bases[i % 2].clone(); move || try_login(&base, "insp1", "wrong-password").status })).collect();
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    s.spawn({
+                        let base = bases[i % 2].clone();
+                        move || try_login(&base, "insp1", "wrong-password").status
+                    })
+                })
+                .collect();
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         assert!(answers.iter().all(|s| *s == 401 || *s == 429), "{answers:?}");
@@ -220,6 +248,23 @@ fn the_console_sign_in_shows_the_lock_in_chinese_and_english() {
     });
 }
 
+/// What a clerk sees in Chromium once the name is locked (screenshot `login-locked-zh`).
+#[test]
+fn the_locked_sign_in_form_in_the_browser() {
+    let Some(b) = Browser::start() else { return };
+    let w = World::new(Db::Sqlite);
+    let root = root(&w);
+    for _ in 0..5 {
+        b.sign_in(&root, "fin1", "wrong-password");
+        b.wait_for("[data-testid=login-error][data-status='401']", 10);
+    }
+    b.sign_in(&root, "fin1", "password-123");
+    let error = b.wait_for("[data-testid=login-error][data-status='429']", 10);
+    assert!(b.text(&error).contains("登录失败次数过多，已暂时锁定，请 15 分钟后再试"), "{}", b.text(&error));
+    assert!(b.cookies().iter().all(|c| c["name"] != "fl_session"), "not signed in");
+    b.screenshot("login-locked-zh");
+}
+
 #[test]
 fn passwords_need_ten_characters_not_all_blank_and_not_the_username() {
     on_each_backend(|w| {
@@ -308,9 +353,9 @@ fn expected(method: &str, path: &str) -> Option<May> {
         | ("POST", "/projects/{id}/recovery")
         | ("POST", "/projects/{id}/vouchers/{vid}/approve")
         | ("POST", "/projects/{id}/vouchers/{vid}/decline") => Roles(&["finance"]),
-        ("POST", "/projects/{id}/vouchers") | ("POST", "/projects/{id}/vouchers/{vid}/reverse") | ("POST", "/projects/{id}/remittances") => {
-            Roles(&["unit", "finance"])
-        }
+        ("POST", "/projects/{id}/vouchers")
+        | ("POST", "/projects/{id}/vouchers/{vid}/reverse")
+        | ("POST", "/projects/{id}/remittances") => Roles(&["unit", "finance"]),
         ("POST", "/projects/{id}/annual-reports") => Roles(&["unit"]),
         ("GET", "/reviews") => Roles(&["finance", "inspector"]),
         ("GET", "/statements") => Roles(&["finance", "hr", "inspector"]),
@@ -340,7 +385,9 @@ fn body(method: &str, path: &str, w: &World, project: &str, role: &str) -> Optio
         "/projects/{id}/annual-reports" => {
             json!({"year": 2025, "summary": "s", "next_year_plan": "p", "trained_total": 1, "trained_advanced": 0})
         }
-        "/classify" => json!({"project_id": project, "summary": "采购", "lines": [{"account": "equipment", "debit": "1.00", "summary": "x"}]}),
+        "/classify" => {
+            json!({"project_id": project, "summary": "采购", "lines": [{"account": "equipment", "debit": "1.00", "summary": "x"}]})
+        }
         "/auth/login" => json!({"username": "hr1", "password": "password-123"}),
         _ => json!({"date": "2025-03-20", "amount": "1.00", "reference": "matrix", "summary": "采购", "reason": "matrix", "note": "matrix",
             "lines": [{"account": "equipment", "debit": "1.00"}, {"account": "1002", "credit": "1.00"}]}),
@@ -368,7 +415,13 @@ fn the_whole_role_matrix() {
                 wrong.push(format!("{method} {path}: not in the contract's table"));
                 continue;
             };
-            let id = if path.starts_with("/users") { &hr_id } else if path.starts_with("/orgs") { &w.org_id } else { &project };
+            let id = if path.starts_with("/users") {
+                &hr_id
+            } else if path.starts_with("/orgs") {
+                &w.org_id
+            } else {
+                &project
+            };
             let mut url = path.replace("{id}", id).replace("{vid}", &vid);
             url += match *path {
                 "/projects/{id}/ledger" => "?account=1002",
@@ -384,7 +437,8 @@ fn the_whole_role_matrix() {
                 }
                 May::Roles(allowed) => {
                     for (role, token) in &tokens {
-                        let r = call(method.as_str(), &w.url(&url), Some(token), body(method.as_str(), path, &w, &project, role).as_ref(), &[]);
+                        let r =
+                            call(method.as_str(), &w.url(&url), Some(token), body(method.as_str(), path, &w, &project, role).as_ref(), &[]);
                         let ok = if allowed.contains(role) {
                             r.status < 500 && r.status != 401 && r.status != 403
                         } else {

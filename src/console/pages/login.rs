@@ -1,7 +1,7 @@
 //! Sign in and out.
 use super::super::i18n::Words;
-use super::super::{cookies, session, Page, Refusal, Visit};
 use super::super::problems::explain;
+use super::super::{cookies, session, Page, Refusal, Visit};
 use crate::error::AppError;
 use crate::http::accounts::{authenticate, client_address, sign_out};
 use actix_web::http::StatusCode;
