@@ -50,6 +50,11 @@ pub struct Auth {
     pub jwt_secret: Option<String>,
     #[serde(default)]
     pub admin_password: Option<String>,
+    /// Sign-in throttling counts failures per client address: the TCP peer's, unless the service
+    /// sits behind a proxy that sets `X-Forwarded-For` (then its last entry, the address the
+    /// proxy saw). Off by default: a client could otherwise name any address it likes.
+    #[serde(default)]
+    pub trust_forwarded_for: bool,
 }
 
 // A PostgreSQL URL may carry a password: it is masked when the settings are logged.
@@ -80,6 +85,7 @@ impl std::fmt::Debug for Auth {
             .field("token_ttl_seconds", &self.token_ttl_seconds)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
             .field("admin_password", &self.admin_password.as_ref().map(|_| "<set>"))
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
             .finish()
     }
 }
@@ -196,13 +202,8 @@ impl Settings {
         if !(1..=MAX_TOKEN_TTL_SECONDS).contains(&self.auth.token_ttl_seconds) {
             return Err(ConfigError::Invalid("auth.token_ttl_seconds", format!("must be 1 to {MAX_TOKEN_TTL_SECONDS} (7 days)")));
         }
-        if let Some(pw) = &self.auth.admin_password {
-            if pw.chars().count() < 8 {
-                return Err(ConfigError::Invalid(
-                    "auth.admin_password (FUNDLEDGER_ADMIN_PASSWORD)",
-                    "must be at least 8 characters, as any password".into(),
-                ));
-            }
+        if let Some(problem) = self.auth.admin_password.as_deref().and_then(|pw| crate::auth::password_problem("admin", pw)) {
+            return Err(ConfigError::Invalid("auth.admin_password (FUNDLEDGER_ADMIN_PASSWORD)", format!("{problem}, as any password")));
         }
         if !(1..=24 * 60).contains(&self.console.idle_minutes) {
             return Err(ConfigError::Invalid("console.idle_minutes", "must be 1 to 1440 (a day)".into()));
@@ -217,10 +218,8 @@ impl Settings {
         for kind in [ProjectKind::Base, ProjectKind::Studio] {
             self.grant(kind)?;
         }
-        if let Some(secret) = &self.auth.jwt_secret {
-            if secret.len() < 32 {
-                return Err(ConfigError::Invalid("FUNDLEDGER_JWT_SECRET", "must be at least 32 characters".into()));
-            }
+        if let Some(problem) = self.auth.jwt_secret.as_deref().and_then(crate::auth::secret_problem) {
+            return Err(ConfigError::Invalid("FUNDLEDGER_JWT_SECRET", problem));
         }
         Ok(())
     }

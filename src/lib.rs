@@ -101,7 +101,10 @@ fn load_rules(settings: &Settings) -> Result<Rules, StartError> {
 /// The configured secret, or for SQLite a generated one kept beside the database file.
 fn jwt_secret(settings: &Settings, target: &Target) -> Result<String, StartError> {
     if let Some(s) = &settings.auth.jwt_secret {
-        return Ok(s.clone());
+        return match auth::secret_problem(s) {
+            Some(problem) => Err(StartError::Secret(format!("FUNDLEDGER_JWT_SECRET {problem}"))),
+            None => Ok(s.clone()),
+        };
     }
     let Target::Sqlite(path) = target else {
         return Err(StartError::Secret("set FUNDLEDGER_JWT_SECRET (32+ characters) when running on PostgreSQL".into()));
@@ -109,7 +112,7 @@ fn jwt_secret(settings: &Settings, target: &Target) -> Result<String, StartError
     let file = Path::new(path).with_extension("jwt-secret");
     let read = |file: &Path| std::fs::read_to_string(file).ok().map(|s| s.trim().to_string());
     if let Some(s) = read(&file) {
-        if s.len() >= 32 {
+        if auth::secret_problem(&s).is_none() {
             return Ok(s);
         }
         return Err(StartError::Secret(format!("{} holds no valid secret (32+ characters); delete it to make a new one", file.display())));

@@ -81,10 +81,12 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let signed: AppResult<(Caller, State)> = (|| {
             let state = req.app_data::<State>().ok_or_else(|| AppError::internal("no app state"))?.clone();
-            let header = req
-                .headers()
-                .get(actix_web::http::header::AUTHORIZATION)
-                .ok_or_else(|| AppError::unauthenticated("missing Authorization: Bearer token"))?;
+            let mut headers = req.headers().get_all(actix_web::http::header::AUTHORIZATION);
+            let header = headers.next().ok_or_else(|| AppError::unauthenticated("missing Authorization: Bearer token"))?;
+            // Two credentials are ambiguous: a proxy and the service could each read another one.
+            if headers.next().is_some() {
+                return Err(AppError::unauthenticated("more than one Authorization header"));
+            }
             let text = header.to_str().map_err(|_| AppError::unauthenticated("malformed Authorization header"))?;
             let token = text
                 .strip_prefix("Bearer ")

@@ -307,7 +307,7 @@ pub struct ListQuery {
 
 /// A project's vouchers with their lines, by id, with filters.
 ///
-/// Roles: any signed-in user; a unit only its organisation's projects.
+/// Roles: hr, finance, inspector; a unit only its organisation's projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/vouchers", tag = "vouchers", operation_id = "list_vouchers", params(("id" = String, Path), ListQuery), security(("bearer" = [])),
     responses((status = 200, content((Paged<VoucherView> = "application/json"), (String = "text/csv"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
@@ -340,7 +340,7 @@ fn unknown_status(s: &str) -> AppError {
 
 /// One voucher with its lines.
 ///
-/// Roles: any signed-in user; a unit only its organisation's projects.
+/// Roles: hr, finance, inspector; a unit only its organisation's projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/vouchers/{vid}", tag = "vouchers", operation_id = "get_voucher", params(("id" = String, Path), ("vid" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = VoucherView),
         (status = 404, description = "`not_found`: no such project visible to the caller, or no such voucher in it", body = Problem, content_type = "application/problem+json")))]

@@ -32,8 +32,11 @@ pub fn routes(r: &mut Routes) {
 
 pub const FUND_SOURCES: [&str; 2] = ["demonstration_matching", "employment_talent_fund"];
 
-/// Loads a project the caller may see; for a unit, another org's project does not exist.
+/// Loads a project the caller may see; for a unit, another org's project does not exist. Every
+/// read of a project and its books goes through here, so the roles that read books are decided
+/// here too (`Caller::require_books`: admin reads none), before the project is even looked up.
 pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ProjectRow> {
+    caller.require_books()?;
     let p = projects::get(conn, id)?;
     if !caller.sees_org(&p.org_id) {
         return Err(AppError::not_found("project"));
@@ -223,11 +226,13 @@ pub fn org_scope(conn: &mut DbConn, caller: &Caller, org_id: Option<String>, reg
 
 /// List projects, by id, with filters.
 ///
-/// Roles: any signed-in user; a unit sees only its organisation's projects.
+/// Roles: hr, finance, inspector; a unit sees only its organisation's projects.
 #[utoipa::path(get, path = "/projects", tag = "projects", operation_id = "list_projects", params(ListQuery), security(("bearer" = [])),
     responses((status = 200, content((Paged<ProjectView> = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "`forbidden`: admin (admin reads no books)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `limit` out of 1..500, an unknown `format`", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    caller.require_books()?;
     let q = q.into_inner();
     let page = Page { limit: q.limit, cursor: q.cursor, format: q.format };
     let csv = super::Format { format: page.format.clone() }.is_csv()?;
@@ -248,7 +253,7 @@ pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> App
 
 /// One project, with its chart of accounts.
 ///
-/// Roles: any signed-in user; a unit only its organisation's.
+/// Roles: hr, finance, inspector; a unit only its organisation's (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}", tag = "projects", operation_id = "get_project", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = ProjectView),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json")))]

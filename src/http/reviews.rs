@@ -173,7 +173,7 @@ pub struct ClassifyIn {
 ///
 /// Each line's verdict with its reasons, and the worst of them. Nothing is posted or recorded.
 ///
-/// Roles: any signed-in user; a unit only its organisation's projects.
+/// Roles: any signed-in user; with a `project_id`, only a role that reads that project's books (not admin), a unit only its own.
 #[utoipa::path(post, path = "/classify", tag = "reviews", operation_id = "classify", request_body = ClassifyIn, security(("bearer" = [])),
     responses((status = 200, body = ClassifyView),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),

@@ -154,7 +154,7 @@ async fn load_balances(state: &State, caller: Caller, id: String, as_of: Option<
 
 /// Every account of the project with its debit and credit totals and balance.
 ///
-/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+/// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/balances", tag = "statements", params(("id" = String, Path), AsOf), security(("bearer" = [])),
     responses((status = 200, content((Balances = "application/json"), (String = "text/csv"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
@@ -169,7 +169,7 @@ pub async fn balances(state: State, caller: Caller, id: web::Path<String>, q: we
 
 /// The trial balance: every account, with totals that must agree.
 ///
-/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+/// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/trial-balance", tag = "statements", params(("id" = String, Path), AsOf), security(("bearer" = [])),
     responses((status = 200, content((TrialBalance = "application/json"), (String = "text/csv"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
@@ -212,7 +212,7 @@ pub struct LedgerQuery {
 
 /// One account's entries in order, with a running balance.
 ///
-/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+/// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/ledger", tag = "statements", params(("id" = String, Path), LedgerQuery), security(("bearer" = [])),
     responses((status = 200, content((AccountLedger = "application/json"), (String = "text/csv"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
@@ -254,7 +254,7 @@ pub async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web:
 
 /// The project's statement: grant, disbursed, implemented by category, available, recoverable.
 ///
-/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+/// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/statement", tag = "statements", params(("id" = String, Path), AsOf), security(("bearer" = [])),
     responses((status = 200, content((ProjectStatement = "application/json"), (String = "text/csv"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
@@ -316,7 +316,7 @@ fn statement_row(s: &Statement) -> Vec<String> {
 /// What recovery would take back: recoverable = grant − implemented − already recovered; of it,
 /// what was never disbursed and what the unit must remit.
 ///
-/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+/// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/recoverable", tag = "recovery", params(("id" = String, Path), AsOf), security(("bearer" = [])),
     responses((status = 200, body = Recoverable),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),

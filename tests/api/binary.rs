@@ -83,7 +83,7 @@ fn refuses_to_start_on_bad_configuration() {
     let (code, text) = output(spawn(dir.path(), &[("FUNDLEDGER_DATABASE_URL", "postgres://nobody:pw-9731@127.0.0.1:1/x".into())]));
     assert_eq!(code, Some(1));
     assert!(text.contains("FUNDLEDGER_JWT_SECRET"), "PostgreSQL needs a shared JWT secret: {text}");
-    let secret = ("FUNDLEDGER_JWT_SECRET", "s".repeat(40));
+    let secret = ("FUNDLEDGER_JWT_SECRET", "pg-secret-".repeat(4));
     let pg = ("FUNDLEDGER_DATABASE_URL", "postgres://nobody:pw-9731@127.0.0.1:1/x".to_string());
     let (code, text) = output(spawn(dir.path(), &[secret, pg]));
     assert_eq!(code, Some(1), "an unreachable PostgreSQL is a clean failure: {text}");

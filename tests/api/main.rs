@@ -17,6 +17,7 @@ mod ops;
 mod properties;
 mod recovery;
 mod reports;
+mod security;
 mod strict_input;
 mod upgrade;
 mod use_cases;

@@ -38,7 +38,7 @@ impl ListQuery {
 
 pub async fn home(v: Visit, q: web::Query<ListQuery>) -> HttpResponse {
     let outcome = match v.session.as_ref().map(|s| s.caller.clone()) {
-        None => Ok(login::page(v.t(), false)),
+        None => Ok(login::page(v.t(), None)),
         Some(c) if c.role == Role::Admin => admin(&v).await,
         Some(c) => projects_page(&v, c, q.into_inner()).await,
     };

@@ -186,7 +186,7 @@ fn refusals_are_shown_on_their_fields_in_chinese_with_the_input_kept() {
         assert_eq!(a.status, 409);
         assert!(a.text.contains("data-code=\"already_exists\"") && a.text.contains("value=\"hr1\""), "{}", a.text);
         let a = post(&w, "/users/new", &admin, &[("csrf", &csrf), ("username", "unit7"), ("role", "unit"), ("password", "short")]);
-        assert!(a.status == 422 && a.text.contains("data-field=\"password\">密码须为 8 至 256 个字符。<"), "{}", a.text);
+        assert!(a.status == 422 && a.text.contains("data-field=\"password\">密码须为 10 至 256 个字符。<"), "{}", a.text);
         let a = post(&w, "/users/new", &admin, &[("csrf", &csrf), ("username", "unit7"), ("role", "unit"), ("password", "password-123")]);
         assert!(a.status == 422 && a.text.contains("data-field=\"org_id\">建设单位用户必须选择所属单位"), "{}", a.text);
         let a = post(&w, "/orgs/new", &admin, &[("csrf", &csrf), ("name", "赤峰市高级技工学校"), ("kind", "school"), ("region", "红山区")]);
