@@ -189,11 +189,16 @@ pub const FIRST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2000, 
 pub const LAST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2099, 12, 31).expect("a date");
 
 pub fn parse_date(field: &str, text: &str) -> AppResult<chrono::NaiveDate> {
-    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+    in_range(field, parse_birth_date(field, text)?)
+}
+
+/// A date in the form YYYY-MM-DD of any year from 1 to 9999: only a birth date, which is of
+/// course before 2000, is taken this way.
+pub fn parse_birth_date(field: &str, text: &str) -> AppResult<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .ok()
         .filter(|_| text.len() == 10)
-        .ok_or_else(|| AppError::field(field, format!("'{text}' is not a date YYYY-MM-DD")))?;
-    in_range(field, date)
+        .ok_or_else(|| AppError::field(field, format!("'{text}' is not a date YYYY-MM-DD")))
 }
 
 /// A date the service may take: within `FIRST_DATE..=LAST_DATE`.

@@ -10,7 +10,7 @@ use crate::domain::kind::ProjectKind;
 use crate::domain::status::ProjectStatus;
 use crate::error::{AppError, AppResult};
 use crate::http::projects::{set_leader, set_name, set_status, visible, LeaderChange, Rename, StatusChange};
-use crate::http::{db, parse_date};
+use crate::http::{db, parse_birth_date};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
@@ -89,7 +89,7 @@ impl ManageForm {
         Ok(Leader {
             name: self.leader_name.trim().to_string(),
             skill_level: self.leader_skill_level.clone(),
-            birth_date: parse_date("leader.birth_date", self.leader_birth_date.trim())?,
+            birth_date: parse_birth_date("leader.birth_date", self.leader_birth_date.trim())?,
             ethnic_skill_heir: self.leader_heir.is_some(),
         })
     }

@@ -9,7 +9,7 @@ use crate::domain::eligibility::{Leader, SKILL_LEVELS};
 use crate::domain::kind::ProjectKind;
 use crate::error::AppResult;
 use crate::http::projects::{register_project, Register, FUND_SOURCES};
-use crate::http::{db, parse_date};
+use crate::http::{db, parse_birth_date};
 use crate::store::people;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -53,7 +53,7 @@ impl RegisterForm {
             Some(Leader {
                 name: self.leader_name.trim().to_string(),
                 skill_level: self.leader_skill_level.clone(),
-                birth_date: parse_date("leader.birth_date", self.leader_birth_date.trim())?,
+                birth_date: parse_birth_date("leader.birth_date", self.leader_birth_date.trim())?,
                 ethnic_skill_heir: self.leader_heir.is_some(),
             })
         } else {
