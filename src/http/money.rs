@@ -37,8 +37,18 @@ pub fn shape<T: serde::de::DeserializeOwned>(v: &Value) -> AppResult<T> {
 
 /// The Idempotency-Key of a request, bound to the caller and to exactly this request.
 pub fn idem(req: &HttpRequest, caller: &Caller, body: &Value) -> AppResult<Option<Idem>> {
-    let Some(h) = req.headers().get("Idempotency-Key") else { return Ok(None) };
-    let key = h.to_str().ok().filter(|k| (1..=128).contains(&k.len()) && k.bytes().all(|b| (0x20..0x7f).contains(&b)));
+    idem_from(req, caller, body, None)
+}
+
+/// As `idem`, with the key of a console form's hidden field (`form_key`) in place of the header:
+/// a browser cannot send headers with a form, and a double submit must replay, not post twice.
+pub fn idem_from(req: &HttpRequest, caller: &Caller, body: &Value, form_key: Option<&str>) -> AppResult<Option<Idem>> {
+    let given = match form_key {
+        Some(k) => Some(Some(k)),
+        None => req.headers().get("Idempotency-Key").map(|h| h.to_str().ok()),
+    };
+    let Some(given) = given else { return Ok(None) };
+    let key = given.filter(|k| (1..=128).contains(&k.len()) && k.bytes().all(|b| (0x20..0x7f).contains(&b)));
     let key = key.ok_or_else(|| AppError::malformed("Idempotency-Key must be 1 to 128 printable ASCII characters"))?;
     let canonical = serde_jcs::to_string(body).map_err(AppError::internal)?;
     let hash = crate::domain::audit::sha256_hex(&format!("{} {}\n{}", req.method(), req.path(), canonical));
@@ -59,13 +69,29 @@ pub async fn run_money<F>(
 where
     F: FnOnce(&mut DbConn, &mut Locked) -> Outcome + Send + 'static,
 {
+    let (status, body) = money_answer(state, caller, project_id, idem, refusal_action, body, f).await?;
+    Ok(status_json(status, body))
+}
+
+/// `run_money`'s answer before it becomes a response (the console renders its own).
+pub async fn money_answer<F>(
+    state: &State,
+    caller: &Caller,
+    project_id: String,
+    idem: Option<Idem>,
+    refusal_action: &'static str,
+    body: Value,
+    f: F,
+) -> Outcome
+where
+    F: FnOnce(&mut DbConn, &mut Locked) -> Outcome + Send + 'static,
+{
     let request = envelope(caller, project_id, idem, refusal_action, body);
     let work = move |conn: &mut DbConn| unit::alone(conn, request, f);
-    let (status, body) = match &state.writer {
-        Some(writer) => writer.submit("", Box::new(work)).await?,
-        None => db(state, work).await?,
-    };
-    Ok(status_json(status, body))
+    match &state.writer {
+        Some(writer) => writer.submit("", Box::new(work)).await,
+        None => db(state, work).await,
+    }
 }
 
 fn envelope(caller: &Caller, project_id: String, idem: Option<Idem>, refusal_action: &'static str, body: Value) -> Request {
@@ -89,13 +115,29 @@ pub async fn run_posting<F>(
 where
     F: FnOnce(&mut dyn Journal, &mut Locked) -> Outcome + Send + 'static,
 {
+    let (status, body) = posting_answer(state, caller, project_id, idem, refusal_action, body, f).await?;
+    Ok(status_json(status, body))
+}
+
+/// `run_posting`'s answer before it becomes a response (the console renders its own).
+pub async fn posting_answer<F>(
+    state: &State,
+    caller: &Caller,
+    project_id: String,
+    idem: Option<Idem>,
+    refusal_action: &'static str,
+    body: Value,
+    f: F,
+) -> Outcome
+where
+    F: FnOnce(&mut dyn Journal, &mut Locked) -> Outcome + Send + 'static,
+{
     let Some(batcher) = &state.batcher else {
-        return run_money(state, caller, project_id, idem, refusal_action, body, move |conn, l| f(conn, l)).await;
+        return money_answer(state, caller, project_id, idem, refusal_action, body, move |conn, l| f(conn, l)).await;
     };
     let shard = project_id.clone();
     let job = PostJob { request: envelope(caller, project_id, idem, refusal_action, body), work: Box::new(f) };
-    let (status, body) = batcher.submit(&shard, job).await?;
-    Ok(status_json(status, body))
+    batcher.submit(&shard, job).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -131,13 +173,18 @@ pub async fn disburse(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
+    let (status, body) = disbursement(&state, &caller, &req, id.into_inner(), body.into_inner(), None).await?;
+    Ok(status_json(status, body))
+}
+
+/// A disbursement as the API and the console's form post it (`form_key`: see `idem_from`).
+pub async fn disbursement(state: &State, caller: &Caller, req: &HttpRequest, id: String, raw: Value, form_key: Option<&str>) -> Outcome {
     caller.require(&[Role::Finance])?;
-    let raw = body.into_inner();
     let b: Disbursement = shape(&raw)?;
     let cmd = Disburse { date: super::parse_date("date", &b.date)?, amount: Money::from_json(&b.amount)?, reference: b.reference };
-    let idem = idem(&req, &caller, &raw)?;
+    let idem = idem_from(req, caller, &raw, form_key)?;
     let actor = caller.actor();
-    run_posting(&state, &caller, id.into_inner(), idem, Disburse::REFUSED, raw, move |journal, l| {
+    posting_answer(state, caller, id, idem, Disburse::REFUSED, raw, move |journal, l| {
         voucher_answer(201, &funds::disburse(journal, l, &actor, cmd)?)
     })
     .await
