@@ -259,7 +259,9 @@ impl AccountLedger {
             let chart = projects::chart_of(conn, &id)?;
             let def = crate::domain::chart::find(&chart, &account)
                 .cloned()
-                .ok_or_else(|| AppError::new(Code::UnknownAccount, format!("account '{account}' is not in this project's chart")))?;
+                .ok_or_else(|| {
+                    AppError::new(Code::UnknownAccount, format!("account '{account}' is not in this project's chart")).with("account", account.as_str())
+                })?;
             let (opening, entries) = account_ledger(conn, &id, &def.code, def.side, from, to)?;
             Ok((def, opening, entries))
         })

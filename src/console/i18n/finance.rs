@@ -69,6 +69,8 @@ pub struct FinanceWords {
     pub field_reason: &'static str,
     pub field_amount: &'static str,
     pub ending_soon: &'static str,
+    pub next_page: &'static str,
+    pub back_to_project: &'static str,
 }
 
 pub static ZH: FinanceWords = FinanceWords {
@@ -139,6 +141,8 @@ pub static ZH: FinanceWords = FinanceWords {
     field_reason: "请填写理由。",
     field_amount: "请填写金额，如 120000.00。",
     ending_soon: "即将到期",
+    next_page: "下一页",
+    back_to_project: "返回项目",
 };
 
 pub static EN: FinanceWords = FinanceWords {
@@ -209,6 +213,8 @@ pub static EN: FinanceWords = FinanceWords {
     field_reason: "Give a reason.",
     field_amount: "Give an amount like 120000.00.",
     ending_soon: "ending soon",
+    next_page: "Next page",
+    back_to_project: "Back to the project",
 };
 
 pub fn words(lang: Lang) -> &'static FinanceWords {
