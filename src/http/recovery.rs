@@ -4,12 +4,12 @@ use super::openapi::{IdempotencyKey, Problem};
 use super::routes::Routes;
 use super::views::{answer, voucher_answer, RecoveryView, VoucherView};
 use super::{status_json, State};
-use crate::store::unit::Outcome;
 use crate::app::funds::{self, Recover, Remit};
 use crate::auth::{Caller, Role};
 use crate::domain::money::Money;
 use crate::domain::recovery::Reason;
 use crate::error::{AppError, AppResult};
+use crate::store::unit::Outcome;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::Value;
@@ -120,8 +120,6 @@ pub async fn remittance(state: &State, caller: &Caller, req: &HttpRequest, id: S
     let cmd = Remit { date: super::parse_date("date", &b.date)?, amount: Money::from_json(&b.amount)?, reference: b.reference };
     let idem = idem_from(req, caller, &raw, form_key)?;
     let actor = caller.actor();
-    money_answer(state, caller, id, idem, Remit::REFUSED, raw, move |conn, l| {
-        voucher_answer(201, &funds::remit(conn, l, &actor, cmd)?)
-    })
-    .await
+    money_answer(state, caller, id, idem, Remit::REFUSED, raw, move |conn, l| voucher_answer(201, &funds::remit(conn, l, &actor, cmd)?))
+        .await
 }

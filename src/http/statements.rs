@@ -142,7 +142,12 @@ fn balance_rows(b: &[statement::AccountBalance]) -> Vec<Vec<String>> {
 const BALANCE_HEADER: [&str; 6] = ["code", "name", "side", "debit_total", "credit_total", "balance"];
 
 /// Every account's totals and balance (the console's trial balance reads them here too).
-pub async fn load_balances(state: &State, caller: Caller, id: String, as_of: Option<NaiveDate>) -> AppResult<Vec<statement::AccountBalance>> {
+pub async fn load_balances(
+    state: &State,
+    caller: Caller,
+    id: String,
+    as_of: Option<NaiveDate>,
+) -> AppResult<Vec<statement::AccountBalance>> {
     db(state, move |conn| {
         snapshot(conn, |conn| {
             let p = visible(conn, &caller, &id)?;
@@ -180,7 +185,14 @@ pub async fn trial_balance(state: State, caller: Caller, id: web::Path<String>, 
     let t = TrialBalance::of(q.as_of.clone(), b);
     if q.csv() {
         let mut rows = balance_rows(&t.accounts);
-        rows.push(vec!["total".into(), String::new(), String::new(), t.totals.debit.to_string(), t.totals.credit.to_string(), String::new()]);
+        rows.push(vec![
+            "total".into(),
+            String::new(),
+            String::new(),
+            t.totals.debit.to_string(),
+            t.totals.credit.to_string(),
+            String::new(),
+        ]);
         return csv_response("trial-balance.csv", &BALANCE_HEADER, rows);
     }
     Ok(HttpResponse::Ok().json(t))
@@ -257,11 +269,10 @@ impl AccountLedger {
         let (def, opening, entries) = db(state, move |conn| {
             visible(conn, &caller, &id)?;
             let chart = projects::chart_of(conn, &id)?;
-            let def = crate::domain::chart::find(&chart, &account)
-                .cloned()
-                .ok_or_else(|| {
-                    AppError::new(Code::UnknownAccount, format!("account '{account}' is not in this project's chart")).with("account", account.as_str())
-                })?;
+            let def = crate::domain::chart::find(&chart, &account).cloned().ok_or_else(|| {
+                AppError::new(Code::UnknownAccount, format!("account '{account}' is not in this project's chart"))
+                    .with("account", account.as_str())
+            })?;
             let (opening, entries) = account_ledger(conn, &id, &def.code, def.side, from, to)?;
             Ok((def, opening, entries))
         })

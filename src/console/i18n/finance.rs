@@ -71,6 +71,7 @@ pub struct FinanceWords {
     pub ending_soon: &'static str,
     pub next_page: &'static str,
     pub back_to_project: &'static str,
+    pub undisbursed_left: &'static str,
 }
 
 pub static ZH: FinanceWords = FinanceWords {
@@ -143,6 +144,7 @@ pub static ZH: FinanceWords = FinanceWords {
     ending_soon: "即将到期",
     next_page: "下一页",
     back_to_project: "返回项目",
+    undisbursed_left: "本项目尚未拨付的补助资金为 {} 元，拨付金额不能超过此数。",
 };
 
 pub static EN: FinanceWords = FinanceWords {
@@ -215,6 +217,7 @@ pub static EN: FinanceWords = FinanceWords {
     ending_soon: "ending soon",
     next_page: "Next page",
     back_to_project: "Back to the project",
+    undisbursed_left: "{} of the grant is still undisbursed; a disbursement cannot exceed it.",
 };
 
 pub fn words(lang: Lang) -> &'static FinanceWords {

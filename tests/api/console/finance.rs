@@ -120,7 +120,9 @@ fn disbursement_by_form_posts_once_and_refuses_above_the_grant_in_chinese() {
         assert_eq!(page.status, 200);
         assert_eq!(text_at(&page.text, "data-field=\"undisbursed\""), "500,000.00");
         let (csrf, path) = (page.csrf(), format!("/projects/{p}/disburse"));
-        let fields = |key: &'static str, amount: &'static str| vec![("date", "2025-03-10"), ("amount", amount), ("reference", "赤财教〔2025〕12号"), ("key", key)];
+        let fields = |key: &'static str, amount: &'static str| {
+            vec![("date", "2025-03-10"), ("amount", amount), ("reference", "赤财教〔2025〕12号"), ("key", key)]
+        };
 
         let unit = sign_in(&w, "unit1", "password-123");
         assert_eq!(get(&w, &unit, &path).status, 403);
@@ -150,6 +152,7 @@ fn disbursement_by_form_posts_once_and_refuses_above_the_grant_in_chinese() {
         assert_eq!(refused.status, 409, "{}", refused.text);
         assert!(refused.text.contains("data-code=\"grant_exceeded\"") && refused.text.contains("超出补助资金额度"), "{}", refused.text);
         assert!(refused.text.contains("value=\"400000.00\"") && refused.text.contains("赤财教〔2025〕12号"), "input kept");
+        assert!(refused.text.contains("本项目尚未拨付的补助资金为 300,000.00 元"), "{}", refused.text);
         assert_eq!(w.statement(&p)["disbursed"], "200000.00", "nothing posted");
 
         // A bad date and a bad amount stay with their fields.
@@ -158,7 +161,9 @@ fn disbursement_by_form_posts_once_and_refuses_above_the_grant_in_chinese() {
         assert!(bad.text.contains("data-field=\"date\"") && bad.text.contains("data-code=\"validation_failed\""), "{}", bad.text);
         let bad = post(&w, &fin, &path, &[("csrf", &csrf), ("date", "2025-04-01"), ("amount", "十元"), ("key", "k-4")]);
         assert_eq!(bad.status, 422);
-        assert!(bad.text.contains("data-code=\"invalid_amount\"") && bad.text.contains("data-testid=\"field-error\" data-field=\"amount\""));
+        assert!(
+            bad.text.contains("data-code=\"invalid_amount\"") && bad.text.contains("data-testid=\"field-error\" data-field=\"amount\"")
+        );
         let out_of_period = post(&w, &fin, &path, &[("csrf", &csrf), ("date", "2024-01-01"), ("amount", "10.00"), ("key", "k-5")]);
         assert_eq!(out_of_period.status, 422);
         assert!(out_of_period.text.contains("data-code=\"out_of_period\"") && out_of_period.text.contains("日期不在项目周期内"));
@@ -194,7 +199,8 @@ fn recovery_shows_the_apis_breakdown_before_posting_then_recovers_and_remits() {
         }
         assert!(page.text.contains("data-testid=\"nothing-owed\""), "nothing owed before recovery");
         let csrf = page.csrf();
-        let recover = |key: &'static str| vec![("date", "2025-07-01"), ("reason", "cancelled"), ("note", "单位注销，收回未实施资金"), ("key", key)];
+        let recover =
+            |key: &'static str| vec![("date", "2025-07-01"), ("reason", "cancelled"), ("note", "单位注销，收回未实施资金"), ("key", key)];
 
         assert_eq!(get(&w, &sign_in(&w, "hr1", "password-123"), &path).status, 403);
         assert_eq!(post(&w, &fin, &path, &recover("r-0")).status, 403, "no CSRF token");
@@ -227,7 +233,12 @@ fn recovery_shows_the_apis_breakdown_before_posting_then_recovers_and_remits() {
         let too_much = post(&w, &fin, &remit, &[("csrf", &csrf), ("date", "2025-07-05"), ("amount", "60,000.00"), ("key", "m-1")]);
         assert_eq!(too_much.status, 409);
         assert!(too_much.text.contains("data-code=\"exceeds_owed\"") && too_much.text.contains("应缴 50,000.00 元"), "{}", too_much.text);
-        let paid = post(&w, &fin, &remit, &[("csrf", &csrf), ("date", "2025-07-05"), ("amount", "50,000.00"), ("reference", "缴款书0001"), ("key", "m-2")]);
+        let paid = post(
+            &w,
+            &fin,
+            &remit,
+            &[("csrf", &csrf), ("date", "2025-07-05"), ("amount", "50,000.00"), ("reference", "缴款书0001"), ("key", "m-2")],
+        );
         assert_eq!(paid.status, 303, "{}", paid.text);
         assert!(paid.header("location").unwrap().starts_with(&format!("{path}?done=remitted&number=")));
         assert_eq!(w.balance(&p, "2241"), "0.00");
@@ -303,7 +314,8 @@ fn the_portfolio_marks_periods_ending_soon() {
         let ending = w.base_project(&days_ago(700));
         let fresh = w.base_project(&days_ago(0));
         let home = get(&w, &sign_in(&w, "fin1", "password-123"), "/");
-        let row = |id: &str| home.text.split(&format!("data-project-id=\"{id}\"")).nth(1).unwrap().split("</tr>").next().unwrap().to_string();
+        let row =
+            |id: &str| home.text.split(&format!("data-project-id=\"{id}\"")).nth(1).unwrap().split("</tr>").next().unwrap().to_string();
         assert!(row(&ending).contains("data-testid=\"ending-soon\""), "{}", row(&ending));
         assert!(!row(&fresh).contains("data-testid=\"ending-soon\""), "{}", row(&fresh));
     });

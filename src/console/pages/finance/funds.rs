@@ -132,7 +132,10 @@ async fn disburse_form(v: &Visit, id: String, input: &MoneyForm, x: Option<&Expl
         }
         p.meta { (t.period) " " (fig.project.start_date) " – " (fig.project.end_date) " · "
             span class={ "status " (fig.project.status) } { (v.lang.code_name(fig.project.status.as_str())) } }
-        @if let Some(x) = x { (x.alert()) }
+        @if let Some(x) = x {
+            (x.alert())
+            @if x.code == Code::GrantExceeded { p.bad data-testid="undisbursed-left" { (f.undisbursed_left.replace("{}", &amount(s.undisbursed))) } }
+        }
         form.money method="post" action={ "/projects/" (fig.project.id) "/disburse" } data-testid="disburse-form" {
             (hidden(v))
             label for="date" { (f.date) }
@@ -323,4 +326,3 @@ async fn respond_recovery(
     };
     v.respond(outcome)
 }
-

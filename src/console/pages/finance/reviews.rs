@@ -27,6 +27,8 @@ struct Held {
     voucher: VoucherView,
     project: String,
     unit: String,
+    /// The project's account names by code.
+    accounts: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -60,15 +62,18 @@ async fn queue_page(v: &Visit, q: QueueQuery, failed: Option<&Failed>) -> Result
     let held = db(&v.state, move |conn| {
         let page = vouchers::across_projects(conn, VoucherStatus::PendingReview, &after, PAGE)?;
         let orgs: BTreeMap<String, String> = people::list_orgs(conn, "", i64::MAX)?.into_iter().map(|o| (o.id, o.name)).collect();
-        let mut unit_of: BTreeMap<String, String> = BTreeMap::new();
+        // Per project once: its unit's name and its chart.
+        let mut known: BTreeMap<String, (String, BTreeMap<String, String>)> = BTreeMap::new();
         let mut held = Vec::with_capacity(page.len());
         for (stored, project) in &page {
             let pid = &stored.voucher.project_id;
-            if !unit_of.contains_key(pid) {
+            if !known.contains_key(pid) {
                 let org = projects::get(conn, pid)?.org_id;
-                unit_of.insert(pid.clone(), orgs.get(&org).cloned().unwrap_or(org));
+                let chart = projects::chart_of(conn, pid)?.into_iter().map(|a| (a.code, a.name)).collect();
+                known.insert(pid.clone(), (orgs.get(&org).cloned().unwrap_or(org), chart));
             }
-            held.push(Held { voucher: VoucherView::of(stored)?, project: project.clone(), unit: unit_of[pid].clone() });
+            let (unit, accounts) = known[pid].clone();
+            held.push(Held { voucher: VoucherView::of(stored)?, project: project.clone(), unit, accounts });
         }
         Ok(held)
     })
@@ -133,7 +138,7 @@ fn item(v: &Visit, h: &Held, deciding: bool, failed: Option<&Failed>) -> Markup 
                     th.num scope="col" { (f.amount) } th scope="col" { (f.reason) } } }
                 tbody { @for l in &flagged {
                     tr data-testid="flagged-line" {
-                        td { (l.line_no) } td { (l.account) } td { (l.summary) } td.num { (amount(l.debit)) }
+                        td { (l.line_no) } td { (l.account) " " (h.accounts.get(&l.account).map(String::as_str).unwrap_or("")) } td { (l.summary) } td.num { (amount(l.debit)) }
                         td { ul.reasons { @for r in l.classification.iter().flat_map(|c| &c.reasons) {
                             li data-code=(r.code) { (reason_name(v.lang, &r.code))
                                 @if let Some(m) = &r.matched { " （" (f.matched) "：" (m) "）" } }
