@@ -72,6 +72,7 @@ pub struct FinanceWords {
     pub next_page: &'static str,
     pub back_to_project: &'static str,
     pub undisbursed_left: &'static str,
+    pub remark: &'static str,
 }
 
 pub static ZH: FinanceWords = FinanceWords {
@@ -144,6 +145,7 @@ pub static ZH: FinanceWords = FinanceWords {
     ending_soon: "即将到期",
     next_page: "下一页",
     back_to_project: "返回项目",
+    remark: "备注",
     undisbursed_left: "本项目尚未拨付的补助资金为 {} 元，拨付金额不能超过此数。",
 };
 
@@ -217,6 +219,7 @@ pub static EN: FinanceWords = FinanceWords {
     ending_soon: "ending soon",
     next_page: "Next page",
     back_to_project: "Back to the project",
+    remark: "Note",
     undisbursed_left: "{} of the grant is still undisbursed; a disbursement cannot exceed it.",
 };
 

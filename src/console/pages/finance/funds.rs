@@ -5,7 +5,6 @@ use super::super::super::format::amount;
 use super::super::super::i18n::finance::recovery_reason;
 use super::super::super::problems::Explained;
 use super::super::super::{Page, Refusal, Visit};
-use super::super::widgets::money_cell;
 use super::{amount_text, field_error, finance_only, form_key, fw, on_form, refused, with_param};
 use crate::domain::calendar;
 use crate::domain::money::Money;
@@ -259,7 +258,7 @@ async fn recovery_view(v: &Visit, id: String, failed: Option<(Which, &MoneyForm,
                         }
                     }
                     (field_error(rec_x, "reason", f.field_reason))
-                    label for="rec-note" { (f.note) }
+                    label for="rec-note" { (f.remark) }
                     input id="rec-note" name="note" type="text" maxlength="500" value=(rec.note);
                     button type="submit" { (f.recover_button) }
                 }
@@ -285,13 +284,6 @@ async fn recovery_view(v: &Visit, id: String, failed: Option<(Which, &MoneyForm,
                     button type="submit" { (f.remit_button) }
                 }
             }
-        }
-        section.money-table {
-            h2 { (t.statement) }
-            div.scroll { table { tbody {
-                tr { th scope="row" { (t.disbursed) } (money_cell(s.disbursed)) }
-                tr { th scope="row" { (t.available) } (money_cell(s.available)) }
-            } } }
         }
     };
     Ok(Page::ok(f.recovery_title, body))
