@@ -198,6 +198,8 @@ fn recovery_shows_the_apis_breakdown_before_posting_then_recovers_and_remits() {
             assert_eq!(plain(&shown), api[field].as_str().unwrap(), "{field}");
         }
         assert!(page.text.contains("data-testid=\"nothing-owed\""), "nothing owed before recovery");
+        assert!(page.text.contains("value=\"cancelled\"") && !page.text.contains("value=\"leader_unqualified\""), "a base has no leader");
+        assert_eq!(get(&w, &fin, &format!("{path}?done=recovered&number=abc")).status, 200, "a hand-edited address is no error");
         let csrf = page.csrf();
         let recover =
             |key: &'static str| vec![("date", "2025-07-01"), ("reason", "cancelled"), ("note", "单位注销，收回未实施资金"), ("key", key)];

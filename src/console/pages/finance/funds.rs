@@ -7,6 +7,7 @@ use super::super::super::problems::Explained;
 use super::super::super::{Page, Refusal, Visit};
 use super::{amount_text, field_error, finance_only, form_key, fw, on_form, refused, with_param};
 use crate::domain::calendar;
+use crate::domain::kind::ProjectKind;
 use crate::domain::money::Money;
 use crate::domain::recovery::Reason;
 use crate::domain::statement::{Recoverable, Statement};
@@ -64,7 +65,8 @@ pub struct MoneyForm {
 #[derive(Deserialize, Default)]
 pub struct Done {
     done: Option<String>,
-    number: Option<i64>,
+    /// Text, read as a number when shown: a hand-edited address is not an error page.
+    number: Option<String>,
 }
 
 fn flash(v: &Visit, d: &Done) -> Markup {
@@ -77,7 +79,7 @@ fn flash(v: &Visit, d: &Done) -> Markup {
     };
     html! {
         p.flash role="status" data-testid="flash" data-done=(d.done.as_deref().unwrap_or("")) {
-            (said) @if let Some(n) = d.number { "：" (f.number.replace("{}", &n.to_string())) }
+            (said) @if let Some(n) = d.number.as_deref().and_then(|n| n.parse::<i64>().ok()) { "：" (f.number.replace("{}", &n.to_string())) }
         }
     }
 }
@@ -253,7 +255,8 @@ async fn recovery_view(v: &Visit, id: String, failed: Option<(Which, &MoneyForm,
                     (field_error(rec_x, "date", f.field_date))
                     label for="rec-reason" { (f.reason) }
                     select id="rec-reason" name="reason" {
-                        @for reason in Reason::ALL {
+                        // A leader who no longer qualifies ends a studio only.
+                        @for reason in Reason::ALL.into_iter().filter(|r| *r != Reason::LeaderUnqualified || p.kind == ProjectKind::Studio) {
                             option value=(reason.as_str()) selected[chosen == reason.as_str()] { (recovery_reason(v.lang, reason.as_str())) }
                         }
                     }

@@ -36,7 +36,8 @@ pub struct QueueQuery {
     after: Option<String>,
     /// What the last form did (`approved`, `declined`), and the posted voucher's number.
     done: Option<String>,
-    number: Option<i64>,
+    /// Text, read as a number when shown: a hand-edited address is not an error page.
+    number: Option<String>,
 }
 
 pub async fn queue(v: Visit, q: web::Query<QueueQuery>) -> HttpResponse {
@@ -110,7 +111,7 @@ fn flash(v: &Visit, q: &QueueQuery) -> Markup {
     html! {
         p.flash role="status" data-testid="flash" data-done=(q.done.as_deref().unwrap_or("")) {
             (said)
-            @if let Some(n) = q.number { "：" (f.number.replace("{}", &n.to_string())) }
+            @if let Some(n) = q.number.as_deref().and_then(|n| n.parse::<i64>().ok()) { "：" (f.number.replace("{}", &n.to_string())) }
         }
     }
 }
