@@ -37,8 +37,18 @@ pub fn shape<T: serde::de::DeserializeOwned>(v: &Value) -> AppResult<T> {
 
 /// The Idempotency-Key of a request, bound to the caller and to exactly this request.
 pub fn idem(req: &HttpRequest, caller: &Caller, body: &Value) -> AppResult<Option<Idem>> {
-    let Some(h) = req.headers().get("Idempotency-Key") else { return Ok(None) };
-    let key = h.to_str().ok().filter(|k| (1..=128).contains(&k.len()) && k.bytes().all(|b| (0x20..0x7f).contains(&b)));
+    idem_from(req, caller, body, None)
+}
+
+/// As `idem`, with the key of a console form's hidden field (`form_key`) in place of the header:
+/// a browser cannot send headers with a form, and a double submit must replay, not post twice.
+pub fn idem_from(req: &HttpRequest, caller: &Caller, body: &Value, form_key: Option<&str>) -> AppResult<Option<Idem>> {
+    let given = match form_key {
+        Some(k) => Some(Some(k)),
+        None => req.headers().get("Idempotency-Key").map(|h| h.to_str().ok()),
+    };
+    let Some(given) = given else { return Ok(None) };
+    let key = given.filter(|k| (1..=128).contains(&k.len()) && k.bytes().all(|b| (0x20..0x7f).contains(&b)));
     let key = key.ok_or_else(|| AppError::malformed("Idempotency-Key must be 1 to 128 printable ASCII characters"))?;
     bind_key(caller, key, req.method().as_str(), req.path(), body).map(Some)
 }
@@ -181,13 +191,18 @@ pub async fn disburse(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
+    let (status, body) = disbursement(&state, &caller, &req, id.into_inner(), body.into_inner(), None).await?;
+    Ok(status_json(status, body))
+}
+
+/// A disbursement as the API and the console's form post it (`form_key`: see `idem_from`).
+pub async fn disbursement(state: &State, caller: &Caller, req: &HttpRequest, id: String, raw: Value, form_key: Option<&str>) -> Outcome {
     caller.require(&[Role::Finance])?;
-    let raw = body.into_inner();
     let b: Disbursement = shape(&raw)?;
     let cmd = Disburse { date: super::parse_date("date", &b.date)?, amount: Money::from_json(&b.amount)?, reference: b.reference };
-    let idem = idem(&req, &caller, &raw)?;
+    let idem = idem_from(req, caller, &raw, form_key)?;
     let actor = caller.actor();
-    run_posting(&state, &caller, id.into_inner(), idem, Disburse::REFUSED, raw, move |journal, l| {
+    answer_posting(state, caller, id, idem, Disburse::REFUSED, raw, move |journal, l| {
         voucher_answer(201, &funds::disburse(journal, l, &actor, cmd)?)
     })
     .await

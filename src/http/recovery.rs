@@ -1,14 +1,15 @@
 //! Recovery of unspent funds and their remittance (API.md, Recovery of unspent funds).
-use super::money::{idem, run_money, shape};
+use super::money::{answer_money, idem_from, shape};
 use super::openapi::{IdempotencyKey, Problem};
 use super::routes::Routes;
 use super::views::{answer, voucher_answer, RecoveryView, VoucherView};
-use super::State;
+use super::{status_json, State};
 use crate::app::funds::{self, Recover, Remit};
 use crate::auth::{Caller, Role};
 use crate::domain::money::Money;
 use crate::domain::recovery::Reason;
 use crate::error::{AppError, AppResult};
+use crate::store::unit::Outcome;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::Value;
@@ -53,8 +54,13 @@ pub async fn recover(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
+    let (status, body) = recovery(&state, &caller, &req, id.into_inner(), body.into_inner(), None).await?;
+    Ok(status_json(status, body))
+}
+
+/// A recovery as the API and the console's form post it (`form_key`: see `idem_from`).
+pub async fn recovery(state: &State, caller: &Caller, req: &HttpRequest, id: String, raw: Value, form_key: Option<&str>) -> Outcome {
     caller.require(&[Role::Finance])?;
-    let raw = body.into_inner();
     let b: RecoveryIn = shape(&raw)?;
     let date = super::parse_date("date", &b.date)?;
     let reason = Reason::parse(&b.reason).ok_or_else(|| {
@@ -62,9 +68,9 @@ pub async fn recover(
         AppError::field("reason", format!("one of {}", names.join(", ")))
     })?;
     let cmd = Recover::new(date, reason, &b.note);
-    let idem = idem(&req, &caller, &raw)?;
+    let idem = idem_from(req, caller, &raw, form_key)?;
     let actor = caller.actor();
-    run_money(&state, &caller, id.into_inner(), idem, Recover::REFUSED, raw, move |conn, l| {
+    answer_money(state, caller, id, idem, Recover::REFUSED, raw, move |conn, l| {
         answer(201, RecoveryView::of(&funds::recover(conn, l, &actor, cmd)?)?)
     })
     .await
@@ -103,14 +109,17 @@ pub async fn remit(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
+    let (status, body) = remittance(&state, &caller, &req, id.into_inner(), body.into_inner(), None).await?;
+    Ok(status_json(status, body))
+}
+
+/// A remittance as the API and the console's form post it (`form_key`: see `idem_from`).
+pub async fn remittance(state: &State, caller: &Caller, req: &HttpRequest, id: String, raw: Value, form_key: Option<&str>) -> Outcome {
     caller.require(&[Role::Unit, Role::Finance])?;
-    let raw = body.into_inner();
     let b: RemittanceIn = shape(&raw)?;
     let cmd = Remit { date: super::parse_date("date", &b.date)?, amount: Money::from_json(&b.amount)?, reference: b.reference };
-    let idem = idem(&req, &caller, &raw)?;
+    let idem = idem_from(req, caller, &raw, form_key)?;
     let actor = caller.actor();
-    run_money(&state, &caller, id.into_inner(), idem, Remit::REFUSED, raw, move |conn, l| {
-        voucher_answer(201, &funds::remit(conn, l, &actor, cmd)?)
-    })
-    .await
+    answer_money(state, caller, id, idem, Remit::REFUSED, raw, move |conn, l| voucher_answer(201, &funds::remit(conn, l, &actor, cmd)?))
+        .await
 }

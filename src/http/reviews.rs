@@ -1,11 +1,11 @@
 //! The finance bureau's review of flagged vouchers, and the classifier's dry run.
-use super::money::{idem, run_money, shape, LineIn};
+use super::money::{answer_money, idem_from, shape, LineIn};
 use super::openapi::{IdempotencyKey, Problem};
 use super::projects::visible;
 use super::routes::Routes;
 use super::views::{voucher_answer, ClassifyView, ReviewItem, VoucherView};
 use super::Paged;
-use super::{db, paged, State};
+use super::{db, paged, status_json, State};
 use crate::app::vouchers::{self, Approve, Decline};
 use crate::auth::{Caller, Role};
 use crate::domain::chart;
@@ -15,6 +15,7 @@ use crate::domain::status::VoucherStatus;
 use crate::domain::verdicts::{classify_voucher, LineText};
 use crate::error::{AppError, AppResult, Code};
 use crate::store;
+use crate::store::unit::Outcome;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::Value;
@@ -59,15 +60,27 @@ pub async fn approve(
     path: web::Path<(String, String)>,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
+    let (id, vid) = path.into_inner();
+    let (status, body) = approval(&state, &caller, &req, (id, vid), body.into_inner(), None).await?;
+    Ok(status_json(status, body))
+}
+
+/// An approval as the API and the console's review forms post it (`form_key`: see `idem_from`).
+pub async fn approval(
+    state: &State,
+    caller: &Caller,
+    req: &HttpRequest,
+    (id, vid): (String, String),
+    raw: Value,
+    form_key: Option<&str>,
+) -> Outcome {
     caller.require(&[Role::Finance])?;
     // A required body: an optional one would read malformed JSON as "no note" instead of a 400.
-    let raw = body.into_inner();
     let b: DecisionIn = shape(&raw)?;
-    let (id, vid) = path.into_inner();
     let cmd = Approve::new(vid, &b.note);
-    let idem = idem(&req, &caller, &raw)?;
+    let idem = idem_from(req, caller, &raw, form_key)?;
     let (rules, actor) = (state.rules.clone(), caller.actor());
-    run_money(&state, &caller, id, idem, Approve::REFUSED, raw, move |conn, l| {
+    answer_money(state, caller, id, idem, Approve::REFUSED, raw, move |conn, l| {
         voucher_answer(200, &vouchers::approve(conn, l, &actor, &rules, cmd)?)
     })
     .await
@@ -91,14 +104,25 @@ pub async fn decline(
     path: web::Path<(String, String)>,
     body: web::Json<Value>,
 ) -> AppResult<HttpResponse> {
+    let (status, body) = declining(&state, &caller, &req, path.into_inner(), body.into_inner(), None).await?;
+    Ok(status_json(status, body))
+}
+
+/// A decline as the API and the console's review forms post it (`form_key`: see `idem_from`).
+pub async fn declining(
+    state: &State,
+    caller: &Caller,
+    req: &HttpRequest,
+    (id, vid): (String, String),
+    raw: Value,
+    form_key: Option<&str>,
+) -> Outcome {
     caller.require(&[Role::Finance])?;
-    let raw = body.into_inner();
     let b: DecisionIn = shape(&raw)?;
-    let (id, vid) = path.into_inner();
     let cmd = Decline::new(vid, &b.reason)?;
-    let idem = idem(&req, &caller, &raw)?;
+    let idem = idem_from(req, caller, &raw, form_key)?;
     let actor = caller.actor();
-    run_money(&state, &caller, id, idem, Decline::REFUSED, raw, move |conn, l| {
+    answer_money(state, caller, id, idem, Decline::REFUSED, raw, move |conn, l| {
         voucher_answer(200, &vouchers::decline(conn, l, &actor, cmd)?)
     })
     .await

@@ -33,10 +33,10 @@ pub fn routes(r: &mut Routes) {
 pub struct AsOf {
     /// The books at the end of this day (YYYY-MM-DD); default today (Chifeng time).
     #[param(value_type = Option<String>, format = Date)]
-    as_of: Option<String>,
+    pub as_of: Option<String>,
     /// `csv` for a spreadsheet (UTF-8 with BOM); JSON otherwise.
     #[param(pattern = "^(json|csv)$")]
-    format: Option<String>,
+    pub format: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -48,29 +48,29 @@ pub struct Balances {
 
 #[derive(Serialize, ToSchema)]
 pub struct TrialTotals {
-    debit: Money,
-    credit: Money,
+    pub debit: Money,
+    pub credit: Money,
     /// Σ balances of debit-side accounts.
-    debit_balances: Money,
+    pub debit_balances: Money,
     /// Σ balances of credit-side accounts.
-    credit_balances: Money,
+    pub credit_balances: Money,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct TrialBalance {
-    as_of: Option<String>,
-    accounts: Vec<AccountBalance>,
-    totals: TrialTotals,
+    pub as_of: Option<String>,
+    pub accounts: Vec<AccountBalance>,
+    pub totals: TrialTotals,
     /// Total debits equal total credits, and debit balances equal credit balances.
-    balanced: bool,
+    pub balanced: bool,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct AccountLedger {
-    account: AccountDef,
-    opening_balance: Money,
-    closing_balance: Money,
-    entries: Vec<Entry>,
+    pub account: AccountDef,
+    pub opening_balance: Money,
+    pub closing_balance: Money,
+    pub entries: Vec<Entry>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -141,7 +141,13 @@ fn balance_rows(b: &[statement::AccountBalance]) -> Vec<Vec<String>> {
 
 const BALANCE_HEADER: [&str; 6] = ["code", "name", "side", "debit_total", "credit_total", "balance"];
 
-async fn load_balances(state: &State, caller: Caller, id: String, as_of: Option<NaiveDate>) -> AppResult<Vec<statement::AccountBalance>> {
+/// Every account's totals and balance (the console's trial balance reads them here too).
+pub async fn load_balances(
+    state: &State,
+    caller: Caller,
+    id: String,
+    as_of: Option<NaiveDate>,
+) -> AppResult<Vec<statement::AccountBalance>> {
     db(state, move |conn| {
         snapshot(conn, |conn| {
             let p = visible(conn, &caller, &id)?;
@@ -176,38 +182,53 @@ pub async fn balances(state: State, caller: Caller, id: web::Path<String>, q: we
         (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn trial_balance(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
     let b = load_balances(&state, caller, id.into_inner(), q.date()?).await?;
-    let debit: Money = b.iter().map(|a| a.debit_total).sum();
-    let credit: Money = b.iter().map(|a| a.credit_total).sum();
-    // Balances on the debit and the credit side: equal in balanced books.
-    let debit_balances: Money = b.iter().filter(|a| a.side == Side::Debit).map(|a| a.balance).sum();
-    let credit_balances: Money = b.iter().filter(|a| a.side == Side::Credit).map(|a| a.balance).sum();
+    let t = TrialBalance::of(q.as_of.clone(), b);
     if q.csv()? {
-        let mut rows = balance_rows(&b);
-        rows.push(vec!["total".into(), String::new(), String::new(), debit.to_string(), credit.to_string(), String::new()]);
+        let mut rows = balance_rows(&t.accounts);
+        rows.push(vec![
+            "total".into(),
+            String::new(),
+            String::new(),
+            t.totals.debit.to_string(),
+            t.totals.credit.to_string(),
+            String::new(),
+        ]);
         return csv_response("trial-balance.csv", &BALANCE_HEADER, rows);
     }
-    Ok(HttpResponse::Ok().json(TrialBalance {
-        as_of: q.as_of.clone(),
-        accounts: b,
-        totals: TrialTotals { debit, credit, debit_balances, credit_balances },
-        balanced: debit == credit && debit_balances == credit_balances,
-    }))
+    Ok(HttpResponse::Ok().json(t))
+}
+
+impl TrialBalance {
+    /// The accounts with the totals that must agree.
+    pub fn of(as_of: Option<String>, accounts: Vec<AccountBalance>) -> TrialBalance {
+        let debit: Money = accounts.iter().map(|a| a.debit_total).sum();
+        let credit: Money = accounts.iter().map(|a| a.credit_total).sum();
+        // Balances on the debit and the credit side: equal in balanced books.
+        let debit_balances: Money = accounts.iter().filter(|a| a.side == Side::Debit).map(|a| a.balance).sum();
+        let credit_balances: Money = accounts.iter().filter(|a| a.side == Side::Credit).map(|a| a.balance).sum();
+        TrialBalance {
+            as_of,
+            accounts,
+            totals: TrialTotals { debit, credit, debit_balances, credit_balances },
+            balanced: debit == credit && debit_balances == credit_balances,
+        }
+    }
 }
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LedgerQuery {
     /// The account's code (e.g. 1002) or category slug (e.g. equipment).
-    account: String,
+    pub account: String,
     /// First day (YYYY-MM-DD); entries before it make the opening balance.
     #[param(value_type = Option<String>, format = Date)]
-    from: Option<String>,
+    pub from: Option<String>,
     /// Last day (YYYY-MM-DD).
     #[param(value_type = Option<String>, format = Date)]
-    to: Option<String>,
+    pub to: Option<String>,
     /// `csv` for a spreadsheet.
     #[param(pattern = "^(json|csv)$")]
-    format: Option<String>,
+    pub format: Option<String>,
 }
 
 /// One account's entries in order, with a running balance.
@@ -219,21 +240,10 @@ pub struct LedgerQuery {
         (status = 422, description = "`unknown_account`: the account is not in the project's chart; `validation_failed`: a date is not a date in 2000–2099, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web::Query<LedgerQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let (from, to) = (opt_date("from", &q.from)?, opt_date("to", &q.to)?);
-    let id = id.into_inner();
-    let account = q.account.clone();
-    let (def, opening, entries) = db(&state, move |conn| {
-        visible(conn, &caller, &id)?;
-        let chart = projects::chart_of(conn, &id)?;
-        let def = crate::domain::chart::find(&chart, &account)
-            .cloned()
-            .ok_or_else(|| AppError::new(Code::UnknownAccount, format!("account '{account}' is not in this project's chart")))?;
-        let (opening, entries) = account_ledger(conn, &id, &def.code, def.side, from, to)?;
-        Ok((def, opening, entries))
-    })
-    .await?;
+    let l = AccountLedger::load(&state, caller, id.into_inner(), &q).await?;
     if (Format { format: q.format }).is_csv()? {
-        let rows = entries
+        let rows = l
+            .entries
             .iter()
             .map(|e| {
                 vec![
@@ -248,8 +258,28 @@ pub async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web:
             .collect();
         return csv_response("ledger.csv", &["date", "number", "summary", "debit", "credit", "balance"], rows);
     }
-    let closing = entries.last().map(|e| e.balance).unwrap_or(opening);
-    Ok(HttpResponse::Ok().json(AccountLedger { account: def, opening_balance: opening, closing_balance: closing, entries }))
+    Ok(HttpResponse::Ok().json(l))
+}
+
+impl AccountLedger {
+    /// One account's entries from `q.from` to `q.to`, with the opening and closing balances.
+    pub async fn load(state: &State, caller: Caller, id: String, q: &LedgerQuery) -> AppResult<AccountLedger> {
+        let (from, to) = (opt_date("from", &q.from)?, opt_date("to", &q.to)?);
+        let account = q.account.clone();
+        let (def, opening, entries) = db(state, move |conn| {
+            visible(conn, &caller, &id)?;
+            let chart = projects::chart_of(conn, &id)?;
+            let def = crate::domain::chart::find(&chart, &account).cloned().ok_or_else(|| {
+                AppError::new(Code::UnknownAccount, format!("account '{account}' is not in this project's chart"))
+                    .with("account", account.as_str())
+            })?;
+            let (opening, entries) = account_ledger(conn, &id, &def.code, def.side, from, to)?;
+            Ok((def, opening, entries))
+        })
+        .await?;
+        let closing = entries.last().map(|e| e.balance).unwrap_or(opening);
+        Ok(AccountLedger { account: def, opening_balance: opening, closing_balance: closing, entries })
+    }
 }
 
 /// The project's statement: grant, disbursed, implemented by category, available, recoverable.

@@ -157,7 +157,7 @@ async fn projects_page(v: &Visit, caller: Caller, q: ListQuery) -> Result<Page, 
                                 (money_cell(r.statement.grant)) (money_cell(r.statement.disbursed))
                                 (money_cell(r.statement.implemented)) (money_cell(r.statement.available))
                                 td { (bar(&r.statement.utilization)) }
-                                td.num { (r.statement.period.days_left) }
+                                td.num { (r.statement.period.days_left) (ending_soon(v, r)) }
                             }
                         }
                     }
@@ -248,4 +248,16 @@ fn admin_actions(v: &Visit) -> Markup {
 /// The Chifeng date of a stored timestamp.
 fn local_day(at: &str) -> String {
     calendar::local_date_of(at).map_or_else(|| at.to_string(), |d| d.to_string())
+}
+
+/// Active projects whose period ends within this many days are marked: their recovery is near.
+const ENDING_SOON_DAYS: i64 = 90;
+
+fn ending_soon(v: &Visit, r: &Row) -> Markup {
+    let soon = r.project.status.is_active() && r.statement.period.days_left <= ENDING_SOON_DAYS;
+    html! {
+        @if soon {
+            " " span.status.suspended data-testid="ending-soon" { (super::super::i18n::finance::words(v.lang).ending_soon) }
+        }
+    }
 }

@@ -148,17 +148,21 @@ fn verdicts(v: &Visit, w: &VoucherWords, x: &VoucherView, chart: &[AccountDef]) 
 
 fn review_forms(v: &Visit, w: &VoucherWords, base: &str, vid: &str) -> Markup {
     let csrf = v.csrf().unwrap_or_default();
+    // The decision returns here (the finance pages' `back`), not to the queue.
+    let back = format!("{base}/{vid}");
     html! {
         section.no-print.forms aria-labelledby="review-h" {
             h2 id="review-h" { (w.decision) }
             form method="post" action={ (base) "/" (vid) "/approve" } data-testid="approve-form" {
                 input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="back" value=(back);
                 label for="approve-note" { (w.approve_note) }
                 input type="text" id="approve-note" name="note" maxlength="500";
                 button type="submit" { (w.approve) }
             }
             form method="post" action={ (base) "/" (vid) "/decline" } data-testid="decline-form" {
                 input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="back" value=(back);
                 label for="decline-reason" { (w.decline_reason) }
                 input type="text" id="decline-reason" name="reason" required maxlength="500";
                 button type="submit" { (w.decline) }
