@@ -13,6 +13,7 @@ pub mod reviews;
 pub mod routes;
 pub mod standing;
 pub mod statements;
+pub mod transparency;
 pub mod views;
 
 use crate::auth::{Caller, Keys};
@@ -38,6 +39,8 @@ pub struct AppState {
     /// Group commit of postings (PostgreSQL); its other money requests commit concurrently.
     pub batcher: Option<Writer<PostJob>>,
     pub standings: standing::Standings,
+    /// Signs the audit trees' checkpoints.
+    pub notary: Arc<crate::domain::checkpoint::Notary>,
 }
 
 pub type State = web::Data<AppState>;
@@ -239,6 +242,7 @@ pub fn register(r: &mut Routes) {
     statements::routes(r);
     export::routes(r);
     audit::routes(r);
+    transparency::routes(r);
     r.get("/health", health);
     r.get("/openapi.json", openapi::openapi_json);
 }

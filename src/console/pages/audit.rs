@@ -38,7 +38,7 @@ async fn render(v: &Visit, id: String, after_seq: i64) -> Result<Page, Refusal> 
     })
     .await?;
     let chain = id.clone();
-    let server = with_pool(&v.state, move |pool| audit::verify(pool, &chain)).await?;
+    let server = with_pool(&v.state, move |pool| audit::verify(pool, &chain, None)).await?;
     let t = v.t();
     let next = (events.len() as i64 == PAGE_EVENTS).then(|| events.last().map(|e| e.seq)).flatten();
     let body = html! {
