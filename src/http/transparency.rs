@@ -41,9 +41,9 @@ pub async fn audit_key(state: State) -> HttpResponse {
     text(format!("{}\n", state.notary.verifier_key()))
 }
 
-/// The chain's tree as it stands: a checkpoint signed now.
-async fn checkpoint(state: State, check: impl FnOnce(&mut DbConn) -> AppResult<String> + Send + 'static) -> AppResult<HttpResponse> {
-    let (chain, t) = db(&state, move |conn| {
+/// The chain's tree as it stands, signed now; `check` names the chain once the caller may read it.
+pub(crate) async fn signed(state: &State, check: impl FnOnce(&mut DbConn) -> AppResult<String> + Send + 'static) -> AppResult<String> {
+    let (chain, t) = db(state, move |conn| {
         snapshot(conn, |conn| {
             let chain = check(conn)?;
             let t = tree::of(conn, &chain)?;
@@ -51,7 +51,11 @@ async fn checkpoint(state: State, check: impl FnOnce(&mut DbConn) -> AppResult<S
         })
     })
     .await?;
-    Ok(text(state.notary.sign(&chain, t.size(), t.root())))
+    Ok(state.notary.sign(&chain, t.size(), t.root()))
+}
+
+async fn checkpoint(state: State, check: impl FnOnce(&mut DbConn) -> AppResult<String> + Send + 'static) -> AppResult<HttpResponse> {
+    Ok(text(signed(&state, check).await?))
 }
 
 /// A signed checkpoint of the project's audit tree (C2SP tlog-checkpoint in a signed note):

@@ -111,7 +111,9 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
     // taken before the wait. Under READ COMMITTED each later statement takes a new snapshot, so it
     // sees whatever the transactions we waited for committed. Each project's chain row is locked
     // with it (a report is filed under the chain lock alone).
-    let rows: Vec<(String, Checked<ProjectRow>, (i64, String), (i64, String))> = projects::table
+    // (id, project, (chain seq, head), (tree size, frontier))
+    type Locking = (String, Checked<ProjectRow>, (i64, String), (i64, String));
+    let rows: Vec<Locking> = projects::table
         .inner_join(audit_chains::table.on(audit_chains::chain_id.eq(projects::id)))
         .filter(projects::id.eq_any(&ids))
         .order(projects::id)

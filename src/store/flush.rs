@@ -67,6 +67,9 @@ fn bigs<T>(rows: &[T], f: impl Fn(&T) -> i64) -> Col {
     Col::Big(rows.iter().map(f).collect())
 }
 
+/// The trees' new stored hashes (chain, index, hex) and each chain's tree after them.
+pub type TreeRows<'a> = (&'a [(String, i64, String)], &'a HashMap<String, Tree>);
+
 impl Flush {
     /// The batch's rows (vouchers, lines, audit events by chain); the changed totals and the
     /// counters of every locked project; the answers of the Idempotency-Keys the batch claimed,
@@ -75,7 +78,7 @@ impl Flush {
         v: &[VoucherRow],
         l: &[LineRow],
         e: &[(String, Event)],
-        (hashes, trees): (&[(String, i64, String)], &HashMap<String, Tree>),
+        (hashes, trees): TreeRows,
         locked: impl Iterator<Item = &'a Locked> + Clone,
         answered: Vec<((String, String), Answer)>,
         released: Vec<(String, String)>,

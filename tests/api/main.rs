@@ -15,5 +15,6 @@ mod ops;
 mod properties;
 mod recovery;
 mod reports;
+mod transparency;
 mod use_cases;
 mod walkthrough;
