@@ -43,6 +43,10 @@ pub struct Claims {
     pub username: String,
     pub role: Role,
     pub org_id: Option<String>,
+    /// The user's token version when this token was issued: a later one revokes it. Tokens from
+    /// before versions existed read as 0, the version every user started with.
+    #[serde(default)]
+    pub ver: i32,
     pub iat: i64,
     pub exp: i64,
 }
@@ -54,7 +58,15 @@ pub struct Caller {
     pub username: String,
     pub role: Role,
     pub org_id: Option<String>,
+    /// The version the token or session was issued under (`users.token_version` then).
+    pub token_version: i32,
 }
+
+/// Roles that may read a project's books (its vouchers, ledger, statements, export and audit
+/// trail). Admin manages users and organisations and handles no money, so it reads no books:
+/// the one rule behind every project read (`http::projects::visible` and the lists of projects,
+/// statements and reviews).
+pub const BOOK_READERS: [Role; 4] = [Role::Hr, Role::Finance, Role::Inspector, Role::Unit];
 
 impl Caller {
     pub fn actor(&self) -> Actor {
@@ -67,6 +79,11 @@ impl Caller {
         } else {
             Err(AppError::forbidden(format!("the {} role may not do this", self.role.as_str())))
         }
+    }
+
+    /// 403 unless the caller's role reads project books (`BOOK_READERS`).
+    pub fn require_books(&self) -> Result<(), AppError> {
+        self.require(&BOOK_READERS)
     }
 
     /// Units see only their own organisation's projects; everyone else who may read sees all.
@@ -96,9 +113,18 @@ impl Keys {
         derive(&self.console_root, purpose.as_bytes())
     }
 
-    pub fn issue(&self, user_id: &str, username: &str, role: Role, org_id: Option<String>) -> Result<String, AppError> {
+    /// A token for `caller`, carrying its token version.
+    pub fn issue(&self, caller: &Caller) -> Result<String, AppError> {
         let iat = chrono::Utc::now().timestamp();
-        let claims = Claims { sub: user_id.into(), username: username.into(), role, org_id, iat, exp: iat + self.ttl_seconds };
+        let claims = Claims {
+            sub: caller.user_id.clone(),
+            username: caller.username.clone(),
+            role: caller.role,
+            org_id: caller.org_id.clone(),
+            ver: caller.token_version,
+            iat,
+            exp: iat + self.ttl_seconds,
+        };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(AppError::internal)
     }
 
@@ -110,8 +136,47 @@ impl Keys {
         let data =
             decode::<Claims>(token, &self.decoding, &validation).map_err(|e| AppError::unauthenticated(format!("invalid token: {e}")))?;
         let c = data.claims;
-        Ok(Caller { user_id: c.sub, username: c.username, role: c.role, org_id: c.org_id })
+        Ok(Caller { user_id: c.sub, username: c.username, role: c.role, org_id: c.org_id, token_version: c.ver })
     }
+}
+
+/// Shortest password accepted (create, change, reset).
+pub const MIN_PASSWORD_CHARS: usize = 10;
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// Why `password` may not be `username`'s, if it may not: the one password rule, for the API,
+/// the console, the bootstrap admin and the command line alike.
+pub fn password_problem(username: &str, password: &str) -> Option<String> {
+    let chars = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
+        return Some(format!("{MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"));
+    }
+    if password.trim().is_empty() {
+        return Some("may not be all whitespace".into());
+    }
+    if password.trim().to_lowercase() == username.trim().to_lowercase() {
+        return Some("may not be the username".into());
+    }
+    None
+}
+
+/// Fewest distinct characters a JWT secret must hold: a secret of one repeated character (or
+/// nearly) is as good as no secret, however long.
+pub const MIN_SECRET_DISTINCT_CHARS: usize = 8;
+
+/// Why a JWT secret is unfit, if it is.
+pub fn secret_problem(secret: &str) -> Option<String> {
+    if secret.len() < 32 {
+        return Some("must be at least 32 characters".into());
+    }
+    let distinct: std::collections::BTreeSet<char> = secret.chars().collect();
+    if distinct.len() < MIN_SECRET_DISTINCT_CHARS {
+        return Some(format!(
+            "has only {} distinct characters; use at least {MIN_SECRET_DISTINCT_CHARS}, e.g. `openssl rand -hex 32`",
+            distinct.len()
+        ));
+    }
+    None
 }
 
 /// HMAC-SHA256(key, message).
@@ -139,4 +204,28 @@ pub fn random_secret(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     rand::thread_rng().fill_bytes(&mut buf);
     hex::encode(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_rule_counts_characters_and_refuses_blank_and_the_username() {
+        assert!(password_problem("fin1", "password-123").is_none());
+        assert!(password_problem("fin1", "密码密码密码密码密码").is_none(), "ten Chinese characters are ten characters");
+        assert!(password_problem("fin1", "short-pw1").is_some(), "nine characters");
+        assert!(password_problem("fin1", "           ").is_some(), "all whitespace");
+        assert!(password_problem("finance-one", "Finance-One").is_some(), "the username, in any case");
+        assert!(password_problem("fin1", &"x".repeat(257)).is_some());
+    }
+
+    #[test]
+    fn a_secret_of_one_repeated_character_is_refused() {
+        assert!(secret_problem(&"s".repeat(40)).is_some());
+        assert!(secret_problem(&"ab".repeat(20)).is_some());
+        assert!(secret_problem("short").is_some());
+        assert!(secret_problem("test-secret-test-secret-test-secret-0123").is_none());
+        assert!(secret_problem(&random_secret(32)).is_none());
+    }
 }

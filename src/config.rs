@@ -26,6 +26,9 @@ pub struct Server {
     pub bind: String,
     pub body_limit_bytes: usize,
     pub workers: usize,
+    /// Where `GET /metrics` is served (Prometheus text); off when unset.
+    #[serde(default)]
+    pub metrics_bind: Option<String>,
 }
 
 /// Tokens are not revocable before they expire, so their life is bounded.
@@ -48,6 +51,11 @@ pub struct Auth {
     pub jwt_secret: Option<String>,
     #[serde(default)]
     pub admin_password: Option<String>,
+    /// Sign-in throttling counts failures per client address: the TCP peer's, unless the service
+    /// sits behind a proxy that sets `X-Forwarded-For` (then its last entry, the address the
+    /// proxy saw). Off by default: a client could otherwise name any address it likes.
+    #[serde(default)]
+    pub trust_forwarded_for: bool,
 }
 
 // A PostgreSQL URL may carry a password: it is masked when the settings are logged.
@@ -78,6 +86,7 @@ impl std::fmt::Debug for Auth {
             .field("token_ttl_seconds", &self.token_ttl_seconds)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
             .field("admin_password", &self.admin_password.as_ref().map(|_| "<set>"))
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
             .finish()
     }
 }
@@ -191,6 +200,9 @@ impl Settings {
         if let Some(v) = get("FUNDLEDGER_BIND") {
             self.server.bind = v;
         }
+        if let Some(v) = get("FUNDLEDGER_METRICS_BIND").filter(|v| !v.is_empty()) {
+            self.server.metrics_bind = Some(v);
+        }
         if let Some(v) = get("FUNDLEDGER_JWT_SECRET") {
             self.auth.jwt_secret = Some(v);
         }
@@ -212,16 +224,15 @@ impl Settings {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
+        check_address("server.bind (FUNDLEDGER_BIND)", &self.server.bind)?;
+        if let Some(bind) = &self.server.metrics_bind {
+            check_address("server.metrics_bind (FUNDLEDGER_METRICS_BIND)", bind)?;
+        }
         if !(1..=MAX_TOKEN_TTL_SECONDS).contains(&self.auth.token_ttl_seconds) {
             return Err(ConfigError::Invalid("auth.token_ttl_seconds", format!("must be 1 to {MAX_TOKEN_TTL_SECONDS} (7 days)")));
         }
-        if let Some(pw) = &self.auth.admin_password {
-            if pw.chars().count() < 8 {
-                return Err(ConfigError::Invalid(
-                    "auth.admin_password (FUNDLEDGER_ADMIN_PASSWORD)",
-                    "must be at least 8 characters, as any password".into(),
-                ));
-            }
+        if let Some(problem) = self.auth.admin_password.as_deref().and_then(|pw| crate::auth::password_problem("admin", pw)) {
+            return Err(ConfigError::Invalid("auth.admin_password (FUNDLEDGER_ADMIN_PASSWORD)", format!("{problem}, as any password")));
         }
         if !(1..=24 * 60).contains(&self.console.idle_minutes) {
             return Err(ConfigError::Invalid("console.idle_minutes", "must be 1 to 1440 (a day)".into()));
@@ -236,10 +247,8 @@ impl Settings {
         for kind in [ProjectKind::Base, ProjectKind::Studio] {
             self.grant(kind)?;
         }
-        if let Some(secret) = &self.auth.jwt_secret {
-            if secret.len() < 32 {
-                return Err(ConfigError::Invalid("FUNDLEDGER_JWT_SECRET", "must be at least 32 characters".into()));
-            }
+        if let Some(problem) = self.auth.jwt_secret.as_deref().and_then(crate::auth::secret_problem) {
+            return Err(ConfigError::Invalid("FUNDLEDGER_JWT_SECRET", problem));
         }
         Ok(())
     }
@@ -261,6 +270,15 @@ impl Settings {
             return Err(ConfigError::Invalid("grants.years", "must be at least 1".into()));
         }
         Ok((amount, g.years))
+    }
+}
+
+/// A listening address must name its host and port: `8080` alone would otherwise fail later as
+/// "invalid socket address", naming neither the setting nor the value.
+fn check_address(setting: &'static str, bind: &str) -> Result<(), ConfigError> {
+    match bind.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => Ok(()),
+        _ => Err(ConfigError::Invalid(setting, format!("'{bind}' is not a host and port, such as 127.0.0.1:8080"))),
     }
 }
 
@@ -331,6 +349,25 @@ mod tests {
         let mut s = Settings::built_in();
         s.database.pool_size = 1;
         assert!(matches!(s.validate(), Err(ConfigError::Invalid("database.pool_size", _))), "the writer keeps one connection");
+    }
+
+    #[test]
+    fn a_bind_without_host_and_port_is_refused_naming_the_setting_and_value() {
+        for (var, setting) in [
+            ("FUNDLEDGER_BIND", "server.bind (FUNDLEDGER_BIND)"),
+            ("FUNDLEDGER_METRICS_BIND", "server.metrics_bind (FUNDLEDGER_METRICS_BIND)"),
+        ] {
+            for bad in ["8080", ":8080", "localhost", "127.0.0.1:http"] {
+                let mut s = Settings::built_in();
+                s.apply_env(|k| (k == var).then(|| bad.into())).unwrap();
+                let Err(e) = s.validate() else { panic!("{var}={bad} was accepted") };
+                assert!(matches!(e, ConfigError::Invalid(name, _) if name == setting), "{e}");
+                assert!(e.to_string().contains(&format!("'{bad}'")), "{e}");
+            }
+            let mut s = Settings::built_in();
+            s.apply_env(|k| (k == var).then(|| "[::1]:9090".into())).unwrap();
+            assert!(s.validate().is_ok(), "{var}");
+        }
     }
 
     #[test]

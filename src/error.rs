@@ -41,12 +41,13 @@ pub enum Code {
     VoucherRejected,
     ValidationFailed,
     InvalidLine,
+    TooManyAttempts,
     ServiceUnavailable,
     InternalError,
 }
 
 impl Code {
-    pub const ALL: [Code; 31] = [
+    pub const ALL: [Code; 32] = [
         Code::MalformedRequest,
         Code::Unauthenticated,
         Code::Forbidden,
@@ -76,6 +77,7 @@ impl Code {
         Code::VoucherRejected,
         Code::ValidationFailed,
         Code::InvalidLine,
+        Code::TooManyAttempts,
         Code::ServiceUnavailable,
         Code::InternalError,
     ];
@@ -111,6 +113,7 @@ impl Code {
             | Code::VoucherRejected
             | Code::ValidationFailed
             | Code::InvalidLine => StatusCode::UNPROCESSABLE_ENTITY,
+            Code::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Code::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -148,6 +151,7 @@ impl Code {
             Code::VoucherRejected => "voucher_rejected",
             Code::ValidationFailed => "validation_failed",
             Code::InvalidLine => "invalid_line",
+            Code::TooManyAttempts => "too_many_attempts",
             Code::ServiceUnavailable => "service_unavailable",
             Code::InternalError => "internal_error",
         }
@@ -204,6 +208,18 @@ impl AppError {
     pub fn field(field: &str, message: impl Into<String>) -> AppError {
         AppError::validation(vec![FieldError::new(field, message)])
     }
+    /// The per-field errors of a `validation_failed` (none for other codes).
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        let list = self.extra.get("errors").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        list.iter().filter_map(|e| Some(FieldError::new(e.get("field")?.as_str()?, e.get("message")?.as_str()?))).collect()
+    }
+
+    /// Sign-in refused without checking the password: too many failures for the username or from
+    /// the address. Answered with `Retry-After`.
+    pub fn too_many_attempts(retry_after_s: i64) -> AppError {
+        AppError::new(Code::TooManyAttempts, format!("too many failed sign-ins: try again in {retry_after_s} seconds"))
+            .with("retry_after", retry_after_s)
+    }
     pub fn internal(cause: impl std::fmt::Display) -> AppError {
         tracing::error!(%cause, "internal error");
         AppError::new(Code::InternalError, "the server could not complete the request")
@@ -233,7 +249,11 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status()).content_type("application/problem+json").json(self.body())
+        let mut r = HttpResponse::build(self.status());
+        if let (Code::TooManyAttempts, Some(seconds)) = (self.code, self.extra.get("retry_after").and_then(Value::as_i64)) {
+            r.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        r.content_type("application/problem+json").json(self.body())
     }
 }
 

@@ -7,6 +7,8 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod metrics;
+pub mod ops;
 mod signing;
 pub mod store;
 
@@ -36,10 +38,21 @@ pub enum StartError {
 pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
     let target = Target::parse(&settings.database.url)?;
     let rules = load_rules(&settings)?;
+    // The data directory first: an unwritable one is named as such, before the secret is kept there.
+    db::prepare(&target)?;
     let secret = jwt_secret(&settings, &target)?;
     let notary = signing::notary(&settings, &target, &secret).map_err(StartError::Signing)?;
     let pool = db::connect(&target, settings.database.pool_size, settings.database.busy_timeout_ms)?;
     let mut conn = pool.get().map_err(db::StartError::from)?;
+    if settings.auth.admin_password.is_some() {
+        let has_users = !store::people::list_users(&mut conn, "", 1).map_err(|e| StartError::Bootstrap(e.detail))?.is_empty();
+        if has_users {
+            tracing::warn!(
+                "FUNDLEDGER_ADMIN_PASSWORD is ignored: the database already has users (it sets only the first admin's \
+                 password; `fundledger reset-password USERNAME` gives a user a new one)"
+            );
+        }
+    }
     if let Some(generated) =
         store::people::bootstrap_admin(&mut conn, settings.auth.admin_password.as_deref()).map_err(|e| StartError::Bootstrap(e.detail))?
     {
@@ -98,7 +111,10 @@ fn load_rules(settings: &Settings) -> Result<Rules, StartError> {
 /// The configured secret, or for SQLite a generated one kept beside the database file.
 fn jwt_secret(settings: &Settings, target: &Target) -> Result<String, StartError> {
     if let Some(s) = &settings.auth.jwt_secret {
-        return Ok(s.clone());
+        return match auth::secret_problem(s) {
+            Some(problem) => Err(StartError::Secret(format!("FUNDLEDGER_JWT_SECRET {problem}"))),
+            None => Ok(s.clone()),
+        };
     }
     let Target::Sqlite(path) = target else {
         return Err(StartError::Secret("set FUNDLEDGER_JWT_SECRET (32+ characters) when running on PostgreSQL".into()));
@@ -106,7 +122,7 @@ fn jwt_secret(settings: &Settings, target: &Target) -> Result<String, StartError
     let file = Path::new(path).with_extension("jwt-secret");
     let read = |file: &Path| std::fs::read_to_string(file).ok().map(|s| s.trim().to_string());
     if let Some(s) = read(&file) {
-        if s.len() >= 32 {
+        if auth::secret_problem(&s).is_none() {
             return Ok(s);
         }
         return Err(StartError::Secret(format!("{} holds no valid secret (32+ characters); delete it to make a new one", file.display())));

@@ -1,5 +1,6 @@
 use actix_web::{web, HttpServer};
 use fundledger::config::Settings;
+use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc rather than glibc's allocator: the request paths allocate many small strings per row
@@ -7,34 +8,109 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+const USAGE: &str = "\
+fundledger: the books and audit trail of Chifeng City's skill-training grants
+
+usage:
+  fundledger [serve]                   run the service
+  fundledger backup FILE               write a consistent copy of the SQLite database to FILE (a new
+                                       file), also while the service runs; on PostgreSQL, print the
+                                       pg_dump command that does it
+  fundledger reset-password USERNAME   give the user a new generated password, printed once; audited
+                                       on the global chain, and the user's earlier tokens stop working
+  fundledger --version | --help
+
+Every command reads the service's settings: config/default.toml built in, the file named by
+FUNDLEDGER_CONFIG, and the FUNDLEDGER_* variables (FUNDLEDGER_DATABASE_URL, FUNDLEDGER_BIND,
+FUNDLEDGER_METRICS_BIND, FUNDLEDGER_JWT_SECRET, FUNDLEDGER_ADMIN_PASSWORD,
+FUNDLEDGER_TOKEN_TTL_SECONDS); RUST_LOG filters the log. See README.md.
+";
+
 #[actix_web::main]
-async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))).init();
-    match std::env::args().nth(1).as_deref() {
-        None | Some("serve") => {}
-        Some(other) => {
-            eprintln!("usage: fundledger [serve]   (unknown command '{other}')");
-            return std::process::ExitCode::from(2);
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    match args.as_slice() {
+        [] | ["serve"] => tracing_subscriber::fmt().with_env_filter(filter()).init(),
+        ["--help" | "-h" | "help"] => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        ["--version" | "-V"] => {
+            println!("fundledger {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        // A command's own output (a password, a command to run) is alone on stdout.
+        ["backup", file] => return command(|s| backup(s, file)),
+        ["reset-password", username] => return command(|s| reset_password(s, username)),
+        _ => {
+            eprintln!("fundledger: unknown command line '{}'\n\n{USAGE}", args.join(" "));
+            return ExitCode::from(2);
         }
     }
     match run().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
             eprintln!("fundledger: {e}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
     }
+}
+
+fn command(f: impl FnOnce(&Settings) -> Result<ExitCode, String>) -> ExitCode {
+    tracing_subscriber::fmt().with_env_filter(EnvFilter::new("warn")).with_writer(std::io::stderr).init();
+    match Settings::load().map_err(|e| e.to_string()).and_then(|s| f(&s)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("fundledger: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn backup(settings: &Settings, file: &str) -> Result<ExitCode, String> {
+    match fundledger::ops::backup(settings, std::path::Path::new(file))? {
+        fundledger::ops::Backup::Written(bytes) => {
+            println!("wrote {file} ({bytes} bytes): a consistent copy of {}", settings.database.url);
+            Ok(ExitCode::SUCCESS)
+        }
+        // Not a success: a script that runs this has not got its backup.
+        fundledger::ops::Backup::UsePgDump(command) => {
+            eprintln!("fundledger: on PostgreSQL the database is copied with pg_dump (a consistent snapshot); run:");
+            println!("{command}");
+            Ok(ExitCode::from(3))
+        }
+    }
+}
+
+fn reset_password(settings: &Settings, username: &str) -> Result<ExitCode, String> {
+    let password = fundledger::ops::reset_password(settings, username)?;
+    println!("New password for '{username}': {password}");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let settings = Settings::load()?;
     tracing::info!(?settings, "starting");
-    let bind = settings.server.bind.clone();
+    // The addresses first: one that is taken stops the start before a database or an admin user
+    // is created.
+    let listener = listen(&settings.server.bind, "server.bind (FUNDLEDGER_BIND)")?;
+    let metrics = match &settings.server.metrics_bind {
+        Some(bind) => Some((listen(bind, "server.metrics_bind (FUNDLEDGER_METRICS_BIND)")?, fundledger::metrics::install()?)),
+        None => None,
+    };
     let workers = settings.server.workers;
     let state = web::Data::new(tokio_free_build(settings).await?);
-    tracing::info!(database = state.backend.as_str(), %bind, "listening");
-    let mut server = HttpServer::new(move || fundledger::http::app(state.clone())).bind(&bind)?;
+    if let Some((listener, handle)) = metrics {
+        tracing::info!(bind = %listener.local_addr()?, "metrics at /metrics");
+        let pool = state.pool.clone();
+        let server = HttpServer::new(move || fundledger::metrics::app(handle.clone(), pool.clone())).workers(1).listen(listener)?;
+        actix_web::rt::spawn(server.run());
+    }
+    tracing::info!(database = state.backend.as_str(), bind = %listener.local_addr()?, "listening");
+    let mut server = HttpServer::new(move || fundledger::http::app(state.clone())).listen(listener)?;
     if workers > 0 {
         server = server.workers(workers);
     }
@@ -42,6 +118,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     server.shutdown_timeout(30).run().await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+fn listen(bind: &str, setting: &str) -> Result<std::net::TcpListener, String> {
+    std::net::TcpListener::bind(bind).map_err(|e| format!("cannot listen on {bind} ({setting}): {e}"))
 }
 
 /// Start-up touches the database (migrations, bootstrap): keep it off the async executor.

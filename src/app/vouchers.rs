@@ -83,7 +83,7 @@ pub fn submit(j: &mut dyn Journal, l: &mut Locked, actor: &Actor, rules: &Rules,
     let mut lines = Vec::with_capacity(cmd.lines.len());
     for (line, classification) in cmd.lines.into_iter().zip(verdicts.0) {
         // Every account resolves here: the classifier refused unknown ones and rejected the rest.
-        let code = chart::find(&l.chart, line.account.trim()).map(|a| a.code.clone()).unwrap_or_default();
+        let code = chart::find(&l.chart, &line.account).map(|a| a.code.clone()).unwrap_or_default();
         if !chart::expense_voucher_may_use(&code) {
             return Err(AppError::forbidden(format!("an expenditure voucher may not post to account {code}")).with("account", code));
         }
@@ -187,9 +187,15 @@ impl Reverse {
 /// Reverses a posted voucher in red ink: a new posted voucher with every side swapped.
 pub fn reverse(conn: &mut DbConn, l: &mut Locked, actor: &Actor, cmd: Reverse) -> AppResult<Stored> {
     must_be_open(l, cmd.date)?;
-    let kinds: &[VoucherKind] = match cmd.by {
+    ledger::reverse(conn, l, actor, &cmd.voucher_id, cmd.date, &cmd.reason, reversible_by(cmd.by))
+}
+
+/// The kinds of voucher a role may reverse: a unit its expense vouchers; finance also a
+/// disbursement. (The console offers the reversal form only on these.)
+pub fn reversible_by(role: Role) -> &'static [VoucherKind] {
+    match role {
         Role::Finance => &[VoucherKind::Expense, VoucherKind::Disbursement],
-        _ => &[VoucherKind::Expense],
-    };
-    ledger::reverse(conn, l, actor, &cmd.voucher_id, cmd.date, &cmd.reason, kinds)
+        Role::Unit => &[VoucherKind::Expense],
+        _ => &[],
+    }
 }

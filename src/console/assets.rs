@@ -22,10 +22,14 @@ pub static CSS: LazyLock<Asset> =
 pub static JS: LazyLock<Asset> =
     LazyLock::new(|| asset("console", "js", "text/javascript; charset=utf-8", include_bytes!("assets/console.js")));
 
+/// The vouchers pages' script: live totals and classification, Enter to the next cell, printing.
+pub static VOUCHERS_JS: LazyLock<Asset> =
+    LazyLock::new(|| asset("vouchers", "js", "text/javascript; charset=utf-8", include_bytes!("assets/vouchers.js")));
+
 /// `GET /assets/{file}`: only the current names; an old or unknown name is 404.
 pub async fn serve(file: web::Path<String>) -> HttpResponse {
     let wanted = format!("/assets/{file}");
-    match [&*CSS, &*JS].into_iter().find(|a| a.path == wanted) {
+    match [&*CSS, &*JS, &*VOUCHERS_JS].into_iter().find(|a| a.path == wanted) {
         Some(a) => HttpResponse::Ok()
             .content_type(a.content_type)
             .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))

@@ -25,7 +25,7 @@ pub fn document(v: &Visit, title: &str, body: Markup) -> Markup {
                     a.brand href="/" { (t.app_name) }
                     @if let Some(s) = &v.session {
                         nav aria-label=(t.projects) {
-                            @for (href, label) in links(s.caller.role, t) {
+                            @for (href, label) in links(s.caller.role, v.lang) {
                                 a href=(href) aria-current=[(v.path == href).then_some("page")] { (label) }
                             }
                         }
@@ -48,13 +48,14 @@ pub fn document(v: &Visit, title: &str, body: Markup) -> Markup {
 }
 
 /// The pages a role starts from.
-fn links(role: Role, t: &Words) -> Vec<(&'static str, &'static str)> {
+fn links(role: Role, lang: Lang) -> Vec<(&'static str, &'static str)> {
+    let (t, people) = (lang.t(), super::i18n::people::words(lang));
     match role {
         Role::Unit => vec![("/", t.projects)],
         Role::Finance => vec![("/", t.portfolio), ("/reviews", t.reviews)],
         Role::Hr => vec![("/", t.portfolio), ("/projects/new", t.new_project), ("/reports", t.annual_reports)],
         Role::Inspector => vec![("/", t.portfolio)],
-        Role::Admin => vec![("/", t.users)],
+        Role::Admin => vec![("/", t.users), ("/users/new", people.new_user), ("/orgs/new", people.new_org)],
     }
 }
 

@@ -138,6 +138,13 @@ pub fn explain(lang: Lang, e: &AppError) -> Explained {
             pick("系统繁忙，未能保存，请稍后重试。".into(), "The service was busy and nothing was saved; try again.".into())
         }
         Code::Unauthenticated => pick("请重新登录。".into(), "Please sign in again.".into()),
+        Code::TooManyAttempts => {
+            let minutes = (e.extra.get("retry_after").and_then(Value::as_i64).unwrap_or(60) + 59) / 60;
+            pick(
+                format!("登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试。"),
+                format!("Too many failed sign-ins: locked for now, try again in {minutes} minute(s)."),
+            )
+        }
         Code::MethodNotAllowed | Code::PayloadTooLarge | Code::UnsupportedMediaType | Code::InternalError => {
             pick("出错了，未能保存。".into(), "Something went wrong; nothing was saved.".into())
         }

@@ -2,7 +2,8 @@
 //! the service's JWT secret (so every process on one database accepts it), carrying the sign-in
 //! time (absolute expiry) and the last refresh (idle expiry). The CSRF token is an HMAC of the
 //! session's random id. The user's standing is checked on every request, as for API tokens, so
-//! deactivating a user ends their sessions at once.
+//! deactivating a user ends their sessions at once; the session carries the user's token version
+//! too, so a sign-out (here or through the API) or a password or role change ends it.
 use crate::auth::{Caller, Keys, Role};
 use crate::config::Console;
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -19,6 +20,8 @@ struct Claims {
     username: String,
     role: Role,
     org_id: Option<String>,
+    /// The user's token version at sign-in (`users.token_version`).
+    ver: i32,
     /// Random: names the session, and its CSRF token is derived from it.
     sid: String,
     /// When the user signed in: the absolute limit counts from here.
@@ -56,6 +59,7 @@ pub fn start(keys: &Keys, c: &Console, caller: &Caller, now: i64) -> Result<Stri
         username: caller.username.clone(),
         role: caller.role,
         org_id: caller.org_id.clone(),
+        ver: caller.token_version,
         sid: crate::auth::random_secret(16),
         auth_at: now,
         iat: now,
@@ -75,8 +79,13 @@ pub fn check(keys: &Keys, c: &Console, token: &str, now: i64) -> Option<Session>
     if now >= claims.exp || now >= claims.auth_at + c.absolute_hours * 3600 || now >= claims.iat + c.idle_minutes * 60 {
         return None;
     }
-    let caller =
-        Caller { user_id: claims.sub.clone(), username: claims.username.clone(), role: claims.role, org_id: claims.org_id.clone() };
+    let caller = Caller {
+        user_id: claims.sub.clone(),
+        username: claims.username.clone(),
+        role: claims.role,
+        org_id: claims.org_id.clone(),
+        token_version: claims.ver,
+    };
     Some(Session { caller, sid: claims.sid.clone(), claims })
 }
 
@@ -119,7 +128,7 @@ mod tests {
     fn setup() -> (Keys, Console, Caller) {
         let keys = Keys::new(b"test-secret-test-secret-test-secret-0123", 3600);
         let c = Console { https: false, idle_minutes: 30, absolute_hours: 12 };
-        let caller = Caller { user_id: "u1".into(), username: "fin".into(), role: Role::Finance, org_id: None };
+        let caller = Caller { user_id: "u1".into(), username: "fin".into(), role: Role::Finance, org_id: None, token_version: 0 };
         (keys, c, caller)
     }
 
@@ -148,7 +157,7 @@ mod tests {
         let now = chrono::Utc::now().timestamp();
         let session = start(&keys, &c, &caller, now).unwrap();
         assert!(keys.check(&session).is_err(), "a session cookie is no Bearer token");
-        let api = keys.issue("u1", "fin", Role::Finance, None).unwrap();
+        let api = keys.issue(&caller).unwrap();
         assert!(check(&keys, &c, &api, now).is_none(), "a Bearer token is no session");
         let other = Keys::new(b"another-secret-another-secret-0123456", 3600);
         assert!(check(&other, &c, &session, now).is_none(), "signed with another secret");

@@ -2,6 +2,7 @@
 pub mod schema;
 
 use diesel::connection::SimpleConnection;
+use diesel::migration::MigrationSource;
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
 use diesel::sqlite::SqliteConnection;
@@ -46,6 +47,10 @@ pub enum StartError {
     InMemory,
     #[error("cannot create the database directory {0}: {1}")]
     Directory(String, std::io::Error),
+    #[error("the data directory {0} is not writable ({1}): the database, its -wal and -shm files and the JWT secret are kept there")]
+    Unwritable(String, std::io::Error),
+    #[error("cannot connect to PostgreSQL: {0}")]
+    Connect(String),
     #[error("cannot open the database: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
     #[error("database migration failed: {0}")]
@@ -132,17 +137,47 @@ fn sqlite_multithread() {
     });
 }
 
+/// Makes ready what a SQLite database needs before anything else is written beside it (the JWT
+/// secret): its directory, writable, and the database file readable by its owner only — SQLite
+/// creates the -wal and -shm files with the database file's mode. Nothing to do for PostgreSQL.
+pub fn prepare(target: &Target) -> Result<(), StartError> {
+    let Target::Sqlite(path) = target else { return Ok(()) };
+    let file = Path::new(path);
+    let dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| StartError::Directory(dir.display().to_string(), e))?;
+    let unwritable = |e| StartError::Unwritable(dir.display().to_string(), e);
+    let probe = dir.join(format!(".fundledger-write-check.{}", std::process::id()));
+    create_private(&probe).and_then(|()| std::fs::remove_file(&probe)).map_err(unwritable)?;
+    match create_private(file) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(unwritable(e)),
+        _ => Ok(()),
+    }
+}
+
+/// Creates an empty file that only its owner may read (an empty file is an empty SQLite database).
+pub fn create_private(file: &Path) -> std::io::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    opts.open(file).map(drop)
+}
+
 /// `busy_timeout_ms`: how long a SQLite writer waits for the lock before the request gets a 503.
 pub fn connect(target: &Target, pool_size: u32, busy_timeout_ms: u32) -> Result<DbPool, StartError> {
+    prepare(target)?;
     let url = match target {
         Target::Sqlite(path) => {
-            if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| StartError::Directory(dir.display().to_string(), e))?;
-            }
             sqlite_multithread();
             path.clone()
         }
-        Target::Postgres(url) => url.clone(),
+        Target::Postgres(url) => {
+            // One connection first, for the driver's own words: through the pool a refused
+            // connection reads "timed out waiting for connection" after the pool's timeout, and
+            // the multi-backend connection hides libpq's message.
+            PgConnection::establish(url).map_err(|e| StartError::Connect(e.to_string().trim().replace('\n', " ")))?;
+            url.clone()
+        }
     };
     let pool = Pool::builder()
         .max_size(pool_size)
@@ -157,17 +192,27 @@ pub fn connect(target: &Target, pool_size: u32, busy_timeout_ms: u32) -> Result<
 }
 
 fn migrate(pool: &DbPool) -> Result<(), StartError> {
-    let mut conn = pool.get()?;
-    let result = match &mut *conn {
+    migrate_from(&mut *pool.get()?, SQLITE_MIGRATIONS, PG_MIGRATIONS)
+}
+
+/// Runs the pending migrations of `sqlite` or `pg` (the binary's own, or a directory in a test) in
+/// one transaction: should one fail, the database is left as it was, with none of them applied.
+pub fn migrate_from(
+    conn: &mut DbConn,
+    sqlite: impl MigrationSource<diesel::sqlite::Sqlite>,
+    pg: impl MigrationSource<diesel::pg::Pg>,
+) -> Result<(), StartError> {
+    let result = match conn {
         // BEGIN IMMEDIATE: a second process starting at the same time waits for the first.
-        DbConn::Sqlite(c) => c.immediate_transaction(|c| {
-            c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()).map_err(diesel::result::Error::QueryBuilderError)
-        }),
+        DbConn::Sqlite(c) => c.immediate_transaction(|c| forward(c, sqlite).map_err(diesel::result::Error::QueryBuilderError)),
         DbConn::Pg(c) => {
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
                 .execute(c)
                 .map_err(|e| StartError::Migration(e.to_string()))?;
-            let r = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ()).map_err(diesel::result::Error::QueryBuilderError);
+            // diesel runs each migration in a transaction of its own; this one around them all
+            // makes a failed upgrade leave none of its migrations behind (PostgreSQL's DDL is
+            // transactional).
+            let r = c.transaction(|c| forward(c, pg).map_err(diesel::result::Error::QueryBuilderError));
             diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
                 .execute(c)
                 .map_err(|e| StartError::Migration(e.to_string()))?;
@@ -175,6 +220,22 @@ fn migrate(pool: &DbPool) -> Result<(), StartError> {
         }
     };
     result.map_err(|e| StartError::Migration(e.to_string()))
+}
+
+/// Migrations only go forward: a database that holds a migration this build does not have was
+/// upgraded by a newer release, whose tables this build would misread, so it is refused.
+fn forward<DB: diesel::backend::Backend>(
+    conn: &mut impl MigrationHarness<DB>,
+    source: impl MigrationSource<DB>,
+) -> diesel::migration::Result<()> {
+    let known: std::collections::HashSet<String> = source.migrations()?.iter().map(|m| m.name().version().to_string()).collect();
+    let unknown: Vec<String> = conn.applied_migrations()?.iter().map(|v| v.to_string()).filter(|v| !known.contains(v)).collect();
+    if !unknown.is_empty() {
+        let newer = unknown.join(", ");
+        return Err(format!("the database was upgraded by a newer release (migration {newer}); run that release or a later one").into());
+    }
+    conn.run_pending_migrations(source)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ diesel::table! {
         display_name -> Nullable<Text>,
         active -> Bool,
         created_at -> Text,
+        token_version -> Integer,
     }
 }
 
@@ -164,5 +165,21 @@ diesel::table! {
         trained_advanced -> Integer,
         filed_by -> Text,
         filed_at -> Text,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Text,
+        username -> Text,
+        address -> Text,
+        at -> Text,
+    }
+}
+
+diesel::table! {
+    login_locks (subject) {
+        subject -> Text,
+        locked_until -> Text,
     }
 }

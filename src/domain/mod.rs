@@ -12,6 +12,7 @@ pub mod merkle;
 pub mod money;
 pub mod recovery;
 pub mod reporting;
+pub mod spreadsheet;
 pub mod statement;
 pub mod status;
 pub mod verdicts;

@@ -1,7 +1,6 @@
-//! Money: exact yuan amounts held as integer fen. Parsing goes string → `Decimal` → fen, never via a float.
+//! Money: exact yuan amounts held as integer fen. Parsing goes string → digits → fen, never via a float.
 use rust_decimal::Decimal;
 use std::fmt;
-use std::str::FromStr;
 
 /// The largest amount a request may carry (API.md, Conventions).
 pub const MAX_FEN: i64 = 99_999_999_999_999;
@@ -38,26 +37,33 @@ impl Money {
         Money(yuan * 100)
     }
 
-    /// Parses a request amount: a positive decimal string with at most two decimals, within bounds.
+    /// Parses a request amount: the contract's grammar `digits[.d{1,2}]` exactly (no sign, no
+    /// spaces, no bare point), positive and within bounds.
     pub fn parse_positive(text: &str) -> Result<Money, AmountError> {
-        let trimmed = text.trim();
-        // Decimal accepts forms like "1e5" or "_"; the contract only allows plain decimals.
-        let plain = !trimmed.is_empty()
-            && trimmed.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+')
-            && trimmed.chars().filter(|c| *c == '.').count() <= 1
-            && trimmed.chars().any(|c| c.is_ascii_digit());
-        if !plain {
+        let (whole, fraction) = match text.split_once('.') {
+            Some((whole, fraction)) => (whole, Some(fraction)),
+            None => (text, None),
+        };
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(whole) || fraction.is_some_and(|f| !digits(f)) {
             return Err(AmountError::NotANumber(text.to_string()));
         }
-        let value = Decimal::from_str(trimmed).map_err(|_| AmountError::NotANumber(text.to_string()))?;
-        if value.scale() > 2 {
+        let fraction = fraction.unwrap_or("");
+        if fraction.len() > 2 {
             return Err(AmountError::TooPrecise(text.to_string()));
         }
-        if value <= Decimal::ZERO {
+        // Leading zeros are digits too ("0012.50"); past 12 significant digits it is too large
+        // whatever follows, which also keeps the arithmetic below inside i64.
+        let whole = whole.trim_start_matches('0');
+        if whole.len() > 12 {
+            return Err(AmountError::TooLarge(text.to_string()));
+        }
+        let yuan: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| AmountError::NotANumber(text.to_string()))? };
+        let fen_part: i64 = format!("{fraction:0<2}").parse().map_err(|_| AmountError::NotANumber(text.to_string()))?;
+        let fen = yuan * 100 + fen_part;
+        if fen == 0 {
             return Err(AmountError::NotPositive(text.to_string()));
         }
-        let fen = (value * Decimal::ONE_HUNDRED).trunc();
-        let fen: i64 = fen.try_into().map_err(|_| AmountError::TooLarge(text.to_string()))?;
         if fen > MAX_FEN {
             return Err(AmountError::TooLarge(text.to_string()));
         }
@@ -166,7 +172,10 @@ mod tests {
 
     #[test]
     fn refuses_bad_amounts() {
-        for bad in ["", "abc", "1e5", "0", "0.00", "-1", "12.345", "12.500", "1000000000000.00", "1.2.3", "NaN", " ", "+", "."] {
+        for bad in ["", "abc", "1e5", "0", "0.00", "-1", "12.345", "12.500", "1000000000000.00", "1.2.3", "NaN", " ", "+", "."]
+            .into_iter()
+            .chain([" 100", "100 ", "+100", "100.", ".5", "1_000", "١٢", "0x10", "12.5\n", "1,000.00", "-0"])
+        {
             assert!(Money::parse_positive(bad).is_err(), "{bad} accepted");
         }
         assert_eq!(Money::from_json(&serde_json::json!(12.5)), Err(AmountError::NotAString));
@@ -181,7 +190,43 @@ mod tests {
         assert_eq!(ratio4(Money::from_fen(1), Money::from_fen(3)), "0.3333");
     }
 
+    /// The contract's grammar, written independently of the parser: `digits[.d{1,2}]`.
+    fn in_grammar(text: &str) -> bool {
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        digits(whole) && digits(fraction) && fraction.len() <= 2 && !text.ends_with('.')
+    }
+
     proptest! {
+        /// Any text over the characters amounts are made of, and a few that sneak in: accepted
+        /// exactly when it is in the grammar and its value is within (0, MAX].
+        #[test]
+        fn accepts_exactly_the_grammar(text in "[0-9. +\\-eE_,]{0,16}") {
+            let expected = in_grammar(&text) && {
+                let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+                let whole = whole.trim_start_matches('0');
+                whole.len() <= 12 && {
+                    let fen = whole.parse::<i64>().unwrap_or(0) * 100 + format!("{fraction:0<2}").parse::<i64>().unwrap();
+                    (1..=MAX_FEN).contains(&fen)
+                }
+            };
+            prop_assert_eq!(Money::parse_positive(&text).is_ok(), expected, "{:?}", text);
+        }
+
+        #[test]
+        fn grammar_texts_parse_to_their_value(yuan in 0i64..=999_999_999_999, fen in 0i64..100, decimals in 0usize..=2, zeros in 0usize..3) {
+            let text = match decimals {
+                0 => format!("{}{yuan}", "0".repeat(zeros)),
+                1 => format!("{}{yuan}.{}", "0".repeat(zeros), fen / 10),
+                _ => format!("{}{yuan}.{fen:02}", "0".repeat(zeros)),
+            };
+            let value = yuan * 100 + match decimals { 0 => 0, 1 => fen / 10 * 10, _ => fen };
+            match Money::parse_positive(&text) {
+                Ok(m) => prop_assert_eq!(m.fen(), value),
+                Err(e) => prop_assert!(value == 0, "{} refused: {}", text, e),
+            }
+        }
+
         #[test]
         fn format_then_parse_round_trips(fen in 1i64..=MAX_FEN) {
             let m = Money::from_fen(fen);

@@ -1,6 +1,7 @@
 //! Yearly reports and the outputs the plan expects of each kind of project (POLICY.md §7, §8.3).
 use super::eligibility::FieldError;
 use super::kind::ProjectKind;
+use super::status::ProjectStatus;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
@@ -37,6 +38,18 @@ pub fn is_late(year: i32, filed_on: NaiveDate) -> bool {
     filed_on > NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(NaiveDate::MAX)
 }
 
+/// The years whose report is overdue on `today` (the local date): each calendar year of the period
+/// that a report may be filed for (see `check`) and that ended without one.
+pub fn overdue_years(start: NaiveDate, end: NaiveDate, today: NaiveDate, filed: &[i32]) -> Vec<i32> {
+    (start.year()..=end.year().min(today.year() - 1)).filter(|y| !filed.contains(y)).collect()
+}
+
+/// Whether a project in this status is still asked for its reports: a cancelled project's unit
+/// is dissolved and a closed one's books are closed, so nobody is chased for them.
+pub fn reports_owed(status: ProjectStatus) -> bool {
+    matches!(status, ProjectStatus::Active | ProjectStatus::Suspended | ProjectStatus::Completed)
+}
+
 /// A report can be filed for a year of the project that has begun (`today` is the local date).
 pub fn check(year: i32, start: NaiveDate, end: NaiveDate, today: NaiveDate, trained_total: i32, trained_advanced: i32) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -68,6 +81,16 @@ mod tests {
         assert_eq!(targets(ProjectKind::Base, 2).unwrap().trained_total, 500);
         assert_eq!(meets(targets(ProjectKind::Studio, 1), 5, 3), Some(true));
         assert_eq!(meets(targets(ProjectKind::Studio, 1), 6, 2), Some(false));
+    }
+
+    #[test]
+    fn overdue_years_are_ended_years_of_the_period_without_a_report() {
+        let (start, end) = (d("2025-03-01"), d("2027-02-28"));
+        assert_eq!(overdue_years(start, end, d("2025-12-31"), &[]), Vec::<i32>::new(), "due on the last day, not yet late");
+        assert_eq!(overdue_years(start, end, d("2026-01-01"), &[]), vec![2025]);
+        assert_eq!(overdue_years(start, end, d("2027-06-01"), &[2025]), vec![2026]);
+        assert_eq!(overdue_years(start, end, d("2030-01-01"), &[2025, 2026]), vec![2027], "the short last year too");
+        assert!(reports_owed(ProjectStatus::Suspended) && !reports_owed(ProjectStatus::Cancelled));
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub fn classify_voucher(
     lines: &[LineText<'_>],
 ) -> Result<Verdicts, UnknownAccount> {
     let judged = lines.iter().enumerate().map(|(i, l)| {
-        let account = l.account.trim();
+        let account = l.account;
         let resolved = chart::find(chart, account);
         if resolved.is_none() && !rules.is_prohibited_account(account) && rules.find_category(account).is_none() {
             return Err(UnknownAccount { line: i + 1, account: l.account.to_string() });
@@ -110,15 +110,21 @@ mod tests {
     fn judges_debits_to_expenditure_and_names_the_rest_unjudged() {
         let rules = rules();
         let chart = chart::accounts_for(ProjectKind::Base, &rules);
-        let lines = [line(" equipment ", "采购工业机器人实训工作站", true), line("1002", "银行付款", false), line("2202", "", true)];
+        let lines = [line("equipment", "采购工业机器人实训工作站", true), line("1002", "银行付款", false), line("2202", "", true)];
         let v = classify_voucher(&rules, ProjectKind::Base, &chart, "采购", &lines).unwrap();
         assert_eq!(v.0.iter().map(|c| c.as_ref().map(|c| c.verdict)).collect::<Vec<_>>(), [Some(Verdict::Allowed), None, None]);
         assert_eq!(v.overall(), Verdict::Allowed);
         let listed = serde_json::to_value(v.listed(lines.iter().map(|l| l.account))).unwrap();
         assert_eq!(
             listed,
-            json!([{"line": 1, "account": " equipment ", "verdict": "allowed", "category": "equipment", "reasons": []},
+            json!([{"line": 1, "account": "equipment", "verdict": "allowed", "category": "equipment", "reasons": []},
                    {"line": 2, "account": "1002", "verdict": null}, {"line": 3, "account": "2202", "verdict": null}])
+        );
+        // An account is matched exactly: padded, it names nothing in the chart.
+        let padded = [line(" equipment ", "采购工业机器人实训工作站", true)];
+        assert_eq!(
+            classify_voucher(&rules, ProjectKind::Base, &chart, "采购", &padded).err().map(|e| e.account),
+            Some(" equipment ".to_string())
         );
     }
 

@@ -2,17 +2,19 @@
 use super::openapi::Problem;
 use super::routes::Routes;
 use super::{db, paged, Page, Paged, State};
-use crate::auth::{hash_password, verify_password, Caller, Role};
+use crate::auth::{hash_password, password_problem, verify_password, Caller, Role};
 use crate::error::{AppError, AppResult};
 use crate::store::people::{self, NewUser, UserPatch, ORG_KINDS};
 use crate::store::rows::{Org, User};
-use actix_web::{web, HttpResponse};
+use crate::store::throttle;
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 pub fn routes(r: &mut Routes) {
     r.post("/auth/login", login)
+        .post("/auth/logout", logout)
         .get("/auth/me", me)
         .post("/users", create_user)
         .get("/users", list_users)
@@ -25,19 +27,26 @@ pub fn routes(r: &mut Routes) {
 
 /// validator's errors as the contract's `validation_failed` list.
 pub fn check<T: Validate>(v: &T) -> AppResult<()> {
-    v.validate().map_err(|errs| {
-        let list = errs
-            .field_errors()
-            .into_iter()
-            .flat_map(|(field, es)| {
-                es.iter().map(move |e| {
-                    let msg = e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| format!("is invalid ({})", e.code));
-                    crate::domain::eligibility::FieldError::new(field.as_ref(), msg)
-                })
+    let errors = field_errors(v);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errors))
+    }
+}
+
+/// validator's errors, each as the field it concerns and a message.
+pub fn field_errors<T: Validate>(v: &T) -> Vec<crate::domain::eligibility::FieldError> {
+    let Err(errs) = v.validate() else { return Vec::new() };
+    errs.field_errors()
+        .into_iter()
+        .flat_map(|(field, es)| {
+            es.iter().map(move |e| {
+                let msg = e.message.as_ref().map(|m| m.to_string()).unwrap_or_else(|| format!("is invalid ({})", e.code));
+                crate::domain::eligibility::FieldError::new(field.as_ref(), msg)
             })
-            .collect();
-        AppError::validation(list)
-    })
+        })
+        .collect()
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -72,28 +81,91 @@ async fn hashing<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> A
     Ok(web::block(f).await?)
 }
 
-/// The active user with this name and password, and their role; else 401 (the API's login and
-/// the console's sign in).
-pub async fn authenticate(state: &State, username: String, password: String) -> AppResult<(User, Role)> {
-    let user = db(state, move |conn| people::find_by_username(conn, &username)).await?;
+/// Where a sign-in comes from, for throttling: the TCP peer, or with `auth.trust_forwarded_for`
+/// the last `X-Forwarded-For` entry (the address the proxy in front of the service saw).
+pub fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> String {
+    let forwarded = || {
+        let header = req.headers().get_all("x-forwarded-for").filter_map(|h| h.to_str().ok()).last()?;
+        let last = header.rsplit(',').next()?.trim();
+        (!last.is_empty()).then(|| last.chars().take(64).collect::<String>())
+    };
+    let peer = || req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    if trust_forwarded_for {
+        forwarded().unwrap_or_else(peer)
+    } else {
+        peer()
+    }
+}
+
+/// The active user with this name and password, as a caller with their role and token version;
+/// else 401, and 429 while the name or the address is locked after too many failures (the API's
+/// login and the console's sign in).
+pub async fn authenticate(state: &State, username: String, password: String, address: String) -> AppResult<(User, Caller)> {
+    let now = chrono::Utc::now();
+    let (name, from) = (username.clone(), address.clone());
+    // Checked before the password, so a locked name cannot be guessed at all.
+    if let Some(wait) = db(state, move |conn| throttle::locked_for(conn, &name, &from, now)).await? {
+        return Err(AppError::too_many_attempts(wait));
+    }
+    let name = username.clone();
+    let user = db(state, move |conn| people::find_by_username(conn, &name)).await?;
     // Verify against a dummy hash when the user is unknown, so timing does not reveal names.
     let hash = user.as_ref().map_or_else(|| dummy_hash().to_string(), |u| u.password_hash.clone());
     let matches = hashing(move || verify_password(&password, &hash)).await?;
-    let user = user.filter(|u| matches && u.active).ok_or_else(|| AppError::unauthenticated("wrong username or password"))?;
+    let Some(user) = user.filter(|u| matches && u.active) else {
+        db(state, move |conn| throttle::record_failure(conn, &username, &address, chrono::Utc::now())).await?;
+        return Err(AppError::unauthenticated("wrong username or password"));
+    };
     let role = Role::parse(&user.role).ok_or_else(|| AppError::internal("stored role is unknown"))?;
-    Ok((user, role))
+    let caller = Caller {
+        user_id: user.id.clone(),
+        username: user.username.clone(),
+        role,
+        org_id: user.org_id.clone(),
+        token_version: user.token_version,
+    };
+    Ok((user, caller))
 }
 
 /// Sign in: a bearer token for the other calls.
 ///
 /// No authentication.
+/// Every failure is an `auth.login_failed` event on the global audit chain. After 5 failures for
+/// one username within 15 minutes, or 30 from one address within a minute, sign-ins for that
+/// name or from that address are refused for 15 minutes (1 for an address) without checking the
+/// password: `429 too_many_attempts` with `Retry-After`, and the lock is an `auth.locked` event.
 #[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Login,
-    responses((status = 200, body = LoginAnswer), (status = 401, description = "`unauthenticated`: wrong username or password, or the user is deactivated", body = Problem, content_type = "application/problem+json")))]
-pub async fn login(state: State, body: web::Json<Login>) -> AppResult<HttpResponse> {
+    responses((status = 200, body = LoginAnswer),
+        (status = 401, description = "`unauthenticated`: wrong username or password, or the user is deactivated", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_attempts`: the username or the address is locked after too many failures; `Retry-After` (and `retry_after`) says in how many seconds to try again",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = i64, description = "seconds until a sign-in may be tried again")))))]
+pub async fn login(state: State, req: HttpRequest, body: web::Json<Login>) -> AppResult<HttpResponse> {
     let Login { username, password } = body.into_inner();
-    let (user, role) = authenticate(&state, username, password).await?;
-    let token = state.keys.issue(&user.id, &user.username, role, user.org_id.clone())?;
+    let address = client_address(&req, state.settings.auth.trust_forwarded_for);
+    let (user, caller) = authenticate(&state, username, password, address).await?;
+    let token = state.keys.issue(&caller)?;
     Ok(HttpResponse::Ok().json(LoginAnswer { access_token: token, token_type: "Bearer", expires_in: state.keys.ttl_seconds, user }))
+}
+
+/// Sign out: ends this token and every other token and console session of the caller (they sign
+/// in again on every device).
+///
+/// Roles: any signed-in user.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "signed out: this token and the caller's every other token and session are refused from now on"),
+        (status = 401, description = "`unauthenticated`: no valid token", body = Problem, content_type = "application/problem+json")))]
+pub async fn logout(state: State, caller: Caller) -> AppResult<HttpResponse> {
+    sign_out(&state, &caller).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revokes every token and session of `caller` (the API's logout and the console's sign-out).
+pub async fn sign_out(state: &State, caller: &Caller) -> AppResult<()> {
+    let (actor, id) = (caller.actor(), caller.user_id.clone());
+    db(state, move |conn| people::revoke_tokens(conn, &actor, &id)).await?;
+    state.standings.forget(&caller.user_id);
+    Ok(())
 }
 
 /// The caller.
@@ -110,17 +182,18 @@ pub async fn me(state: State, caller: Caller) -> AppResult<HttpResponse> {
 pub struct CreateUser {
     #[validate(length(min = 2, max = 64, message = "2 to 64 characters"))]
     #[schema(min_length = 2, max_length = 64)]
-    username: String,
-    #[validate(length(min = 8, max = 256, message = "8 to 256 characters"))]
-    #[schema(min_length = 8, max_length = 256)]
-    password: String,
+    pub(crate) username: String,
+    /// 10 to 256 characters, not all whitespace, not the username.
+    #[validate(length(min = 10, max = 256, message = "10 to 256 characters"))]
+    #[schema(min_length = 10, max_length = 256)]
+    pub(crate) password: String,
     /// admin, hr, finance, inspector or unit.
     #[schema(value_type = Role)]
-    role: String,
+    pub(crate) role: String,
     /// The organisation a `unit` user keeps the books of.
-    org_id: Option<String>,
+    pub(crate) org_id: Option<String>,
     #[validate(length(max = 128, message = "at most 128 characters"))]
-    display_name: Option<String>,
+    pub(crate) display_name: Option<String>,
 }
 
 /// Create a user.
@@ -132,14 +205,22 @@ pub struct CreateUser {
         (status = 409, description = "`already_exists`: the username is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: a field is missing or out of range, or the organisation does not exist", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_user(state: State, caller: Caller, body: web::Json<CreateUser>) -> AppResult<HttpResponse> {
+    let user = add_user(&state, &caller, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(user))
+}
+
+/// The user's creation itself, for the API and the console's form alike.
+pub(crate) async fn add_user(state: &State, caller: &Caller, b: CreateUser) -> AppResult<User> {
     caller.require(&[Role::Admin])?;
-    let b = body.into_inner();
     check(&b)?;
+    if let Some(problem) = password_problem(&b.username, &b.password) {
+        return Err(AppError::field("password", problem));
+    }
     let role = Role::parse(&b.role).ok_or_else(|| AppError::field("role", "one of admin, hr, finance, inspector, unit"))?;
     let actor = caller.actor();
     let password = b.password.clone();
     let hash = hashing(move || hash_password(&password)).await??;
-    let user = db(&state, move |conn| {
+    db(state, move |conn| {
         people::create_user(
             conn,
             &actor,
@@ -152,22 +233,25 @@ pub async fn create_user(state: State, caller: Caller, body: web::Json<CreateUse
             },
         )
     })
-    .await?;
-    Ok(HttpResponse::Created().json(user))
+    .await
 }
 
 /// List users, by id.
 ///
 /// Roles: admin.
 #[utoipa::path(get, path = "/users", tag = "admin", params(Page), security(("bearer" = [])),
-    responses((status = 200, body = Paged<User>),
+    responses((status = 200, content((Paged<User> = "application/json"), (String = "text/csv"))),
         (status = 403, description = "`forbidden`: not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `limit` out of 1..500, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_users(state: State, caller: Caller, page: web::Query<Page>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Admin])?;
-    let limit = page.limit()?;
+    let csv = super::Format { format: page.format.clone() }.is_csv()?;
+    let limit = super::tables::limit(&page, csv)?;
     let after = page.after();
     let users = db(&state, move |conn| people::list_users(conn, &after, limit)).await?;
+    if csv {
+        return super::tables::csv("users.csv", &super::tables::USER, &users);
+    }
     Ok(HttpResponse::Ok().json(paged(users, limit, |u| u.id.clone())))
 }
 
@@ -189,15 +273,19 @@ pub async fn get_user(state: State, caller: Caller, id: web::Path<String>) -> Ap
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatchUser {
-    active: Option<bool>,
-    #[validate(length(min = 8, max = 256, message = "8 to 256 characters"))]
-    #[schema(min_length = 8, max_length = 256)]
-    password: Option<String>,
+    pub(crate) active: Option<bool>,
+    /// 10 to 256 characters, not all whitespace, not the username.
+    #[validate(length(min = 10, max = 256, message = "10 to 256 characters"))]
+    #[schema(min_length = 10, max_length = 256)]
+    pub(crate) password: Option<String>,
     #[schema(value_type = Option<Role>)]
-    role: Option<String>,
+    pub(crate) role: Option<String>,
 }
 
 /// Change a user: deactivate, set a new password, change the role.
+///
+/// A new password, a role change or a deactivation revokes every token and console session the
+/// user was issued before (they sign in again).
 ///
 /// Roles: admin.
 #[utoipa::path(patch, path = "/users/{id}", tag = "admin", params(("id" = String, Path)), request_body = PatchUser, security(("bearer" = [])),
@@ -205,25 +293,36 @@ pub struct PatchUser {
         (status = 403, description = "`forbidden`: not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`last_admin`: the last active admin cannot be deactivated or demoted", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: nothing to change, a short password or an unknown role", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: nothing to change, a password under 10 characters, all whitespace or the username, or an unknown role", body = Problem, content_type = "application/problem+json")))]
 pub async fn patch_user(state: State, caller: Caller, id: web::Path<String>, body: web::Json<PatchUser>) -> AppResult<HttpResponse> {
+    let user = change_user(&state, &caller, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(user))
+}
+
+/// The user's change itself, for the API and the console's form alike.
+pub(crate) async fn change_user(state: &State, caller: &Caller, id: String, b: PatchUser) -> AppResult<User> {
     caller.require(&[Role::Admin])?;
-    let b = body.into_inner();
     check(&b)?;
     if b.active.is_none() && b.password.is_none() && b.role.is_none() {
         return Err(AppError::field("active", "give at least one of active, password, role"));
     }
     let role = b.role.as_deref().map(|r| Role::parse(r).ok_or_else(|| AppError::field("role", "unknown role"))).transpose()?;
     let password_hash = match b.password {
-        Some(pw) => Some(hashing(move || hash_password(&pw)).await??),
+        Some(pw) => {
+            let user_id = id.clone();
+            let user = db(state, move |conn| people::get_user(conn, &user_id)).await?;
+            if let Some(problem) = password_problem(&user.username, &pw) {
+                return Err(AppError::field("password", problem));
+            }
+            Some(hashing(move || hash_password(&pw)).await??)
+        }
         None => None,
     };
     let actor = caller.actor();
-    let id = id.into_inner();
     let patch = UserPatch { active: b.active, password_hash, role };
-    let user = db(&state, move |conn| people::patch_user(conn, &actor, &id, patch)).await?;
+    let user = db(state, move |conn| people::patch_user(conn, &actor, &id, patch)).await?;
     state.standings.forget(&user.id);
-    Ok(HttpResponse::Ok().json(user))
+    Ok(user)
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -231,13 +330,13 @@ pub async fn patch_user(state: State, caller: Caller, id: web::Path<String>, bod
 pub struct CreateOrg {
     #[validate(length(min = 1, max = 200, message = "1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    name: String,
+    pub(crate) name: String,
     /// enterprise, school, training_institution, research_institute or public_institution.
     #[schema(pattern = "^(enterprise|school|training_institution|research_institute|public_institution)$")]
-    kind: String,
+    pub(crate) kind: String,
     #[validate(length(min = 1, max = 100, message = "1 to 100 characters"))]
     #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
-    region: String,
+    pub(crate) region: String,
 }
 
 /// Register an organisation (a project unit).
@@ -249,26 +348,31 @@ pub struct CreateOrg {
         (status = 409, description = "`already_exists`: an organisation of that name exists", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: a blank name or region, or an unknown kind", body = Problem, content_type = "application/problem+json")))]
 pub async fn create_org(state: State, caller: Caller, body: web::Json<CreateOrg>) -> AppResult<HttpResponse> {
+    let org = add_org(&state, &caller, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(org))
+}
+
+/// The organisation's registration itself, for the API and the console's form alike.
+pub(crate) async fn add_org(state: &State, caller: &Caller, mut b: CreateOrg) -> AppResult<Org> {
     caller.require(&[Role::Admin, Role::Hr])?;
-    let mut b = body.into_inner();
     (b.name, b.region) = (b.name.trim().to_string(), b.region.trim().to_string());
     check(&b)?;
     if !ORG_KINDS.contains(&b.kind.as_str()) {
         return Err(AppError::field("kind", format!("one of {}", ORG_KINDS.join(", "))));
     }
     let actor = caller.actor();
-    let org = db(&state, move |conn| people::create_org(conn, &actor, &b.name, &b.kind, &b.region)).await?;
-    Ok(HttpResponse::Created().json(org))
+    db(state, move |conn| people::create_org(conn, &actor, &b.name, &b.kind, &b.region)).await
 }
 
 /// List organisations, by id.
 ///
 /// Roles: any signed-in user; a unit sees only its own.
 #[utoipa::path(get, path = "/orgs", tag = "admin", params(Page), security(("bearer" = [])),
-    responses((status = 200, body = Paged<Org>),
-        (status = 422, description = "`validation_failed`: `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, content((Paged<Org> = "application/json"), (String = "text/csv"))),
+        (status = 422, description = "`validation_failed`: `limit` out of 1..500, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn list_orgs(state: State, caller: Caller, page: web::Query<Page>) -> AppResult<HttpResponse> {
-    let limit = page.limit()?;
+    let csv = super::Format { format: page.format.clone() }.is_csv()?;
+    let limit = super::tables::limit(&page, csv)?;
     let after = page.after();
     let orgs = match (caller.role, caller.org_id.clone()) {
         // A unit sees only its own organisation.
@@ -279,6 +383,9 @@ pub async fn list_orgs(state: State, caller: Caller, page: web::Query<Page>) -> 
         }
         _ => db(&state, move |conn| people::list_orgs(conn, &after, limit)).await?,
     };
+    if csv {
+        return super::tables::csv("orgs.csv", &super::tables::ORG, &orgs);
+    }
     Ok(HttpResponse::Ok().json(paged(orgs, limit, |o| o.id.clone())))
 }
 

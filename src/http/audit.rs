@@ -44,7 +44,7 @@ impl TrailQuery {
         if !matches!(self.format.as_deref(), None | Some("json" | "csv" | "jsonl")) {
             return Err(AppError::field("format", "one of json, csv, jsonl"));
         }
-        let page = Page { limit: self.limit, cursor: None };
+        let page = Page { limit: self.limit, cursor: None, format: None };
         let limit = match (self.limit, self.format.as_deref()) {
             // Downloads are the whole (filtered) chain.
             (None, Some("csv" | "jsonl")) => i64::MAX,
@@ -64,9 +64,15 @@ impl TrailQuery {
 /// start or the end of that day, UTC) or an RFC 3339 instant in any offset.
 fn instant(field: &str, text: &str, end_of_day: bool) -> AppResult<String> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(crate::store::stamp(t.with_timezone(&chrono::Utc)));
+        let t = t.with_timezone(&chrono::Utc);
+        super::in_range(field, t.date_naive())?;
+        return Ok(crate::store::stamp(t));
     }
-    let day = super::parse_date(field, text).map_err(|_| AppError::field(field, "a date (YYYY-MM-DD) or an RFC 3339 time"))?;
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|_| text.len() == 10)
+        .ok_or_else(|| AppError::field(field, "a date (YYYY-MM-DD) or an RFC 3339 time"))?;
+    let day = super::in_range(field, day)?;
     let time = if end_of_day { "23:59:59.999999" } else { "00:00:00.000000" };
     Ok(format!("{day}T{time}Z"))
 }

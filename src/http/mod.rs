@@ -3,6 +3,8 @@ pub mod accounts;
 pub mod audit;
 pub mod background;
 pub mod export;
+pub mod guard;
+pub mod headers;
 pub mod money;
 pub mod openapi;
 pub mod projects;
@@ -13,6 +15,7 @@ pub mod reviews;
 pub mod routes;
 pub mod standing;
 pub mod statements;
+pub mod tables;
 pub mod transparency;
 pub mod views;
 
@@ -81,10 +84,12 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let signed: AppResult<(Caller, State)> = (|| {
             let state = req.app_data::<State>().ok_or_else(|| AppError::internal("no app state"))?.clone();
-            let header = req
-                .headers()
-                .get(actix_web::http::header::AUTHORIZATION)
-                .ok_or_else(|| AppError::unauthenticated("missing Authorization: Bearer token"))?;
+            let mut headers = req.headers().get_all(actix_web::http::header::AUTHORIZATION);
+            let header = headers.next().ok_or_else(|| AppError::unauthenticated("missing Authorization: Bearer token"))?;
+            // Two credentials are ambiguous: a proxy and the service could each read another one.
+            if headers.next().is_some() {
+                return Err(AppError::unauthenticated("more than one Authorization header"));
+            }
             let text = header.to_str().map_err(|_| AppError::unauthenticated("malformed Authorization header"))?;
             let token = text
                 .strip_prefix("Bearer ")
@@ -109,6 +114,9 @@ pub struct Page {
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+    /// `csv` for a spreadsheet of every item (or of `limit` items); JSON otherwise.
+    #[param(pattern = "^(json|csv)$")]
+    pub format: Option<String>,
 }
 
 impl Page {
@@ -143,12 +151,14 @@ pub fn status_json(status: u16, body: Value) -> HttpResponse {
     HttpResponse::build(code).json(body)
 }
 
-/// A CSV download: UTF-8 with a BOM so Excel reads the Chinese text correctly.
+/// A CSV download: UTF-8 with a BOM so Excel reads the Chinese text correctly. Every CSV the
+/// service serves is written here, so every cell passes `spreadsheet::cell` (no formulas).
 pub fn csv_response(filename: &str, header: &[&str], rows: Vec<Vec<String>>) -> AppResult<HttpResponse> {
+    use crate::domain::spreadsheet::cell;
     let mut w = csv::Writer::from_writer(Vec::from(&b"\xEF\xBB\xBF"[..]));
     w.write_record(header).map_err(AppError::internal)?;
     for r in rows {
-        w.write_record(&r).map_err(AppError::internal)?;
+        w.write_record(r.iter().map(|c| cell(c).into_owned())).map_err(AppError::internal)?;
     }
     let bytes = w.into_inner().map_err(AppError::internal)?;
     Ok(HttpResponse::Ok()
@@ -165,28 +175,52 @@ pub struct Format {
 }
 
 impl Format {
-    pub fn is_csv(&self) -> bool {
-        self.format.as_deref() == Some("csv")
+    /// Whether the caller asked for CSV; JSON is the default, and any other `format` is refused
+    /// rather than answered as JSON.
+    pub fn is_csv(&self) -> AppResult<bool> {
+        match self.format.as_deref() {
+            None | Some("json") => Ok(false),
+            Some("csv") => Ok(true),
+            Some(other) => Err(AppError::field("format", format!("'{other}' is not one of json, csv"))),
+        }
     }
 }
 
+/// The dates the service takes (API.md, Conventions): a wider year is a typing slip, and far
+/// years overflow the period arithmetic (`9999-12-31` gave an end date `+10001-12-30`).
+pub const FIRST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date");
+pub const LAST_DATE: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2099, 12, 31).expect("a date");
+
 pub fn parse_date(field: &str, text: &str) -> AppResult<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .ok()
         .filter(|_| text.len() == 10)
-        .ok_or_else(|| AppError::field(field, format!("'{text}' is not a date YYYY-MM-DD")))
+        .ok_or_else(|| AppError::field(field, format!("'{text}' is not a date YYYY-MM-DD")))?;
+    in_range(field, date)
+}
+
+/// A date the service may take: within `FIRST_DATE..=LAST_DATE`.
+pub fn in_range(field: &str, date: chrono::NaiveDate) -> AppResult<chrono::NaiveDate> {
+    if !(FIRST_DATE..=LAST_DATE).contains(&date) {
+        return Err(AppError::field(field, format!("{date} is outside {FIRST_DATE} to {LAST_DATE}")));
+    }
+    Ok(date)
 }
 
 pub fn opt_date(field: &str, text: &Option<String>) -> AppResult<Option<chrono::NaiveDate>> {
     text.as_deref().map(|t| parse_date(field, t)).transpose()
 }
 
-fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+/// What a login body that does not parse is told: serde's words would quote the password.
+const LOGIN_SHAPE: &str = "the body must be a JSON object {\"username\": \"…\", \"password\": \"…\"}";
+
+fn json_error(err: JsonPayloadError, req: &HttpRequest) -> actix_web::Error {
     match err {
         JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
             AppError::new(Code::PayloadTooLarge, format!("the body is over the {limit}-byte limit")).into()
         }
         JsonPayloadError::ContentType => AppError::new(Code::UnsupportedMediaType, "send Content-Type: application/json").into(),
+        _ if req.path().ends_with("/auth/login") => AppError::malformed(LOGIN_SHAPE).into(),
         other => AppError::malformed(format!("the body is not the expected JSON: {other}")).into(),
     }
 }
@@ -254,6 +288,8 @@ pub fn app(
 > {
     let limit = state.settings.server.body_limit_bytes;
     App::new()
+        .wrap(actix_web::middleware::from_fn(guard::middleware))
+        .wrap(actix_web::middleware::from_fn(headers::middleware))
         .wrap(actix_web::middleware::from_fn(request_id::middleware))
         .app_data(state)
         .app_data(web::JsonConfig::default().limit(limit).error_handler(json_error))

@@ -40,9 +40,16 @@ pub fn idem(req: &HttpRequest, caller: &Caller, body: &Value) -> AppResult<Optio
     let Some(h) = req.headers().get("Idempotency-Key") else { return Ok(None) };
     let key = h.to_str().ok().filter(|k| (1..=128).contains(&k.len()) && k.bytes().all(|b| (0x20..0x7f).contains(&b)));
     let key = key.ok_or_else(|| AppError::malformed("Idempotency-Key must be 1 to 128 printable ASCII characters"))?;
+    bind_key(caller, key, req.method().as_str(), req.path(), body).map(Some)
+}
+
+/// A key bound to its caller and to exactly this request (method, path, canonical body): the same
+/// key with another request is an `idempotency_conflict`. The console binds its forms' hidden keys
+/// here too.
+pub(crate) fn bind_key(caller: &Caller, key: &str, method: &str, path: &str, body: &Value) -> AppResult<Idem> {
     let canonical = serde_jcs::to_string(body).map_err(AppError::internal)?;
-    let hash = crate::domain::audit::sha256_hex(&format!("{} {}\n{}", req.method(), req.path(), canonical));
-    Ok(Some(Idem { user_id: caller.user_id.clone(), key: key.to_string(), request_hash: hash }))
+    let hash = crate::domain::audit::sha256_hex(&format!("{method} {path}\n{canonical}"));
+    Ok(Idem { user_id: caller.user_id.clone(), key: key.to_string(), request_hash: hash })
 }
 
 /// Runs a money request under its project's lock (`store::unit`); a refusal by the rules is
@@ -59,13 +66,30 @@ pub async fn run_money<F>(
 where
     F: FnOnce(&mut DbConn, &mut Locked) -> Outcome + Send + 'static,
 {
+    let (status, body) = answer_money(state, caller, project_id, idem, refusal_action, body, f).await?;
+    Ok(status_json(status, body))
+}
+
+/// `run_money`'s answer as status and JSON body, for callers that render it themselves (the console).
+pub(crate) async fn answer_money<F>(
+    state: &State,
+    caller: &Caller,
+    project_id: String,
+    idem: Option<Idem>,
+    refusal_action: &'static str,
+    body: Value,
+    f: F,
+) -> Outcome
+where
+    F: FnOnce(&mut DbConn, &mut Locked) -> Outcome + Send + 'static,
+{
     let request = envelope(caller, project_id, idem, refusal_action, body);
     let work = move |conn: &mut DbConn| unit::alone(conn, request, f);
-    let (status, body) = match &state.writer {
-        Some(writer) => writer.submit("", Box::new(work)).await?,
-        None => db(state, work).await?,
+    let outcome = match &state.writer {
+        Some(writer) => writer.submit("", Box::new(work)).await,
+        None => db(state, work).await,
     };
-    Ok(status_json(status, body))
+    counted(refusal_action, outcome)
 }
 
 fn envelope(caller: &Caller, project_id: String, idem: Option<Idem>, refusal_action: &'static str, body: Value) -> Request {
@@ -89,13 +113,39 @@ pub async fn run_posting<F>(
 where
     F: FnOnce(&mut dyn Journal, &mut Locked) -> Outcome + Send + 'static,
 {
+    let (status, body) = answer_posting(state, caller, project_id, idem, refusal_action, body, f).await?;
+    Ok(status_json(status, body))
+}
+
+/// `run_posting`'s answer as status and JSON body.
+pub(crate) async fn answer_posting<F>(
+    state: &State,
+    caller: &Caller,
+    project_id: String,
+    idem: Option<Idem>,
+    refusal_action: &'static str,
+    body: Value,
+    f: F,
+) -> Outcome
+where
+    F: FnOnce(&mut dyn Journal, &mut Locked) -> Outcome + Send + 'static,
+{
     let Some(batcher) = &state.batcher else {
-        return run_money(state, caller, project_id, idem, refusal_action, body, move |conn, l| f(conn, l)).await;
+        return answer_money(state, caller, project_id, idem, refusal_action, body, move |conn, l| f(conn, l)).await;
     };
     let shard = project_id.clone();
     let job = PostJob { request: envelope(caller, project_id, idem, refusal_action, body), work: Box::new(f) };
-    let (status, body) = batcher.submit(&shard, job).await?;
-    Ok(status_json(status, body))
+    counted(refusal_action, batcher.submit(&shard, job).await)
+}
+
+/// Counts a money request's committed outcome, or its refusal by the rules, for `/metrics`.
+fn counted(refusal_action: &str, outcome: Outcome) -> Outcome {
+    match &outcome {
+        Ok(_) => crate::metrics::money(refusal_action, None),
+        Err(e) if unit::is_recorded_refusal(e) => crate::metrics::money(refusal_action, Some(e.code.as_str())),
+        Err(_) => {}
+    }
+    outcome
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -103,7 +153,7 @@ where
 pub struct Disbursement {
     #[schema(value_type = String, format = Date, example = "2025-03-10")]
     date: String,
-    #[schema(value_type = String, example = "200000.00")]
+    #[schema(value_type = String, pattern = r"^[0-9]+(\.[0-9]{1,2})?$", example = "200000.00")]
     amount: Value,
     /// The finance bureau's document number.
     #[serde(default)]
@@ -149,9 +199,9 @@ pub async fn disburse(
 pub struct LineIn {
     #[schema(example = "equipment")]
     pub account: String,
-    #[schema(value_type = Option<String>, example = "120000.00")]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]+(\.[0-9]{1,2})?$", example = "120000.00")]
     pub debit: Option<Value>,
-    #[schema(value_type = Option<String>, example = "120000.00")]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]+(\.[0-9]{1,2})?$", example = "120000.00")]
     pub credit: Option<Value>,
     /// At most 500 characters; the classifier reads it with the voucher's summary.
     #[serde(default)]
@@ -213,6 +263,14 @@ pub async fn submit(
 ) -> AppResult<HttpResponse> {
     caller.require(&[Role::Unit, Role::Finance])?;
     let raw = body.into_inner();
+    let idem = idem(&req, &caller, &raw)?;
+    let (status, body) = submit_voucher(&state, &caller, id.into_inner(), idem, raw).await?;
+    Ok(status_json(status, body))
+}
+
+/// Submits a voucher given as the API's JSON body: the API's route and the console's entry form.
+pub(crate) async fn submit_voucher(state: &State, caller: &Caller, project_id: String, idem: Option<Idem>, raw: Value) -> Outcome {
+    caller.require(&[Role::Unit, Role::Finance])?;
     let b: VoucherIn = shape(&raw)?;
     let date = super::parse_date("date", &b.date)?;
     if b.summary.chars().count() > 500 || b.lines.iter().any(|l| l.summary.chars().count() > 500) {
@@ -220,10 +278,9 @@ pub async fn submit(
     }
     let lines = b.lines.into_iter().enumerate().map(|(i, l)| l.entry(i)).collect::<AppResult<_>>()?;
     let mut cmd = SubmitVoucher::new(date, b.summary, b.attachments, lines)?;
-    let idem = idem(&req, &caller, &raw)?;
-    let (rules, actor, project_id) = (state.rules.clone(), caller.actor(), id.into_inner());
+    let (rules, actor) = (state.rules.clone(), caller.actor());
     cmd.classify_ahead(&rules, &project_id);
-    run_posting(&state, &caller, project_id, idem, SubmitVoucher::REFUSED, raw, move |journal, l| {
+    answer_posting(state, caller, project_id, idem, SubmitVoucher::REFUSED, raw, move |journal, l| {
         voucher_answer(201, &vouchers::submit(journal, l, &actor, &rules, cmd)?)
     })
     .await
@@ -243,22 +300,26 @@ pub struct ListQuery {
     /// 1 to 500, default 50.
     limit: Option<i64>,
     cursor: Option<String>,
+    /// `csv` for a spreadsheet, one row per voucher line; JSON otherwise.
+    #[param(pattern = "^(json|csv)$")]
+    format: Option<String>,
 }
 
 /// A project's vouchers with their lines, by id, with filters.
 ///
-/// Roles: any signed-in user; a unit only its organisation's projects.
+/// Roles: hr, finance, inspector; a unit only its organisation's projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/vouchers", tag = "vouchers", operation_id = "list_vouchers", params(("id" = String, Path), ListQuery), security(("bearer" = [])),
-    responses((status = 200, body = Paged<VoucherView>),
+    responses((status = 200, content((Paged<VoucherView> = "application/json"), (String = "text/csv"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: an unknown status, a bad date, `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: an unknown status, a bad date, `limit` out of 1..500, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let page = super::Page { limit: q.limit, cursor: q.cursor.clone() };
-    let limit = page.limit()?;
+    let page = super::Page { limit: q.limit, cursor: q.cursor.clone(), format: q.format };
+    let csv = super::Format { format: page.format.clone() }.is_csv()?;
+    let limit = super::tables::limit(&page, csv)?;
     let status = q.status.as_deref().map(|s| VoucherStatus::parse(s).ok_or_else(|| unknown_status(s))).transpose()?;
     let (from, to) = (super::opt_date("from", &q.from)?, super::opt_date("to", &q.to)?);
-    let filter = VoucherFilter { status, from, to, account: q.account, after: page.after(), limit };
+    let filter = VoucherFilter { status, kind: None, from, to, account: q.account, after: page.after(), limit };
     let id = id.into_inner();
     let body = db(&state, move |conn| {
         visible(conn, &caller, &id)?;
@@ -266,6 +327,9 @@ pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Q
         Ok(paged(items, limit, |v| v.id.clone()))
     })
     .await?;
+    if csv {
+        return super::tables::csv_by_line("vouchers.csv", &super::tables::VOUCHER, &body.items);
+    }
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -276,7 +340,7 @@ fn unknown_status(s: &str) -> AppError {
 
 /// One voucher with its lines.
 ///
-/// Roles: any signed-in user; a unit only its organisation's projects.
+/// Roles: hr, finance, inspector; a unit only its organisation's projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/vouchers/{vid}", tag = "vouchers", operation_id = "get_voucher", params(("id" = String, Path), ("vid" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = VoucherView),
         (status = 404, description = "`not_found`: no such project visible to the caller, or no such voucher in it", body = Problem, content_type = "application/problem+json")))]
@@ -323,12 +387,19 @@ pub async fn reverse(
 ) -> AppResult<HttpResponse> {
     caller.require(&[Role::Unit, Role::Finance])?;
     let raw = body.into_inner();
-    let b: ReverseIn = shape(&raw)?;
     let (id, vid) = path.into_inner();
-    let cmd = Reverse::new(vid, super::parse_date("date", &b.date)?, &b.reason, caller.role)?;
     let idem = idem(&req, &caller, &raw)?;
+    let (status, body) = reverse_voucher(&state, &caller, id, vid, idem, raw).await?;
+    Ok(status_json(status, body))
+}
+
+/// Reverses a voucher given the API's JSON body: the API's route and the console's voucher page.
+pub(crate) async fn reverse_voucher(state: &State, caller: &Caller, id: String, vid: String, idem: Option<Idem>, raw: Value) -> Outcome {
+    caller.require(&[Role::Unit, Role::Finance])?;
+    let b: ReverseIn = shape(&raw)?;
+    let cmd = Reverse::new(vid, super::parse_date("date", &b.date)?, &b.reason, caller.role)?;
     let actor = caller.actor();
-    run_money(&state, &caller, id, idem, Reverse::REFUSED, raw, move |conn, l| {
+    answer_money(state, caller, id, idem, Reverse::REFUSED, raw, move |conn, l| {
         voucher_answer(201, &vouchers::reverse(conn, l, &actor, cmd)?)
     })
     .await

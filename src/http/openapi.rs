@@ -25,6 +25,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         super::health,
         openapi_json,
         accounts::login,
+        accounts::logout,
         accounts::me,
         accounts::create_user,
         accounts::list_users,

@@ -1,5 +1,5 @@
 //! Project registration, reading and lifecycle.
-use super::accounts::check;
+use super::accounts::field_errors;
 use super::openapi::Problem;
 use super::routes::Routes;
 use super::{db, paged, Page, Paged, State};
@@ -32,8 +32,11 @@ pub fn routes(r: &mut Routes) {
 
 pub const FUND_SOURCES: [&str; 2] = ["demonstration_matching", "employment_talent_fund"];
 
-/// Loads a project the caller may see; for a unit, another org's project does not exist.
+/// Loads a project the caller may see; for a unit, another org's project does not exist. Every
+/// read of a project and its books goes through here, so the roles that read books are decided
+/// here too (`Caller::require_books`: admin reads none), before the project is even looked up.
 pub fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> AppResult<ProjectRow> {
+    caller.require_books()?;
     let p = projects::get(conn, id)?;
     if !caller.sees_org(&p.org_id) {
         return Err(AppError::not_found("project"));
@@ -63,6 +66,12 @@ pub struct ProjectView {
     /// The project's chart of accounts (on a single project, not in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     accounts: Option<Vec<chart::AccountDef>>,
+}
+
+impl ProjectView {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
 }
 
 /// Specialties and the leader are stored as JSON written by this service; unreadable text is
@@ -96,19 +105,19 @@ pub fn view(p: &ProjectRow, chart: Option<&[chart::AccountDef]>) -> AppResult<Pr
 #[serde(deny_unknown_fields)]
 pub struct Register {
     #[schema(value_type = ProjectKind)]
-    kind: String,
+    pub(crate) kind: String,
     #[validate(length(min = 1, max = 200, message = "1 to 200 characters"))]
-    name: String,
-    org_id: String,
+    pub(crate) name: String,
+    pub(crate) org_id: String,
     #[schema(value_type = String, format = Date, example = "2025-03-01")]
-    start_date: String,
+    pub(crate) start_date: String,
     /// demonstration_matching or employment_talent_fund.
-    fund_source: String,
+    pub(crate) fund_source: String,
     /// A base's specialties: at least 3.
     #[serde(default)]
-    specialties: Vec<String>,
+    pub(crate) specialties: Vec<String>,
     /// A studio's leader: technician level or above, under 65 at the start (68 for an ethnic skill heir).
-    leader: Option<Leader>,
+    pub(crate) leader: Option<Leader>,
 }
 
 /// Register an approved project: its grant, period and chart of accounts come with it, and the
@@ -120,11 +129,16 @@ pub struct Register {
         (status = 403, description = "`forbidden`: not hr", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: each failed eligibility rule (fewer than 3 specialties; leader below technician level or too old), an unknown kind, fund source or organisation", body = Problem, content_type = "application/problem+json")))]
 pub async fn register(state: State, caller: Caller, body: web::Json<Register>) -> AppResult<HttpResponse> {
+    let body = register_project(&state, &caller, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(body))
+}
+
+/// The registration itself, for the API and the console's form alike.
+pub(crate) async fn register_project(state: &State, caller: &Caller, mut b: Register) -> AppResult<ProjectView> {
     caller.require(&[Role::Hr])?;
-    let mut b = body.into_inner();
     b.name = b.name.trim().to_string();
-    check(&b)?;
-    let mut errors: Vec<FieldError> = Vec::new();
+    // Every failed rule at once, so a form can mark all its wrong fields in one round.
+    let mut errors: Vec<FieldError> = field_errors(&b);
     let kind = ProjectKind::parse(&b.kind);
     if kind.is_none() {
         errors.push(FieldError::new("kind", "must be base or studio"));
@@ -132,19 +146,23 @@ pub async fn register(state: State, caller: Caller, body: web::Json<Register>) -
     if !FUND_SOURCES.contains(&b.fund_source.as_str()) {
         errors.push(FieldError::new("fund_source", format!("one of {}", FUND_SOURCES.join(", "))));
     }
-    let start = super::parse_date("start_date", &b.start_date)?;
-    match kind {
-        Some(ProjectKind::Base) => errors.extend(eligibility::check_specialties(&b.specialties)),
-        Some(ProjectKind::Studio) => match &b.leader {
-            None => errors.push(FieldError::new("leader", "a studio needs a leader")),
-            Some(l) => errors.extend(eligibility::check_leader(l, start)),
-        },
-        None => {}
+    let start = match super::parse_date("start_date", &b.start_date) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            errors.extend(e.field_errors());
+            None
+        }
+    };
+    match (kind, &b.leader, start) {
+        (Some(ProjectKind::Base), _, _) => errors.extend(eligibility::check_specialties(&b.specialties)),
+        (Some(ProjectKind::Studio), None, _) => errors.push(FieldError::new("leader", "a studio needs a leader")),
+        (Some(ProjectKind::Studio), Some(l), Some(start)) => errors.extend(eligibility::check_leader(l, start)),
+        // The leader is judged on the start date, once there is one.
+        (Some(ProjectKind::Studio), Some(_), None) | (None, _, _) => {}
     }
-    if !errors.is_empty() {
+    let (Some(kind), Some(start), true) = (kind, start, errors.is_empty()) else {
         return Err(AppError::validation(errors));
-    }
-    let kind = kind.unwrap_or(ProjectKind::Base);
+    };
     let (grant, years) = state.settings.grant(kind).map_err(AppError::internal)?;
     let new = NewProject {
         kind,
@@ -159,14 +177,13 @@ pub async fn register(state: State, caller: Caller, body: web::Json<Register>) -
         chart: chart::accounts_for(kind, &state.rules),
     };
     let actor = caller.actor();
-    let body = db(&state, move |conn| {
+    db(state, move |conn| {
         let id = projects::register(conn, &actor, new)?;
         let p = projects::get(conn, &id)?;
         let c = projects::chart_of(conn, &id)?;
         view(&p, Some(&c))
     })
-    .await?;
-    Ok(HttpResponse::Created().json(body))
+    .await
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -184,6 +201,9 @@ pub struct ListQuery {
     #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
     cursor: Option<String>,
+    /// `csv` for a spreadsheet; JSON otherwise.
+    #[param(pattern = "^(json|csv)$")]
+    format: Option<String>,
 }
 
 /// The org ids a listing is limited to: the caller's own for a unit, and those of a region.
@@ -206,14 +226,17 @@ pub fn org_scope(conn: &mut DbConn, caller: &Caller, org_id: Option<String>, reg
 
 /// List projects, by id, with filters.
 ///
-/// Roles: any signed-in user; a unit sees only its organisation's projects.
+/// Roles: hr, finance, inspector; a unit sees only its organisation's projects.
 #[utoipa::path(get, path = "/projects", tag = "projects", operation_id = "list_projects", params(ListQuery), security(("bearer" = [])),
-    responses((status = 200, body = Paged<ProjectView>),
-        (status = 422, description = "`validation_failed`: `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, content((Paged<ProjectView> = "application/json"), (String = "text/csv"))),
+        (status = 403, description = "`forbidden`: admin (admin reads no books)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `limit` out of 1..500, an unknown `format`", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
+    caller.require_books()?;
     let q = q.into_inner();
-    let page = Page { limit: q.limit, cursor: q.cursor };
-    let limit = page.limit()?;
+    let page = Page { limit: q.limit, cursor: q.cursor, format: q.format };
+    let csv = super::Format { format: page.format.clone() }.is_csv()?;
+    let limit = super::tables::limit(&page, csv)?;
     let body = db(&state, move |conn| {
         let org_ids = org_scope(conn, &caller, q.org_id, q.region)?;
         let f = ListFilter { kind: q.kind, status: q.status, org_ids, after: page.after(), limit };
@@ -222,12 +245,15 @@ pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> App
         Ok(paged(views, limit, |v: &ProjectView| v.id.clone()))
     })
     .await?;
+    if csv {
+        return super::tables::csv("projects.csv", &super::tables::PROJECT, &body.items);
+    }
     Ok(HttpResponse::Ok().json(body))
 }
 
 /// One project, with its chart of accounts.
 ///
-/// Roles: any signed-in user; a unit only its organisation's.
+/// Roles: hr, finance, inspector; a unit only its organisation's (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}", tag = "projects", operation_id = "get_project", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = ProjectView),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json")))]
@@ -247,10 +273,10 @@ pub async fn get(state: State, caller: Caller, id: web::Path<String>) -> AppResu
 pub struct StatusChange {
     /// suspended, active, cancelled or completed (closed comes only from recovery).
     #[schema(value_type = ProjectStatus)]
-    status: String,
+    pub(crate) status: String,
     #[serde(default)]
     #[schema(example = "建设单位注销")]
-    reason: String,
+    pub(crate) reason: String,
 }
 
 /// Change a project's status.
@@ -267,25 +293,29 @@ pub struct StatusChange {
         (status = 409, description = "`invalid_transition`: not a change the project's current status allows (with `from`, `to`)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: a status hr does not set, or no reason", body = Problem, content_type = "application/problem+json")))]
 pub async fn change_status(state: State, caller: Caller, id: web::Path<String>, body: web::Json<StatusChange>) -> AppResult<HttpResponse> {
+    let body = set_status(&state, &caller, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The status change itself, for the API and the console's form alike.
+pub(crate) async fn set_status(state: &State, caller: &Caller, id: String, b: StatusChange) -> AppResult<ProjectView> {
     caller.require(&[Role::Hr])?;
-    let b = body.into_inner();
     let to = ProjectStatus::parse(&b.status).ok_or_else(ChangeStatus::not_settable)?;
     let cmd = ChangeStatus::new(to, &b.reason)?;
-    let (id, actor) = (id.into_inner(), caller.actor());
-    let body = db(&state, move |conn| {
+    let actor = caller.actor();
+    db(state, move |conn| {
         let project = unit::under_lock(conn, &id, |conn, l| app::projects::change_status(conn, l, &actor, cmd))?;
         view(&project, None)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LeaderChange {
-    leader: Leader,
+    pub(crate) leader: Leader,
     #[serde(default)]
-    reason: String,
+    pub(crate) reason: String,
 }
 
 /// Replace a studio's leader (§8.2); the new leader must qualify on the day of the change.
@@ -298,29 +328,33 @@ pub struct LeaderChange {
         (status = 409, description = "`invalid_transition`: not a studio; `project_not_active`: the project is not active or suspended", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: the new leader does not qualify", body = Problem, content_type = "application/problem+json")))]
 pub async fn replace_leader(state: State, caller: Caller, id: web::Path<String>, body: web::Json<LeaderChange>) -> AppResult<HttpResponse> {
+    let body = set_leader(&state, &caller, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The leader change itself, for the API and the console's form alike.
+pub(crate) async fn set_leader(state: &State, caller: &Caller, id: String, b: LeaderChange) -> AppResult<ProjectView> {
     caller.require(&[Role::Hr])?;
-    let b = body.into_inner();
     // Eligibility is judged on the day of the change: the new leader must qualify now.
     let today = crate::domain::calendar::today();
     let errors = eligibility::check_leader(&b.leader, today);
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let (id, actor) = (id.into_inner(), caller.actor());
-    let body = db(&state, move |conn| {
+    let actor = caller.actor();
+    db(state, move |conn| {
         projects::replace_leader(conn, &actor, &id, &b.leader, b.reason.trim())?;
         view(&projects::get(conn, &id)?, None)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rename {
-    name: String,
+    pub(crate) name: String,
     #[serde(default)]
-    reason: String,
+    pub(crate) reason: String,
 }
 
 /// Rename the project after its unit was renamed (§8.2).
@@ -332,17 +366,21 @@ pub struct Rename {
         (status = 404, description = "`not_found`: no such project", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: a blank or over-long name", body = Problem, content_type = "application/problem+json")))]
 pub async fn rename(state: State, caller: Caller, id: web::Path<String>, body: web::Json<Rename>) -> AppResult<HttpResponse> {
+    let body = set_name(&state, &caller, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The rename itself, for the API and the console's form alike.
+pub(crate) async fn set_name(state: &State, caller: &Caller, id: String, b: Rename) -> AppResult<ProjectView> {
     caller.require(&[Role::Hr])?;
-    let b = body.into_inner();
     let name = b.name.trim().to_string();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::field("name", "1 to 200 characters"));
     }
-    let (id, actor) = (id.into_inner(), caller.actor());
-    let body = db(&state, move |conn| {
+    let actor = caller.actor();
+    db(state, move |conn| {
         projects::rename(conn, &actor, &id, &name, b.reason.trim())?;
         view(&projects::get(conn, &id)?, None)
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    .await
 }

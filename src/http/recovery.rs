@@ -75,7 +75,7 @@ pub async fn recover(
 pub struct RemittanceIn {
     #[schema(value_type = String, format = Date, example = "2025-04-05")]
     date: String,
-    #[schema(value_type = String, example = "79200.00")]
+    #[schema(value_type = String, pattern = r"^[0-9]+(\.[0-9]{1,2})?$", example = "79200.00")]
     amount: Value,
     /// The payment document's number.
     #[serde(default)]

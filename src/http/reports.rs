@@ -22,15 +22,15 @@ pub fn routes(r: &mut Routes) {
 /// A filed report with the plan's targets for its project year.
 #[derive(Serialize, ToSchema)]
 pub struct ReportView {
-    report: Report,
+    pub(crate) report: Report,
     /// The plan's outputs for that year; null for a base's first year (judged by people).
-    targets: Option<reporting::Targets>,
-    meets_targets: Option<bool>,
+    pub(crate) targets: Option<reporting::Targets>,
+    pub(crate) meets_targets: Option<bool>,
     /// Filed after 31 December (Chifeng time); null if the filing time is unreadable.
-    late: Option<bool>,
+    pub(crate) late: Option<bool>,
 }
 
-fn view(p: &ProjectRow, r: &Report) -> ReportView {
+pub(crate) fn view(p: &ProjectRow, r: &Report) -> ReportView {
     let targets = reporting::targets(p.kind(), reporting::project_year(p.start(), r.year));
     ReportView { report: r.clone(), targets, meets_targets: reporting::meets(targets, r.trained_total, r.trained_advanced), late: late(r) }
 }
@@ -46,19 +46,19 @@ fn late(r: &Report) -> Option<bool> {
 pub struct FileReport {
     /// A calendar year of the project's period that has begun.
     #[schema(minimum = 2000, maximum = 2099)]
-    year: i32,
+    pub(crate) year: i32,
     #[validate(length(min = 1, max = 5000, message = "1 to 5000 characters"))]
     #[schema(min_length = 1, max_length = 5000)]
-    summary: String,
+    pub(crate) summary: String,
     #[validate(length(min = 1, max = 5000, message = "1 to 5000 characters"))]
     #[schema(min_length = 1, max_length = 5000)]
-    next_year_plan: String,
+    pub(crate) next_year_plan: String,
     /// People trained in the year (person-times for a base, young backbone for a studio).
     #[schema(minimum = 0, maximum = 1000000)]
-    trained_total: i32,
+    pub(crate) trained_total: i32,
     /// Of them, at advanced-worker level or above.
     #[schema(minimum = 0, maximum = 1000000)]
-    trained_advanced: i32,
+    pub(crate) trained_advanced: i32,
 }
 
 /// File the year's report (§8.3): one per year, due by the end of December.
@@ -71,12 +71,17 @@ pub struct FileReport {
         (status = 409, description = "`already_exists`: that year's report was filed", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: blank text, negative counts, advanced above total, or a year outside the period or not yet begun", body = Problem, content_type = "application/problem+json")))]
 pub async fn file(state: State, caller: Caller, id: web::Path<String>, body: web::Json<FileReport>) -> AppResult<HttpResponse> {
+    let body = file_report(&state, caller, id.into_inner(), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(body))
+}
+
+/// Files a report: the API's route and the console's report form.
+pub(crate) async fn file_report(state: &State, caller: Caller, id: String, mut b: FileReport) -> AppResult<ReportView> {
     caller.require(&[Role::Unit])?;
-    let mut b = body.into_inner();
     (b.summary, b.next_year_plan) = (b.summary.trim().to_string(), b.next_year_plan.trim().to_string());
     check(&b)?;
-    let (id, actor) = (id.into_inner(), caller.actor());
-    let body = db(&state, move |conn| {
+    let actor = caller.actor();
+    db(state, move |conn| {
         let p = visible(conn, &caller, &id)?;
         let errors = reporting::check(b.year, p.start(), p.end(), calendar::today(), b.trained_total, b.trained_advanced);
         if !errors.is_empty() {
@@ -92,25 +97,32 @@ pub async fn file(state: State, caller: Caller, id: web::Path<String>, body: web
         let r = reports::file(conn, &actor, &id, new)?;
         Ok(view(&p, &r))
     })
-    .await?;
-    Ok(HttpResponse::Created().json(body))
+    .await
 }
 
 /// The project's annual reports, by year (all of them: one page).
 ///
 /// Roles: any role that may read the project; a unit for its own projects.
-#[utoipa::path(get, path = "/projects/{id}/annual-reports", tag = "reports", operation_id = "list_annual_reports", params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = Paged<ReportView>),
-        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json")))]
-pub async fn list(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
-    let body = db(&state, move |conn| {
+#[utoipa::path(get, path = "/projects/{id}/annual-reports", tag = "reports", operation_id = "list_annual_reports", params(("id" = String, Path), super::Format), security(("bearer" = [])),
+    responses((status = 200, content((Paged<ReportView> = "application/json"), (String = "text/csv"))),
+        (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
+pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Query<super::Format>) -> AppResult<HttpResponse> {
+    let csv = q.is_csv()?;
+    let items = reports_of(&state, caller, id.into_inner()).await?;
+    if csv {
+        return super::tables::csv("annual-reports.csv", &super::tables::REPORT, &items);
+    }
+    Ok(HttpResponse::Ok().json(Paged { items, next_cursor: None }))
+}
+
+/// A project's filed reports with their targets: the API's list and the console's report page.
+pub(crate) async fn reports_of(state: &State, caller: Caller, id: String) -> AppResult<Vec<ReportView>> {
+    db(state, move |conn| {
         let p = visible(conn, &caller, &id)?;
-        let items = reports::list(conn, &id)?.iter().map(|r| view(&p, r)).collect();
-        Ok(Paged { items, next_cursor: None })
+        Ok(reports::list(conn, &id)?.iter().map(|r| view(&p, r)).collect())
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+    .await
 }
 
 #[cfg(test)]

@@ -110,6 +110,7 @@ impl Access {
     }
 
     fn log(&self, id: &RequestId, elapsed: Duration) {
+        crate::metrics::request(self.method.as_str(), self.route.as_deref().unwrap_or(NO_ROUTE), self.status.as_u16(), elapsed);
         tracing::info!(
             target: "fundledger::access",
             method = %self.method,

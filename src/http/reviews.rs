@@ -112,6 +112,9 @@ pub struct ReviewQuery {
     /// 1 to 500, default 50.
     limit: Option<i64>,
     cursor: Option<String>,
+    /// `csv` for a spreadsheet, one row per voucher line; JSON otherwise.
+    #[param(pattern = "^(json|csv)$")]
+    format: Option<String>,
 }
 
 /// The review queue across projects.
@@ -120,14 +123,15 @@ pub struct ReviewQuery {
 ///
 /// Roles: finance, inspector.
 #[utoipa::path(get, path = "/reviews", tag = "reviews", operation_id = "review_queue", params(ReviewQuery), security(("bearer" = [])),
-    responses((status = 200, body = Paged<ReviewItem>),
+    responses((status = 200, content((Paged<ReviewItem> = "application/json"), (String = "text/csv"))),
         (status = 403, description = "`forbidden`: not finance or inspector", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: a status other than pending or declined, `limit` out of 1..500", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: a status other than pending or declined, `limit` out of 1..500, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance, Role::Inspector])?;
     let q = q.into_inner();
-    let page = super::Page { limit: q.limit, cursor: q.cursor };
-    let limit = page.limit()?;
+    let page = super::Page { limit: q.limit, cursor: q.cursor, format: q.format };
+    let csv = super::Format { format: page.format.clone() }.is_csv()?;
+    let limit = super::tables::limit(&page, csv)?;
     let status = match q.status.as_deref().unwrap_or("pending") {
         "pending" => VoucherStatus::PendingReview,
         other => match VoucherStatus::parse(other) {
@@ -143,6 +147,10 @@ pub async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -
         Ok(paged(items, limit, |i| i.voucher.id.clone()))
     })
     .await?;
+    if csv {
+        let columns: Vec<_> = [("project_name", "project_name")].into_iter().chain(super::tables::VOUCHER).collect();
+        return super::tables::csv_by_line("reviews.csv", &columns, &body.items);
+    }
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -152,26 +160,30 @@ pub async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -
 pub struct ClassifyIn {
     /// Classify against this kind's categories (when no project is given).
     #[schema(value_type = Option<ProjectKind>)]
-    project_kind: Option<String>,
+    pub(crate) project_kind: Option<String>,
     /// Classify against this project's chart; wins over `project_kind`.
-    project_id: Option<String>,
+    pub(crate) project_id: Option<String>,
     #[serde(default)]
-    summary: String,
+    pub(crate) summary: String,
     /// 1 to 200 lines; a line without a credit is read as a debit.
-    lines: Vec<LineIn>,
+    pub(crate) lines: Vec<LineIn>,
 }
 
 /// The classifier's dry run.
 ///
 /// Each line's verdict with its reasons, and the worst of them. Nothing is posted or recorded.
 ///
-/// Roles: any signed-in user; a unit only its organisation's projects.
+/// Roles: any signed-in user; with a `project_id`, only a role that reads that project's books (not admin), a unit only its own.
 #[utoipa::path(post, path = "/classify", tag = "reviews", operation_id = "classify", request_body = ClassifyIn, security(("bearer" = [])),
     responses((status = 200, body = ClassifyView),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: neither project_kind nor project_id, or an unknown kind; `invalid_line`: no lines or over 200; `unknown_account`", body = Problem, content_type = "application/problem+json")))]
 pub async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>) -> AppResult<HttpResponse> {
-    let b = body.into_inner();
+    Ok(HttpResponse::Ok().json(dry_run(&state, caller, body.into_inner()).await?))
+}
+
+/// The classifier's dry run: the API's `/classify` and the console's entry form as the user types.
+pub(crate) async fn dry_run(state: &State, caller: Caller, b: ClassifyIn) -> AppResult<ClassifyView> {
     if b.lines.is_empty() || b.lines.len() > MAX_LINES {
         return Err(AppError::new(Code::InvalidLine, format!("between 1 and {MAX_LINES} lines")));
     }
@@ -179,7 +191,7 @@ pub async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>)
     let (kind, chart) = match (&b.project_id, &b.project_kind) {
         (Some(pid), _) => {
             let pid = pid.clone();
-            db(&state, move |conn| {
+            db(state, move |conn| {
                 let p = visible(conn, &caller, &pid)?;
                 Ok((p.kind, store::projects::chart_of(conn, &pid)?))
             })
@@ -195,6 +207,5 @@ pub async fn classify(state: State, caller: Caller, body: web::Json<ClassifyIn>)
     let lines: Vec<LineText<'_>> =
         b.lines.iter().map(|l| LineText { account: &l.account, summary: &l.summary, is_debit: l.credit.is_none() }).collect();
     let verdicts = classify_voucher(&rules, kind, &chart, &b.summary, &lines)?;
-    let view = ClassifyView { project_kind: kind, verdict: verdicts.overall(), lines: verdicts.listed(lines.iter().map(|l| l.account)) };
-    Ok(HttpResponse::Ok().json(view))
+    Ok(ClassifyView { project_kind: kind, verdict: verdicts.overall(), lines: verdicts.listed(lines.iter().map(|l| l.account)) })
 }

@@ -119,7 +119,7 @@ impl AsOf {
     fn date(&self) -> AppResult<Option<NaiveDate>> {
         opt_date("as_of", &self.as_of)
     }
-    fn csv(&self) -> bool {
+    fn csv(&self) -> AppResult<bool> {
         Format { format: self.format.clone() }.is_csv()
     }
 }
@@ -154,14 +154,14 @@ async fn load_balances(state: &State, caller: Caller, id: String, as_of: Option<
 
 /// Every account of the project with its debit and credit totals and balance.
 ///
-/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+/// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/balances", tag = "statements", params(("id" = String, Path), AsOf), security(("bearer" = [])),
     responses((status = 200, content((Balances = "application/json"), (String = "text/csv"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `as_of` is not a date", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn balances(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
     let b = load_balances(&state, caller, id.into_inner(), q.date()?).await?;
-    if q.csv() {
+    if q.csv()? {
         return csv_response("balances.csv", &BALANCE_HEADER, balance_rows(&b));
     }
     Ok(HttpResponse::Ok().json(Balances { as_of: q.as_of.clone(), accounts: b }))
@@ -169,11 +169,11 @@ pub async fn balances(state: State, caller: Caller, id: web::Path<String>, q: we
 
 /// The trial balance: every account, with totals that must agree.
 ///
-/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+/// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/trial-balance", tag = "statements", params(("id" = String, Path), AsOf), security(("bearer" = [])),
     responses((status = 200, content((TrialBalance = "application/json"), (String = "text/csv"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `as_of` is not a date", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn trial_balance(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
     let b = load_balances(&state, caller, id.into_inner(), q.date()?).await?;
     let debit: Money = b.iter().map(|a| a.debit_total).sum();
@@ -181,7 +181,7 @@ pub async fn trial_balance(state: State, caller: Caller, id: web::Path<String>, 
     // Balances on the debit and the credit side: equal in balanced books.
     let debit_balances: Money = b.iter().filter(|a| a.side == Side::Debit).map(|a| a.balance).sum();
     let credit_balances: Money = b.iter().filter(|a| a.side == Side::Credit).map(|a| a.balance).sum();
-    if q.csv() {
+    if q.csv()? {
         let mut rows = balance_rows(&b);
         rows.push(vec!["total".into(), String::new(), String::new(), debit.to_string(), credit.to_string(), String::new()]);
         return csv_response("trial-balance.csv", &BALANCE_HEADER, rows);
@@ -212,11 +212,11 @@ pub struct LedgerQuery {
 
 /// One account's entries in order, with a running balance.
 ///
-/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+/// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/ledger", tag = "statements", params(("id" = String, Path), LedgerQuery), security(("bearer" = [])),
     responses((status = 200, content((AccountLedger = "application/json"), (String = "text/csv"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`unknown_account`: the account is not in the project's chart; `validation_failed`: a date is not a date", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`unknown_account`: the account is not in the project's chart; `validation_failed`: a date is not a date in 2000–2099, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web::Query<LedgerQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let (from, to) = (opt_date("from", &q.from)?, opt_date("to", &q.to)?);
@@ -232,7 +232,7 @@ pub async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web:
         Ok((def, opening, entries))
     })
     .await?;
-    if (Format { format: q.format }).is_csv() {
+    if (Format { format: q.format }).is_csv()? {
         let rows = entries
             .iter()
             .map(|e| {
@@ -254,11 +254,11 @@ pub async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web:
 
 /// The project's statement: grant, disbursed, implemented by category, available, recoverable.
 ///
-/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+/// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/statement", tag = "statements", params(("id" = String, Path), AsOf), security(("bearer" = [])),
     responses((status = 200, content((ProjectStatement = "application/json"), (String = "text/csv"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `as_of` is not a date", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn project_statement(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
     let as_of = q.date()?;
     // One day for the figures and their label, even across midnight.
@@ -272,7 +272,7 @@ pub async fn project_statement(state: State, caller: Caller, id: web::Path<Strin
         })
     })
     .await?;
-    if q.csv() {
+    if q.csv()? {
         return csv_response("statement.csv", &STATEMENT_HEADER[1..], vec![statement_row(&s)]);
     }
     Ok(HttpResponse::Ok().json(ProjectStatement { as_of: day, statement: s }))
@@ -316,12 +316,15 @@ fn statement_row(s: &Statement) -> Vec<String> {
 /// What recovery would take back: recoverable = grant − implemented − already recovered; of it,
 /// what was never disbursed and what the unit must remit.
 ///
-/// Roles: finance, hr, inspector, admin; a unit for its own projects.
+/// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/recoverable", tag = "recovery", params(("id" = String, Path), AsOf), security(("bearer" = [])),
     responses((status = 200, body = Recoverable),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `as_of` is not a date", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099; a `format` other than json (it has no CSV)", body = Problem, content_type = "application/problem+json")))]
 pub async fn recoverable(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
+    if q.csv()? {
+        return Err(AppError::field("format", "the recoverable amounts answer JSON only"));
+    }
     let as_of = q.date()?;
     let id = id.into_inner();
     let r = db(&state, move |conn| {
@@ -359,13 +362,13 @@ pub struct AllQuery {
 #[utoipa::path(get, path = "/statements", tag = "statements", params(AllQuery), security(("bearer" = [])),
     responses((status = 200, content((Portfolio = "application/json"), (String = "text/csv"))),
         (status = 403, description = "`forbidden`: not finance, hr or inspector", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `as_of` is not a date", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
 pub async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance, Role::Hr, Role::Inspector])?;
     let q = q.into_inner();
     let as_of = opt_date("as_of", &q.as_of)?;
     let day = as_of.unwrap_or_else(calendar::today);
-    let csv = Format { format: q.format.clone() }.is_csv();
+    let csv = Format { format: q.format.clone() }.is_csv()?;
     let rows = db(&state, move |conn| {
         let org_ids = org_scope(conn, &caller, None, q.region)?;
         let everything = q.kind.is_none() && q.status.is_none() && org_ids.is_none();

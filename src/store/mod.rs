@@ -36,6 +36,7 @@ pub mod reports;
 pub mod rows;
 mod sql;
 pub mod statements;
+pub mod throttle;
 pub mod tree;
 pub mod unit;
 pub mod vouchers;

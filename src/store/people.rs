@@ -94,8 +94,16 @@ pub fn patch_user(conn: &mut DbConn, actor: &Actor, id: &str, p: UserPatch) -> A
         }
         let active = p.active.unwrap_or(user.active);
         let hash = p.password_hash.as_deref().unwrap_or(&user.password_hash);
+        // Here, where the change is made, so every caller of this function (the API, the console,
+        // the command line's password reset) ends the user's earlier tokens and sessions.
+        let revokes = p.password_hash.is_some() || role != stored || !active;
         diesel::update(users::table.find(id))
-            .set((users::role.eq(role.as_str()), users::active.eq(active), users::password_hash.eq(hash)))
+            .set((
+                users::role.eq(role.as_str()),
+                users::active.eq(active),
+                users::password_hash.eq(hash),
+                users::token_version.eq(user.token_version + i32::from(revokes)),
+            ))
             .execute(conn)?;
         let admins: i64 =
             users::table.filter(users::role.eq(Role::Admin.as_str())).filter(users::active.eq(true)).count().get_result(conn)?;
@@ -105,6 +113,22 @@ pub fn patch_user(conn: &mut DbConn, actor: &Actor, id: &str, p: UserPatch) -> A
         Ok(())
     })?;
     get_user(conn, id)
+}
+
+/// Sets a user's password (its argon2 hash), ending every token and session issued before:
+/// what a password reset calls.
+pub fn set_password(conn: &mut DbConn, actor: &Actor, id: &str, password_hash: String) -> AppResult<User> {
+    patch_user(conn, actor, id, UserPatch { active: None, password_hash: Some(password_hash), role: None })
+}
+
+/// Ends every token and console session the user holds (sign-out): they sign in again on every
+/// device. Audited on the global chain.
+pub fn revoke_tokens(conn: &mut DbConn, actor: &Actor, id: &str) -> AppResult<()> {
+    super::unit::write(conn, |conn| {
+        audit::append(conn, audit::GLOBAL, actor, "user.signed_out", &format!("user/{id}"), json!({}))?;
+        diesel::update(users::table.find(id)).set(users::token_version.eq(users::token_version + 1)).execute(conn)?;
+        Ok(())
+    })
 }
 
 pub fn create_org(conn: &mut DbConn, actor: &Actor, name: &str, kind: &str, region: &str) -> AppResult<Org> {

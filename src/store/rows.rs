@@ -108,6 +108,9 @@ pub struct User {
     pub display_name: Option<String>,
     pub active: bool,
     pub created_at: String,
+    /// Raised by every change that must end the user's tokens and sessions.
+    #[serde(skip)]
+    pub token_version: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]

@@ -3,6 +3,7 @@
 use super::rows::{LineRow, Stored, VoucherRow};
 use crate::db::schema::{projects, voucher_lines, vouchers};
 use crate::db::DbConn;
+use crate::domain::kind::VoucherKind;
 use crate::domain::status::VoucherStatus;
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
@@ -56,6 +57,7 @@ pub fn with_lines(conn: &mut DbConn, vouchers: Vec<VoucherRow>) -> AppResult<Vec
 #[derive(Debug, Default)]
 pub struct VoucherFilter {
     pub status: Option<VoucherStatus>,
+    pub kind: Option<VoucherKind>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
     /// Vouchers with a line on this account code.
@@ -70,6 +72,9 @@ pub fn list(conn: &mut DbConn, project_id: &str, f: &VoucherFilter) -> AppResult
     let mut query = vouchers::table.filter(vouchers::project_id.eq(project_id)).filter(vouchers::id.gt(&f.after)).into_boxed();
     if let Some(s) = f.status {
         query = query.filter(vouchers::status.eq(s.as_str()));
+    }
+    if let Some(k) = f.kind {
+        query = query.filter(vouchers::kind.eq(k.as_str()));
     }
     if let Some(from) = f.from {
         query = query.filter(vouchers::date.ge(from.to_string()));
@@ -86,6 +91,23 @@ pub fn list(conn: &mut DbConn, project_id: &str, f: &VoucherFilter) -> AppResult
     }
     let page: Vec<VoucherRow> = query.order(vouchers::id).limit(f.limit).load(conn)?;
     with_lines(conn, page)
+}
+
+/// An organisation's most used voucher summaries (常用摘要), most used first: what its clerks pick
+/// from instead of typing the same words again.
+pub fn common_summaries(conn: &mut DbConn, org_id: &str, limit: i64) -> AppResult<Vec<String>> {
+    use diesel::dsl::count_star;
+    let rows: Vec<(String, i64)> = vouchers::table
+        .inner_join(projects::table)
+        .filter(projects::org_id.eq(org_id))
+        .filter(vouchers::kind.eq(VoucherKind::Expense.as_str()))
+        .filter(vouchers::summary.ne(""))
+        .group_by(vouchers::summary)
+        .select((vouchers::summary, count_star()))
+        .order((count_star().desc(), vouchers::summary))
+        .limit(limit)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(s, _)| s).collect())
 }
 
 /// A page of the review queue across projects (vouchers of one status, in id order), each with

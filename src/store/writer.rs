@@ -129,6 +129,7 @@ fn run<W>(pool: DbPool, mut jobs: mpsc::Receiver<Job<W>>, run_batch: RunBatch<W>
             }
         }
         batches += 1;
+        crate::metrics::batch(batch.len());
         // Whatever is logged while the batch runs, the database layer's lines too, names it.
         let span = tracing::info_span!("batch", writer = %thread.name, queue = thread.queue, batch = batches, requests = batch.len());
         let _in_batch = span.enter();

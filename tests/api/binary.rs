@@ -4,11 +4,11 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn spawn(dir: &std::path::Path, envs: &[(&str, String)]) -> Child {
+pub(crate) fn spawn(dir: &std::path::Path, envs: &[(&str, String)]) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_fundledger"));
     cmd.current_dir(dir).env_remove("FUNDLEDGER_DATABASE_URL").env_remove("FUNDLEDGER_JWT_SECRET").env("RUST_LOG", "info");
     for (k, v) in envs {
@@ -17,7 +17,7 @@ fn spawn(dir: &std::path::Path, envs: &[(&str, String)]) -> Child {
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
 }
 
-fn wait_healthy(port: u16) -> String {
+pub(crate) fn wait_healthy(port: u16) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(r) = ureq::get(&format!("http://127.0.0.1:{port}/health")).call() {
@@ -28,7 +28,7 @@ fn wait_healthy(port: u16) -> String {
     }
 }
 
-fn output(mut child: Child) -> (Option<i32>, String) {
+pub(crate) fn output(mut child: Child) -> (Option<i32>, String) {
     let status = child.wait().unwrap();
     let mut text = String::new();
     child.stdout.take().unwrap().read_to_string(&mut text).unwrap();
@@ -83,7 +83,7 @@ fn refuses_to_start_on_bad_configuration() {
     let (code, text) = output(spawn(dir.path(), &[("FUNDLEDGER_DATABASE_URL", "postgres://nobody:pw-9731@127.0.0.1:1/x".into())]));
     assert_eq!(code, Some(1));
     assert!(text.contains("FUNDLEDGER_JWT_SECRET"), "PostgreSQL needs a shared JWT secret: {text}");
-    let secret = ("FUNDLEDGER_JWT_SECRET", "s".repeat(40));
+    let secret = ("FUNDLEDGER_JWT_SECRET", "pg-secret-".repeat(4));
     let pg = ("FUNDLEDGER_DATABASE_URL", "postgres://nobody:pw-9731@127.0.0.1:1/x".to_string());
     let (code, text) = output(spawn(dir.path(), &[secret, pg]));
     assert_eq!(code, Some(1), "an unreachable PostgreSQL is a clean failure: {text}");
@@ -120,7 +120,7 @@ fn refuses_to_start_on_bad_configuration() {
     assert_eq!(code, Some(2));
 }
 
-fn post(port: u16, token: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
+pub(crate) fn post(port: u16, token: &str, path: &str, body: serde_json::Value) -> serde_json::Value {
     let r = ureq::post(&format!("http://127.0.0.1:{port}/api/v1{path}")).set("Authorization", &format!("Bearer {token}")).send_json(body);
     match r {
         Ok(r) => r.into_json().unwrap(),
@@ -128,7 +128,7 @@ fn post(port: u16, token: &str, path: &str, body: serde_json::Value) -> serde_js
     }
 }
 
-fn login(port: u16, user: &str, password: &str) -> String {
+pub(crate) fn login(port: u16, user: &str, password: &str) -> String {
     let body = serde_json::json!({"username": user, "password": password});
     let r: serde_json::Value =
         ureq::post(&format!("http://127.0.0.1:{port}/api/v1/auth/login")).send_json(body).unwrap().into_json().unwrap();

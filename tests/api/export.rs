@@ -315,7 +315,7 @@ fn export_headers_roles_and_errors() {
             assert_eq!(cd, format!("attachment; filename=\"project-{p}-journal.{ext}\""));
         }
         // Only the allocation: everything still asserted, the day after it.
-        let r = w.get(&w.admin, &format!("/projects/{p}/export?format=beancount"));
+        let r = w.get(&w.inspector, &format!("/projects/{p}/export?format=beancount"));
         assert_eq!(r.status, 200, "{r:?}");
         let parsed = parse_beancount(&r.text);
         assert_eq!(parsed.transactions.len(), 1);

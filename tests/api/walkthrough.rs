@@ -91,3 +91,33 @@ fn the_walkthrough_script_passes_twice_against_one_service() {
         }
     }
 }
+
+#[test]
+fn the_walkthrough_stops_at_the_first_wrong_answer_and_says_which() {
+    if !installed("bash") || !installed("curl") {
+        println!("skipped: the walkthrough needs bash and curl, and this machine lacks one of them");
+        return;
+    }
+    let service = Service::start(Db::Sqlite);
+    let out = Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/walkthrough.sh"))
+        .env("API", &service.api)
+        .env("FUNDLEDGER_ADMIN_PASSWORD", "not-the-admin-password")
+        .env_remove("RUN")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("walkthrough FAILED: POST /auth/login answered 401, expected 200"), "{stderr}");
+    assert!(!stdout.contains("== 2."), "it went on after the failure:\n{stdout}");
+    // No service at all: said so, not a wall of curl errors.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/walkthrough.sh"))
+        .env("API", format!("http://127.0.0.1:{port}/api/v1"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("walkthrough FAILED: GET /health: no answer from"), "{stderr}");
+}

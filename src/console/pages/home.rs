@@ -38,7 +38,7 @@ impl ListQuery {
 
 pub async fn home(v: Visit, q: web::Query<ListQuery>) -> HttpResponse {
     let outcome = match v.session.as_ref().map(|s| s.caller.clone()) {
-        None => Ok(login::page(v.t(), false)),
+        None => Ok(login::page(v.t(), None)),
         Some(c) if c.role == Role::Admin => admin(&v).await,
         Some(c) => projects_page(&v, c, q.into_inner()).await,
     };
@@ -212,12 +212,13 @@ async fn admin(v: &Visit) -> Result<Page, Refusal> {
     let org_name = |id: &Option<String>| id.as_ref().and_then(|id| orgs.iter().find(|o| &o.id == id)).map(|o| o.name.clone());
     let body = html! {
         h1 { (t.users) }
+        (admin_actions(v))
         div.scroll { table {
             thead { tr { th scope="col" { (t.username) } th scope="col" { (t.role) } th scope="col" { (t.org) }
                 th scope="col" { (t.status) } th scope="col" { (t.created_at) } } }
             tbody { @for u in &users {
                 tr data-testid="user-row" data-user-id=(u.id) {
-                    td { (u.username) @if let Some(d) = &u.display_name { " (" (d) ")" } }
+                    td { a href={ "/users/" (u.id) } { (u.username) } @if let Some(d) = &u.display_name { " (" (d) ")" } }
                     td { (v.lang.code_name(&u.role)) }
                     td { (org_name(&u.org_id).unwrap_or_default()) }
                     td { @if u.active { (t.active) } @else { span.status.cancelled { (t.inactive) } } }
@@ -236,6 +237,12 @@ async fn admin(v: &Visit) -> Result<Page, Refusal> {
         } }
     };
     Ok(Page::ok(t.users, body))
+}
+
+/// Where the admin creates users and organisations (`pages::people`).
+fn admin_actions(v: &Visit) -> Markup {
+    let w = super::super::i18n::people::words(v.lang);
+    html! { p.actions { a.button href="/users/new" { (w.new_user) } " " a.button href="/orgs/new" { (w.new_org) } } }
 }
 
 /// The Chifeng date of a stored timestamp.

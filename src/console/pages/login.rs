@@ -1,21 +1,23 @@
 //! Sign in and out.
 use super::super::i18n::Words;
+use super::super::problems::explain;
 use super::super::{cookies, session, Page, Refusal, Visit};
-use crate::auth::Caller;
-use crate::http::accounts::authenticate;
+use crate::error::AppError;
+use crate::http::accounts::{authenticate, client_address, sign_out};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::html;
 use serde::Deserialize;
 
-/// The sign-in page; `failed` after a wrong password (then with status 401).
-pub fn page(t: &Words, failed: bool) -> Page {
-    let status = if failed { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+/// The sign-in page; `refused` after a wrong password (401) or while sign-ins are locked (429),
+/// with that status and the reason.
+pub fn page(t: &Words, refused: Option<(StatusCode, String)>) -> Page {
+    let status = refused.as_ref().map_or(StatusCode::OK, |(s, _)| *s);
     let body = html! {
         section.login {
             h1 { (t.app_name) }
-            @if failed {
-                p.error data-testid="login-error" role="alert" { (t.login_error) }
+            @if let Some((status, why)) = &refused {
+                p.error data-testid="login-error" data-status=(status.as_u16()) role="alert" { (why) }
             }
             form method="post" action="/login" {
                 label for="username" { (t.username) }
@@ -45,16 +47,27 @@ pub async fn login(v: Visit, req: HttpRequest, form: web::Form<LoginForm>) -> Ht
         return v.respond(Err(Refusal::Csrf));
     }
     let LoginForm { username, password } = form.into_inner();
-    let (user, role) = match authenticate(&v.state, username, password).await {
-        Ok(found) => found,
-        Err(e) if e.status() == StatusCode::UNAUTHORIZED => return v.respond(Ok(page(v.t(), true))),
+    let address = client_address(&req, v.state.settings.auth.trust_forwarded_for);
+    let caller = match authenticate(&v.state, username, password, address).await {
+        Ok((_, caller)) => caller,
+        Err(e) if e.status() == StatusCode::UNAUTHORIZED => {
+            return v.respond(Ok(page(v.t(), Some((e.status(), v.t().login_error.to_string())))))
+        }
+        Err(e) if e.status() == StatusCode::TOO_MANY_REQUESTS => {
+            let mut answer = v.respond(Ok(page(v.t(), Some((e.status(), explain(v.lang, &e).message)))));
+            if let Some(wait) = e.extra.get("retry_after").and_then(|s| s.as_i64()) {
+                if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&wait.to_string()) {
+                    answer.headers_mut().insert(actix_web::http::header::RETRY_AFTER, value);
+                }
+            }
+            return answer;
+        }
         Err(e) => return v.respond(Err(Refusal::Failed(e))),
     };
-    let caller = Caller { user_id: user.id, username: user.username, role, org_id: user.org_id };
     let console = &v.state.settings.console;
     let token = match session::start(&v.state.keys, console, &caller, chrono::Utc::now().timestamp()) {
         Ok(token) => token,
-        Err(e) => return v.respond(Err(Refusal::Failed(crate::error::AppError::internal(e)))),
+        Err(e) => return v.respond(Err(Refusal::Failed(AppError::internal(e)))),
     };
     let cookie = cookies::set(session::COOKIE, &token, Some(console.idle_minutes * 60), true, console.https);
     v.redirect("/", Some(cookie))
@@ -70,11 +83,16 @@ pub struct LogoutForm {
     csrf: Option<String>,
 }
 
-/// `POST /logout`: needs the session's CSRF token; the cookie is deleted.
+/// `POST /logout`: needs the session's CSRF token; the user's sessions and tokens are revoked on
+/// the server (a copied cookie no longer works) and the cookie is deleted.
 pub async fn logout(mut v: Visit, req: HttpRequest, form: Option<web::Form<LogoutForm>>) -> HttpResponse {
     let given = form.as_ref().and_then(|f| f.csrf.clone());
-    if let Err(refused) = v.require_csrf(&req, given.as_deref()) {
-        return v.respond(Err(refused));
+    let caller = match v.require_csrf(&req, given.as_deref()) {
+        Ok(session) => session.caller.clone(),
+        Err(refused) => return v.respond(Err(refused)),
+    };
+    if let Err(e) = sign_out(&v.state, &caller).await {
+        return v.respond(Err(Refusal::Failed(e)));
     }
     v.end_session();
     v.redirect("/", None)

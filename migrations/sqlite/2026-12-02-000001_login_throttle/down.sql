@@ -1,0 +1,2 @@
+DROP TABLE login_locks;
+DROP TABLE login_failures;
