@@ -17,6 +17,7 @@ pub struct Settings {
     pub grants: Grants,
     pub classification: Classification,
     pub console: Console,
+    pub transparency: Transparency,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -123,6 +124,28 @@ pub struct Console {
     pub absolute_hours: i64,
 }
 
+/// The audit trees' signed checkpoints.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transparency {
+    /// Names the deployment: the signing key's name and the start of every checkpoint's origin.
+    pub log_name: String,
+    /// The Ed25519 key as `PRIVATE+KEY+<name>+<id>+<base64>`. Unset: on SQLite a key is made at
+    /// first start and kept beside the database; on PostgreSQL one is derived from the JWT
+    /// secret, so every process of a deployment signs alike and the database alone cannot sign.
+    #[serde(default)]
+    pub signing_key: Option<String>,
+}
+
+impl std::fmt::Debug for Transparency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transparency")
+            .field("log_name", &self.log_name)
+            .field("signing_key", &self.signing_key.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read configuration {0}: {1}")]
@@ -182,6 +205,12 @@ impl Settings {
         }
         if let Some(v) = get("FUNDLEDGER_JWT_SECRET") {
             self.auth.jwt_secret = Some(v);
+        }
+        if let Some(v) = get("FUNDLEDGER_SIGNING_KEY").filter(|v| !v.is_empty()) {
+            self.transparency.signing_key = Some(v);
+        }
+        if let Some(v) = get("FUNDLEDGER_LOG_NAME") {
+            self.transparency.log_name = v;
         }
         // Set but empty reads as unset: the bootstrap then generates a password.
         if let Some(v) = get("FUNDLEDGER_ADMIN_PASSWORD").filter(|v| !v.is_empty()) {

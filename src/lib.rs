@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod metrics;
 pub mod ops;
+mod signing;
 pub mod store;
 
 use crate::config::Settings;
@@ -29,6 +30,8 @@ pub enum StartError {
     Secret(String),
     #[error("bootstrap: {0}")]
     Bootstrap(String),
+    #[error("checkpoint signing key: {0}")]
+    Signing(String),
 }
 
 /// Everything the service needs, built and checked before it accepts a request.
@@ -38,6 +41,7 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
     // The data directory first: an unwritable one is named as such, before the secret is kept there.
     db::prepare(&target)?;
     let secret = jwt_secret(&settings, &target)?;
+    let notary = signing::notary(&settings, &target, &secret).map_err(StartError::Signing)?;
     let pool = db::connect(&target, settings.database.pool_size, settings.database.busy_timeout_ms)?;
     let mut conn = pool.get().map_err(db::StartError::from)?;
     if settings.auth.admin_password.is_some() {
@@ -56,6 +60,11 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
         println!("Created user 'admin' with generated password: {generated}");
     }
     drop(conn);
+    // Chains written before their Merkle trees existed get them now, before any request.
+    let grown = store::unit::grow_trees(&pool).map_err(|e| StartError::Bootstrap(e.detail))?;
+    if grown > 0 {
+        tracing::info!(chains = grown, "audit trees built for chains written before trees existed");
+    }
     let group_commit = |backend| target.backend() == backend && settings.database.group_commit;
     let writer = group_commit(db::Backend::Sqlite).then(|| store::writer::Writer::sqlite(pool.clone()));
     // Two posting batches in flight: one runs while the other's commit is being flushed (16
@@ -72,6 +81,7 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
         backend: target.backend(),
         keys: auth::Keys::new(secret.as_bytes(), settings.auth.token_ttl_seconds),
         rules: Arc::new(rules),
+        notary: Arc::new(notary),
         settings,
     })
 }
@@ -137,7 +147,7 @@ fn jwt_secret(settings: &Settings, target: &Target) -> Result<String, StartError
     }
 }
 
-fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(file: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

@@ -139,6 +139,9 @@ pub struct Words {
     pub annual_reports: &'static str,
     pub manage_project: &'static str,
     pub new_project: &'static str,
+    pub tree_root: &'static str,
+    pub keep_checkpoint: &'static str,
+    pub keep_checkpoint_explain: &'static str,
 }
 
 static ZH: Words = Words {
@@ -211,6 +214,9 @@ static ZH: Words = Words {
     annual_reports: "年度报告",
     manage_project: "项目变更",
     new_project: "项目登记",
+    tree_root: "默克尔树根",
+    keep_checkpoint: "下载并保存检查点",
+    keep_checkpoint_explain: "检查点由本系统的密钥签名，记录此刻审计记录的条数和默克尔树根。请自行保存；日后用它核验（verify?checkpoint=），若有人删改或截断记录，即可发现。",
 };
 
 static EN: Words = Words {
@@ -283,6 +289,9 @@ static EN: Words = Words {
     annual_reports: "Annual reports",
     manage_project: "Change the project",
     new_project: "Register a project",
+    tree_root: "Merkle tree root",
+    keep_checkpoint: "Download and keep a checkpoint",
+    keep_checkpoint_explain: "A checkpoint is signed by this service's key and records how many events the trail has now and their Merkle root. Keep it yourself: checked later (verify?checkpoint=), it shows whether anyone has since rewritten or cut the trail.",
 };
 
 static ZH_CODES: &[(&str, &str)] = &[

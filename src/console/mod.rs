@@ -34,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/projects/{id}", web::get().to(pages::project::show))
         .route("/projects/{id}/audit", web::get().to(pages::audit::page))
         .route("/projects/{id}/audit/trail.jsonl", web::get().to(pages::audit::trail))
+        .route("/projects/{id}/audit/checkpoint.txt", web::get().to(pages::audit::checkpoint))
         .route("/assets/{file}", web::get().to(assets::serve));
 }
 

@@ -106,6 +106,16 @@ diesel::table! {
         chain_id -> Text,
         seq -> BigInt,
         head -> Text,
+        tree_size -> BigInt,
+        tree_frontier -> Text,
+    }
+}
+
+diesel::table! {
+    audit_tree (chain_id, idx) {
+        chain_id -> Text,
+        idx -> BigInt,
+        hash -> Text,
     }
 }
 
@@ -139,8 +149,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     voucher_lines,
     idempotency_keys,
     audit_chains,
-    audit_events
+    audit_events,
+    audit_tree
 );
+diesel::joinable!(audit_tree -> audit_chains (chain_id));
 
 diesel::table! {
     annual_reports (id) {

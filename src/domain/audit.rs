@@ -84,6 +84,20 @@ impl Sink for Sha256 {
     }
 }
 
+/// The chain hash and the Merkle leaf hash (SHA-256 of 0x00 and the same text) in one walk.
+struct Both(Sha256, Sha256);
+
+impl Sink for Both {
+    fn put(&mut self, s: &str) {
+        self.0.update(s.as_bytes());
+        self.1.update(s.as_bytes());
+    }
+    fn put_bytes(&mut self, b: &[u8]) {
+        self.0.update(b);
+        self.1.update(b);
+    }
+}
+
 /// The canonical text from the fields, `data` given as its canonical text. The envelope is fixed,
 /// so it is written directly, keys in RFC 8785 order (action, actor{role, user_id, username}, at,
 /// data, object, prev_hash, seq); verification rebuilds it without parsing `data`.
@@ -303,15 +317,21 @@ impl<'a> StoredFields<'a> {
     /// pass without `data` being parsed; a row that fails gets the full check (`Verifier::feed`),
     /// which names the problem (and accepts `data` that is the same JSON in another spelling).
     pub fn self_consistent(&self) -> bool {
-        let mut hasher = Sha256::new();
-        write_envelope(self.seq, self.at, self.actor, self.action, self.object, self.data, self.prev_hash, &mut hasher);
+        self.checked().0
+    }
+
+    /// Whether the fields hash to the stored hash, and the event's Merkle leaf hash (RFC 9162:
+    /// SHA-256 of 0x00 and the canonical text, here the text as stored).
+    pub fn checked(&self) -> (bool, [u8; 32]) {
+        let mut both = Both(Sha256::new(), Sha256::new_with_prefix([0u8]));
+        write_envelope(self.seq, self.at, self.actor, self.action, self.object, self.data, self.prev_hash, &mut both);
         let mut hex = [0u8; 64];
-        hex::encode_to_slice(hasher.finalize(), &mut hex).expect("64 hex digits hold a SHA-256");
-        hex == self.hash
+        hex::encode_to_slice(both.0.finalize(), &mut hex).expect("64 hex digits hold a SHA-256");
+        (hex == self.hash, both.1.finalize().into())
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Verification {
     pub valid: bool,
     pub events: i64,
@@ -320,6 +340,22 @@ pub struct Verification {
     pub broken_seq: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
+    /// The Merkle tree's root over every event (RFC 9162 MTH, hex), recomputed from the events;
+    /// absent when the chain is broken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tree_root: Option<String>,
+    /// The check against a checkpoint the caller kept (`?checkpoint=`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<KeptCheck>,
+}
+
+/// Whether today's chain extends a checkpoint kept earlier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct KeptCheck {
+    /// The kept checkpoint's tree size.
+    pub size: i64,
+    /// True when the first `size` events are still those the checkpoint was signed over.
+    pub consistent: bool,
 }
 
 /// Incremental verifier of a run of events `first..`, fed in order, so a chain is checked page by
@@ -435,8 +471,10 @@ impl Verifier {
         let events = self.expected_seq - 1;
         let head = self.head.unwrap_or_else(|| GENESIS.to_string());
         match self.broken {
-            None => Verification { valid: true, events, head, broken_seq: None, problem: None },
-            Some((seq, p)) => Verification { valid: false, events, head, broken_seq: Some(seq), problem: Some(p) },
+            None => Verification { valid: true, events, head, broken_seq: None, problem: None, ..Verification::default() },
+            Some((seq, p)) => {
+                Verification { valid: false, events, head, broken_seq: Some(seq), problem: Some(p), ..Verification::default() }
+            }
         }
     }
 
@@ -457,6 +495,7 @@ pub fn join(parts: &[Part], recorded_seq: i64, recorded_head: &str) -> Verificat
         head,
         broken_seq: Some(seq),
         problem: Some(problem),
+        ..Verification::default()
     };
     for part in parts {
         if let Some(prev) = &part.first_prev {
@@ -481,7 +520,7 @@ pub fn join(parts: &[Part], recorded_seq: i64, recorded_head: &str) -> Verificat
     if verified != recorded_seq || head != recorded_head {
         return broken(verified + 1, head, format!("the chain records {recorded_seq} events and another head"));
     }
-    Verification { valid: true, events: verified, head, broken_seq: None, problem: None }
+    Verification { valid: true, events: verified, head, broken_seq: None, problem: None, ..Verification::default() }
 }
 
 pub fn verify<'a>(events: impl IntoIterator<Item = &'a Event>) -> Verification {

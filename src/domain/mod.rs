@@ -2,11 +2,13 @@
 pub mod audit;
 pub mod calendar;
 pub mod chart;
+pub mod checkpoint;
 pub mod classify;
 pub mod eligibility;
 pub mod export;
 pub mod kind;
 pub mod ledger;
+pub mod merkle;
 pub mod money;
 pub mod recovery;
 pub mod reporting;

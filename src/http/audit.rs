@@ -134,18 +134,39 @@ pub async fn project_trail(state: State, caller: Caller, id: web::Path<String>, 
     respond(events, &q, limit)
 }
 
-/// Re-hashes the project's whole chain and checks every link.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// A checkpoint kept from `…/audit-trail/checkpoint` (the whole signed note, URL-encoded):
+    /// the first `size` events must still be those it was signed over.
+    checkpoint: Option<String>,
+}
+
+impl VerifyQuery {
+    fn kept(&self, state: &State, chain_id: &str) -> AppResult<Option<crate::domain::checkpoint::Kept>> {
+        self.checkpoint
+            .as_deref()
+            .map(|text| state.notary.open(chain_id, text).map_err(|e| AppError::field("checkpoint", e.to_string())))
+            .transpose()
+    }
+}
+
+/// Re-hashes the project's whole chain and checks every link; recomputes its Merkle tree and
+/// compares the root with the one recorded and, with `checkpoint`, with a checkpoint kept
+/// earlier (a rewrite or a cut since is reported).
 ///
 /// Roles: inspector, finance, hr; a unit for its own projects.
-#[utoipa::path(get, path = "/projects/{id}/audit-trail/verify", tag = "audit", params(("id" = String, Path)), security(("bearer" = [])),
+#[utoipa::path(get, path = "/projects/{id}/audit-trail/verify", tag = "audit", params(("id" = String, Path), VerifyQuery), security(("bearer" = [])),
     responses((status = 200, body = Verification),
+        (status = 422, description = "`validation_failed`: a checkpoint that is not this service's for this chain", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json")))]
-pub async fn project_verify(state: State, caller: Caller, id: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn project_verify(state: State, caller: Caller, id: web::Path<String>, q: web::Query<VerifyQuery>) -> AppResult<HttpResponse> {
     caller.require(&TRAIL_READERS)?;
     let id = id.into_inner();
     let id = db(&state, move |conn| visible(conn, &caller, &id).map(|_| id)).await?;
-    let v = with_pool(&state, move |pool| audit::verify(pool, &id)).await?;
+    let kept = q.kept(&state, &id)?;
+    let v = with_pool(&state, move |pool| audit::verify(pool, &id, kept)).await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
@@ -164,14 +185,16 @@ pub async fn global_trail(state: State, caller: Caller, q: web::Query<TrailQuery
     respond(events, &q, limit)
 }
 
-/// Re-hashes the global chain and checks every link.
+/// Re-hashes the global chain and checks every link and its Merkle tree, as the project verify.
 ///
 /// Roles: inspector, admin.
-#[utoipa::path(get, path = "/audit-trail/verify", tag = "audit", security(("bearer" = [])),
+#[utoipa::path(get, path = "/audit-trail/verify", tag = "audit", params(VerifyQuery), security(("bearer" = [])),
     responses((status = 200, body = Verification),
+        (status = 422, description = "`validation_failed`: a checkpoint that is not this service's for this chain", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: not inspector or admin", body = Problem, content_type = "application/problem+json")))]
-pub async fn global_verify(state: State, caller: Caller) -> AppResult<HttpResponse> {
+pub async fn global_verify(state: State, caller: Caller, q: web::Query<VerifyQuery>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Inspector, Role::Admin])?;
-    let v = with_pool(&state, move |pool| audit::verify(pool, audit::GLOBAL)).await?;
+    let kept = q.kept(&state, audit::GLOBAL)?;
+    let v = with_pool(&state, move |pool| audit::verify(pool, audit::GLOBAL, kept)).await?;
     Ok(HttpResponse::Ok().json(v))
 }

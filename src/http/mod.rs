@@ -16,6 +16,7 @@ pub mod routes;
 pub mod standing;
 pub mod statements;
 pub mod tables;
+pub mod transparency;
 pub mod views;
 
 use crate::auth::{Caller, Keys};
@@ -41,6 +42,8 @@ pub struct AppState {
     /// Group commit of postings (PostgreSQL); its other money requests commit concurrently.
     pub batcher: Option<Writer<PostJob>>,
     pub standings: standing::Standings,
+    /// Signs the audit trees' checkpoints.
+    pub notary: Arc<crate::domain::checkpoint::Notary>,
 }
 
 pub type State = web::Data<AppState>;
@@ -278,6 +281,7 @@ pub fn register(r: &mut Routes) {
     statements::routes(r);
     export::routes(r);
     audit::routes(r);
+    transparency::routes(r);
     r.get("/health", health);
     r.get("/openapi.json", openapi::openapi_json);
 }

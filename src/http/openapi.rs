@@ -2,7 +2,7 @@
 //! and response types and their `#[utoipa::path]` annotations, served at
 //! `/api/v1/openapi.json` and shown by the page at `/api/docs`. A test checks that every route
 //! `http::register` serves is in the document and the other way round.
-use super::{accounts, audit, export, money, projects, recovery, reports, reviews, statements};
+use super::{accounts, audit, export, money, projects, recovery, reports, reviews, statements, transparency};
 use crate::error::Code;
 use actix_web::HttpResponse;
 use serde::Serialize;
@@ -50,6 +50,13 @@ use utoipa::{Modify, OpenApi, ToSchema};
         audit::project_verify,
         audit::global_trail,
         audit::global_verify,
+        transparency::audit_key,
+        transparency::project_checkpoint,
+        transparency::project_inclusion,
+        transparency::project_consistency,
+        transparency::global_checkpoint,
+        transparency::global_inclusion,
+        transparency::global_consistency,
         reports::file,
         reports::list,
         // Money, reviews, recovery and status changes (src/http/money.rs, reviews.rs,

@@ -4,6 +4,8 @@ use super::rows::EventRow;
 use crate::db::schema::{audit_chains, audit_events};
 use crate::db::{DbConn, DbPool};
 use crate::domain::audit::{self, Actor, Event, Part, StoredFields, Verification, Verifier};
+use crate::domain::checkpoint::Kept;
+use crate::domain::merkle;
 use crate::error::{AppError, AppResult};
 use diesel::backend::Backend;
 use diesel::connection::DefaultLoadingMode;
@@ -29,8 +31,13 @@ pub fn create_chain(conn: &mut DbConn, chain_id: &str) -> AppResult<()> {
 /// Appends one event. The chain row is updated first, which locks it (a PostgreSQL row lock; the
 /// SQLite write lock) so concurrent appends to one chain are serialised and `seq` stays contiguous.
 pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, object: &str, data: Value) -> AppResult<Event> {
-    let (seq, head): (i64, String) = super::sql::NextSeq { chain_id }.get_result(conn)?;
+    let (seq, head, tree_size, frontier): (i64, String, i64, String) = super::sql::NextSeq { chain_id }.get_result(conn)?;
     let event = audit::seal(seq, super::now(), actor.clone(), action, object, data, &head);
+    let mut tree = super::tree::parse(tree_size, &frontier)?;
+    if tree_size < seq - 1 {
+        tree = super::tree::catch_up(conn, chain_id, tree, seq - 1)?;
+    }
+    let stored = super::tree::rows(&tree.append_canonical(event.canonical.as_bytes()));
     let insert = diesel::insert_into(audit_events::table).values((
         audit_events::chain_id.eq(chain_id),
         audit_events::seq.eq(event.seq),
@@ -44,7 +51,9 @@ pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, ob
         audit_events::prev_hash.eq(&event.prev_hash),
         audit_events::hash.eq(&event.hash),
     ));
-    super::sql::write_both(conn, insert, super::sql::SetHead { chain_id, head: &event.hash })?;
+    let (tree_size, tree_frontier) = (tree.size() as i64, tree.frontier_hex());
+    let set_head = super::sql::SetHead { chain_id, head: &event.hash, tree_size, tree_frontier: &tree_frontier };
+    super::sql::write_three(conn, insert, super::sql::InsertTreeHashes { chain_id, rows: &stored }, set_head)?;
     Ok(event)
 }
 
@@ -82,10 +91,17 @@ const PART_MIN: i64 = 20_000;
 /// also catches events cut off its end. Long chains are read in parts side by side, each on its
 /// own pooled connection (the chain is append-only, so separate snapshots agree on every event up
 /// to that length), and the parts are joined in order.
-pub fn verify(pool: &DbPool, chain_id: &str) -> AppResult<Verification> {
+///
+/// The chain's Merkle tree is recomputed from the same events (its leaves hashed as they are
+/// read) and its root compared with the tree the chain row records and, given one, with the
+/// checkpoint the caller kept: a chain rewritten or cut back since is reported.
+pub fn verify(pool: &DbPool, chain_id: &str, kept: Option<Kept>) -> AppResult<Verification> {
     let mut first = pool.get()?;
-    let (recorded_seq, recorded_head): (i64, String) =
-        audit_chains::table.find(chain_id).select((audit_chains::seq, audit_chains::head)).first(&mut first)?;
+    let ((recorded_seq, recorded_head), (tree_size, frontier)): ((i64, String), (i64, String)) = audit_chains::table
+        .find(chain_id)
+        .select(((audit_chains::seq, audit_chains::head), (audit_chains::tree_size, audit_chains::tree_frontier)))
+        .first(&mut first)?;
+    let stored_tree = super::tree::parse(tree_size, &frontier)?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     let wanted = cores.min(recorded_seq.div_euclid(PART_MIN).max(1) as usize);
     let mut conns = vec![first];
@@ -98,7 +114,7 @@ pub fn verify(pool: &DbPool, chain_id: &str) -> AppResult<Verification> {
     }
     let n = conns.len() as i64;
     let bounds = |i: i64| (recorded_seq * i / n + 1, recorded_seq * (i + 1) / n);
-    let parts: Vec<AppResult<Part>> = if n == 1 {
+    let parts: Vec<AppResult<(Part, Vec<[u8; 32]>)>> = if n == 1 {
         vec![verify_part(&mut conns[0], chain_id, (1, recorded_seq))]
     } else {
         std::thread::scope(|s| {
@@ -107,13 +123,18 @@ pub fn verify(pool: &DbPool, chain_id: &str) -> AppResult<Verification> {
             handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(AppError::internal("a verification part panicked")))).collect()
         })
     };
-    let parts = parts.into_iter().collect::<AppResult<Vec<_>>>()?;
-    Ok(audit::join(&parts, recorded_seq, &recorded_head))
+    let (parts, leaves): (Vec<Part>, Vec<Vec<[u8; 32]>>) = parts.into_iter().collect::<AppResult<Vec<_>>>()?.into_iter().unzip();
+    let verification = audit::join(&parts, recorded_seq, &recorded_head);
+    if !verification.valid {
+        return Ok(verification);
+    }
+    Ok(merkle::judge(verification, leaves.iter().flatten().copied(), &stored_tree, kept.as_ref()))
 }
 
 /// Checks events `first..=last` in pages; the first part links to the genesis hash, later ones
 /// are linked to the part before by `join`.
-fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> AppResult<Part> {
+fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> AppResult<(Part, Vec<[u8; 32]>)> {
+    let mut leaves = Vec::with_capacity((last - first + 1).clamp(0, 1 << 20) as usize);
     let head = (first == 1).then(|| audit::GENESIS.to_string());
     let mut verifier = Verifier::starting_at(first, head);
     let mut after = first - 1;
@@ -144,6 +165,7 @@ fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> 
         let full = rows.len() as i64 == PAGE;
         for row in rows {
             after = row.seq;
+            leaves.push(row.leaf);
             if row.consistent {
                 verifier.feed_consistent(row.seq, &row.prev_hash, row.hash);
             } else {
@@ -160,7 +182,7 @@ fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> 
             break;
         }
     }
-    Ok(verifier.into_part(first, last))
+    Ok((verifier.into_part(first, last), leaves))
 }
 
 type Bytes = diesel::expression::SqlLiteral<Binary>;
@@ -197,6 +219,8 @@ fn owned_fields(r: &OwnedRow) -> StoredFields<'_> {
 struct Checked {
     seq: i64,
     consistent: bool,
+    /// The event's Merkle leaf hash.
+    leaf: [u8; 32],
     prev_hash: String,
     hash: String,
 }
@@ -219,7 +243,8 @@ impl Checked {
         let mut values = all(fields.each_ref().map(|f| f.value())).ok_or(UnexpectedNullError)?;
         let f = StoredFields::from_columns(seq, values.each_mut().map(|v| v.stored_bytes()));
         let owned = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-        Ok(Checked { seq, consistent: f.self_consistent(), prev_hash: owned(f.prev_hash), hash: owned(f.hash) })
+        let (consistent, leaf) = f.checked();
+        Ok(Checked { seq, consistent, leaf, prev_hash: owned(f.prev_hash), hash: owned(f.hash) })
     }
 }
 
@@ -298,7 +323,7 @@ mod tests {
             [(1, true, audit::GENESIS, hashes[0].as_str()), (2, false, &hashes[0], &hashes[1]), (3, true, &hashes[1], &hashes[2])];
         assert_eq!(read, expected);
         drop(conn);
-        let v = verify(&pool, "c").unwrap();
+        let v = verify(&pool, "c", None).unwrap();
         assert_eq!((v.broken_seq, v.problem.as_deref()), (Some(2), Some("a stored field is not UTF-8 text")));
     }
 }

@@ -19,6 +19,7 @@ use super::unit::{self, Answer, Answered, Idem, Outcome, Request, Unit};
 use crate::db::schema::{audit_chains, idempotency_keys, projects};
 use crate::db::DbConn;
 use crate::domain::audit::{self, Actor, Event};
+use crate::domain::merkle::Tree;
 use crate::error::{AppError, AppResult};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -110,7 +111,9 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
     // taken before the wait. Under READ COMMITTED each later statement takes a new snapshot, so it
     // sees whatever the transactions we waited for committed. Each project's chain row is locked
     // with it (a report is filed under the chain lock alone).
-    let rows: Vec<(String, Checked<ProjectRow>, (i64, String))> = projects::table
+    // (id, project, (chain seq, head), (tree size, frontier))
+    type Locking = (String, Checked<ProjectRow>, (i64, String), (i64, String));
+    let rows: Vec<Locking> = projects::table
         .inner_join(audit_chains::table.on(audit_chains::chain_id.eq(projects::id)))
         .filter(projects::id.eq_any(&ids))
         .order(projects::id)
@@ -118,12 +121,24 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
         // project (a report, say) be inserted meanwhile.
         .for_no_key_update()
         // The id apart, so a row that cannot be read fails only the requests for its project.
-        .select((projects::id, projects::all_columns, (audit_chains::seq, audit_chains::head)))
+        .select((
+            projects::id,
+            projects::all_columns,
+            (audit_chains::seq, audit_chains::head),
+            (audit_chains::tree_size, audit_chains::tree_frontier),
+        ))
         .load(pg(conn)?)?;
     let mut unreadable: HashMap<String, String> = HashMap::new();
+    let mut trees: HashMap<String, Tree> = HashMap::new();
+    for (id, _, (seq, _), (size, frontier)) in &rows {
+        let tree = super::tree::parse(*size, frontier)?;
+        // A chain written before the tree existed is caught up under the lock just taken.
+        let tree = if *size < *seq { super::tree::catch_up(conn, id, tree, *seq)? } else { tree };
+        trees.insert(id.clone(), tree);
+    }
     let rows: Vec<(ProjectRow, (i64, String))> = rows
         .into_iter()
-        .filter_map(|(id, row, head)| match row.0 {
+        .filter_map(|(id, row, head, _)| match row.0 {
             Ok(row) => Some((row, head)),
             Err(cause) => {
                 unreadable.insert(id, cause);
@@ -153,7 +168,15 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
     // A claimed key is given its answer, or given back if no request of the batch answered it.
     let (answered, released): (Vec<_>, Vec<_>) = keys.claimed.into_iter().partition(|k| keys.answers.contains_key(k));
     let answered = answered.into_iter().filter_map(|k| keys.answers.remove_entry(&k)).collect();
-    let flush = Flush::new(&buffer.vouchers, &buffer.lines, &buffer.events, locked.values(), answered, released);
+    // The trees grow at the flush, from the events that stayed: a refused request's events were
+    // rewound before, so they never reach a tree.
+    let mut hashes = Vec::new();
+    for (chain, event) in &buffer.events {
+        let tree = trees.get_mut(chain).ok_or_else(|| AppError::internal(format!("chain {chain} has no tree in the batch")))?;
+        hashes
+            .extend(super::tree::rows(&tree.append_canonical(event.canonical.as_bytes())).into_iter().map(|(i, h)| (chain.clone(), i, h)));
+    }
+    let flush = Flush::new(&buffer.vouchers, &buffer.lines, &buffer.events, (&hashes, &trees), locked.values(), answered, released);
     pg(conn)?.execute_returning_count(&flush)?;
     Ok(outcomes)
 }

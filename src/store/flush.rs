@@ -6,12 +6,14 @@ use super::ledger::{self, Locked};
 use super::rows::{LineRow, VoucherRow};
 use super::sql::column_list;
 use super::unit::Answer;
-use crate::db::schema::{audit_events, voucher_lines, vouchers};
+use crate::db::schema::{audit_events, audit_tree, voucher_lines, vouchers};
 use crate::domain::audit::Event;
+use crate::domain::merkle::Tree;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
 use diesel::QueryResult;
+use std::collections::HashMap;
 
 enum Col {
     Text(Vec<String>),
@@ -65,6 +67,9 @@ fn bigs<T>(rows: &[T], f: impl Fn(&T) -> i64) -> Col {
     Col::Big(rows.iter().map(f).collect())
 }
 
+/// The trees' new stored hashes (chain, index, hex) and each chain's tree after them.
+pub type TreeRows<'a> = (&'a [(String, i64, String)], &'a HashMap<String, Tree>);
+
 impl Flush {
     /// The batch's rows (vouchers, lines, audit events by chain); the changed totals and the
     /// counters of every locked project; the answers of the Idempotency-Keys the batch claimed,
@@ -73,6 +78,7 @@ impl Flush {
         v: &[VoucherRow],
         l: &[LineRow],
         e: &[(String, Event)],
+        (hashes, trees): TreeRows,
         locked: impl Iterator<Item = &'a Locked> + Clone,
         answered: Vec<((String, String), Answer)>,
         released: Vec<(String, String)>,
@@ -149,14 +155,24 @@ impl Flush {
                 heads.push((chain, ev.seq, &ev.hash));
             }
         }
+        let tree_hashes = Part {
+            head: insert_select("audit_tree", column_list!(audit_tree: chain_id, idx, hash)),
+            cols: vec![texts(hashes, |h| &h.0), bigs(hashes, |h| h.1), texts(hashes, |h| &h.2)],
+            tail: "",
+        };
+        let tree = |chain: &String| trees.get(chain).map(|t| (t.size() as i64, t.frontier_hex())).unwrap_or_default();
         let chains = Part {
-            head: "UPDATE audit_chains t SET seq = u.seq, head = u.head FROM ".into(),
+            head: "UPDATE audit_chains t SET seq = u.seq, head = u.head, tree_size = u.tree_size, tree_frontier = u.tree_frontier \
+                   FROM "
+                .into(),
             cols: vec![
                 Col::Text(heads.iter().map(|h| h.0.clone()).collect()),
                 Col::Big(heads.iter().map(|h| h.1).collect()),
                 Col::Text(heads.iter().map(|h| h.2.clone()).collect()),
+                Col::Big(heads.iter().map(|h| tree(h.0).0).collect()),
+                Col::Text(heads.iter().map(|h| tree(h.0).1).collect()),
             ],
-            tail: " AS u(chain_id, seq, head) WHERE t.chain_id = u.chain_id",
+            tail: " AS u(chain_id, seq, head, tree_size, tree_frontier) WHERE t.chain_id = u.chain_id",
         };
         let mut totals: Vec<(String, String, i64, i64)> = Vec::new();
         for p in locked.clone() {
@@ -199,7 +215,7 @@ impl Flush {
             ],
             tail: " AS u(id, next_voucher_no, reserved_bank_fen, reserved_expense_fen) WHERE t.id = u.id",
         };
-        Flush { parts: vec![vouchers, lines, events, chains, accounts, keys, released, projects] }
+        Flush { parts: vec![vouchers, lines, events, tree_hashes, chains, accounts, keys, released, projects] }
     }
 }
 
@@ -255,16 +271,16 @@ mod tests {
                 names(debug_query::<Pg, _>(&$t::table.select($t::all_columns)).to_string(), stringify!($t)),
             )),*]) };
         }
-        tables!(vouchers, voucher_lines, audit_events, audit_chains, accounts, idempotency_keys, projects)
+        tables!(vouchers, voucher_lines, audit_events, audit_tree, audit_chains, accounts, idempotency_keys, projects)
     }
 
     /// Every column a part names (`x = `, `t.x`, `u.x`, `AS u(x, y)`, an INSERT's list) is one of
     /// its table's: the UPDATE parts are hand-written text the compiler does not check.
     #[test]
     fn every_part_names_its_tables_columns() {
-        let flush = Flush::new(&[], &[], &[], std::iter::empty(), Vec::new(), Vec::new());
+        let flush = Flush::new(&[], &[], &[], (&[], &HashMap::new()), std::iter::empty(), Vec::new(), Vec::new());
         let schema = schema_columns();
-        assert_eq!(flush.parts.len(), 8);
+        assert_eq!(flush.parts.len(), 9);
         for part in &flush.parts {
             let text = format!("{}{}", part.head, part.tail);
             let words: Vec<&str> = text.split_whitespace().collect();

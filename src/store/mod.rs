@@ -37,6 +37,7 @@ pub mod rows;
 mod sql;
 pub mod statements;
 pub mod throttle;
+pub mod tree;
 pub mod unit;
 pub mod vouchers;
 pub mod writer;

@@ -7,7 +7,7 @@
 //! may leave out columns, so it never caches one); at five UPDATEs per voucher, re-preparing them
 //! was an eighth of the SQLite writer's time. Each type here always renders the same SQL, which
 //! is what its static `QueryId` promises diesel's statement cache.
-use crate::db::schema::{projects, voucher_lines};
+use crate::db::schema::{audit_tree, projects, voucher_lines};
 use diesel::backend::Backend;
 use diesel::helper_types::SqlTypeOf;
 use diesel::pg::{Pg, PgQueryBuilder};
@@ -75,7 +75,7 @@ macro_rules! unprepared {
     )*};
 }
 
-unprepared!(InsertLines, SetManyTotals);
+unprepared!(InsertLines, InsertTreeHashes, SetManyTotals);
 
 /// Every column of `projects` in the schema's order, which is `ProjectRow`'s (it is read from
 /// `ProjectSql`). Rendered once from `projects::all_columns` with PostgreSQL's query builder, then
@@ -132,19 +132,24 @@ statement! {
 }
 
 statement! {
-    /// Takes the next seq of an audit chain, locking the chain row; returns it and the head.
-    NextSeq { chain_id: &'a str } returns (BigInt, Text) => |s, out| {
+    /// Takes the next seq of an audit chain, locking the chain row; returns it, the head and the
+    /// chain's Merkle tree (size, frontier).
+    NextSeq { chain_id: &'a str } returns (BigInt, Text, BigInt, Text) => |s, out| {
         out.push_sql("UPDATE audit_chains SET seq = seq + 1 WHERE chain_id = ");
         out.push_bind_param::<Text, str>(s.chain_id)?;
-        out.push_sql(" RETURNING seq, head");
+        out.push_sql(" RETURNING seq, head, tree_size, tree_frontier");
     }
 }
 
 statement! {
-    /// Records an audit chain's new head.
-    SetHead { chain_id: &'a str, head: &'a str } => |s, out| {
+    /// Records an audit chain's new head and tree.
+    SetHead { chain_id: &'a str, head: &'a str, tree_size: i64, tree_frontier: &'a str } => |s, out| {
         out.push_sql("UPDATE audit_chains SET head = ");
         out.push_bind_param::<Text, str>(s.head)?;
+        out.push_sql(", tree_size = ");
+        out.push_bind_param::<BigInt, i64>(&s.tree_size)?;
+        out.push_sql(", tree_frontier = ");
+        out.push_bind_param::<Text, str>(s.tree_frontier)?;
         out.push_sql(" WHERE chain_id = ");
         out.push_bind_param::<Text, str>(s.chain_id)?;
     }
@@ -186,6 +191,37 @@ where
             out.push_bind_param::<Text, str>(&r.summary)?;
             out.push_sql(", ");
             out.push_bind_param::<Nullable<Text>, Option<String>>(&r.classification)?;
+            out.push_sql(")");
+        }
+        Ok(())
+    }
+}
+
+/// Stored hashes of an audit chain's Merkle tree in one INSERT (`unprepared!`: one cached
+/// statement per row count; an append stores one to a few).
+pub struct InsertTreeHashes<'a> {
+    pub chain_id: &'a str,
+    /// (index, hex hash)
+    pub rows: &'a [(i64, String)],
+}
+
+impl<DB> QueryFragment<DB> for InsertTreeHashes<'_>
+where
+    DB: Backend,
+    str: ToSql<Text, DB>,
+    i64: ToSql<BigInt, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("INSERT INTO audit_tree (");
+        out.push_sql(column_list!(audit_tree: chain_id, idx, hash));
+        out.push_sql(") VALUES ");
+        for (i, (idx, hash)) in self.rows.iter().enumerate() {
+            out.push_sql(if i == 0 { "(" } else { ", (" });
+            out.push_bind_param::<Text, str>(self.chain_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, i64>(idx)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, str>(hash)?;
             out.push_sql(")");
         }
         Ok(())
@@ -256,6 +292,65 @@ where
             c.execute_returning_count(&a)?;
             c.execute_returning_count(&b).map(drop)
         }
+    }
+}
+
+/// Runs one write on the backend's own connection (for the statements here, which are written
+/// for both backends but not for the multi-backend connection).
+pub fn write_one<A>(conn: &mut crate::db::DbConn, a: A) -> QueryResult<()>
+where
+    A: QueryFragment<diesel::pg::Pg> + QueryFragment<diesel::sqlite::Sqlite> + QueryId,
+{
+    use diesel::Connection;
+    match conn {
+        crate::db::DbConn::Pg(c) => c.execute_returning_count(&a).map(drop),
+        crate::db::DbConn::Sqlite(c) => c.execute_returning_count(&a).map(drop),
+    }
+}
+
+/// `write_both` with a third write: `WITH first AS (a) WITH…` nests on PostgreSQL as
+/// `WITH first AS (a), second AS (b) c`.
+pub fn write_three<A, B, C>(conn: &mut crate::db::DbConn, a: A, b: B, c: C) -> QueryResult<()>
+where
+    A: QueryFragment<diesel::pg::Pg> + QueryFragment<diesel::sqlite::Sqlite> + QueryId,
+    B: QueryFragment<diesel::pg::Pg> + QueryFragment<diesel::sqlite::Sqlite> + QueryId,
+    C: QueryFragment<diesel::pg::Pg> + QueryFragment<diesel::sqlite::Sqlite> + QueryId,
+{
+    use diesel::Connection;
+    match conn {
+        crate::db::DbConn::Pg(conn) => conn.execute_returning_count(&WithTwo { a, b, c }).map(drop),
+        crate::db::DbConn::Sqlite(conn) => {
+            conn.execute_returning_count(&a)?;
+            conn.execute_returning_count(&b)?;
+            conn.execute_returning_count(&c).map(drop)
+        }
+    }
+}
+
+struct WithTwo<A, B, C> {
+    a: A,
+    b: B,
+    c: C,
+}
+
+impl<A, B, C> QueryId for WithTwo<A, B, C> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<A, B, C> QueryFragment<diesel::pg::Pg> for WithTwo<A, B, C>
+where
+    A: QueryFragment<diesel::pg::Pg>,
+    B: QueryFragment<diesel::pg::Pg>,
+    C: QueryFragment<diesel::pg::Pg>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, diesel::pg::Pg>) -> QueryResult<()> {
+        out.push_sql("WITH first AS (");
+        self.a.walk_ast(out.reborrow())?;
+        out.push_sql("), second AS (");
+        self.b.walk_ast(out.reborrow())?;
+        out.push_sql(") ");
+        self.c.walk_ast(out.reborrow())
     }
 }
 
@@ -332,7 +427,10 @@ mod tests {
             (of!(accounts), debug_query::<Sqlite, _>(&SetTotals { project_id: "p", code: "c", debit_fen: 0, credit_fen: 0 }).to_string()),
             (of!(accounts), debug_query::<Sqlite, _>(&SetManyTotals { project_id: "p", totals: &[("c", 0, 0)] }).to_string()),
             (of!(audit_chains), debug_query::<Sqlite, _>(&NextSeq { chain_id: "c" }).to_string()),
-            (of!(audit_chains), debug_query::<Sqlite, _>(&SetHead { chain_id: "c", head: "h" }).to_string()),
+            (
+                of!(audit_chains),
+                debug_query::<Sqlite, _>(&SetHead { chain_id: "c", head: "h", tree_size: 0, tree_frontier: "" }).to_string(),
+            ),
             (of!(voucher_lines), debug_query::<Sqlite, _>(&InsertLines { rows: std::slice::from_ref(&line) }).to_string()),
         ];
         for ((table, columns), sql) in statements {

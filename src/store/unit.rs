@@ -5,9 +5,9 @@
 //! project's chain. The two differ only where `Unit` says: where rows are written and how a
 //! refused request is undone.
 use super::ledger::{self, Locked};
-use super::{audit, now};
-use crate::db::schema::idempotency_keys;
-use crate::db::DbConn;
+use super::{audit, now, tree};
+use crate::db::schema::{audit_chains, idempotency_keys};
+use crate::db::{DbConn, DbPool};
 use crate::domain::audit::Actor;
 use crate::error::{AppError, AppResult, Code};
 use diesel::connection::{Connection, TransactionManager};
@@ -225,4 +225,27 @@ pub fn under_lock<T>(conn: &mut DbConn, project_id: &str, f: impl FnOnce(&mut Db
         let mut locked = ledger::lock(conn, project_id)?;
         f(conn, &mut locked)
     })
+}
+
+/// At start: every chain whose tree is behind its events (chains written before the tree
+/// existed) is caught up, each in its own transaction under its lock.
+pub fn grow_trees(pool: &DbPool) -> AppResult<u64> {
+    let mut conn = pool.get()?;
+    let behind: Vec<String> = audit_chains::table
+        .filter(audit_chains::tree_size.lt(audit_chains::seq))
+        .select(audit_chains::chain_id)
+        .order(audit_chains::chain_id)
+        .load(&mut conn)?;
+    for chain_id in &behind {
+        write(&mut conn, |conn| {
+            // Locks the row as an append would.
+            let (seq, size, frontier): (i64, i64, String) = diesel::update(audit_chains::table.find(chain_id))
+                .set(audit_chains::seq.eq(audit_chains::seq))
+                .returning((audit_chains::seq, audit_chains::tree_size, audit_chains::tree_frontier))
+                .get_result(conn)?;
+            let tree = tree::catch_up(conn, chain_id, tree::parse(size, &frontier)?, seq)?;
+            tree::record(conn, chain_id, &tree)
+        })?;
+    }
+    Ok(behind.len() as u64)
 }

@@ -19,6 +19,7 @@ mod recovery;
 mod reports;
 mod security;
 mod strict_input;
+mod transparency;
 mod upgrade;
 mod use_cases;
 mod walkthrough;

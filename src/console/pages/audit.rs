@@ -38,7 +38,7 @@ async fn render(v: &Visit, id: String, after_seq: i64) -> Result<Page, Refusal> 
     })
     .await?;
     let chain = id.clone();
-    let server = with_pool(&v.state, move |pool| audit::verify(pool, &chain)).await?;
+    let server = with_pool(&v.state, move |pool| audit::verify(pool, &chain, None)).await?;
     let t = v.t();
     let next = (events.len() as i64 == PAGE_EVENTS).then(|| events.last().map(|e| e.seq)).flatten();
     let body = html! {
@@ -56,7 +56,14 @@ async fn render(v: &Visit, id: String, after_seq: i64) -> Result<Page, Refusal> 
                 strong { (t.server_verify) ": " }
                 (if server.valid { t.chain_valid } else { t.chain_broken }) ", " (server.events) " " (t.events)
                 @if let (Some(seq), Some(problem)) = (server.broken_seq, &server.problem) { " — #" (seq) ": " (problem) }
+                @else if let (false, Some(problem)) = (server.valid, &server.problem) { " — " (problem) }
             }
+            @if let Some(root) = &server.tree_root {
+                p.mono { (t.tree_root) ": " (root) }
+            }
+            p { a.button data-testid="keep-checkpoint" download={ "checkpoint-" (project.id) "-" (server.events) ".txt" }
+                href={ "/projects/" (project.id) "/audit/checkpoint.txt" } { (t.keep_checkpoint) } }
+            p.muted { (t.keep_checkpoint_explain) }
         }
         div.scroll { table.trail {
             thead { tr { th scope="col" { (t.seq) } th scope="col" { (t.at) } th scope="col" { (t.actor) }
@@ -89,6 +96,30 @@ fn local_time(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at)
         .map(|t| t.with_timezone(&chifeng).format("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_else(|_| at.to_string())
+}
+
+/// `GET /projects/{id}/audit/checkpoint.txt`: the project's signed checkpoint as a download, what
+/// `GET /api/v1/projects/{id}/audit-trail/checkpoint` answers, for the inspector to keep.
+pub async fn checkpoint(v: Visit, id: web::Path<String>) -> HttpResponse {
+    let outcome: Result<(String, String), Refusal> = async {
+        let caller = v.caller()?.clone();
+        if !TRAIL_READERS.contains(&caller.role) {
+            return Err(Refusal::Forbidden);
+        }
+        let id = id.into_inner();
+        let chain = id.clone();
+        let note = crate::http::transparency::signed(&v.state, move |conn| visible(conn, &caller, &chain).map(|p| p.id)).await?;
+        Ok((id, note))
+    }
+    .await;
+    match outcome {
+        Ok((id, note)) => HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"checkpoint-{id}.txt\"")))
+            .insert_header(("Cache-Control", "no-store"))
+            .body(note),
+        Err(refused) => v.respond(Err(refused)),
+    }
 }
 
 /// `GET /projects/{id}/audit/trail.jsonl`: the whole chain, one event per line, authorised by the

@@ -1,0 +1,236 @@
+//! Issue 17: each chain is a Merkle tree with signed checkpoints. The proofs are checked by an
+//! RFC 9162 checker written separately in Python (`tests/tools/rfc9162.py`), the checkpoint's
+//! signature with ed25519-dalek alone; then an insider rewrites or cuts the chain in the database
+//! and a kept checkpoint exposes it.
+use crate::common::{call, on_each_backend, Db, World};
+use base64::Engine;
+use diesel::{Connection, RunQueryDsl};
+use serde_json::{json, Value};
+
+fn sql(w: &World, statement: &str) {
+    match w.db {
+        Db::Sqlite => diesel::sql_query(statement).execute(&mut diesel::SqliteConnection::establish(&w.fresh.url).unwrap()),
+        Db::Postgres => diesel::sql_query(statement).execute(&mut diesel::PgConnection::establish(&w.fresh.url).unwrap()),
+    }
+    .unwrap_or_else(|e| panic!("{statement}: {e}"));
+}
+
+fn text(w: &World, token: &str, path: &str) -> String {
+    let r = w.get(token, path);
+    assert_eq!(r.status, 200, "{path}: {}", r.text);
+    r.text
+}
+
+/// (origin, size, root) of a checkpoint, its signature checked against `/audit-key` with
+/// ed25519-dalek only (C2SP signed-note: the signature line is "— <name> base64(key id ‖ sig)").
+fn open_checkpoint(w: &World, note: &str) -> (String, u64, Vec<u8>) {
+    let key = call("GET", &w.url("/audit-key"), None, None, &[]);
+    assert_eq!(key.status, 200);
+    let parts: Vec<&str> = key.text.trim().splitn(3, '+').collect();
+    let (name, raw) = (parts[0], base64::engine::general_purpose::STANDARD.decode(parts[2]).unwrap());
+    assert_eq!(raw[0], 1, "an Ed25519 key");
+    let public = ed25519_dalek::VerifyingKey::from_bytes(raw[1..].try_into().unwrap()).unwrap();
+    let (body, sigs) = note.split_once("\n\n").expect("a blank line before the signatures");
+    let body = format!("{body}\n");
+    let line = sigs.lines().next().unwrap();
+    let rest = line.strip_prefix(&format!("— {name} ")).unwrap_or_else(|| panic!("signed by {name}: {line}"));
+    let sig = base64::engine::general_purpose::STANDARD.decode(rest).unwrap();
+    let sig = ed25519_dalek::Signature::from_slice(&sig[4..]).unwrap();
+    public.verify_strict(body.as_bytes(), &sig).expect("the checkpoint's signature holds");
+    let lines: Vec<&str> = body.lines().collect();
+    (lines[0].to_string(), lines[1].parse().unwrap(), base64::engine::general_purpose::STANDARD.decode(lines[2]).unwrap())
+}
+
+fn python(input: &Value) -> Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/rfc9162.py");
+    let mut child = std::process::Command::new("python3")
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs the independent RFC 9162 checker");
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn canonicals(w: &World, p: &str) -> Vec<String> {
+    let trail = text(w, &w.inspector, &format!("/projects/{p}/audit-trail?format=jsonl"));
+    trail.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["canonical"].as_str().unwrap().to_string()).collect()
+}
+
+fn spend_some(w: &World, p: &str, n: usize) {
+    for i in 0..n {
+        assert_eq!(w.spend(&w.unit, p, "2025-03-05", "materials", &format!("{}.00", 10 + i), "购买焊条").status, 201);
+    }
+}
+
+#[test]
+fn checkpoints_and_proofs_check_with_an_independent_verifier() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        w.disburse(&p, "2025-03-02", "10000.00");
+        spend_some(&w, &p, 4);
+        let old_note = text(&w, &w.inspector, &format!("/projects/{p}/audit-trail/checkpoint"));
+        let (origin, old_size, old_root) = open_checkpoint(&w, &old_note);
+        assert!(origin.ends_with(&format!("/projects/{p}")), "{origin}");
+        assert_eq!(old_size as usize, canonicals(&w, &p).len());
+        // More events, through the posting batch on PostgreSQL.
+        spend_some(&w, &p, 7);
+        assert_eq!(w.spend(&w.unit, &p, "2025-03-06", "travel", "100.00", "差旅费").status, 422);
+        let note = text(&w, &w.finance, &format!("/projects/{p}/audit-trail/checkpoint"));
+        let (_, size, root) = open_checkpoint(&w, &note);
+        let leaves = canonicals(&w, &p);
+        assert_eq!(size as usize, leaves.len());
+
+        let mut inclusion = Vec::new();
+        for seq in 1..=size {
+            for tree_size in [seq, size] {
+                let r = w.get(&w.inspector, &format!("/projects/{p}/audit-trail/proof/inclusion?seq={seq}&tree_size={tree_size}"));
+                assert_eq!(r.status, 200, "{}", r.text);
+                inclusion.push(r.body);
+            }
+        }
+        let mut consistency = Vec::new();
+        for from in 1..=size {
+            let r = w.get(&w.inspector, &format!("/projects/{p}/audit-trail/proof/consistency?from={from}"));
+            assert_eq!(r.status, 200, "{}", r.text);
+            let mut proof = r.body;
+            proof["to_root"] = json!(hex::encode(&root));
+            consistency.push(proof);
+        }
+        let checked = python(&json!({"leaves": leaves, "size": size, "inclusion": inclusion}));
+        assert_eq!(checked["mth"], hex::encode(&root), "the checkpoint's root is the RFC 9162 hash of the events");
+        assert!(checked["inclusion"].as_array().unwrap().iter().all(|ok| ok == true), "{checked}");
+        // The checker does refuse: a proof with one hash changed fails.
+        let mut broken = inclusion.last().unwrap().clone();
+        broken["hashes"][0] = json!("00".repeat(32));
+        assert_eq!(python(&json!({"leaves": leaves, "size": size, "inclusion": [broken]}))["inclusion"], json!([false]));
+        // The consistency proofs need each older root: the checker computed them from the leaves.
+        let from_roots: Vec<Value> = (1..=size).map(|m| python(&json!({"leaves": leaves, "size": m}))["mth"].clone()).collect();
+        let consistency: Vec<Value> = consistency
+            .into_iter()
+            .zip(from_roots)
+            .map(|(mut c, r)| {
+                c["from_root"] = r;
+                c
+            })
+            .collect();
+        let checked = python(&json!({"leaves": leaves, "size": size, "consistency": consistency}));
+        assert!(checked["consistency"].as_array().unwrap().iter().all(|ok| ok == true), "{checked}");
+        let mut broken = consistency[2].clone();
+        broken["hashes"][0] = json!("00".repeat(32));
+        assert_eq!(python(&json!({"leaves": leaves, "size": size, "consistency": [broken]}))["consistency"], json!([false]));
+        assert_eq!(python(&json!({"leaves": leaves, "size": old_size}))["mth"], hex::encode(&old_root));
+
+        // Verify agrees, with the kept checkpoint too.
+        let kept = urlencoding(&old_note);
+        let v = w.get(&w.inspector, &format!("/projects/{p}/audit-trail/verify?checkpoint={kept}"));
+        assert_eq!(v.status, 200, "{}", v.text);
+        assert_eq!(v.body["valid"], true, "{}", v.text);
+        assert_eq!(v.body["tree_root"], hex::encode(&root));
+        assert_eq!(v.body["checkpoint"], json!({"size": old_size, "consistent": true}));
+
+        // Bounds, another chain's checkpoint, a forged one.
+        let bad = w.get(&w.inspector, &format!("/projects/{p}/audit-trail/proof/inclusion?seq={}", size + 1));
+        assert_eq!((bad.status, bad.code()), (422, "validation_failed"));
+        let bad = w.get(&w.inspector, &format!("/projects/{p}/audit-trail/proof/consistency?from=3&to=2"));
+        assert_eq!((bad.status, bad.code()), (422, "validation_failed"));
+        let other = w.base_project("2025-03-01");
+        let wrong = w.get(&w.inspector, &format!("/projects/{other}/audit-trail/verify?checkpoint={kept}"));
+        assert_eq!((wrong.status, wrong.code()), (422, "validation_failed"));
+        let forged = urlencoding(&old_note.replacen(&format!("\n{old_size}\n"), &format!("\n{}\n", old_size - 1), 1));
+        let wrong = w.get(&w.inspector, &format!("/projects/{p}/audit-trail/verify?checkpoint={forged}"));
+        assert_eq!((wrong.status, wrong.code()), (422, "validation_failed"));
+        // The global chain has its own.
+        let (origin, size, _) = open_checkpoint(&w, &text(&w, &w.inspector, "/audit-trail/checkpoint"));
+        assert!(origin.ends_with("/global") && size > 0, "{origin} {size}");
+        assert_eq!(w.get(&w.unit, "/audit-trail/checkpoint").status, 403);
+    });
+}
+
+/// An insider with the database deletes the last events and sets the chain's head back, so the
+/// chain alone verifies; the checkpoint an inspector kept before shows the cut.
+#[test]
+fn a_kept_checkpoint_exposes_a_chain_cut_back_or_rewritten() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        w.disburse(&p, "2025-03-02", "10000.00");
+        spend_some(&w, &p, 3);
+        let kept = text(&w, &w.inspector, &format!("/projects/{p}/audit-trail/checkpoint"));
+        let events = canonicals(&w, &p).len() as i64;
+        let trail = text(&w, &w.inspector, &format!("/projects/{p}/audit-trail?format=jsonl"));
+        let before_last: Value = serde_json::from_str(trail.lines().nth(events as usize - 2).unwrap()).unwrap();
+        match w.db {
+            Db::Sqlite => {
+                sql(&w, "DROP TRIGGER audit_events_no_delete");
+                sql(&w, "DROP TRIGGER audit_tree_no_delete");
+            }
+            Db::Postgres => {
+                sql(&w, "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only");
+                sql(&w, "ALTER TABLE audit_tree DISABLE TRIGGER audit_tree_append_only");
+            }
+        }
+        sql(&w, &format!("DELETE FROM audit_events WHERE chain_id = '{p}' AND seq = {events}"));
+        // The thorough insider also rebuilds the tree's state for the shorter chain.
+        let head = before_last["hash"].as_str().unwrap();
+        sql(&w, &format!("UPDATE audit_chains SET seq = {}, head = '{head}' WHERE chain_id = '{p}'", events - 1));
+        let rebuilt = rebuild_tree(&w, &p, events - 1);
+        sql(&w, &format!("UPDATE audit_chains SET tree_size = {}, tree_frontier = '{rebuilt}' WHERE chain_id = '{p}'", events - 1));
+        let alone = w.verify(&p);
+        assert_eq!(alone["valid"], true, "the cut chain verifies by itself: {alone}");
+        let v = w.get(&w.inspector, &format!("/projects/{p}/audit-trail/verify?checkpoint={}", urlencoding(&kept)));
+        assert_eq!(v.body["valid"], false, "{}", v.text);
+        assert_eq!(v.body["checkpoint"], json!({"size": events, "consistent": false}));
+        assert!(v.body["problem"].as_str().unwrap().contains("cut back"), "{}", v.text);
+        // An insider who edits the tree's recorded state alone is caught without a checkpoint.
+        sql(
+            &w,
+            &format!(
+                "UPDATE audit_chains SET tree_frontier = '{}' WHERE chain_id = '{p}'",
+                "ab".repeat(32 * (events - 1).count_ones() as usize)
+            ),
+        );
+        let v = w.verify(&p);
+        assert_eq!(v["valid"], false, "{v}");
+        assert!(v["problem"].as_str().unwrap().contains("Merkle tree"), "{v}");
+    });
+}
+
+/// The frontier of the first `n` events, as an insider would compute it to cover a cut.
+fn rebuild_tree(w: &World, p: &str, n: i64) -> String {
+    use sha2::{Digest, Sha256};
+    let leaves: Vec<[u8; 32]> =
+        canonicals(w, p).iter().take(n as usize).map(|c| Sha256::new().chain_update([0u8]).chain_update(c).finalize().into()).collect();
+    // Complete subtrees left to right, one per set bit of n.
+    let mut out = String::new();
+    let mut start = 0usize;
+    for bit in (0..63).rev() {
+        let size = 1usize << bit;
+        if n as usize & size != 0 {
+            out.push_str(&hex::encode(subtree(&leaves[start..start + size])));
+            start += size;
+        }
+    }
+    out
+}
+
+fn subtree(leaves: &[[u8; 32]]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    if leaves.len() == 1 {
+        return leaves[0];
+    }
+    let (l, r) = leaves.split_at(leaves.len() / 2);
+    Sha256::new().chain_update([1u8]).chain_update(subtree(l)).chain_update(subtree(r)).finalize().into()
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
