@@ -35,7 +35,7 @@ fn text(body: String) -> HttpResponse {
 /// The key that verifies every checkpoint of this service, in the C2SP signed-note verifier key
 /// form `<name>+<key id>+<base64>`. Keep it beside the checkpoints you keep.
 ///
-/// No sign-in needed.
+/// No authentication: anyone may check a checkpoint.
 #[utoipa::path(get, path = "/audit-key", tag = "audit", responses((status = 200, content_type = "text/plain", body = String)))]
 pub async fn audit_key(state: State) -> HttpResponse {
     text(format!("{}\n", state.notary.verifier_key()))
