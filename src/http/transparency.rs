@@ -87,9 +87,10 @@ pub async fn global_checkpoint(state: State, caller: Caller) -> AppResult<HttpRe
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct InclusionQuery {
-    /// The event's `seq` (its leaf is `seq - 1`).
-    #[param(minimum = 1)]
-    seq: i64,
+    /// The event's `seq` (its leaf is `seq - 1`). Required; optional in the query's type only so
+    /// that a caller without the role hears 403 before any complaint about the query.
+    #[param(minimum = 1, required = true)]
+    seq: Option<i64>,
     /// The tree the proof is for (a kept checkpoint's size); default the whole chain.
     #[param(minimum = 1)]
     tree_size: Option<i64>,
@@ -98,9 +99,9 @@ pub struct InclusionQuery {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ConsistencyQuery {
-    /// The older tree's size (a kept checkpoint's).
-    #[param(minimum = 1)]
-    from: i64,
+    /// The older tree's size (a kept checkpoint's). Required (see `seq` above).
+    #[param(minimum = 1, required = true)]
+    from: Option<i64>,
     /// The newer tree's size; default the whole chain.
     #[param(minimum = 1)]
     to: Option<i64>,
@@ -151,7 +152,8 @@ fn hexes(hashes: Vec<crate::domain::merkle::TreeHash>) -> Vec<String> {
 fn inclusion(conn: &mut DbConn, chain: &str, q: &InclusionQuery) -> AppResult<InclusionProof> {
     proof(conn, chain, |size, reader| {
         let tree_size = within("tree_size", q.tree_size.unwrap_or(size as i64), size)?;
-        let seq = within("seq", q.seq, tree_size).map_err(|_| AppError::field("seq", format!("must be 1 to tree_size ({tree_size})")))?;
+        let seq = q.seq.ok_or_else(|| AppError::field("seq", "required: the event's seq"))?;
+        let seq = within("seq", seq, tree_size).map_err(|_| AppError::field("seq", format!("must be 1 to tree_size ({tree_size})")))?;
         let hashes = prove_record(tree_size, seq - 1, reader).map_err(AppError::internal)?;
         Ok(InclusionProof { leaf_index: seq - 1, tree_size, hashes: hexes(hashes) })
     })
@@ -160,7 +162,8 @@ fn inclusion(conn: &mut DbConn, chain: &str, q: &InclusionQuery) -> AppResult<In
 fn consistency(conn: &mut DbConn, chain: &str, q: &ConsistencyQuery) -> AppResult<ConsistencyProof> {
     proof(conn, chain, |size, reader| {
         let to = within("to", q.to.unwrap_or(size as i64), size)?;
-        let from = within("from", q.from, to).map_err(|_| AppError::field("from", format!("must be 1 to `to` ({to})")))?;
+        let from = q.from.ok_or_else(|| AppError::field("from", "required: the older tree's size"))?;
+        let from = within("from", from, to).map_err(|_| AppError::field("from", format!("must be 1 to `to` ({to})")))?;
         let hashes = prove_tree(to, from, reader).map_err(AppError::internal)?;
         Ok(ConsistencyProof { from, to, hashes: hexes(hashes) })
     })

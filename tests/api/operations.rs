@@ -290,6 +290,7 @@ fn reset_password_prints_a_new_one_and_audits_it() {
         wait_healthy(port);
         let admin = login(port, "admin", "admin-password-1");
         post(port, &admin, "/users", json!({"username": "fin", "password": "password-123", "role": "finance"}));
+        let before = login(port, "fin", "password-123");
         // While the service runs.
         let (code, out, err) = command(dir.path(), &env, &["reset-password", "fin"]);
         assert_eq!(code, Some(0), "{db:?}: {out}{err}");
@@ -299,6 +300,15 @@ fn reset_password_prints_a_new_one_and_audits_it() {
         let old = ureq::post(&format!("http://127.0.0.1:{port}/api/v1/auth/login"))
             .send_json(json!({"username": "fin", "password": "password-123"}));
         assert!(matches!(old, Err(ureq::Error::Status(401, _))), "{db:?}: {old:?}");
+        // The token fin held before is revoked: at once here, or within the 5 s the service
+        // trusts a standing it read (the command is another process).
+        let me = || ureq::get(&format!("http://127.0.0.1:{port}/api/v1/auth/me")).set("Authorization", &format!("Bearer {before}")).call();
+        let started = std::time::Instant::now();
+        while me().is_ok() {
+            assert!(started.elapsed() < std::time::Duration::from_secs(6), "{db:?}: the old token still works after 6 s");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+        assert!(matches!(me(), Err(ureq::Error::Status(401, _))), "{db:?}");
         let trail: serde_json::Value = ureq::get(&format!("http://127.0.0.1:{port}/api/v1/audit-trail?action=user.updated"))
             .set("Authorization", &format!("Bearer {admin}"))
             .call()

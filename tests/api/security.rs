@@ -342,7 +342,7 @@ const BOOKS: &[&str] = &["hr", "finance", "inspector", "unit"];
 fn expected(method: &str, path: &str) -> Option<May> {
     use May::*;
     Some(match (method, path) {
-        ("POST", "/auth/login") | ("GET", "/health") | ("GET", "/openapi.json") => Public,
+        ("POST", "/auth/login") | ("GET", "/health") | ("GET", "/openapi.json") | ("GET", "/audit-key") => Public,
         ("POST", "/auth/logout") | ("GET", "/auth/me") | ("GET", "/users/{id}") | ("GET", "/orgs") | ("GET", "/orgs/{id}") => Roles(ALL),
         ("POST", "/users") | ("GET", "/users") | ("PATCH", "/users/{id}") => Roles(&["admin"]),
         ("POST", "/orgs") => Roles(&["admin", "hr"]),
@@ -359,7 +359,11 @@ fn expected(method: &str, path: &str) -> Option<May> {
         ("POST", "/projects/{id}/annual-reports") => Roles(&["unit"]),
         ("GET", "/reviews") => Roles(&["finance", "inspector"]),
         ("GET", "/statements") => Roles(&["finance", "hr", "inspector"]),
-        ("GET", "/audit-trail") | ("GET", "/audit-trail/verify") => Roles(&["inspector", "admin"]),
+        ("GET", "/audit-trail")
+        | ("GET", "/audit-trail/verify")
+        | ("GET", "/audit-trail/checkpoint")
+        | ("GET", "/audit-trail/proof/inclusion")
+        | ("GET", "/audit-trail/proof/consistency") => Roles(&["inspector", "admin"]),
         // With a project named, classifying reads that project's chart: a book.
         ("POST", "/classify") => Roles(BOOKS),
         ("GET", p) if p.starts_with("/projects") => Roles(BOOKS),
