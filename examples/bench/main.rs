@@ -219,17 +219,23 @@ fn run(o: &Opts) -> R<bool> {
             c.checks.print("verify chain", 1);
             ok &= c.checks.passed();
             chains.push(format!(
-                "| {backend} | one project, {} postings ({:.0}/s into one project) | {} | {:.3} | {:.0} |",
+                "| {backend} | one project, {} postings ({:.0}/s into one project) | {} | {:.3} | {:.0} | {} | {} | {} |",
                 c.posted,
                 c.posted as f64 / c.post.as_secs_f64(),
                 c.verify.events,
                 c.verify.secs,
-                c.verify.rate()
+                c.verify.rate(),
+                p50_p99(&c.inclusion),
+                p50_p99(&c.consistency),
+                p50_p99(&c.checkpoint)
             ));
         }
     }
     if !chains.is_empty() {
-        tables.push(format!("| backend | audit chain | events | GET verify s | events/s |\n|---|---|---|---|---|\n{}", chains.join("\n")));
+        tables.push(format!(
+            "| backend | audit chain | events | GET verify s | events/s | inclusion proof p50 / p99 ms | consistency proof p50 / p99 ms | checkpoint p50 / p99 ms |\n|---|---|---|---|---|---|---|---|\n{}",
+            chains.join("\n")
+        ));
     }
     println!("\nRSS at the end: {:.1} MiB; total time {:.1} s", mib(rss_kib()), t.elapsed().as_secs_f64());
     println!("\n## Figures (Markdown)\n");

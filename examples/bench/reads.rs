@@ -109,6 +109,36 @@ pub struct Chain {
     pub post: Duration,
     pub verify: Verify,
     pub checks: Checks,
+    /// Latencies in µs, sorted: an inclusion proof for events spread over the chain, a
+    /// consistency proof from trees of spread sizes, a signed checkpoint.
+    pub inclusion: Vec<u64>,
+    pub consistency: Vec<u64>,
+    pub checkpoint: Vec<u64>,
+}
+
+/// Proof latencies over the chain of `events`: `n` requests each, the leaves or older sizes
+/// spread evenly (a stride coprime with most sizes), after a few warm-ups.
+fn proofs(w: &World, p: &str, events: i64, n: usize) -> R<(Vec<u64>, Vec<u64>)> {
+    let mut inclusion = Vec::with_capacity(n);
+    let mut consistency = Vec::with_capacity(n);
+    let pick = |i: usize| 1 + (i as i64 * 7_919) % events.max(1);
+    for i in 0..n + 5 {
+        let (d, v) = w.client.timed_get(&w.finance, &format!("/projects/{p}/audit-trail/proof/inclusion?seq={}", pick(i)))?;
+        if v["hashes"].as_array().is_none() {
+            return Err(format!("inclusion proof: {v}"));
+        }
+        let (e, v) = w.client.timed_get(&w.finance, &format!("/projects/{p}/audit-trail/proof/consistency?from={}", pick(i)))?;
+        if v["hashes"].as_array().is_none() {
+            return Err(format!("consistency proof: {v}"));
+        }
+        if i >= 5 {
+            inclusion.push(d.as_micros() as u64);
+            consistency.push(e.as_micros() as u64);
+        }
+    }
+    inclusion.sort_unstable();
+    consistency.sort_unstable();
+    Ok((inclusion, consistency))
 }
 
 /// A project whose chain receives `n` small postings from the clients, then verified.
@@ -118,5 +148,8 @@ pub fn chain(w: &World, o: &Opts, n: usize) -> R<Chain> {
     let projects = [p.clone()];
     let out = posting::run(&Spec { client: &w.client, token: &w.unit, projects: &projects, total: n, clients: o.clients, lines: 2 });
     let checks = posting::check(w, &projects, &[baseline], &out, 2, false)?;
-    Ok(Chain { posted: out.posted(), post: out.elapsed, verify: verify(w, &p, o.verify_runs)?, checks })
+    let verify = verify(w, &p, o.verify_runs)?;
+    let (inclusion, consistency) = proofs(w, &p, verify.events, o.samples)?;
+    let checkpoint = sample(w, &format!("/projects/{p}/audit-trail/checkpoint"), o.samples)?;
+    Ok(Chain { posted: out.posted(), post: out.elapsed, verify, checks, inclusion, consistency, checkpoint })
 }
