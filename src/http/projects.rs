@@ -224,16 +224,30 @@ pub fn org_scope(conn: &mut DbConn, caller: &Caller, org_id: Option<String>, reg
     Ok(scope)
 }
 
+/// A `kind` or `status` filter must name one: an unknown value is a typing slip, which an empty
+/// list would hide.
+pub(crate) fn known_filters(kind: &Option<String>, status: &Option<String>) -> AppResult<()> {
+    if let Some(k) = kind.as_deref().filter(|k| crate::domain::kind::ProjectKind::parse(k).is_none()) {
+        return Err(AppError::field("kind", format!("'{k}' is not base or studio")));
+    }
+    if let Some(s) = status.as_deref().filter(|s| crate::domain::status::ProjectStatus::parse(s).is_none()) {
+        let all: Vec<&str> = crate::domain::status::ProjectStatus::ALL.iter().map(|s| s.as_str()).collect();
+        return Err(AppError::field("status", format!("'{s}' is not one of {}", all.join(", "))));
+    }
+    Ok(())
+}
+
 /// List projects, by id, with filters.
 ///
 /// Roles: hr, finance, inspector; a unit sees only its organisation's projects.
 #[utoipa::path(get, path = "/projects", tag = "projects", operation_id = "list_projects", params(ListQuery), security(("bearer" = [])),
     responses((status = 200, content((Paged<ProjectView> = "application/json"), (String = "text/csv"))),
         (status = 403, description = "`forbidden`: admin (admin reads no books)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `limit` out of 1..500, an unknown `format`", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `limit` out of 1..500, an unknown `format`, `kind` or `status`", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     caller.require_books()?;
     let q = q.into_inner();
+    known_filters(&q.kind, &q.status)?;
     let page = Page { limit: q.limit, cursor: q.cursor, format: q.format };
     let csv = super::Format { format: page.format.clone() }.is_csv()?;
     let limit = super::tables::limit(&page, csv)?;

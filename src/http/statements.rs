@@ -392,10 +392,11 @@ pub struct AllQuery {
 #[utoipa::path(get, path = "/statements", tag = "statements", params(AllQuery), security(("bearer" = [])),
     responses((status = 200, content((Portfolio = "application/json"), (String = "text/csv"))),
         (status = 403, description = "`forbidden`: not finance, hr or inspector", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json or csv, an unknown `kind` or `status`", body = Problem, content_type = "application/problem+json")))]
 pub async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance, Role::Hr, Role::Inspector])?;
     let q = q.into_inner();
+    super::projects::known_filters(&q.kind, &q.status)?;
     let as_of = opt_date("as_of", &q.as_of)?;
     let day = as_of.unwrap_or_else(calendar::today);
     let csv = Format { format: q.format.clone() }.is_csv()?;

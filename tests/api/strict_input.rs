@@ -219,3 +219,19 @@ fn nul_is_refused_alike_on_every_backend() {
         assert_eq!(w.get(&w.inspector, "/audit-trail/verify").body["events"], events, "a refused request reached the global chain");
     });
 }
+
+/// A `kind` or `status` filter that names nothing is refused, not answered with an empty list
+/// that looks like "no such projects".
+#[test]
+fn unknown_list_filters_are_refused() {
+    on_each_backend(|w| {
+        w.base_project("2025-03-01");
+        for path in ["/projects?kind=bases", "/projects?status=open", "/statements?kind=x", "/statements?status=done"] {
+            let r = w.get(&w.finance, path);
+            assert_eq!((r.status, r.code()), (422, "validation_failed"), "{path}: {}", r.text);
+        }
+        for path in ["/projects?kind=base&status=active", "/statements?kind=base&status=active"] {
+            assert_eq!(w.get(&w.finance, path).status, 200, "{path}");
+        }
+    });
+}
