@@ -5,6 +5,7 @@ pub mod chart;
 pub mod checkpoint;
 pub mod classify;
 pub mod eligibility;
+pub mod invoice;
 pub mod export;
 pub mod kind;
 pub mod ledger;

@@ -8,6 +8,7 @@ use crate::app::funds::{self, Disburse};
 use crate::app::vouchers::{self, EntryLine, Reverse, SubmitVoucher};
 use crate::auth::{Caller, Role};
 use crate::db::DbConn;
+use crate::domain::invoice::Invoice;
 use crate::domain::money::Money;
 use crate::domain::status::VoucherStatus;
 use crate::error::{AppError, AppResult, Code};
@@ -111,6 +112,7 @@ fn envelope(caller: &Caller, project_id: String, idem: Option<Idem>, refusal_act
 /// Runs a posting: work that reads only its locked project and writes only through the journal.
 /// On PostgreSQL it joins the next posting batch (`store::batch`); otherwise it is a money request
 /// like any other.
+#[allow(clippy::too_many_arguments)]
 pub async fn run_posting<F>(
     state: &State,
     caller: &Caller,
@@ -118,16 +120,19 @@ pub async fn run_posting<F>(
     idem: Option<Idem>,
     refusal_action: &'static str,
     body: Value,
+    invoices: Vec<String>,
     f: F,
 ) -> AppResult<HttpResponse>
 where
     F: FnOnce(&mut dyn Journal, &mut Locked) -> Outcome + Send + 'static,
 {
-    let (status, body) = answer_posting(state, caller, project_id, idem, refusal_action, body, f).await?;
+    let (status, body) = answer_posting(state, caller, project_id, idem, refusal_action, body, invoices, f).await?;
     Ok(status_json(status, body))
 }
 
-/// `run_posting`'s answer as status and JSON body.
+/// `run_posting`'s answer as status and JSON body. `invoices`: the numbers the work claims
+/// (`PostJob::invoices`).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn answer_posting<F>(
     state: &State,
     caller: &Caller,
@@ -135,6 +140,7 @@ pub(crate) async fn answer_posting<F>(
     idem: Option<Idem>,
     refusal_action: &'static str,
     body: Value,
+    invoices: Vec<String>,
     f: F,
 ) -> Outcome
 where
@@ -144,7 +150,7 @@ where
         return answer_money(state, caller, project_id, idem, refusal_action, body, move |conn, l| f(conn, l)).await;
     };
     let shard = project_id.clone();
-    let job = PostJob { request: envelope(caller, project_id, idem, refusal_action, body), work: Box::new(f) };
+    let job = PostJob { request: envelope(caller, project_id, idem, refusal_action, body), work: Box::new(f), invoices };
     counted(refusal_action, batcher.submit(&shard, job).await)
 }
 
@@ -202,7 +208,7 @@ pub async fn disbursement(state: &State, caller: &Caller, req: &HttpRequest, id:
     let cmd = Disburse { date: super::parse_date("date", &b.date)?, amount: Money::from_json(&b.amount)?, reference: b.reference };
     let idem = idem_from(req, caller, &raw, form_key)?;
     let actor = caller.actor();
-    answer_posting(state, caller, id, idem, Disburse::REFUSED, raw, move |journal, l| {
+    answer_posting(state, caller, id, idem, Disburse::REFUSED, raw, Vec::new(), move |journal, l| {
         voucher_answer(201, &funds::disburse(journal, l, &actor, cmd)?)
     })
     .await
@@ -221,6 +227,28 @@ pub struct LineIn {
     /// At most 500 characters; the classifier reads it with the voucher's summary.
     #[serde(default)]
     pub summary: String,
+    /// The invoice (发票) the line pays. Its number may be on one posted or pending voucher only,
+    /// in any project (`409 duplicate_invoice`); a declined or reversed voucher frees it.
+    #[serde(default)]
+    pub invoice: Option<InvoiceIn>,
+}
+
+/// An invoice named on a voucher line.
+#[derive(Deserialize, Clone, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceIn {
+    /// 8 to 20 digits.
+    #[schema(pattern = r"^[0-9]{8,20}$", example = "25442000000123456789")]
+    pub number: String,
+    /// The seller's name, at most 200 characters.
+    #[serde(default)]
+    #[schema(example = "某某数控设备有限公司")]
+    pub seller: String,
+    /// The seller's unified social credit code (统一社会信用代码): 18 characters whose last is the
+    /// check character of GB 32100-2015.
+    #[serde(default)]
+    #[schema(pattern = r"^[0-9A-HJ-NPQRTUWXY]{18}$", example = "91350100M000100Y43")]
+    pub seller_tax_id: String,
 }
 
 impl LineIn {
@@ -235,7 +263,13 @@ impl LineIn {
                     .with("line", i + 1))
             }
         };
-        Ok(EntryLine { account: self.account, debit, credit, summary: self.summary })
+        let invoice = match &self.invoice {
+            Some(inv) => Some(Invoice::parse(&inv.number, &inv.seller, &inv.seller_tax_id).map_err(|e| {
+                AppError::field(&format!("lines[{i}].invoice.{}", e.field), e.message).with("line", i + 1)
+            })?),
+            None => None,
+        };
+        Ok(EntryLine { account: self.account, debit, credit, summary: self.summary, invoice })
     }
 }
 
@@ -295,7 +329,8 @@ pub(crate) async fn submit_voucher(state: &State, caller: &Caller, project_id: S
     let mut cmd = SubmitVoucher::new(date, b.summary, b.attachments, lines)?;
     let (rules, actor) = (state.rules.clone(), caller.actor());
     cmd.classify_ahead(&rules, &project_id);
-    answer_posting(state, caller, project_id, idem, SubmitVoucher::REFUSED, raw, move |journal, l| {
+    let invoices = cmd.invoice_numbers();
+    answer_posting(state, caller, project_id, idem, SubmitVoucher::REFUSED, raw, invoices, move |journal, l| {
         voucher_answer(201, &vouchers::submit(journal, l, &actor, &rules, cmd)?)
     })
     .await

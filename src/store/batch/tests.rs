@@ -38,6 +38,9 @@ fn line(voucher_id: &str, project: &str, n: i32) -> LineRow {
         credit_fen: 0,
         summary: String::new(),
         classification: None,
+        invoice_number: None,
+        invoice_seller: None,
+        invoice_seller_tax_id: None,
     }
 }
 
