@@ -132,7 +132,12 @@ mod tests {
     #[test]
     fn parse_takes_lower_case_codes_and_trims() {
         let inv = Invoice::parse(" 04403210 ", " 某某培训器材有限公司 ", "91350100m000100y43").unwrap();
-        assert_eq!(inv, Invoice { number: "04403210".into(), seller: "某某培训器材有限公司".into(), seller_tax_id: "91350100M000100Y43".into() });
+        assert_eq!(
+            inv,
+            Invoice {
+                number: "04403210".into(), seller: "某某培训器材有限公司".into(), seller_tax_id: "91350100M000100Y43".into()
+            }
+        );
     }
 
     #[test]

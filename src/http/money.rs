@@ -264,9 +264,10 @@ impl LineIn {
             }
         };
         let invoice = match &self.invoice {
-            Some(inv) => Some(Invoice::parse(&inv.number, &inv.seller, &inv.seller_tax_id).map_err(|e| {
-                AppError::field(&format!("lines[{i}].invoice.{}", e.field), e.message).with("line", i + 1)
-            })?),
+            Some(inv) => Some(
+                Invoice::parse(&inv.number, &inv.seller, &inv.seller_tax_id)
+                    .map_err(|e| AppError::field(&format!("lines[{i}].invoice.{}", e.field), e.message).with("line", i + 1))?,
+            ),
             None => None,
         };
         Ok(EntryLine { account: self.account, debit, credit, summary: self.summary, invoice })
@@ -293,6 +294,7 @@ pub struct VoucherIn {
 /// Every debit to expenditure is classified against the project's categories: all allowed →
 /// posted with the next number; any needing review → held as `pending_review` with its money
 /// reserved; any prohibited → refused, nothing posted, the refusal recorded on the audit chain.
+/// A line may name its invoice; an invoice number is reimbursed once across every project.
 ///
 /// Roles: unit (its organisation's projects), finance.
 #[utoipa::path(post, path = "/projects/{id}/vouchers", tag = "vouchers", operation_id = "submit_voucher", request_body = VoucherIn,
@@ -301,8 +303,8 @@ pub struct VoucherIn {
     responses((status = 201, description = "The voucher, `posted` or `pending_review`", body = VoucherView),
         (status = 403, description = "`forbidden`: not unit or finance, or a line on an account an expenditure voucher may not use (1221, 2241, 2401)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`project_not_active`; `insufficient_funds`: the bank account, less reservations, cannot pay it; `grant_exceeded`: expenditure would pass the grant; `negative_balance`; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`voucher_rejected`: a line is prohibited spending (each line's verdict in `lines`); `unknown_account`; `unbalanced_voucher`; `invalid_line`: no lines, over 200, both or neither side, or not an expense; `invalid_amount`; `out_of_period`; `validation_failed`: a bad date or a summary over 500 characters", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "`project_not_active`; `insufficient_funds`: the bank account, less reservations, cannot pay it; `grant_exceeded`: expenditure would pass the grant; `negative_balance`; `duplicate_invoice`: a line's invoice number is on a posted or pending voucher of any project (`number`, `line`); `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`voucher_rejected`: a line is prohibited spending (each line's verdict in `lines`); `unknown_account`; `unbalanced_voucher`; `invalid_line`: no lines, over 200, both or neither side, or not an expense; `invalid_amount`; `out_of_period`; `validation_failed`: a bad date, a summary over 500 characters, an invoice number that is not 8 to 20 digits or a seller's credit code whose check character fails (GB 32100-2015)", body = Problem, content_type = "application/problem+json")))]
 pub async fn submit(
     state: State,
     caller: Caller,

@@ -85,8 +85,12 @@ impl Buffer {
     fn holds_nul_since(&self, m: &Mark) -> bool {
         let nul = |s: &str| s.contains('\0');
         let voucher = |v: &VoucherRow| nul(&v.summary) || nul(&v.created_by) || v.reference.as_deref().is_some_and(nul);
-        let line = |l: &LineRow| nul(&l.account_code) || nul(&l.summary) || l.classification.as_deref().is_some_and(nul)
-            || l.invoice_seller.as_deref().is_some_and(nul);
+        let line = |l: &LineRow| {
+            nul(&l.account_code)
+                || nul(&l.summary)
+                || l.classification.as_deref().is_some_and(nul)
+                || l.invoice_seller.as_deref().is_some_and(nul)
+        };
         self.vouchers[m.vouchers..].iter().any(voucher) || self.lines[m.lines..].iter().any(line)
     }
 

@@ -23,8 +23,7 @@ pub trait Journal {
 
 /// The refusal of an invoice number already reimbursed.
 pub fn duplicate_invoice(number: &str) -> AppError {
-    AppError::conflict(Code::DuplicateInvoice, format!("invoice {number} is already on a posted or pending voucher"))
-        .with("number", number)
+    AppError::conflict(Code::DuplicateInvoice, format!("invoice {number} is already on a posted or pending voucher")).with("number", number)
 }
 
 /// Gives back the invoice numbers of a voucher that is declined or reversed, so a corrected

@@ -177,10 +177,8 @@ fn racing_requests_for_one_invoice_post_it_once() {
         assert_eq!(same.iter().filter(|a| a.1 == 201).count(), 1, "{answers:?}");
         assert!(same.iter().all(|a| a.1 == 201 || (a.1, a.2.as_str()) == (409, "duplicate_invoice")), "{answers:?}");
         assert!(answers.iter().filter(|a| !a.0).all(|a| a.1 == 201), "{answers:?}");
-        let holding: usize = [&p, &q]
-            .iter()
-            .map(|x| all_vouchers(&w, x).iter().filter(|v| v["lines"][0]["invoice"]["number"] == "99999999").count())
-            .sum();
+        let holding: usize =
+            [&p, &q].iter().map(|x| all_vouchers(&w, x).iter().filter(|v| v["lines"][0]["invoice"]["number"] == "99999999").count()).sum();
         assert_eq!(holding, 1);
         let refused = refusals(&w, &p).len() + refusals(&w, &q).len();
         assert_eq!(refused, SAME - 1);

@@ -2,9 +2,9 @@
 //! of the requests that succeeded, and every chain stays contiguous and linked.
 use super::*;
 use crate::domain::audit::GENESIS;
-use crate::error::Code;
 use crate::domain::kind::VoucherKind;
 use crate::domain::status::VoucherStatus;
+use crate::error::Code;
 use proptest::prelude::*;
 use serde_json::json;
 

@@ -379,7 +379,8 @@ fn entry_form_takes_an_invoice_and_explains_its_refusals() {
         let unit = sign_in(&w, "unit1", "password-123");
         let new = format!("/projects/{p}/vouchers/new");
         let page = get(&w, &unit, &new);
-        for hook in ["name=\"invoice_no\"", "name=\"seller\"", "name=\"seller_tax_id\"", "发票号码", "销售方统一社会信用代码"] {
+        for hook in ["name=\"invoice_no\"", "name=\"seller\"", "name=\"seller_tax_id\"", "发票号码", "销售方统一社会信用代码"]
+        {
             assert!(page.text.contains(hook), "entry form lacks {hook}");
         }
         let csrf = page.csrf();
