@@ -412,6 +412,12 @@ fn entry_form_takes_an_invoice_and_explains_its_refusals() {
         let vid = posted.header("location").unwrap().rsplit('/').next().unwrap().to_string();
         let shown = w.get(&w.finance, &format!("/projects/{p}/vouchers/{vid}"));
         assert_eq!(shown.body["lines"][0]["invoice"]["number"], "04403210", "{shown:?}");
+        let page = get(&w, &unit, &format!("/projects/{p}/vouchers/{vid}"));
+        assert!(
+            page.text.contains("data-testid=\"line-invoice\"") && page.text.contains("发票 04403210 · 赤峰市某焊材有限公司"),
+            "{}",
+            page.text
+        );
 
         let again = post(&w, &unit, &new, &with_invoice("inv-2", "04403210", "91350100M000100Y43"));
         assert_eq!(again.status, 409, "{}", again.text);
