@@ -34,6 +34,7 @@ pub enum Code {
     PayablesOutstanding,
     LastAdmin,
     AlreadyExists,
+    DuplicateInvoice,
     InvalidAmount,
     UnbalancedVoucher,
     UnknownAccount,
@@ -47,7 +48,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 32] = [
+    pub const ALL: [Code; 33] = [
         Code::MalformedRequest,
         Code::Unauthenticated,
         Code::Forbidden,
@@ -70,6 +71,7 @@ impl Code {
         Code::PayablesOutstanding,
         Code::LastAdmin,
         Code::AlreadyExists,
+        Code::DuplicateInvoice,
         Code::InvalidAmount,
         Code::UnbalancedVoucher,
         Code::UnknownAccount,
@@ -105,7 +107,8 @@ impl Code {
             | Code::NothingOwed
             | Code::PayablesOutstanding
             | Code::LastAdmin
-            | Code::AlreadyExists => StatusCode::CONFLICT,
+            | Code::AlreadyExists
+            | Code::DuplicateInvoice => StatusCode::CONFLICT,
             Code::InvalidAmount
             | Code::UnbalancedVoucher
             | Code::UnknownAccount
@@ -144,6 +147,7 @@ impl Code {
             Code::PayablesOutstanding => "payables_outstanding",
             Code::LastAdmin => "last_admin",
             Code::AlreadyExists => "already_exists",
+            Code::DuplicateInvoice => "duplicate_invoice",
             Code::InvalidAmount => "invalid_amount",
             Code::UnbalancedVoucher => "unbalanced_voucher",
             Code::UnknownAccount => "unknown_account",

@@ -39,6 +39,34 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
     (S, "operating", "工作室宽带及电费", OK, ""),
     (S, "operating", "春节职工慰问品", RJ, "unrelated_expense"),
 
+    // ---- issue 16: the unit's own staff paid for extra work is a labour fee ----
+    (B, "other_training", "培训期间本校教职工值班费", RJ, "labor_fee"),
+    (B, "other_training", "发放培训工作人员劳务补贴", RJ, "labor_fee"),
+    (B, "other_training", "节假日值班补助", RJ, "labor_fee"),
+    (B, "other_training", "实训管理人员加班工资", RJ, "labor_fee"),
+    (B, "other_training", "培训班管理人员加班加点补助", RJ, "labor_fee"),
+    (B, "other_training", "本校教师超课时费", RJ, "labor_fee"),
+    (B, "500108", "实训室夜间值守补贴", RJ, "labor_fee"),
+    (B, "equipment", "设备安装期间后勤人员值班津贴", RJ, "labor_fee"),
+    (B, "infrastructure", "实训楼改造期间保卫科值班补贴", RJ, "labor_fee"),
+    (B, "teacher_training", "教师周末培训加班津贴", RJ, "labor_fee"),
+    (B, "curriculum", "教材编写组成员超工作量补贴", RJ, "labor_fee"),
+    (B, "teaching_research", "课题组人员劳务补助", RJ, "labor_fee"),
+    (S, "operating", "工作室人员值班费", RJ, "labor_fee"),
+    (S, "exchange_promotion", "技能展示活动工作人员加班补贴", RJ, "labor_fee"),
+    (S, "research_subsidy", "攻关项目成员节假日值班补助", RJ, "labor_fee"),
+    // ... near misses: a duty room, an overtime meal and a hired instructor's fee are not pay for
+    // extra work; the people categories still send a labour word to a reviewer.
+    (B, "equipment", "实训楼值班室空调维修", OK, ""),
+    (B, "infrastructure", "更换实训基地门卫值班室门窗", OK, ""),
+    (B, "other_training", "培训班工作人员加班餐费", RV, "needs_review:meals"),
+    (B, "instructors", "外聘企业技师实训指导课时费", OK, "exception:instructor_fee"),
+    (B, "instructors", "本校指导教师超课时费", RV, "needs_review:labor_word_in_people_category"),
+    (B, "instructors", "指导教师节假日值班补助", RV, "needs_review:labor_word_in_people_category"),
+    (S, "apprentice_allowance", "发放领办人带徒补贴（第四季度）", OK, "exception:apprentice_allowance"),
+    (S, "apprentice_allowance", "领办人值班津贴", RV, "needs_review:labor_word_in_people_category"),
+    (S, "operating", "工作室值班室饮水机购置", OK, ""),
+
     // ---- base: equipment (500101) ----
     (B, "500101", "购置数控车床CK6140两台", OK, ""),
     (B, "equipment", "采购焊接烟尘净化器及安装调试", OK, ""),

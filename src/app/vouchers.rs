@@ -6,6 +6,7 @@ use crate::db::DbConn;
 use crate::domain::audit::Actor;
 use crate::domain::chart::{self, AccountDef};
 use crate::domain::classify::{Rules, Verdict};
+use crate::domain::invoice::{self, Invoice};
 use crate::domain::kind::{ProjectKind, VoucherKind};
 use crate::domain::ledger::{check_expense_voucher, check_lines, Line};
 use crate::domain::money::Money;
@@ -25,6 +26,8 @@ pub struct EntryLine {
     pub debit: Money,
     pub credit: Money,
     pub summary: String,
+    /// The invoice the line pays, if it names one.
+    pub invoice: Option<Invoice>,
 }
 
 impl EntryLine {
@@ -61,6 +64,11 @@ impl SubmitVoucher {
         self.ahead = ledger::cached_chart(project_id).map(|(kind, chart)| self.classify(rules, kind, &chart));
     }
 
+    /// The invoice numbers the voucher names, each once, for a posting batch to claim ahead.
+    pub fn invoice_numbers(&self) -> Vec<String> {
+        invoice::distinct_numbers(self.lines.iter().filter_map(|l| l.invoice.as_ref()))
+    }
+
     fn classify(&self, rules: &Rules, kind: ProjectKind, chart: &[AccountDef]) -> AppResult<Verdicts> {
         let lines: Vec<LineText<'_>> = self.lines.iter().map(EntryLine::text).collect();
         Ok(classify_voucher(rules, kind, chart, &self.summary, &lines)?)
@@ -87,7 +95,8 @@ pub fn submit(j: &mut dyn Journal, l: &mut Locked, actor: &Actor, rules: &Rules,
         if !chart::expense_voucher_may_use(&code) {
             return Err(AppError::forbidden(format!("an expenditure voucher may not post to account {code}")).with("account", code));
         }
-        lines.push(PostLine { line: Line { code, debit: line.debit, credit: line.credit }, summary: line.summary, classification });
+        let line_of = Line { code, debit: line.debit, credit: line.credit };
+        lines.push(PostLine { line: line_of, summary: line.summary, classification, invoice: line.invoice });
     }
     check_expense_voucher(&lines.iter().map(|x| x.line.clone()).collect::<Vec<_>>())?;
     let p = Posting {
@@ -99,9 +108,22 @@ pub fn submit(j: &mut dyn Journal, l: &mut Locked, actor: &Actor, rules: &Rules,
         reverses: None,
         lines,
     };
-    match overall {
+    let saved = match overall {
         Verdict::Review => ledger::hold(j, l, actor, &p),
         _ => ledger::post(j, l, actor, &p),
+    };
+    saved.map_err(|e| at_invoice_line(e, &p))
+}
+
+/// A `duplicate_invoice` names the first line carrying the number, so a form can show it there.
+fn at_invoice_line(e: AppError, p: &Posting) -> AppError {
+    if e.code != Code::DuplicateInvoice {
+        return e;
+    }
+    let number = e.extra.get("number").and_then(|n| n.as_str()).unwrap_or_default();
+    match p.lines.iter().position(|x| x.invoice.as_ref().is_some_and(|i| i.number == number)) {
+        Some(i) => e.with("line", i + 1),
+        None => e,
     }
 }
 

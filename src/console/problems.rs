@@ -106,6 +106,10 @@ pub fn explain(lang: Lang, e: &AppError) -> Explained {
             format!("Account {} would go below zero.", text_of(e, "account")),
         ),
         Code::LastAdmin => pick("不能停用或降级最后一位管理员。".into(), "The last active admin cannot be deactivated or demoted.".into()),
+        Code::DuplicateInvoice => at_line(
+            &format!("发票号码 {} 已在其他已记账或待审核的凭证上报销过，不能重复报销。", text_of(e, "number")),
+            &format!("Invoice {} is already on a posted or pending voucher: it cannot be reimbursed twice.", text_of(e, "number")),
+        ),
         Code::AlreadyExists => pick("该记录已存在（用户名、单位名称或该年度报告重复）。".into(), "That exists already.".into()),
         Code::InvalidAmount => at_line(
             "金额格式不正确，应为不超过两位小数的正数，例如 1200.50。",

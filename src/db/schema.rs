@@ -87,6 +87,16 @@ diesel::table! {
         credit_fen -> BigInt,
         summary -> Text,
         classification -> Nullable<Text>,
+        invoice_number -> Nullable<Text>,
+        invoice_seller -> Nullable<Text>,
+        invoice_seller_tax_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    invoice_claims (number) {
+        number -> Text,
+        claimed_at -> Text,
     }
 }
 
@@ -147,6 +157,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     vouchers,
     voucher_lines,
+    invoice_claims,
     idempotency_keys,
     audit_chains,
     audit_events,

@@ -8,6 +8,7 @@ use crate::app::funds::{self, Disburse};
 use crate::app::vouchers::{self, EntryLine, Reverse, SubmitVoucher};
 use crate::auth::{Caller, Role};
 use crate::db::DbConn;
+use crate::domain::invoice::Invoice;
 use crate::domain::money::Money;
 use crate::domain::status::VoucherStatus;
 use crate::error::{AppError, AppResult, Code};
@@ -111,6 +112,7 @@ fn envelope(caller: &Caller, project_id: String, idem: Option<Idem>, refusal_act
 /// Runs a posting: work that reads only its locked project and writes only through the journal.
 /// On PostgreSQL it joins the next posting batch (`store::batch`); otherwise it is a money request
 /// like any other.
+#[allow(clippy::too_many_arguments)]
 pub async fn run_posting<F>(
     state: &State,
     caller: &Caller,
@@ -118,16 +120,19 @@ pub async fn run_posting<F>(
     idem: Option<Idem>,
     refusal_action: &'static str,
     body: Value,
+    invoices: Vec<String>,
     f: F,
 ) -> AppResult<HttpResponse>
 where
     F: FnOnce(&mut dyn Journal, &mut Locked) -> Outcome + Send + 'static,
 {
-    let (status, body) = answer_posting(state, caller, project_id, idem, refusal_action, body, f).await?;
+    let (status, body) = answer_posting(state, caller, project_id, idem, refusal_action, body, invoices, f).await?;
     Ok(status_json(status, body))
 }
 
-/// `run_posting`'s answer as status and JSON body.
+/// `run_posting`'s answer as status and JSON body. `invoices`: the numbers the work claims
+/// (`PostJob::invoices`).
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn answer_posting<F>(
     state: &State,
     caller: &Caller,
@@ -135,6 +140,7 @@ pub(crate) async fn answer_posting<F>(
     idem: Option<Idem>,
     refusal_action: &'static str,
     body: Value,
+    invoices: Vec<String>,
     f: F,
 ) -> Outcome
 where
@@ -144,7 +150,7 @@ where
         return answer_money(state, caller, project_id, idem, refusal_action, body, move |conn, l| f(conn, l)).await;
     };
     let shard = project_id.clone();
-    let job = PostJob { request: envelope(caller, project_id, idem, refusal_action, body), work: Box::new(f) };
+    let job = PostJob { request: envelope(caller, project_id, idem, refusal_action, body), work: Box::new(f), invoices };
     counted(refusal_action, batcher.submit(&shard, job).await)
 }
 
@@ -202,7 +208,7 @@ pub async fn disbursement(state: &State, caller: &Caller, req: &HttpRequest, id:
     let cmd = Disburse { date: super::parse_date("date", &b.date)?, amount: Money::from_json(&b.amount)?, reference: b.reference };
     let idem = idem_from(req, caller, &raw, form_key)?;
     let actor = caller.actor();
-    answer_posting(state, caller, id, idem, Disburse::REFUSED, raw, move |journal, l| {
+    answer_posting(state, caller, id, idem, Disburse::REFUSED, raw, Vec::new(), move |journal, l| {
         voucher_answer(201, &funds::disburse(journal, l, &actor, cmd)?)
     })
     .await
@@ -221,6 +227,28 @@ pub struct LineIn {
     /// At most 500 characters; the classifier reads it with the voucher's summary.
     #[serde(default)]
     pub summary: String,
+    /// The invoice (发票) the line pays. Its number may be on one posted or pending voucher only,
+    /// in any project (`409 duplicate_invoice`); a declined or reversed voucher frees it.
+    #[serde(default)]
+    pub invoice: Option<InvoiceIn>,
+}
+
+/// An invoice named on a voucher line.
+#[derive(Deserialize, Clone, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceIn {
+    /// 8 to 20 digits.
+    #[schema(pattern = r"^[0-9]{8,20}$", example = "25442000000123456789")]
+    pub number: String,
+    /// The seller's name, at most 200 characters.
+    #[serde(default)]
+    #[schema(example = "某某数控设备有限公司")]
+    pub seller: String,
+    /// The seller's unified social credit code (统一社会信用代码): 18 characters whose last is the
+    /// check character of GB 32100-2015.
+    #[serde(default)]
+    #[schema(pattern = r"^[0-9A-HJ-NPQRTUWXY]{18}$", example = "91350100M000100Y43")]
+    pub seller_tax_id: String,
 }
 
 impl LineIn {
@@ -235,7 +263,14 @@ impl LineIn {
                     .with("line", i + 1))
             }
         };
-        Ok(EntryLine { account: self.account, debit, credit, summary: self.summary })
+        let invoice = match &self.invoice {
+            Some(inv) => Some(
+                Invoice::parse(&inv.number, &inv.seller, &inv.seller_tax_id)
+                    .map_err(|e| AppError::field(&format!("lines[{i}].invoice.{}", e.field), e.message).with("line", i + 1))?,
+            ),
+            None => None,
+        };
+        Ok(EntryLine { account: self.account, debit, credit, summary: self.summary, invoice })
     }
 }
 
@@ -259,6 +294,7 @@ pub struct VoucherIn {
 /// Every debit to expenditure is classified against the project's categories: all allowed →
 /// posted with the next number; any needing review → held as `pending_review` with its money
 /// reserved; any prohibited → refused, nothing posted, the refusal recorded on the audit chain.
+/// A line may name its invoice; an invoice number is reimbursed once across every project.
 ///
 /// Roles: unit (its organisation's projects), finance.
 #[utoipa::path(post, path = "/projects/{id}/vouchers", tag = "vouchers", operation_id = "submit_voucher", request_body = VoucherIn,
@@ -267,8 +303,8 @@ pub struct VoucherIn {
     responses((status = 201, description = "The voucher, `posted` or `pending_review`", body = VoucherView),
         (status = 403, description = "`forbidden`: not unit or finance, or a line on an account an expenditure voucher may not use (1221, 2241, 2401)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`project_not_active`; `insufficient_funds`: the bank account, less reservations, cannot pay it; `grant_exceeded`: expenditure would pass the grant; `negative_balance`; `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`voucher_rejected`: a line is prohibited spending (each line's verdict in `lines`); `unknown_account`; `unbalanced_voucher`; `invalid_line`: no lines, over 200, both or neither side, or not an expense; `invalid_amount`; `out_of_period`; `validation_failed`: a bad date or a summary over 500 characters", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "`project_not_active`; `insufficient_funds`: the bank account, less reservations, cannot pay it; `grant_exceeded`: expenditure would pass the grant; `negative_balance`; `duplicate_invoice`: a line's invoice number is on a posted or pending voucher of any project (`number`, `line`); `idempotency_conflict`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`voucher_rejected`: a line is prohibited spending (each line's verdict in `lines`); `unknown_account`; `unbalanced_voucher`; `invalid_line`: no lines, over 200, both or neither side, or not an expense; `invalid_amount`; `out_of_period`; `validation_failed`: a bad date, a summary over 500 characters, an invoice number that is not 8 to 20 digits or a seller's credit code whose check character fails (GB 32100-2015)", body = Problem, content_type = "application/problem+json")))]
 pub async fn submit(
     state: State,
     caller: Caller,
@@ -295,7 +331,8 @@ pub(crate) async fn submit_voucher(state: &State, caller: &Caller, project_id: S
     let mut cmd = SubmitVoucher::new(date, b.summary, b.attachments, lines)?;
     let (rules, actor) = (state.rules.clone(), caller.actor());
     cmd.classify_ahead(&rules, &project_id);
-    answer_posting(state, caller, project_id, idem, SubmitVoucher::REFUSED, raw, move |journal, l| {
+    let invoices = cmd.invoice_numbers();
+    answer_posting(state, caller, project_id, idem, SubmitVoucher::REFUSED, raw, invoices, move |journal, l| {
         voucher_answer(201, &vouchers::submit(journal, l, &actor, &rules, cmd)?)
     })
     .await

@@ -50,6 +50,20 @@ pub struct LineView {
     pub summary: String,
     /// The classifier's verdict on a debit to expenditure; null on other lines.
     pub classification: Option<Classification>,
+    /// The invoice the line pays; absent when it names none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice: Option<InvoiceView>,
+}
+
+/// An invoice named on a voucher line, as entered (the credit code in upper case).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvoiceView {
+    #[schema(example = "25442000000123456789")]
+    pub number: String,
+    #[schema(example = "某某数控设备有限公司")]
+    pub seller: String,
+    #[schema(example = "91350100M000100Y43")]
+    pub seller_tax_id: String,
 }
 
 /// A value this service keeps as JSON text; text that does not read back is corrupt.
@@ -91,6 +105,11 @@ impl LineView {
             credit: Money::from_fen(l.credit_fen),
             summary: l.summary.clone(),
             classification: kept(&l.classification)?,
+            invoice: l.invoice_number.as_ref().map(|number| InvoiceView {
+                number: number.clone(),
+                seller: l.invoice_seller.clone().unwrap_or_default(),
+                seller_tax_id: l.invoice_seller_tax_id.clone().unwrap_or_default(),
+            }),
         })
     }
 }

@@ -16,7 +16,7 @@ use super::ledger::{self, Locked};
 use super::rows::KeyName;
 use super::rows::{LineRow, ProjectRow, VoucherRow};
 use super::unit::{self, Answer, Answered, Idem, Outcome, Request, Unit};
-use crate::db::schema::{audit_chains, idempotency_keys, projects};
+use crate::db::schema::{audit_chains, idempotency_keys, invoice_claims, projects};
 use crate::db::DbConn;
 use crate::domain::audit::{self, Actor, Event};
 use crate::domain::merkle::Tree;
@@ -34,6 +34,9 @@ pub type PostWork = Box<dyn FnOnce(&mut dyn Journal, &mut Locked) -> AppResult<(
 pub struct PostJob {
     pub request: Request,
     pub work: PostWork,
+    /// The invoice numbers the work will claim (`Journal::claim_invoices`): the batch claims them
+    /// all at once, before any request runs (see `Invoices`).
+    pub invoices: Vec<String>,
 }
 
 /// Rows the batch will write, and where each audit chain stands.
@@ -44,17 +47,36 @@ pub struct Buffer {
     pub vouchers: Vec<VoucherRow>,
     pub lines: Vec<LineRow>,
     pub events: Vec<(String, Event)>,
+    pub invoices: Invoices,
+}
+
+/// The invoice numbers of a batch. A unique violation in the batch's one write would fail every
+/// request of it, so the batch claims its requests' numbers first, in one statement that skips
+/// those held already (waiting, as a single request would, for a holder not yet committed); a
+/// request may then use only numbers the batch claimed and no earlier request of it used. Those
+/// claimed but not used are given back before the write.
+#[derive(Default)]
+pub struct Invoices {
+    claimed: HashSet<String>,
+    used: Vec<String>,
+}
+
+impl Invoices {
+    fn unused(&self) -> Vec<String> {
+        self.claimed.iter().filter(|n| !self.used.contains(n)).cloned().collect()
+    }
 }
 
 struct Mark {
     vouchers: usize,
     lines: usize,
     events: usize,
+    invoices: usize,
 }
 
 impl Buffer {
     fn mark(&self) -> Mark {
-        Mark { vouchers: self.vouchers.len(), lines: self.lines.len(), events: self.events.len() }
+        Mark { vouchers: self.vouchers.len(), lines: self.lines.len(), events: self.events.len(), invoices: self.invoices.used.len() }
     }
 
     /// Whether a voucher or line buffered since `m` holds a NUL character. Events cannot: their
@@ -63,13 +85,19 @@ impl Buffer {
     fn holds_nul_since(&self, m: &Mark) -> bool {
         let nul = |s: &str| s.contains('\0');
         let voucher = |v: &VoucherRow| nul(&v.summary) || nul(&v.created_by) || v.reference.as_deref().is_some_and(nul);
-        let line = |l: &LineRow| nul(&l.account_code) || nul(&l.summary) || l.classification.as_deref().is_some_and(nul);
+        let line = |l: &LineRow| {
+            nul(&l.account_code)
+                || nul(&l.summary)
+                || l.classification.as_deref().is_some_and(nul)
+                || l.invoice_seller.as_deref().is_some_and(nul)
+        };
         self.vouchers[m.vouchers..].iter().any(voucher) || self.lines[m.lines..].iter().any(line)
     }
 
     fn rewind(&mut self, m: Mark) {
         self.vouchers.truncate(m.vouchers);
         self.lines.truncate(m.lines);
+        self.invoices.used.truncate(m.invoices);
         for (chain, e) in self.events.drain(m.events..).rev() {
             self.chains.insert(chain, (e.seq - 1, e.prev_hash));
         }
@@ -90,6 +118,15 @@ impl Journal for Buffer {
         *seq = event.seq;
         head.clone_from(&event.hash);
         self.events.push((chain_id.to_string(), event));
+        Ok(())
+    }
+
+    fn claim_invoices(&mut self, numbers: &[String]) -> AppResult<()> {
+        let Invoices { claimed, used } = &mut self.invoices;
+        if let Some(taken) = numbers.iter().find(|n| !claimed.contains(*n) || used.contains(n)) {
+            return Err(super::journal::duplicate_invoice(taken));
+        }
+        used.extend_from_slice(numbers);
         Ok(())
     }
 }
@@ -149,9 +186,10 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.0.id.as_str()).collect();
     let mut books = super::statements::current_of(conn, &ids)?;
     let mut keys = claim_keys(conn, &jobs)?;
+    let claimed = claim_invoices(conn, &jobs)?;
 
     let mut locked: HashMap<String, Locked> = HashMap::new();
-    let mut buffer = Buffer::default();
+    let mut buffer = Buffer { invoices: Invoices { claimed, used: Vec::new() }, ..Buffer::default() };
     for (row, head) in rows {
         buffer.chains.insert(row.id.clone(), head);
         let (chart, totals) = books.remove(&row.id).unwrap_or_default();
@@ -175,6 +213,10 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
         let tree = trees.get_mut(chain).ok_or_else(|| AppError::internal(format!("chain {chain} has no tree in the batch")))?;
         hashes
             .extend(super::tree::rows(&tree.append_canonical(event.canonical.as_bytes())).into_iter().map(|(i, h)| (chain.clone(), i, h)));
+    }
+    let unused = buffer.invoices.unused();
+    if !unused.is_empty() {
+        diesel::delete(invoice_claims::table.filter(invoice_claims::number.eq_any(unused))).execute(conn)?;
     }
     let flush = Flush::new(&buffer.vouchers, &buffer.lines, &buffer.events, (&hashes, &trees), locked.values(), answered, released);
     pg(conn)?.execute_returning_count(&flush)?;
@@ -234,6 +276,31 @@ fn claim_keys(conn: &mut DbConn, jobs: &[PostJob]) -> AppResult<Keys> {
         .filter(|(k, _)| !claimed.contains(k))
         .collect();
     Ok(Keys { answers, claimed })
+}
+
+/// Claims the batch's invoice numbers that no voucher holds; returns those it claimed.
+fn claim_invoices(conn: &mut DbConn, jobs: &[PostJob]) -> AppResult<HashSet<String>> {
+    let mut wanted: Vec<&String> = jobs.iter().flat_map(|j| &j.invoices).collect();
+    if wanted.is_empty() {
+        return Ok(HashSet::new());
+    }
+    // In one order in every batch, so two batches claiming the same numbers wait, not deadlock.
+    wanted.sort_unstable();
+    wanted.dedup();
+    let claimed: Vec<InvoiceNumber> = diesel::sql_query(
+        "INSERT INTO invoice_claims (number, claimed_at) SELECT u.number, $2 FROM UNNEST($1) AS u(number) \
+         ORDER BY 1 ON CONFLICT DO NOTHING RETURNING number",
+    )
+    .bind::<Array<Text>, _>(wanted)
+    .bind::<Text, _>(super::now())
+    .load(pg(conn)?)?;
+    Ok(claimed.into_iter().map(|c| c.number).collect())
+}
+
+#[derive(QueryableByName)]
+struct InvoiceNumber {
+    #[diesel(sql_type = Text)]
+    number: String,
 }
 
 /// The requests of a batch, each run by `unit::run` against the projects the batch locked: its

@@ -113,7 +113,7 @@ impl Flush {
             head: insert_select(
                 "voucher_lines",
                 column_list!(voucher_lines: voucher_id, line_no, project_id, account_code, debit_fen, credit_fen, summary,
-                    classification),
+                    classification, invoice_number, invoice_seller, invoice_seller_tax_id),
             ),
             cols: vec![
                 texts(l, |r| &r.voucher_id),
@@ -124,6 +124,9 @@ impl Flush {
                 bigs(l, |r| r.credit_fen),
                 texts(l, |r| &r.summary),
                 opt_texts(l, |r| &r.classification),
+                opt_texts(l, |r| &r.invoice_number),
+                opt_texts(l, |r| &r.invoice_seller),
+                opt_texts(l, |r| &r.invoice_seller_tax_id),
             ],
             tail: "",
         };

@@ -9,6 +9,7 @@ use crate::db::DbConn;
 use crate::domain::audit::Actor;
 use crate::domain::chart::AccountDef;
 use crate::domain::classify::Classification;
+use crate::domain::invoice::{self, Invoice};
 use crate::domain::kind::{ProjectKind, VoucherKind};
 use crate::domain::ledger::{Book, Line, Reservation, Totals};
 use crate::domain::money::Money;
@@ -115,11 +116,13 @@ pub struct PostLine {
     pub line: Line,
     pub summary: String,
     pub classification: Option<Classification>,
+    /// The invoice the line pays: its number is claimed for the voucher (`Journal::claim_invoices`).
+    pub invoice: Option<Invoice>,
 }
 
 impl PostLine {
     pub fn plain(line: Line, summary: &str) -> PostLine {
-        PostLine { line, summary: summary.to_string(), classification: None }
+        PostLine { line, summary: summary.to_string(), classification: None, invoice: None }
     }
 }
 
@@ -137,6 +140,10 @@ pub struct Posting {
 impl Posting {
     fn lines(&self) -> Vec<Line> {
         self.lines.iter().map(|l| l.line.clone()).collect()
+    }
+
+    fn invoice_numbers(&self) -> Vec<String> {
+        invoice::distinct_numbers(self.lines.iter().filter_map(|l| l.invoice.as_ref()))
     }
 }
 
@@ -181,9 +188,16 @@ fn insert_voucher(
                 credit_fen: x.line.credit.fen(),
                 summary: x.summary.clone(),
                 classification: x.classification.as_ref().map(serde_json::to_string).transpose().map_err(AppError::internal)?,
+                invoice_number: x.invoice.as_ref().map(|i| i.number.clone()),
+                invoice_seller: x.invoice.as_ref().map(|i| i.seller.clone()),
+                invoice_seller_tax_id: x.invoice.as_ref().map(|i| i.seller_tax_id.clone()),
             })
         })
         .collect::<AppResult<Vec<_>>>()?;
+    let numbers = p.invoice_numbers();
+    if !numbers.is_empty() {
+        j.claim_invoices(&numbers)?;
+    }
     j.insert_voucher(&voucher, &lines)?;
     Ok(Stored { voucher, lines })
 }
@@ -191,7 +205,14 @@ fn insert_voucher(
 fn lines_json(p: &Posting) -> Value {
     p.lines
         .iter()
-        .map(|x| json!({"account": x.line.code, "debit": x.line.debit.to_string(), "credit": x.line.credit.to_string(), "summary": x.summary}))
+        .map(|x| {
+            let mut line = json!({"account": x.line.code, "debit": x.line.debit.to_string(), "credit": x.line.credit.to_string(), "summary": x.summary});
+            // Only when named, so lines without an invoice are recorded as they always were.
+            if let Some(invoice) = &x.invoice {
+                line["invoice"] = json!(invoice);
+            }
+            line
+        })
         .collect()
 }
 
@@ -283,6 +304,7 @@ pub fn decide(conn: &mut DbConn, l: &mut Locked, actor: &Actor, v: &mut Stored, 
         }
         Review::Declined => {
             l.book.release(release);
+            super::journal::release_invoices(conn, &v.lines)?;
             None
         }
     };
@@ -351,6 +373,7 @@ pub fn reverse(
             .collect(),
     };
     let stored = post(conn, l, actor, &p)?;
+    super::journal::release_invoices(conn, &rows)?;
     diesel::update(vouchers::table.find(vid))
         .set((vouchers::status.eq(VoucherStatus::Reversed.as_str()), vouchers::reversed_by_id.eq(Some(&stored.voucher.id))))
         .execute(conn)?;

@@ -87,6 +87,10 @@ pub struct LineRow {
     pub summary: String,
     /// The classifier's verdict as JSON text (`domain::classify::Classification`).
     pub classification: Option<String>,
+    /// The invoice the line pays, if it names one (`domain::invoice::Invoice`).
+    pub invoice_number: Option<String>,
+    pub invoice_seller: Option<String>,
+    pub invoice_seller_tax_id: Option<String>,
 }
 
 /// A voucher with its lines, in line order.

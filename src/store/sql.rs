@@ -7,7 +7,7 @@
 //! may leave out columns, so it never caches one); at five UPDATEs per voucher, re-preparing them
 //! was an eighth of the SQLite writer's time. Each type here always renders the same SQL, which
 //! is what its static `QueryId` promises diesel's statement cache.
-use crate::db::schema::{audit_tree, projects, voucher_lines};
+use crate::db::schema::{audit_tree, invoice_claims, projects, voucher_lines};
 use diesel::backend::Backend;
 use diesel::helper_types::SqlTypeOf;
 use diesel::pg::{Pg, PgQueryBuilder};
@@ -155,6 +155,21 @@ statement! {
     }
 }
 
+statement! {
+    /// Claims an invoice number for the voucher being written; claims nothing (0 rows) when a
+    /// posted or pending voucher holds it. On PostgreSQL a claim another transaction has made but
+    /// not committed waits for it, and then finds the number taken, or free if it rolled back.
+    ClaimInvoice { number: &'a str, claimed_at: &'a str } => |s, out| {
+        out.push_sql("INSERT INTO invoice_claims (");
+        out.push_sql(column_list!(invoice_claims: number, claimed_at));
+        out.push_sql(") VALUES (");
+        out.push_bind_param::<Text, str>(s.number)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, str>(s.claimed_at)?;
+        out.push_sql(") ON CONFLICT DO NOTHING");
+    }
+}
+
 /// Every line of a voucher in one INSERT: one statement (one round trip on PostgreSQL) however
 /// many lines the voucher has (`unprepared!`: one cached statement per line count).
 pub struct InsertLines<'a> {
@@ -172,7 +187,8 @@ where
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql("INSERT INTO voucher_lines (");
         out.push_sql(column_list!(voucher_lines:
-            voucher_id, line_no, project_id, account_code, debit_fen, credit_fen, summary, classification));
+            voucher_id, line_no, project_id, account_code, debit_fen, credit_fen, summary, classification,
+            invoice_number, invoice_seller, invoice_seller_tax_id));
         out.push_sql(") VALUES ");
         for (i, r) in self.rows.iter().enumerate() {
             out.push_sql(if i == 0 { "(" } else { ", (" });
@@ -191,6 +207,10 @@ where
             out.push_bind_param::<Text, str>(&r.summary)?;
             out.push_sql(", ");
             out.push_bind_param::<Nullable<Text>, Option<String>>(&r.classification)?;
+            for invoice in [&r.invoice_number, &r.invoice_seller, &r.invoice_seller_tax_id] {
+                out.push_sql(", ");
+                out.push_bind_param::<Nullable<Text>, Option<String>>(invoice)?;
+            }
             out.push_sql(")");
         }
         Ok(())
@@ -416,6 +436,9 @@ mod tests {
             credit_fen: 0,
             summary: "s".into(),
             classification: None,
+            invoice_number: None,
+            invoice_seller: None,
+            invoice_seller_tax_id: None,
         };
         let statements = [
             (of!(projects), debug_query::<Sqlite, _>(&LockProject { id: "p" }).to_string()),

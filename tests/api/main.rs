@@ -11,6 +11,7 @@ mod contract;
 mod downloads;
 mod export;
 mod foundation;
+mod invoices;
 mod ledger;
 mod operations;
 mod ops;

@@ -132,7 +132,7 @@
       const n = i + 1;
       r.dataset.row = String(i);
       r.querySelector("td").textContent = String(n);
-      for (const [prefix, name] of [["ls", "line_summary"], ["acc", "account"], ["dr", "debit"], ["cr", "credit"]]) {
+      for (const [prefix, name] of [["ls", "line_summary"], ["acc", "account"], ["dr", "debit"], ["cr", "credit"], ["inv", "invoice_no"], ["sel", "seller"], ["tax", "seller_tax_id"]]) {
         const input = r.querySelector(`input[name=${name}]`);
         const label = r.querySelector(`label[for=${input.id}]`);
         input.id = `${prefix}-${n}`;

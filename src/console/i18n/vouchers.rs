@@ -78,6 +78,14 @@ pub struct VoucherWords {
     pub bad_date: &'static str,
     pub bad_number: &'static str,
     pub required: &'static str,
+    // Invoices on voucher lines (issue 16).
+    pub invoice: &'static str,
+    pub invoice_number: &'static str,
+    pub seller: &'static str,
+    pub seller_tax_id: &'static str,
+    pub bad_invoice_number: &'static str,
+    pub bad_seller: &'static str,
+    pub bad_credit_code: &'static str,
 }
 
 static ZH: VoucherWords = VoucherWords {
@@ -154,6 +162,13 @@ static ZH: VoucherWords = VoucherWords {
     bad_date: "日期格式应为 2025-03-15。",
     bad_number: "请填写不小于 0 的整数。",
     required: "必填。",
+    invoice: "发票",
+    invoice_number: "发票号码",
+    seller: "销售方名称",
+    seller_tax_id: "销售方统一社会信用代码",
+    bad_invoice_number: "发票号码应为 8 至 20 位数字。",
+    bad_seller: "销售方名称最多 200 个字。",
+    bad_credit_code: "统一社会信用代码应为 18 位，且最后一位校验码须正确（GB 32100-2015）。",
 };
 
 static EN: VoucherWords = VoucherWords {
@@ -230,6 +245,13 @@ static EN: VoucherWords = VoucherWords {
     bad_date: "A date like 2025-03-15.",
     bad_number: "A whole number, 0 or more.",
     required: "Required.",
+    invoice: "Invoice",
+    invoice_number: "Invoice number",
+    seller: "Seller",
+    seller_tax_id: "Seller's credit code",
+    bad_invoice_number: "An invoice number is 8 to 20 digits.",
+    bad_seller: "At most 200 characters.",
+    bad_credit_code: "A unified social credit code is 18 characters and ends in its check character (GB 32100-2015).",
 };
 
 pub fn words(lang: Lang) -> &'static VoucherWords {

@@ -4,6 +4,7 @@ use super::*;
 use crate::domain::audit::GENESIS;
 use crate::domain::kind::VoucherKind;
 use crate::domain::status::VoucherStatus;
+use crate::error::Code;
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -38,6 +39,9 @@ fn line(voucher_id: &str, project: &str, n: i32) -> LineRow {
         credit_fen: 0,
         summary: String::new(),
         classification: None,
+        invoice_number: None,
+        invoice_seller: None,
+        invoice_seller_tax_id: None,
     }
 }
 
@@ -110,4 +114,23 @@ fn nul_is_found_only_in_what_was_buffered_since_the_mark() {
     buffer.rewind(mark);
     assert!(!buffer.holds_nul_since(&buffer.mark()));
     assert_eq!(buffer.vouchers.len(), 1);
+}
+
+#[test]
+fn an_invoice_number_goes_to_one_request_of_a_batch_and_a_refused_one_gives_it_back() {
+    let numbers = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let claimed = numbers(&["11111111", "22222222"]).into_iter().collect();
+    let mut buffer = Buffer { invoices: Invoices { claimed, used: Vec::new() }, ..Buffer::default() };
+    // Held by a voucher outside the batch: the batch could not claim it.
+    assert_eq!(buffer.claim_invoices(&numbers(&["33333333"])).unwrap_err().code, Code::DuplicateInvoice);
+    // A request refused later (say for want of money) is rewound, and its number with it.
+    let mark = buffer.mark();
+    buffer.claim_invoices(&numbers(&["11111111"])).unwrap();
+    buffer.rewind(mark);
+    buffer.claim_invoices(&numbers(&["11111111"])).unwrap();
+    // A second request of the batch with the same number is refused.
+    let err = buffer.claim_invoices(&numbers(&["22222222", "11111111"])).unwrap_err();
+    assert_eq!((err.code, err.extra["number"].as_str()), (Code::DuplicateInvoice, Some("11111111")));
+    assert_eq!(buffer.invoices.used, numbers(&["11111111"]), "a refused claim takes none of its numbers");
+    assert_eq!(buffer.invoices.unused(), numbers(&["22222222"]), "given back before the write");
 }

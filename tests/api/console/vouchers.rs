@@ -369,3 +369,65 @@ fn keyboard_entry_live_verdicts_refusal_and_print_in_chromium() {
         b.window(1366, 768);
     });
 }
+
+/// The entry form's invoice fields: a voucher posts its invoice; the same invoice again, or a
+/// mistyped credit code, comes back with the sentence in Chinese on the line, as typed.
+#[test]
+fn entry_form_takes_an_invoice_and_explains_its_refusals() {
+    on_each_backend(|w| {
+        let p = spent_project(&w);
+        let unit = sign_in(&w, "unit1", "password-123");
+        let new = format!("/projects/{p}/vouchers/new");
+        let page = get(&w, &unit, &new);
+        for hook in ["name=\"invoice_no\"", "name=\"seller\"", "name=\"seller_tax_id\"", "发票号码", "销售方统一社会信用代码"]
+        {
+            assert!(page.text.contains(hook), "entry form lacks {hook}");
+        }
+        let csrf = page.csrf();
+        let with_invoice = |key: &str, number: &str, tax_id: &str| {
+            form(&[
+                ("csrf", &csrf),
+                ("key", key),
+                ("date", "2025-04-03"),
+                ("summary", "购买焊材"),
+                ("attachments", "1"),
+                ("line_summary", "购买焊材"),
+                ("account", "materials"),
+                ("debit", "300.00"),
+                ("credit", ""),
+                ("invoice_no", number),
+                ("seller", "赤峰市某焊材有限公司"),
+                ("seller_tax_id", tax_id),
+                ("line_summary", "银行付款"),
+                ("account", "1002"),
+                ("debit", ""),
+                ("credit", "300.00"),
+                ("invoice_no", ""),
+                ("seller", ""),
+                ("seller_tax_id", ""),
+            ])
+        };
+        let posted = post(&w, &unit, &new, &with_invoice("inv-1", "04403210", "91350100M000100Y43"));
+        assert_eq!(posted.status, 303, "{}", posted.text);
+        let vid = posted.header("location").unwrap().rsplit('/').next().unwrap().to_string();
+        let shown = w.get(&w.finance, &format!("/projects/{p}/vouchers/{vid}"));
+        assert_eq!(shown.body["lines"][0]["invoice"]["number"], "04403210", "{shown:?}");
+        let page = get(&w, &unit, &format!("/projects/{p}/vouchers/{vid}"));
+        assert!(
+            page.text.contains("data-testid=\"line-invoice\"") && page.text.contains("发票 04403210 · 赤峰市某焊材有限公司"),
+            "{}",
+            page.text
+        );
+
+        let again = post(&w, &unit, &new, &with_invoice("inv-2", "04403210", "91350100M000100Y43"));
+        assert_eq!(again.status, 409, "{}", again.text);
+        assert!(again.text.contains("data-code=\"duplicate_invoice\""), "{}", again.text);
+        assert!(again.text.contains("发票号码 04403210 已在其他已记账或待审核的凭证上报销过"), "{}", again.text);
+        assert!(again.text.contains("data-testid=\"line-error\""), "shown on its line: {}", again.text);
+
+        let mistyped = post(&w, &unit, &new, &with_invoice("inv-3", "04403211", "91350100M000100Y44"));
+        assert_eq!(mistyped.status, 422, "{}", mistyped.text);
+        assert!(mistyped.text.contains("最后一位校验码须正确"), "{}", mistyped.text);
+        assert!(mistyped.text.contains("value=\"91350100M000100Y44\""), "input kept: {}", mistyped.text);
+    });
+}

@@ -49,11 +49,17 @@ struct Row {
     account: String,
     debit: String,
     credit: String,
+    /// The invoice the line pays (number, seller, seller's credit code); blank for none.
+    invoice: [String; 3],
 }
 
 impl Row {
     fn is_blank(&self) -> bool {
-        [&self.summary, &self.account, &self.debit, &self.credit].iter().all(|s| s.trim().is_empty())
+        [&self.summary, &self.account, &self.debit, &self.credit].iter().all(|s| s.trim().is_empty()) && !self.has_invoice()
+    }
+
+    fn has_invoice(&self) -> bool {
+        self.invoice.iter().any(|s| !s.trim().is_empty())
     }
 }
 
@@ -74,7 +80,7 @@ impl Entry {
     /// The form's fields in order: the i-th `account`, `debit`, ... belong to the i-th row.
     fn read(pairs: &[(String, String)]) -> Entry {
         let mut e = Entry::default();
-        let mut rows: [Vec<String>; 4] = Default::default();
+        let mut rows: [Vec<String>; 7] = Default::default();
         for (k, v) in pairs {
             match k.as_str() {
                 "date" => e.date = v.clone(),
@@ -84,13 +90,22 @@ impl Entry {
                 "account" => rows[1].push(v.clone()),
                 "debit" => rows[2].push(v.clone()),
                 "credit" => rows[3].push(v.clone()),
+                "invoice_no" => rows[4].push(v.clone()),
+                "seller" => rows[5].push(v.clone()),
+                "seller_tax_id" => rows[6].push(v.clone()),
                 _ => {}
             }
         }
         let n = rows.iter().map(Vec::len).max().unwrap_or(0).min(MAX_ROWS + 1);
         let at = |col: &Vec<String>, i: usize| col.get(i).cloned().unwrap_or_default();
         e.rows = (0..n)
-            .map(|i| Row { summary: at(&rows[0], i), account: at(&rows[1], i), debit: at(&rows[2], i), credit: at(&rows[3], i) })
+            .map(|i| Row {
+                summary: at(&rows[0], i),
+                account: at(&rows[1], i),
+                debit: at(&rows[2], i),
+                credit: at(&rows[3], i),
+                invoice: [at(&rows[4], i), at(&rows[5], i), at(&rows[6], i)],
+            })
             .collect();
         e
     }
@@ -111,6 +126,10 @@ impl Entry {
                     line[side] = json!(plain_amount(text));
                 }
             }
+            if r.has_invoice() {
+                let [number, seller, tax_id] = &r.invoice;
+                line["invoice"] = json!({"number": number.trim(), "seller": seller.trim(), "seller_tax_id": tax_id.trim()});
+            }
             lines.push(line);
             from_row.push(i);
         }
@@ -128,7 +147,14 @@ impl Entry {
         let mut rows: Vec<Row> = x
             .lines
             .iter()
-            .map(|l| Row { summary: l.summary.clone(), account: l.account.clone(), debit: side(l.debit), credit: side(l.credit) })
+            // The invoice is not copied: it was reimbursed by the voucher copied.
+            .map(|l| Row {
+                summary: l.summary.clone(),
+                account: l.account.clone(),
+                debit: side(l.debit),
+                credit: side(l.credit),
+                invoice: Default::default(),
+            })
             .collect();
         rows.push(Row::default());
         Entry { date: calendar::today().to_string(), summary: x.summary.clone(), attachments: x.attachments.to_string(), rows }
@@ -229,10 +255,22 @@ fn notes_of(lang: super::super::super::i18n::Lang, e: &AppError, rows: &[usize],
         }
     } else if let Some(row) = e.extra.get("line").and_then(Value::as_u64).and_then(|n| row_of(n as usize)) {
         if let Some(note) = notes.get_mut(row) {
-            note.error = Some(explain(lang, e).message);
+            note.error = Some(invoice_error(lang, e).map_or_else(|| explain(lang, e).message, str::to_string));
         }
     }
     notes
+}
+
+/// What is wrong with a line's invoice, in the clerk's words (the API names the field in English).
+fn invoice_error(lang: super::super::super::i18n::Lang, e: &AppError) -> Option<&'static str> {
+    let w = words::words(lang);
+    e.field_errors().iter().find_map(|f| match f.field.rsplit('.').next()? {
+        _ if !f.field.contains(".invoice.") => None,
+        "number" => Some(w.bad_invoice_number),
+        "seller" => Some(w.bad_seller),
+        "seller_tax_id" => Some(w.bad_credit_code),
+        _ => None,
+    })
 }
 
 /// Sums a column as typed; what does not read as an amount counts nothing (the server judges it).
@@ -280,7 +318,7 @@ fn render(v: &Visit, s: &Setting, e: &Entry, why: Option<Explained>, notes: Vec<
             datalist #accounts { @for a in &s.accounts { option value=(a.code) { (a.code) " " (a.name) } } }
             div.scroll { table.entry-lines {
                 thead { tr {
-                    th.num { (w.line) } th { (w.line_summary) } th { (w.account) } th.num { (w.debit) } th.num { (w.credit) } th { (w.verdict) }
+                    th.num { (w.line) } th { (w.line_summary) } th { (w.account) } th.num { (w.debit) } th.num { (w.credit) } th { (w.invoice) } th { (w.verdict) }
                 } }
                 tbody #entry-lines {
                     @for (i, r) in e.rows.iter().enumerate() { (row(v, w, s, i, r, notes.get(i))) }
@@ -329,6 +367,17 @@ fn row(v: &Visit, w: &VoucherWords, s: &Setting, i: usize, r: &Row, note: Option
             td {
                 label.sr for={ "cr-" (n) } { (w.line_before) (n) (w.line_after) " " (w.credit) }
                 input.amount id={ "cr-" (n) } type="text" name="credit" value=(r.credit) inputmode="decimal" data-cell;
+            }
+            td.invoice {
+                @for (i, (prefix, name, label, hint)) in [
+                    ("inv", "invoice_no", w.invoice_number, "numeric"),
+                    ("sel", "seller", w.seller, "text"),
+                    ("tax", "seller_tax_id", w.seller_tax_id, "text"),
+                ].into_iter().enumerate() {
+                    label.sr for={ (prefix) "-" (n) } { (w.line_before) (n) (w.line_after) " " (label) }
+                    // Not a `data-cell`: Enter runs along the amounts as before; Tab reaches these.
+                    input id={ (prefix) "-" (n) } type="text" name=(name) value=(r.invoice[i]) placeholder=(label) inputmode=(hint) autocomplete="off";
+                }
             }
             td.verdict-cell data-testid="line-verdict" data-verdict=[verdict.map(words::verdict_code)] aria-live="polite" {
                 @if let Some(verdict) = verdict {

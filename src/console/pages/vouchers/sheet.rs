@@ -39,7 +39,12 @@ pub fn sheet(w: &VoucherWords, unit: &str, v: &VoucherView, chart: &[AccountDef]
                 tbody {
                     @for l in &v.lines {
                         tr {
-                            td { @if l.summary.is_empty() { (v.summary) } @else { (l.summary) } }
+                            td {
+                                @if l.summary.is_empty() { (v.summary) } @else { (l.summary) }
+                                @if let Some(i) = &l.invoice {
+                                    div.muted data-testid="line-invoice" { (w.invoice) " " (i.number) @if !i.seller.is_empty() { " · " (i.seller) } }
+                                }
+                            }
                             td { span.mono { (l.account) } " " (account_name(chart, &l.account)) }
                             td.num { @if !l.debit.is_zero() { (amount(l.debit)) } }
                             td.num { @if !l.credit.is_zero() { (amount(l.credit)) } }
