@@ -6,4 +6,5 @@ pub mod login;
 pub mod people;
 pub mod project;
 pub mod vouchers;
+mod charts;
 mod widgets;
