@@ -13,6 +13,7 @@ pub struct ChartWords {
     pub by_band_desc: &'static str,
     pub projects_n: &'static str,
     pub of_grant: &'static str,
+    pub colon: &'static str,
 }
 
 static ZH: ChartWords = ChartWords {
@@ -26,6 +27,7 @@ static ZH: ChartWords = ChartWords {
     by_band_desc: "按执行率（累计实施 ÷ 核定拨款）分档的项目个数及其核定拨款合计。",
     projects_n: "个项目",
     of_grant: "拨款",
+    colon: "：",
 };
 
 static EN: ChartWords = ChartWords {
@@ -39,6 +41,7 @@ static EN: ChartWords = ChartWords {
     by_band_desc: "Projects by utilization (implemented ÷ grant), with the grants they hold.",
     projects_n: "projects",
     of_grant: "grant",
+    colon: ": ",
 };
 
 pub fn words(lang: Lang) -> &'static ChartWords {

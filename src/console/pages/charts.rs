@@ -17,11 +17,14 @@ pub struct Point {
     pub implemented: Money,
 }
 
-/// The days a project's spending is drawn at: each month's end within its period up to the
-/// last day drawn (today, or the period's end once it is past), and that last day itself.
+/// The days a project's spending is drawn at: its first day, each month's end within its period
+/// up to the last day drawn (today, or the period's end once it is past), and that last day.
 pub fn drawn_days(start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Vec<NaiveDate> {
     let last = today.min(end);
-    let mut days = Vec::new();
+    if last < start {
+        return Vec::new();
+    }
+    let mut days = vec![start];
     let mut month = NaiveDate::from_ymd_opt(start.year(), start.month(), 1);
     while let Some(first) = month {
         let next = first.checked_add_months(chrono::Months::new(1));
@@ -29,10 +32,12 @@ pub fn drawn_days(start: NaiveDate, end: NaiveDate, today: NaiveDate) -> Vec<Nai
         if month_end >= last {
             break;
         }
-        days.push(month_end);
+        if month_end > start {
+            days.push(month_end);
+        }
         month = next;
     }
-    if last >= start {
+    if last > start {
         days.push(last);
     }
     days
@@ -79,10 +84,10 @@ pub fn spending_chart(points: &[Point], grant: Money, start: NaiveDate, end: Nai
     let y = |m: Money| TOP + HEIGHT - scale(m.fen(), top, HEIGHT);
     let line: Vec<String> = points.iter().map(|p| format!("{},{}", x(p.day), y(p.implemented))).collect();
     let (grant_y, end_x, base) = (y(grant), x(end), TOP + HEIGHT);
-    let label = format!("{}: {} {} {}", w.over_time, w.spent_to, last.day, amount(last.implemented));
+    let label = format!("{}{}{} {}{}{}", w.over_time, w.colon, w.spent_to, last.day, w.colon, amount(last.implemented));
     html! {
         figure.chart {
-            svg.chart.timeline viewBox="0 0 640 250" role="img" aria-label=(label) data-testid="spending-chart" {
+            svg.chart.timeline viewBox="0 0 640 264" role="img" aria-label=(label) data-testid="spending-chart" {
                 title { (label) }
                 line.axis x1=(LEFT) y1=(base) x2=(LEFT + WIDTH) y2=(base) {}
                 line.grant x1=(LEFT) y1=(grant_y) x2=(LEFT + WIDTH) y2=(grant_y) data-testid="grant-line" data-amount=(grant) {}
@@ -93,12 +98,12 @@ pub fn spending_chart(points: &[Point], grant: Money, start: NaiveDate, end: Nai
                 @for p in points {
                     circle.spent cx=(x(p.day)) cy=(y(p.implemented)) r="4"
                         data-testid="spent-point" data-day=(p.day) data-implemented=(p.implemented) {
-                        title { (p.day) ": " (amount(p.implemented)) }
+                        title { (p.day) (w.colon) (amount(p.implemented)) }
                     }
                 }
                 text.label x=(LEFT) y=(base + 22) { (start) }
                 text.label.end x=(LEFT + WIDTH) y=(base + 22) { (end) }
-                text.value x=(LEFT) y=(base + 38) { (w.spent_to) " " (last.day) ": " (amount(last.implemented)) }
+                text.value x=(LEFT) y=(base + 44) { (w.spent_to) " " (last.day) (w.colon) (amount(last.implemented)) }
             }
             figcaption.muted { (w.over_time_desc) }
         }
@@ -130,23 +135,25 @@ pub fn bands(projects: impl Iterator<Item = (Money, Money)>) -> [(usize, Money);
     out
 }
 
-/// The bands as horizontal bars scaled to the fullest band, each with its count and grants.
+/// The bands as horizontal bars scaled to the fullest band, each under its label, count and
+/// grants (two lines a band, so the words keep their size on a phone).
 pub fn utilization_chart(bands: &[(usize, Money); 5], w: &ChartWords) -> Markup {
     let most = bands.iter().map(|b| b.0).max().unwrap_or(0) as i64;
-    let (row, bar_left, bar_w) = (34, 92, 300);
+    let (row, bar_w) = (46, 464);
     html! {
         figure.chart {
-            svg.chart.bands viewBox=(format!("0 0 640 {}", row * BANDS.len() as i64 + 12)) role="img" aria-label=(w.by_band)
+            svg.chart.bands viewBox=(format!("0 0 480 {}", row * BANDS.len() as i64 + 8)) role="img" aria-label=(w.by_band)
                 data-testid="utilization-chart" {
                 title { (w.by_band) }
                 @for (i, (label, (count, grant))) in BANDS.iter().zip(bands).enumerate() {
-                    @let y = 8 + row * i as i64;
+                    @let y = 6 + row * i as i64;
                     @let len = scale(*count as i64, most, bar_w);
-                    text.label x="8" y=(y + 17) { (label) }
-                    rect.track x=(bar_left) y=(y + 4) width=(bar_w) height="18" rx="2" {}
-                    rect.fill x=(bar_left) y=(y + 4) width=(len) height="18" rx="2"
+                    text.label x="8" y=(y + 14) {
+                        tspan.value { (label) } " · " (count) " " (w.projects_n) " · " (w.of_grant) " " (amount(*grant))
+                    }
+                    rect.track x="8" y=(y + 21) width=(bar_w) height="16" rx="2" {}
+                    rect.fill x="8" y=(y + 21) width=(len) height="16" rx="2"
                         data-testid="band-bar" data-band=(i) data-count=(count) data-grant=(grant) {}
-                    text.value x=(bar_left + bar_w + 10) y=(y + 18) { (count) " " (w.projects_n) " · " (w.of_grant) " " (amount(*grant)) }
                 }
             }
             figcaption.muted { (w.by_band_desc) }
@@ -165,9 +172,10 @@ mod tests {
     #[test]
     fn points_fall_on_month_ends_up_to_today_or_the_period_end() {
         let days = drawn_days(d("2025-01-15"), d("2026-06-30"), d("2025-04-10"));
-        assert_eq!(days, [d("2025-01-31"), d("2025-02-28"), d("2025-03-31"), d("2025-04-10")]);
-        let past = drawn_days(d("2025-11-01"), d("2026-01-31"), d("2027-03-01"));
+        assert_eq!(days, [d("2025-01-15"), d("2025-01-31"), d("2025-02-28"), d("2025-03-31"), d("2025-04-10")]);
+        let past = drawn_days(d("2025-11-30"), d("2026-01-31"), d("2027-03-01"));
         assert_eq!(past, [d("2025-11-30"), d("2025-12-31"), d("2026-01-31")]);
+        assert_eq!(drawn_days(d("2026-12-02"), d("2028-01-01"), d("2026-12-02")), [d("2026-12-02")]);
         assert!(drawn_days(d("2027-01-01"), d("2028-01-01"), d("2026-12-02")).is_empty());
     }
 

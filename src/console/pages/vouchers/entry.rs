@@ -246,7 +246,7 @@ fn render(v: &Visit, s: &Setting, e: &Entry, why: Option<Explained>, notes: Vec<
     let (debits, credits) = (column(&e.rows, |r| &r.debit), column(&e.rows, |r| &r.credit));
     let base = format!("/projects/{}", s.project_id);
     let body = html! {
-        nav.crumbs { a href="/" { (t.projects) } " › " a href=(base) { (s.project_name) } " › " a href={ (base) "/vouchers" } { (t.vouchers) } " › " (t.new_voucher) }
+        nav.crumbs { (super::super::widgets::home_crumb(v)) " › " a href=(base) { (s.project_name) } " › " a href={ (base) "/vouchers" } { (t.vouchers) } " › " (t.new_voucher) }
         h1 { (w.voucher_title) " · " (t.new_voucher) }
         p.muted { (w.entry_help) }
         @if let Some(x) = &why { (x.alert()) }
