@@ -234,5 +234,12 @@ fn a_clerks_walk_through_every_page() {
             }
             b.window(1366, 768);
         }
+
+        // Switching the language keeps the page's filters.
+        b.sign_in(&root, "fin1", "password-123");
+        b.goto(&format!("{root}/?kind=base&sort=grant&lang=zh"));
+        let switch = b.wait_for("header.top a.lang", 10);
+        let href = b.attr(&switch, "href").unwrap_or_default();
+        assert_eq!(href, "/?kind=base&sort=grant&lang=en");
     });
 }

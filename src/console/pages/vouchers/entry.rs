@@ -261,7 +261,7 @@ fn render(v: &Visit, s: &Setting, e: &Entry, why: Option<Explained>, notes: Vec<
                     @if field("date") { span.error data-field-error="date" { (w.bad_date) } }
                 }
                 div.grow {
-                    label for="entry-summary" { (w.summary) " (" (w.common_summaries) ")" }
+                    label for="entry-summary" { (w.summary) (w.common_summaries) }
                     input #entry-summary type="text" name="summary" value=(e.summary) list="common-summaries" maxlength="500" autocomplete="off" data-cell
                         aria-invalid=[field("summary").then_some("true")];
                     @if field("summary") { span.error data-field-error="summary" { (why.as_ref().and_then(|x| x.field("summary")).unwrap_or("")) } }
