@@ -82,7 +82,16 @@ impl FromRequest for Visit {
             }
             let refreshed = session.as_ref().and_then(|s| s.refreshed(&state.keys, console, now));
             let stale_cookie = cookie.is_some() && session.is_none();
-            Ok(Visit { lang, remember_lang, session, refreshed, stale_cookie, path: req.path().to_string(), query_kept: kept_query(req.query_string()), state })
+            Ok(Visit {
+                lang,
+                remember_lang,
+                session,
+                refreshed,
+                stale_cookie,
+                path: req.path().to_string(),
+                query_kept: kept_query(req.query_string()),
+                state,
+            })
         })
     }
 }

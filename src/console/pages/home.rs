@@ -2,8 +2,8 @@
 //! inspector), users and organisations (admin).
 use super::super::format::amount;
 use super::super::{Page, Refusal, Visit};
-use super::login;
 use super::charts::{bands, utilization_chart};
+use super::login;
 use super::widgets::{bar, money_cell};
 use crate::auth::{Caller, Role};
 use crate::domain::calendar;
