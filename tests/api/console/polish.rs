@@ -96,6 +96,12 @@ fn the_charts_draw_the_apis_figures() {
         if w.db == Db::Sqlite {
             script(&b, "document.getElementById('over-time-h').scrollIntoView();");
             b.screenshot("polish-project-chart-zh");
+            b.window(390, 844);
+            b.goto(&format!("{root}/projects/{p}"));
+            b.wait_for("[data-testid=spending-chart]", 10);
+            script(&b, "document.getElementById('over-time-h').scrollIntoView();");
+            b.screenshot("polish-project-chart-phone-zh");
+            b.window(1366, 768);
         }
 
         // The portfolio: every project the API's /statements lists, counted in its band.
