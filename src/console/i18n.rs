@@ -4,6 +4,7 @@ use actix_web::HttpRequest;
 
 // Each area of the console keeps its own words beside these shared ones, in the same two-table
 // pattern (a struct of fields, one static per language).
+pub mod charts;
 pub mod finance;
 pub mod people;
 pub mod vouchers;

@@ -31,7 +31,7 @@ pub fn document(v: &Visit, title: &str, body: Markup) -> Markup {
                         }
                     }
                     div.me {
-                        a.lang href={ (v.path) "?lang=" (other) } lang=(if other == "en" { "en" } else { "zh-CN" }) { (t.other_lang) }
+                        a.lang href={ (v.path) "?" (v.query_kept) "lang=" (other) } lang=(if other == "en" { "en" } else { "zh-CN" }) { (t.other_lang) }
                         @if let Some(s) = &v.session {
                             span.who { (s.caller.username) " · " (v.lang.code_name(s.caller.role.as_str())) }
                             form.inline method="post" action="/logout" {

@@ -48,6 +48,9 @@ pub struct Visit {
     /// The request had a session cookie that no longer works: delete it.
     stale_cookie: bool,
     path: String,
+    /// The request's query without `lang`, each pair followed by `&`: the language switch keeps
+    /// the page's filters and dates.
+    query_kept: String,
     pub state: State,
 }
 
@@ -79,7 +82,16 @@ impl FromRequest for Visit {
             }
             let refreshed = session.as_ref().and_then(|s| s.refreshed(&state.keys, console, now));
             let stale_cookie = cookie.is_some() && session.is_none();
-            Ok(Visit { lang, remember_lang, session, refreshed, stale_cookie, path: req.path().to_string(), state })
+            Ok(Visit {
+                lang,
+                remember_lang,
+                session,
+                refreshed,
+                stale_cookie,
+                path: req.path().to_string(),
+                query_kept: kept_query(req.query_string()),
+                state,
+            })
         })
     }
 }
@@ -213,4 +225,9 @@ impl Visit {
             None => r.finish(),
         }
     }
+}
+
+/// A raw query's pairs other than `lang`, as they came, each followed by `&`.
+fn kept_query(raw: &str) -> String {
+    raw.split('&').filter(|p| !p.is_empty() && *p != "lang" && !p.starts_with("lang=")).map(|p| format!("{p}&")).collect()
 }

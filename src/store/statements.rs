@@ -219,3 +219,30 @@ pub fn account_ledger(
     }
     Ok((opening, entries))
 }
+
+/// Account totals as they stood at the end of each of `days` (ascending), from one read of the
+/// journal: the points of a project's spending over time, each the books `totals_as_of` would give.
+pub fn totals_at_each(conn: &mut DbConn, project_id: &str, days: &[NaiveDate]) -> AppResult<Vec<BTreeMap<String, Totals>>> {
+    let Some(last) = days.last() else { return Ok(Vec::new()) };
+    let rows: Vec<(String, String, i64, i64)> = voucher_lines::table
+        .inner_join(vouchers::table)
+        .filter(vouchers::project_id.eq(project_id))
+        .filter(vouchers::status.eq_any(IN_BOOKS))
+        .filter(vouchers::date.le(last.to_string()))
+        .order(vouchers::date)
+        .select((vouchers::date, voucher_lines::account_code, voucher_lines::debit_fen, voucher_lines::credit_fen))
+        .load(conn)?;
+    let mut running: BTreeMap<String, Totals> = BTreeMap::new();
+    let mut rows = rows.into_iter().peekable();
+    let mut out = Vec::with_capacity(days.len());
+    for day in days {
+        let day = day.to_string();
+        while let Some((_, code, d, c)) = rows.next_if(|r| r.0 <= day) {
+            let t = running.entry(code).or_default();
+            t.debit = t.debit + Money::from_fen(d);
+            t.credit = t.credit + Money::from_fen(c);
+        }
+        out.push(running.clone());
+    }
+    Ok(out)
+}

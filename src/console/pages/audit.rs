@@ -42,7 +42,7 @@ async fn render(v: &Visit, id: String, after_seq: i64) -> Result<Page, Refusal> 
     let t = v.t();
     let next = (events.len() as i64 == PAGE_EVENTS).then(|| events.last().map(|e| e.seq)).flatten();
     let body = html! {
-        nav.crumbs { a href={ "/projects/" (project.id) } { (project.name) } " › " (t.audit_trail) }
+        nav.crumbs { (super::widgets::home_crumb(v)) " › " a href={ "/projects/" (project.id) } { (project.name) } " › " (t.audit_trail) }
         h1 { (t.audit_trail) }
         section.verify #verify data-trail={ "/projects/" (project.id) "/audit/trail.jsonl" }
             data-text-valid=(t.chain_valid) data-text-broken=(t.chain_broken) data-text-events=(t.events)

@@ -2,6 +2,7 @@
 //! inspector), users and organisations (admin).
 use super::super::format::amount;
 use super::super::{Page, Refusal, Visit};
+use super::charts::{bands, utilization_chart};
 use super::login;
 use super::widgets::{bar, money_cell};
 use crate::auth::{Caller, Role};
@@ -111,6 +112,7 @@ async fn projects_page(v: &Visit, caller: Caller, q: ListQuery) -> Result<Page, 
     let key = q.sort.clone().filter(|s| SORTS.contains(&s.as_str())).unwrap_or_else(|| "days_left".into());
     sort(&mut rows, &key);
     let title = if unit { t.projects } else { t.portfolio };
+    let cw = super::super::i18n::charts::words(v.lang);
     let link = |k: &str| {
         let mut params = vec![format!("sort={k}")];
         for (name, value) in [("kind", &q.kind), ("status", &q.status), ("region", &q.region)] {
@@ -133,6 +135,12 @@ async fn projects_page(v: &Visit, caller: Caller, q: ListQuery) -> Result<Page, 
         h1 { (title) }
         @if !unit {
             (filters(v, &q, &regions))
+            @if !rows.is_empty() {
+                section.portfolio-chart aria-labelledby="bands-h" {
+                    h2 id="bands-h" { (cw.by_band) }
+                    (utilization_chart(&bands(rows.iter().map(|r| (r.statement.grant, r.statement.implemented))), cw))
+                }
+            }
         }
         @if rows.is_empty() {
             p.muted { (t.no_projects) }

@@ -1,5 +1,6 @@
 //! One file per area of the console.
 pub mod audit;
+mod charts;
 pub mod finance;
 pub mod home;
 pub mod login;

@@ -1,7 +1,8 @@
 //! A project's page: its statement figures, spending by category, and links to its trail.
 use super::super::format::amount;
-use super::super::i18n::{Lang, Words};
+use super::super::i18n::{charts, Lang, Words};
 use super::super::{Page, Refusal, Visit};
+use super::charts::{spending_chart, spending_over_time};
 use super::widgets::{bar, category_chart};
 use crate::auth::Role;
 use crate::domain::calendar;
@@ -23,17 +24,20 @@ pub async fn show(v: Visit, id: web::Path<String>) -> HttpResponse {
 async fn page(v: &Visit, id: String) -> Result<Page, Refusal> {
     let caller = v.caller()?.clone();
     let role = caller.role;
-    let (project, s, org) = db(&v.state, move |conn| {
+    let (project, s, org, points) = db(&v.state, move |conn| {
         snapshot(conn, |conn| {
             let p = visible(conn, &caller, &id)?;
             let org = people::get_org(conn, &p.org_id)?.name;
             let b = books(conn, p, None)?;
-            let s = b.figures().statement(b.project.start(), b.project.end(), calendar::today());
-            Ok((b.project, s, org))
+            let today = calendar::today();
+            let s = b.figures().statement(b.project.start(), b.project.end(), today);
+            let points = spending_over_time(conn, &b, today)?;
+            Ok((b.project, s, org, points))
         })
     })
     .await?;
     let t = v.t();
+    let cw = charts::words(v.lang);
     let figures: [(&str, &str, crate::domain::money::Money); 7] = [
         ("grant", t.grant, s.grant),
         ("disbursed", t.disbursed, s.disbursed),
@@ -72,6 +76,10 @@ async fn page(v: &Visit, id: String) -> Result<Page, Refusal> {
         section aria-labelledby="category-h" {
             h2 id="category-h" { (t.by_category) }
             (category_chart(&s.by_category, t.by_category, t.no_spending, v.lang == Lang::En))
+        }
+        section aria-labelledby="over-time-h" {
+            h2 id="over-time-h" { (cw.over_time) }
+            (spending_chart(&points, s.grant, project.start_date, project.end_date, cw))
         }
     };
     let _: &Statement = &s;

@@ -51,3 +51,15 @@ pub fn category_chart(items: &[CategoryAmount], title: &str, empty: &str, englis
         }
     }
 }
+
+/// The first crumb, back to the start page: a unit's projects, the admin's users, the others'
+/// portfolio — named as the top bar names it.
+pub fn home_crumb(v: &super::super::Visit) -> Markup {
+    let t = v.t();
+    let label = match v.session.as_ref().map(|s| s.caller.role) {
+        Some(crate::auth::Role::Unit) => t.projects,
+        Some(crate::auth::Role::Admin) => t.users,
+        _ => t.portfolio,
+    };
+    html! { a href="/" { (label) } }
+}

@@ -6,6 +6,7 @@
 mod basics;
 mod finance;
 mod people;
+mod polish;
 mod vouchers;
 
 use crate::common::{Db, World};

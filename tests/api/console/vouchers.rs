@@ -177,7 +177,7 @@ fn copy_print_review_forms_and_annual_reports() {
         }
         let css_path = shown.text.split("rel=\"stylesheet\" href=\"").nth(1).unwrap().split('"').next().unwrap();
         let css = get(&w, &unit, css_path);
-        assert!(css.text.contains("@page { size: A5 landscape"), "print stylesheet");
+        assert!(css.text.contains("@page voucher { size: A5 landscape"), "print stylesheet: the voucher's named A5 page");
 
         // The reversal form only where the caller may reverse: a unit its expense vouchers,
         // finance a disbursement too.

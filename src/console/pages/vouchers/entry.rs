@@ -284,7 +284,7 @@ fn render(v: &Visit, s: &Setting, e: &Entry, why: Option<Explained>, notes: Vec<
     let (debits, credits) = (column(&e.rows, |r| &r.debit), column(&e.rows, |r| &r.credit));
     let base = format!("/projects/{}", s.project_id);
     let body = html! {
-        nav.crumbs { a href="/" { (t.projects) } " › " a href=(base) { (s.project_name) } " › " a href={ (base) "/vouchers" } { (t.vouchers) } " › " (t.new_voucher) }
+        nav.crumbs { (super::super::widgets::home_crumb(v)) " › " a href=(base) { (s.project_name) } " › " a href={ (base) "/vouchers" } { (t.vouchers) } " › " (t.new_voucher) }
         h1 { (w.voucher_title) " · " (t.new_voucher) }
         p.muted { (w.entry_help) }
         @if let Some(x) = &why { (x.alert()) }
@@ -299,7 +299,7 @@ fn render(v: &Visit, s: &Setting, e: &Entry, why: Option<Explained>, notes: Vec<
                     @if field("date") { span.error data-field-error="date" { (w.bad_date) } }
                 }
                 div.grow {
-                    label for="entry-summary" { (w.summary) " (" (w.common_summaries) ")" }
+                    label for="entry-summary" { (w.summary) (w.common_summaries) }
                     input #entry-summary type="text" name="summary" value=(e.summary) list="common-summaries" maxlength="500" autocomplete="off" data-cell
                         aria-invalid=[field("summary").then_some("true")];
                     @if field("summary") { span.error data-field-error="summary" { (why.as_ref().and_then(|x| x.field("summary")).unwrap_or("")) } }

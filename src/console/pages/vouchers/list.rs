@@ -96,7 +96,7 @@ async fn render(v: &Visit, id: String, q: ListQuery) -> Result<Page, Refusal> {
     let next = more.then(|| q.link(&id, items.last().map(|x| x.id.as_str())));
     let is = |v: &Option<String>, s: &str| chosen(v) == Some(s);
     let body = html! {
-        nav.crumbs { a href="/" { (t.projects) } " › " a href={ "/projects/" (id) } { (project.name) } " › " (t.vouchers) }
+        nav.crumbs { (super::super::widgets::home_crumb(v)) " › " a href={ "/projects/" (id) } { (project.name) } " › " (t.vouchers) }
         h1 { (project.name) " · " (t.vouchers) }
         @if matches!(role, Role::Unit | Role::Finance) {
             p.actions { a.button href={ "/projects/" (id) "/vouchers/new" } { (t.new_voucher) } }

@@ -82,13 +82,13 @@ pub async fn file(v: Visit, req: HttpRequest, id: web::Path<String>, form: web::
 async fn render(v: &Visit, id: String, refused: Option<(ReportForm, Explained)>) -> Result<Page, Refusal> {
     let caller = v.caller()?.clone();
     let role = caller.role;
-    let (t, w) = (v.t(), vw(v));
+    let w = vw(v);
     let pid = id.clone();
     let c = caller.clone();
     let project = db(&v.state, move |conn| visible(conn, &c, &pid)).await?;
     let reports = reports_of(&v.state, caller, id.clone()).await?;
     let body = html! {
-        nav.crumbs { a href="/" { (t.projects) } " › " a href={ "/projects/" (id) } { (project.name) } " › " (w.reports_title) }
+        nav.crumbs { (super::super::widgets::home_crumb(v)) " › " a href={ "/projects/" (id) } { (project.name) } " › " (w.reports_title) }
         h1 { (project.name) " · " (w.reports_title) }
         (list(v, w, &reports))
         @if role == Role::Unit { (form(v, w, &id, refused)) }

@@ -84,7 +84,7 @@ async fn render(v: &Visit, id: String, vid: String, refused: Option<(ReverseForm
     let may_copy = matches!(role, Role::Unit | Role::Finance) && x.kind == VoucherKind::Expense;
     let body = html! {
         nav.crumbs {
-            a href="/" { (t.projects) } " › " a href={ "/projects/" (x.project_id) } { (s.project_name) } " › "
+            (super::super::widgets::home_crumb(v)) " › " a href={ "/projects/" (x.project_id) } { (s.project_name) } " › "
             a href=(base) { (t.vouchers) } " › " (number.as_deref().unwrap_or(w.unnumbered))
         }
         h1 { (title) }
