@@ -78,6 +78,20 @@ impl Money {
         }
     }
 
+    /// An amount as the service itself writes one (`-120.00`, `0.00`): to read its own answers
+    /// back, never a request's amount (that is `parse_positive`).
+    pub fn parse_written(text: &str) -> Result<Money, AmountError> {
+        let (sign, unsigned) = match text.strip_prefix('-') {
+            Some(unsigned) => (-1, unsigned),
+            None => (1, text),
+        };
+        match Money::parse_positive(unsigned) {
+            Ok(m) => Ok(Money(sign * m.0)),
+            Err(AmountError::NotPositive(_)) => Ok(Money::ZERO),
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn to_decimal(self) -> Decimal {
         Decimal::new(self.0, 2)
     }
