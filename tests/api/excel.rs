@@ -4,6 +4,7 @@
 //! as SUM formulas, and formula-like text neutralised as in CSV.
 
 use crate::common::{all_vouchers, fen, on_each_backend, World};
+use crate::console::{root, send, sign_in};
 use calamine::{open_workbook_from_rs, Data, Range, Reader, Xlsx};
 use serde_json::{json, Value};
 use std::io::{Cursor, Read};
@@ -22,7 +23,15 @@ struct Book {
 
 impl Book {
     fn get(w: &World, token: &str, path: &str) -> Book {
-        let (status, content_type, disposition, bytes) = download(w, token, path);
+        Book::read(path, download(&w.url(path), ("Authorization", &format!("Bearer {token}"))))
+    }
+
+    /// The workbook a console link downloads, with the session cookie.
+    fn console(w: &World, cookie: &str, path: &str) -> Book {
+        Book::read(path, download(&format!("{}{path}", root(w)), ("Cookie", cookie)))
+    }
+
+    fn read(path: &str, (status, content_type, disposition, bytes): (u16, String, String, Vec<u8>)) -> Book {
         assert_eq!((status, content_type.as_str()), (200, XLSX), "{path}: {}", String::from_utf8_lossy(&bytes));
         assert!(disposition.starts_with("attachment; filename=\"") && disposition.ends_with(".xlsx\""), "{path}: {disposition}");
         let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes.clone())).expect("a workbook");
@@ -93,11 +102,11 @@ impl Book {
 }
 
 /// A GET whose body is bytes: status, content type, content disposition, body.
-fn download(w: &World, token: &str, path: &str) -> (u16, String, String, Vec<u8>) {
-    let resp = match ureq::get(&w.url(path)).set("Authorization", &format!("Bearer {token}")).call() {
+fn download(url: &str, (name, value): (&str, &str)) -> (u16, String, String, Vec<u8>) {
+    let resp = match ureq::get(url).set(name, value).call() {
         Ok(r) => r,
         Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("{path}: {e}"),
+        Err(e) => panic!("{url}: {e}"),
     };
     let (status, content_type) = (resp.status(), resp.content_type().to_string());
     let disposition = resp.header("content-disposition").unwrap_or("").to_string();
@@ -291,7 +300,39 @@ fn an_unknown_format_or_language_is_refused_and_lists_stay_json_or_csv() {
         let book = Book::get(&w, &w.finance, &format!("/projects/{p}/vouchers?format=xlsx&status=declined"));
         assert_eq!(book.rows(), 1);
         // The unit of another organisation gets no workbook of these books.
-        let (status, ..) = download(&w, &w.other_unit, &format!("/projects/{p}/trial-balance?format=xlsx"));
+        let path = format!("/projects/{p}/trial-balance?format=xlsx");
+        let (status, ..) = download(&w.url(&path), ("Authorization", &format!("Bearer {}", w.other_unit)));
         assert_eq!(status, 404);
+    });
+}
+
+#[test]
+fn the_console_links_the_workbooks_in_the_visitors_language() {
+    on_each_backend(|w| {
+        let p = books(&w);
+        let fin = sign_in(&w, "fin1", "password-123");
+        let page = send("GET", &format!("{}/projects/{p}/trial-balance", root(&w)), Some(&fin), None, &[]);
+        assert_eq!(page.status, 200);
+        for href in [format!("/projects/{p}/trial-balance?format=xlsx"), format!("/projects/{p}/statement?format=xlsx")] {
+            assert!(page.text.contains(&format!("href=\"{href}\"")), "{href} linked");
+        }
+        let ledger = send("GET", &format!("{}/projects/{p}/ledger?account=materials", root(&w)), Some(&fin), None, &[]);
+        let link = format!("/projects/{p}/ledger?format=xlsx&amp;account=materials");
+        assert!(ledger.text.contains(&format!("href=\"{link}\"")), "{}", ledger.text);
+
+        // Each link answers the API's workbook, headers in the console's language.
+        for (console, api) in [
+            (format!("/projects/{p}/trial-balance?format=xlsx"), format!("/projects/{p}/trial-balance?format=xlsx")),
+            (format!("/projects/{p}/ledger?format=xlsx&account=materials"), format!("/projects/{p}/ledger?format=xlsx&account=materials")),
+            (format!("/projects/{p}/statement?format=xlsx"), format!("/projects/{p}/statement?format=xlsx")),
+            (format!("/projects/{p}/trial-balance?format=xlsx&lang=en"), format!("/projects/{p}/trial-balance?format=xlsx&lang=en")),
+        ] {
+            let (mine, theirs) = (Book::console(&w, &fin, &console), Book::get(&w, &w.finance, &api));
+            assert_eq!(mine.values, theirs.values, "{console}");
+            assert_eq!(mine.formulas, theirs.formulas, "{console}");
+        }
+        assert_eq!(Book::console(&w, &fin, &format!("/projects/{p}/statement?format=xlsx&lang=en")).header()[0], "Grant");
+        let anonymous = send("GET", &format!("{}/projects/{p}/trial-balance?format=xlsx", root(&w)), None, None, &[]);
+        assert_eq!((anonymous.status, anonymous.header("location")), (303, Some("/")), "no workbook without a session");
     });
 }
