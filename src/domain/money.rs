@@ -196,6 +196,16 @@ mod tests {
     }
 
     #[test]
+    fn reads_back_what_it_writes() {
+        for fen in [0, 1, -1, 12_345, -12_000_000, 99_999_999_999_999] {
+            assert_eq!(Money::parse_written(&Money(fen).to_string()).ok(), Some(Money(fen)), "{fen}");
+        }
+        for bad in ["", "-", "--1.00", "1.000", "+1.00", "abc"] {
+            assert!(Money::parse_written(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn formats_two_decimals() {
         assert_eq!(Money::from_fen(50_000_000).to_string(), "500000.00");
         assert_eq!(Money::from_fen(5).to_string(), "0.05");

@@ -191,11 +191,14 @@ mod tests {
             text("id", "id"),
             text("leader", "leader.name"),
             text("s", "specialties"),
-            text("g", "grant"),
-            text("n", "n"),
+            money("g", "grant"),
+            count("n", "n"),
             text("t", "t"),
             text("x", "missing"),
         ];
-        assert_eq!(row(&item, &columns), ["p1", "", "数控加工、焊接", "500000.00", "3", r#"{"a":1}"#, ""]);
+        let cells: Vec<String> = row(&item, &columns).unwrap().iter().map(Cell::written).collect();
+        assert_eq!(cells, ["p1", "", "数控加工、焊接", "500000.00", "3", r#"{"a":1}"#, ""]);
+        assert_eq!(row(&item, &[money("g", "grant")]).unwrap(), [Cell::Money(Money::from_fen(50_000_000))]);
+        assert!(row(&item, &[money("id", "id")]).is_err(), "an id is no amount");
     }
 }
