@@ -78,6 +78,20 @@ impl Money {
         }
     }
 
+    /// An amount as the service itself writes one (`-120.00`, `0.00`): to read its own answers
+    /// back, never a request's amount (that is `parse_positive`).
+    pub fn parse_written(text: &str) -> Result<Money, AmountError> {
+        let (sign, unsigned) = match text.strip_prefix('-') {
+            Some(unsigned) => (-1, unsigned),
+            None => (1, text),
+        };
+        match Money::parse_positive(unsigned) {
+            Ok(m) => Ok(Money(sign * m.0)),
+            Err(AmountError::NotPositive(_)) => Ok(Money::ZERO),
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn to_decimal(self) -> Decimal {
         Decimal::new(self.0, 2)
     }
@@ -179,6 +193,16 @@ mod tests {
             assert!(Money::parse_positive(bad).is_err(), "{bad} accepted");
         }
         assert_eq!(Money::from_json(&serde_json::json!(12.5)), Err(AmountError::NotAString));
+    }
+
+    #[test]
+    fn reads_back_what_it_writes() {
+        for fen in [0, 1, -1, 12_345, -12_000_000, 99_999_999_999_999] {
+            assert_eq!(Money::parse_written(&Money(fen).to_string()).ok(), Some(Money(fen)), "{fen}");
+        }
+        for bad in ["", "-", "--1.00", "1.000", "+1.00", "abc"] {
+            assert!(Money::parse_written(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -250,7 +250,7 @@ pub async fn list_users(state: State, caller: Caller, page: web::Query<Page>) ->
     let after = page.after();
     let users = db(&state, move |conn| people::list_users(conn, &after, limit)).await?;
     if csv {
-        return super::tables::csv("users.csv", &super::tables::USER, &users);
+        return super::tables::csv("users", &super::tables::USER, &users);
     }
     Ok(HttpResponse::Ok().json(paged(users, limit, |u| u.id.clone())))
 }
@@ -384,7 +384,7 @@ pub async fn list_orgs(state: State, caller: Caller, page: web::Query<Page>) -> 
         _ => db(&state, move |conn| people::list_orgs(conn, &after, limit)).await?,
     };
     if csv {
-        return super::tables::csv("orgs.csv", &super::tables::ORG, &orgs);
+        return super::tables::csv("orgs", &super::tables::ORG, &orgs);
     }
     Ok(HttpResponse::Ok().json(paged(orgs, limit, |o| o.id.clone())))
 }

@@ -13,11 +13,13 @@ pub mod reports;
 pub mod request_id;
 pub mod reviews;
 pub mod routes;
+pub mod sheet;
 pub mod standing;
 pub mod statements;
 pub mod tables;
 pub mod transparency;
 pub mod views;
+pub mod xlsx;
 
 use crate::auth::{Caller, Keys};
 use crate::config::Settings;
@@ -174,6 +176,26 @@ pub struct Format {
     pub format: Option<String>,
 }
 
+/// What a call answers: JSON (the default), or a download of the same figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Json,
+    Csv,
+    /// An Excel workbook, on the books, statements and vouchers (`http::xlsx`).
+    Xlsx,
+}
+
+impl Answer {
+    /// The download asked for, if any.
+    pub fn download(self) -> Option<sheet::Download> {
+        match self {
+            Answer::Json => None,
+            Answer::Csv => Some(sheet::Download::Csv),
+            Answer::Xlsx => Some(sheet::Download::Xlsx),
+        }
+    }
+}
+
 impl Format {
     /// Whether the caller asked for CSV; JSON is the default, and any other `format` is refused
     /// rather than answered as JSON.
@@ -182,6 +204,17 @@ impl Format {
             None | Some("json") => Ok(false),
             Some("csv") => Ok(true),
             Some(other) => Err(AppError::field("format", format!("'{other}' is not one of json, csv"))),
+        }
+    }
+
+    /// The answer of a call that also offers a workbook: json, csv or xlsx; anything else is
+    /// refused rather than answered as JSON.
+    pub fn answer(&self) -> AppResult<Answer> {
+        match self.format.as_deref() {
+            None | Some("json") => Ok(Answer::Json),
+            Some("csv") => Ok(Answer::Csv),
+            Some("xlsx") => Ok(Answer::Xlsx),
+            Some(other) => Err(AppError::field("format", format!("'{other}' is not one of json, csv, xlsx"))),
         }
     }
 }

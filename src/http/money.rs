@@ -352,23 +352,27 @@ pub struct ListQuery {
     /// 1 to 500, default 50.
     limit: Option<i64>,
     cursor: Option<String>,
-    /// `csv` for a spreadsheet, one row per voucher line; JSON otherwise.
-    #[param(pattern = "^(json|csv)$")]
+    /// `csv` for a spreadsheet, `xlsx` for an Excel workbook, one row per voucher line; JSON otherwise.
+    #[param(pattern = "^(json|csv|xlsx)$")]
     format: Option<String>,
+    /// The workbook's headers: `zh` (default) or `en`.
+    #[param(pattern = "^(zh|en)$")]
+    lang: Option<String>,
 }
 
 /// A project's vouchers with their lines, by id, with filters.
 ///
 /// Roles: hr, finance, inspector; a unit only its organisation's projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/vouchers", tag = "vouchers", operation_id = "list_vouchers", params(("id" = String, Path), ListQuery), security(("bearer" = [])),
-    responses((status = 200, content((Paged<VoucherView> = "application/json"), (String = "text/csv"))),
+    responses((status = 200, content((Paged<VoucherView> = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: an unknown status, a bad date, `limit` out of 1..500, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: an unknown status, a bad date, `limit` out of 1..500, a `format` other than json, csv or xlsx, a `lang` other than zh or en", body = Problem, content_type = "application/problem+json")))]
 pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let page = super::Page { limit: q.limit, cursor: q.cursor.clone(), format: q.format };
-    let csv = super::Format { format: page.format.clone() }.is_csv()?;
-    let limit = super::tables::limit(&page, csv)?;
+    let answer = super::Format { format: page.format.clone() }.answer()?;
+    let lang = super::sheet::Lang::parse(q.lang.as_deref())?;
+    let limit = super::tables::limit(&page, answer.download().is_some())?;
     let status = q.status.as_deref().map(|s| VoucherStatus::parse(s).ok_or_else(|| unknown_status(s))).transpose()?;
     let (from, to) = (super::opt_date("from", &q.from)?, super::opt_date("to", &q.to)?);
     let filter = VoucherFilter { status, kind: None, from, to, account: q.account, after: page.after(), limit };
@@ -379,8 +383,8 @@ pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Q
         Ok(paged(items, limit, |v| v.id.clone()))
     })
     .await?;
-    if csv {
-        return super::tables::csv_by_line("vouchers.csv", &super::tables::VOUCHER, &body.items);
+    if let Some(download) = answer.download() {
+        return super::tables::by_line("vouchers", &super::tables::VOUCHER, &body.items, download, lang);
     }
     Ok(HttpResponse::Ok().json(body))
 }

@@ -260,7 +260,7 @@ pub async fn list(state: State, caller: Caller, q: web::Query<ListQuery>) -> App
     })
     .await?;
     if csv {
-        return super::tables::csv("projects.csv", &super::tables::PROJECT, &body.items);
+        return super::tables::csv("projects", &super::tables::PROJECT, &body.items);
     }
     Ok(HttpResponse::Ok().json(body))
 }

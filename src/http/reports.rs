@@ -111,7 +111,7 @@ pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Q
     let csv = q.is_csv()?;
     let items = reports_of(&state, caller, id.into_inner()).await?;
     if csv {
-        return super::tables::csv("annual-reports.csv", &super::tables::REPORT, &items);
+        return super::tables::csv("annual-reports", &super::tables::REPORT, &items);
     }
     Ok(HttpResponse::Ok().json(Paged { items, next_cursor: None }))
 }

@@ -172,8 +172,8 @@ pub async fn reviews(state: State, caller: Caller, q: web::Query<ReviewQuery>) -
     })
     .await?;
     if csv {
-        let columns: Vec<_> = [("project_name", "project_name")].into_iter().chain(super::tables::VOUCHER).collect();
-        return super::tables::csv_by_line("reviews.csv", &columns, &body.items);
+        let columns: Vec<_> = [super::tables::text("project_name", "project_name")].into_iter().chain(super::tables::VOUCHER).collect();
+        return super::tables::by_line("reviews", &columns, &body.items, super::sheet::Download::Csv, super::sheet::Lang::Zh);
     }
     Ok(HttpResponse::Ok().json(body))
 }

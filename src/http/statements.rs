@@ -2,7 +2,8 @@
 use super::openapi::Problem;
 use super::projects::{org_scope, visible};
 use super::routes::Routes;
-use super::{csv_response, db, opt_date, Format, State};
+use super::sheet::{Cell, Lang, Table};
+use super::{db, opt_date, Answer, Format, State};
 use crate::auth::{Caller, Role};
 use crate::domain::calendar;
 use crate::domain::chart::{AccountDef, Side};
@@ -34,9 +35,12 @@ pub struct AsOf {
     /// The books at the end of this day (YYYY-MM-DD); default today (Chifeng time).
     #[param(value_type = Option<String>, format = Date)]
     pub as_of: Option<String>,
-    /// `csv` for a spreadsheet (UTF-8 with BOM); JSON otherwise.
-    #[param(pattern = "^(json|csv)$")]
+    /// `csv` for a spreadsheet (UTF-8 with BOM), `xlsx` for an Excel workbook; JSON otherwise.
+    #[param(pattern = "^(json|csv|xlsx)$")]
     pub format: Option<String>,
+    /// The workbook's headers: `zh` (default) or `en`.
+    #[param(pattern = "^(zh|en)$")]
+    pub lang: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -119,24 +123,30 @@ impl AsOf {
     fn date(&self) -> AppResult<Option<NaiveDate>> {
         opt_date("as_of", &self.as_of)
     }
-    fn csv(&self) -> AppResult<bool> {
-        Format { format: self.format.clone() }.is_csv()
+    fn answer(&self) -> AppResult<Answer> {
+        Format { format: self.format.clone() }.answer()
+    }
+    fn lang(&self) -> AppResult<Lang> {
+        Lang::parse(self.lang.as_deref())
     }
 }
 
-fn balance_rows(b: &[statement::AccountBalance]) -> Vec<Vec<String>> {
-    b.iter()
+/// Every account's totals and balance, the debit and credit totals added up under them.
+fn balance_table(name: &'static str, b: &[statement::AccountBalance]) -> Table {
+    let rows = b
+        .iter()
         .map(|a| {
             vec![
-                a.code.clone(),
-                a.name.clone(),
-                a.side.as_str().into(),
-                a.debit_total.to_string(),
-                a.credit_total.to_string(),
-                a.balance.to_string(),
+                Cell::Text(a.code.clone()),
+                Cell::Text(a.name.clone()),
+                Cell::Text(a.side.as_str().into()),
+                Cell::Money(a.debit_total),
+                Cell::Money(a.credit_total),
+                Cell::Money(a.balance),
             ]
         })
-        .collect()
+        .collect();
+    Table::new(name, &BALANCE_HEADER, rows).summing(&["debit_total", "credit_total"])
 }
 
 const BALANCE_HEADER: [&str; 6] = ["code", "name", "side", "debit_total", "credit_total", "balance"];
@@ -162,13 +172,14 @@ pub async fn load_balances(
 ///
 /// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/balances", tag = "statements", params(("id" = String, Path), AsOf), security(("bearer" = [])),
-    responses((status = 200, content((Balances = "application/json"), (String = "text/csv"))),
+    responses((status = 200, content((Balances = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json, csv or xlsx, a `lang` other than zh or en", body = Problem, content_type = "application/problem+json")))]
 pub async fn balances(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
+    let (answer, lang) = (q.answer()?, q.lang()?);
     let b = load_balances(&state, caller, id.into_inner(), q.date()?).await?;
-    if q.csv()? {
-        return csv_response("balances.csv", &BALANCE_HEADER, balance_rows(&b));
+    if let Some(download) = answer.download() {
+        return balance_table("balances", &b).respond(download, lang);
     }
     Ok(HttpResponse::Ok().json(Balances { as_of: q.as_of.clone(), accounts: b }))
 }
@@ -177,23 +188,17 @@ pub async fn balances(state: State, caller: Caller, id: web::Path<String>, q: we
 ///
 /// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/trial-balance", tag = "statements", params(("id" = String, Path), AsOf), security(("bearer" = [])),
-    responses((status = 200, content((TrialBalance = "application/json"), (String = "text/csv"))),
+    responses((status = 200, content((TrialBalance = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json, csv or xlsx, a `lang` other than zh or en", body = Problem, content_type = "application/problem+json")))]
 pub async fn trial_balance(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
+    let (answer, lang) = (q.answer()?, q.lang()?);
     let b = load_balances(&state, caller, id.into_inner(), q.date()?).await?;
     let t = TrialBalance::of(q.as_of.clone(), b);
-    if q.csv()? {
-        let mut rows = balance_rows(&t.accounts);
-        rows.push(vec![
-            "total".into(),
-            String::new(),
-            String::new(),
-            t.totals.debit.to_string(),
-            t.totals.credit.to_string(),
-            String::new(),
-        ]);
-        return csv_response("trial-balance.csv", &BALANCE_HEADER, rows);
+    if let Some(download) = answer.download() {
+        let table = Table { csv_totals: true, ..balance_table("trial-balance", &t.accounts) };
+        debug_assert_eq!(table.totals().iter().map(|(_, m)| *m).collect::<Vec<_>>(), [t.totals.debit, t.totals.credit]);
+        return table.respond(download, lang);
     }
     Ok(HttpResponse::Ok().json(t))
 }
@@ -226,37 +231,42 @@ pub struct LedgerQuery {
     /// Last day (YYYY-MM-DD).
     #[param(value_type = Option<String>, format = Date)]
     pub to: Option<String>,
-    /// `csv` for a spreadsheet.
-    #[param(pattern = "^(json|csv)$")]
+    /// `csv` for a spreadsheet, `xlsx` for an Excel workbook.
+    #[param(pattern = "^(json|csv|xlsx)$")]
     pub format: Option<String>,
+    /// The workbook's headers: `zh` (default) or `en`.
+    #[param(pattern = "^(zh|en)$")]
+    pub lang: Option<String>,
 }
 
 /// One account's entries in order, with a running balance.
 ///
 /// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/ledger", tag = "statements", params(("id" = String, Path), LedgerQuery), security(("bearer" = [])),
-    responses((status = 200, content((AccountLedger = "application/json"), (String = "text/csv"))),
+    responses((status = 200, content((AccountLedger = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`unknown_account`: the account is not in the project's chart; `validation_failed`: a date is not a date in 2000–2099, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`unknown_account`: the account is not in the project's chart; `validation_failed`: a date is not a date in 2000–2099, a `format` other than json, csv or xlsx, a `lang` other than zh or en", body = Problem, content_type = "application/problem+json")))]
 pub async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web::Query<LedgerQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
+    let (answer, lang) = (Format { format: q.format.clone() }.answer()?, Lang::parse(q.lang.as_deref())?);
     let l = AccountLedger::load(&state, caller, id.into_inner(), &q).await?;
-    if (Format { format: q.format }).is_csv()? {
+    if let Some(download) = answer.download() {
         let rows = l
             .entries
             .iter()
             .map(|e| {
                 vec![
-                    e.date.clone(),
-                    e.number.map(|n| n.to_string()).unwrap_or_default(),
-                    e.summary.clone(),
-                    e.debit.to_string(),
-                    e.credit.to_string(),
-                    e.balance.to_string(),
+                    Cell::Text(e.date.clone()),
+                    e.number.map_or(Cell::Blank, Cell::Count),
+                    Cell::Text(e.summary.clone()),
+                    Cell::Money(e.debit),
+                    Cell::Money(e.credit),
+                    Cell::Money(e.balance),
                 ]
             })
             .collect();
-        return csv_response("ledger.csv", &["date", "number", "summary", "debit", "credit", "balance"], rows);
+        let keys = ["date", "number", "summary", "debit", "credit", "balance"];
+        return Table::new("ledger", &keys, rows).summing(&["debit", "credit"]).respond(download, lang);
     }
     Ok(HttpResponse::Ok().json(l))
 }
@@ -286,10 +296,11 @@ impl AccountLedger {
 ///
 /// Roles: finance, hr, inspector; a unit for its own projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/statement", tag = "statements", params(("id" = String, Path), AsOf), security(("bearer" = [])),
-    responses((status = 200, content((ProjectStatement = "application/json"), (String = "text/csv"))),
+    responses((status = 200, content((ProjectStatement = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json or csv", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json, csv or xlsx, a `lang` other than zh or en", body = Problem, content_type = "application/problem+json")))]
 pub async fn project_statement(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
+    let (answer, lang) = (q.answer()?, q.lang()?);
     let as_of = q.date()?;
     // One day for the figures and their label, even across midnight.
     let day = as_of.unwrap_or_else(calendar::today);
@@ -302,8 +313,8 @@ pub async fn project_statement(state: State, caller: Caller, id: web::Path<Strin
         })
     })
     .await?;
-    if q.csv()? {
-        return csv_response("statement.csv", &STATEMENT_HEADER[1..], vec![statement_row(&s)]);
+    if let Some(download) = answer.download() {
+        return Table::new("statement", &STATEMENT_HEADER[1..], vec![statement_row(&s)]).respond(download, lang);
     }
     Ok(HttpResponse::Ok().json(ProjectStatement { as_of: day, statement: s }))
 }
@@ -325,23 +336,28 @@ const STATEMENT_HEADER: [&str; 14] = [
     "end_date",
 ];
 
-fn statement_row(s: &Statement) -> Vec<String> {
-    vec![
-        s.grant.to_string(),
-        s.disbursed.to_string(),
-        s.undisbursed.to_string(),
-        s.bank_balance.to_string(),
-        s.payables.to_string(),
-        s.implemented.to_string(),
-        s.pending_review.to_string(),
-        s.available.to_string(),
-        s.recovered.to_string(),
-        s.recoverable.to_string(),
-        s.utilization.clone(),
-        s.period.start_date.to_string(),
-        s.period.end_date.to_string(),
-    ]
+fn statement_row(s: &Statement) -> Vec<Cell> {
+    let amounts = [
+        s.grant,
+        s.disbursed,
+        s.undisbursed,
+        s.bank_balance,
+        s.payables,
+        s.implemented,
+        s.pending_review,
+        s.available,
+        s.recovered,
+        s.recoverable,
+    ];
+    let mut row: Vec<Cell> = amounts.into_iter().map(Cell::Money).collect();
+    row.push(Cell::Ratio(s.utilization.clone()));
+    row.push(Cell::Text(s.period.start_date.to_string()));
+    row.push(Cell::Text(s.period.end_date.to_string()));
+    row
 }
+
+/// The statement's amounts: what the portfolio's totals add up.
+const STATEMENT_AMOUNTS: std::ops::Range<usize> = 1..11;
 
 /// What recovery would take back: recoverable = grant − implemented − already recovered; of it,
 /// what was never disbursed and what the unit must remit.
@@ -352,7 +368,7 @@ fn statement_row(s: &Statement) -> Vec<String> {
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099; a `format` other than json (it has no CSV)", body = Problem, content_type = "application/problem+json")))]
 pub async fn recoverable(state: State, caller: Caller, id: web::Path<String>, q: web::Query<AsOf>) -> AppResult<HttpResponse> {
-    if q.csv()? {
+    if q.answer()? != Answer::Json {
         return Err(AppError::field("format", "the recoverable amounts answer JSON only"));
     }
     let as_of = q.date()?;
@@ -381,25 +397,28 @@ pub struct AllQuery {
     /// YYYY-MM-DD; default today.
     #[param(value_type = Option<String>, format = Date)]
     as_of: Option<String>,
-    /// `csv` for a spreadsheet.
-    #[param(pattern = "^(json|csv)$")]
+    /// `csv` for a spreadsheet, `xlsx` for an Excel workbook.
+    #[param(pattern = "^(json|csv|xlsx)$")]
     format: Option<String>,
+    /// The workbook's headers: `zh` (default) or `en`.
+    #[param(pattern = "^(zh|en)$")]
+    lang: Option<String>,
 }
 
 /// One statement row per project, and totals over them: the finance bureau's portfolio.
 ///
 /// Roles: finance, hr, inspector.
 #[utoipa::path(get, path = "/statements", tag = "statements", params(AllQuery), security(("bearer" = [])),
-    responses((status = 200, content((Portfolio = "application/json"), (String = "text/csv"))),
+    responses((status = 200, content((Portfolio = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 403, description = "`forbidden`: not finance, hr or inspector", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json or csv, an unknown `kind` or `status`", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json, csv or xlsx, a `lang` other than zh or en, an unknown `kind` or `status`", body = Problem, content_type = "application/problem+json")))]
 pub async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance, Role::Hr, Role::Inspector])?;
     let q = q.into_inner();
     super::projects::known_filters(&q.kind, &q.status)?;
     let as_of = opt_date("as_of", &q.as_of)?;
     let day = as_of.unwrap_or_else(calendar::today);
-    let csv = Format { format: q.format.clone() }.is_csv()?;
+    let (answer, lang) = (Format { format: q.format.clone() }.answer()?, Lang::parse(q.lang.as_deref())?);
     let rows = db(&state, move |conn| {
         let org_ids = org_scope(conn, &caller, None, q.region)?;
         let everything = q.kind.is_none() && q.status.is_none() && org_ids.is_none();
@@ -420,16 +439,16 @@ pub async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery
     let sum = |f: &dyn Fn(&Statement) -> Money| -> Money { rows.iter().map(|(_, s)| f(s)).sum() };
     let grant = sum(&|s| s.grant);
     let implemented = sum(&|s| s.implemented);
-    if csv {
+    if let Some(download) = answer.download() {
         let lines = rows
             .iter()
             .map(|(p, s)| {
-                let mut r = vec![p.id.clone()];
+                let mut r = vec![Cell::Text(p.id.clone())];
                 r.extend(statement_row(s));
                 r
             })
             .collect();
-        return csv_response("statements.csv", &STATEMENT_HEADER, lines);
+        return Table::new("statements", &STATEMENT_HEADER, lines).summing(&STATEMENT_HEADER[STATEMENT_AMOUNTS]).respond(download, lang);
     }
     let totals = PortfolioTotals {
         projects: rows.len(),

@@ -120,12 +120,12 @@ fn an_unknown_format_is_refused_everywhere() {
     on_each_backend(|w| {
         let p = w.base_project("2025-03-01");
         for path in [
-            format!("/projects/{p}/statement?format=xlsx"),
-            format!("/projects/{p}/balances?format=xlsx"),
+            format!("/projects/{p}/statement?format=xls"),
+            format!("/projects/{p}/balances?format=XLSX"),
             format!("/projects/{p}/trial-balance?format=pdf"),
             format!("/projects/{p}/recoverable?format=csv"),
             format!("/projects/{p}/ledger?account=1002&format=xml"),
-            "/statements?format=xlsx".to_string(),
+            "/statements?format=ods".to_string(),
             format!("/projects/{p}/export?format=xlsx"),
             format!("/projects/{p}/audit-trail?format=xlsx"),
             "/projects?format=xlsx".to_string(),

@@ -9,6 +9,7 @@ mod binary;
 mod console;
 mod contract;
 mod downloads;
+mod excel;
 mod export;
 mod foundation;
 mod invoices;

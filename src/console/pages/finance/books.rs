@@ -1,16 +1,17 @@
 //! The books for whoever may read a project: its trial balance and an account's ledger, with
-//! CSV downloads on the same paths (`?format=csv`) answered by the API's own handlers with the
-//! session's caller, and a print stylesheet (`console.css`, `@media print`).
+//! CSV and Excel downloads on the same paths (`?format=csv|xlsx`) answered by the API's own
+//! handlers with the session's caller, and a print stylesheet (`console.css`, `@media print`).
 use super::super::super::format::amount;
 use super::super::super::problems::explain;
 use super::super::super::{Page, Refusal, Visit};
 use super::super::widgets::money_cell;
 use super::fw;
+use crate::console::i18n::Lang;
 use crate::domain::chart::{AccountDef, Side};
 use crate::error::AppError;
 use crate::http::projects::visible;
 use crate::http::statements::{self, AccountLedger, AsOf, LedgerQuery, TrialBalance};
-use crate::http::{db, opt_date, Format};
+use crate::http::{db, opt_date, Answer, Format};
 use crate::store::projects;
 use crate::store::rows::ProjectRow;
 use actix_web::http::StatusCode;
@@ -34,11 +35,16 @@ fn given(v: &Option<String>) -> Option<String> {
 }
 
 impl BooksQuery {
-    /// `?format=csv` asks for the download; any other value shows the page (the API's 422 for an
-    /// unknown format is for programs, a person only follows the page's own links).
-    fn csv(&self) -> bool {
-        Format { format: self.format.clone() }.is_csv().unwrap_or(false)
+    /// `?format=csv|xlsx` asks for the download; any other value shows the page (the API's 422
+    /// for an unknown format is for programs, a person only follows the page's own links).
+    fn download(&self) -> bool {
+        Format { format: self.format.clone() }.answer().is_ok_and(|a| a != Answer::Json)
     }
+}
+
+/// A workbook's headers in the language the visitor reads the console in.
+fn sheet_lang(v: &Visit) -> Option<String> {
+    Some(if v.lang == Lang::En { "en" } else { "zh" }.to_string())
 }
 
 /// The project (404 if the caller may not see it) and its chart.
@@ -64,13 +70,18 @@ fn crumbs(v: &Visit, p: &ProjectRow, here: &str) -> Markup {
     html! { nav.crumbs.no-print { a href="/" { (v.t().portfolio) } " › " a href={ "/projects/" (p.id) } { (p.name) } " › " (here) } }
 }
 
-/// Links to the CSV downloads of a page, and of the project's statement and journal.
+/// Links to the CSV and Excel downloads of a page (`this` is its CSV link), and of the project's
+/// statement and journal.
 fn downloads(v: &Visit, p: &ProjectRow, this: Option<String>) -> Markup {
     let f = fw(v);
     html! {
         p.downloads.no-print {
-            @if let Some(href) = this { a.button href=(href) data-testid="csv-link" download { (f.download_csv) } " " }
+            @if let Some(href) = this {
+                a.button href=(href) data-testid="csv-link" download { (f.download_csv) } " "
+                a.button href=(href.replacen("format=csv", "format=xlsx", 1)) data-testid="xlsx-link" download { (f.download_xlsx) } " "
+            }
             a href={ "/projects/" (p.id) "/statement?format=csv" } download { (f.download_statement) } " · "
+            a href={ "/projects/" (p.id) "/statement?format=xlsx" } data-testid="statement-xlsx-link" download { (f.download_statement_xlsx) } " · "
             a href={ "/projects/" (p.id) "/export?format=csv" } download { (f.download_journal) }
         }
     }
@@ -78,9 +89,9 @@ fn downloads(v: &Visit, p: &ProjectRow, this: Option<String>) -> Markup {
 
 pub async fn trial_balance(v: Visit, id: web::Path<String>, q: web::Query<BooksQuery>) -> HttpResponse {
     let (id, q) = (id.into_inner(), q.into_inner());
-    if q.csv() {
+    if q.download() {
         let Ok(caller) = v.caller().cloned() else { return v.respond(Err(Refusal::SignIn)) };
-        let asked = AsOf { as_of: given(&q.as_of), format: q.format.clone() };
+        let asked = AsOf { as_of: given(&q.as_of), format: q.format.clone(), lang: sheet_lang(&v) };
         return download(&v, statements::trial_balance(v.state.clone(), caller, Path::from(id), Query(asked)).await);
     }
     let outcome = trial_page(&v, id, q).await;
@@ -146,8 +157,9 @@ pub async fn ledger(v: Visit, id: web::Path<String>, q: web::Query<BooksQuery>) 
         from: given(&q.from),
         to: given(&q.to),
         format: q.format.clone(),
+        lang: sheet_lang(&v),
     };
-    if q.csv() {
+    if q.download() {
         let Ok(caller) = v.caller().cloned() else { return v.respond(Err(Refusal::SignIn)) };
         return download(&v, statements::ledger(v.state.clone(), caller, Path::from(id), Query(asked)).await);
     }
@@ -213,14 +225,15 @@ async fn ledger_page(v: &Visit, id: String, q: LedgerQuery) -> Result<Page, Refu
     Ok(Page { status, ..Page::ok(f.ledger_title, body) })
 }
 
-/// `?format=csv`: the project's statement as the API's CSV; anything else is the project's page.
+/// `?format=csv|xlsx`: the project's statement as the API's download; anything else is the
+/// project's page.
 pub async fn statement_csv(v: Visit, id: web::Path<String>, q: web::Query<BooksQuery>) -> HttpResponse {
     let (id, q) = (id.into_inner(), q.into_inner());
     let Ok(caller) = v.caller().cloned() else { return v.respond(Err(Refusal::SignIn)) };
-    if !q.csv() {
+    if !q.download() {
         return v.redirect(&format!("/projects/{id}"), None);
     }
-    let asked = AsOf { as_of: given(&q.as_of), format: q.format.clone() };
+    let asked = AsOf { as_of: given(&q.as_of), format: q.format.clone(), lang: sheet_lang(&v) };
     download(&v, statements::project_statement(v.state.clone(), caller, Path::from(id), Query(asked)).await)
 }
 
