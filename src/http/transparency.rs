@@ -169,6 +169,24 @@ fn consistency(conn: &mut DbConn, chain: &str, q: &ConsistencyQuery) -> AppResul
     })
 }
 
+/// A proof of a project's tree, in one snapshot once the caller may see the project.
+async fn project_proof<T: Serialize + Send + 'static>(
+    state: State,
+    caller: Caller,
+    id: String,
+    prove: impl FnOnce(&mut DbConn, &str) -> AppResult<T> + Send + 'static,
+) -> AppResult<HttpResponse> {
+    caller.require(&TRAIL_READERS)?;
+    let p = db(&state, move |conn| {
+        snapshot(conn, |conn| {
+            visible(conn, &caller, &id)?;
+            prove(conn, &id)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(p))
+}
+
 /// The proof that event `seq` is in the project's tree of `tree_size` events.
 ///
 /// Roles: inspector, finance, hr; a unit for its own projects.
@@ -184,16 +202,7 @@ pub async fn project_inclusion(
     id: web::Path<String>,
     q: web::Query<InclusionQuery>,
 ) -> AppResult<HttpResponse> {
-    caller.require(&TRAIL_READERS)?;
-    let id = id.into_inner();
-    let p = db(&state, move |conn| {
-        snapshot(conn, |conn| {
-            visible(conn, &caller, &id)?;
-            inclusion(conn, &id, &q)
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(p))
+    project_proof(state, caller, id.into_inner(), move |conn, chain| inclusion(conn, chain, &q)).await
 }
 
 /// The proof that the project's tree of `to` events extends its tree of `from` events.
@@ -211,16 +220,7 @@ pub async fn project_consistency(
     id: web::Path<String>,
     q: web::Query<ConsistencyQuery>,
 ) -> AppResult<HttpResponse> {
-    caller.require(&TRAIL_READERS)?;
-    let id = id.into_inner();
-    let p = db(&state, move |conn| {
-        snapshot(conn, |conn| {
-            visible(conn, &caller, &id)?;
-            consistency(conn, &id, &q)
-        })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(p))
+    project_proof(state, caller, id.into_inner(), move |conn, chain| consistency(conn, chain, &q)).await
 }
 
 /// The proof that event `seq` is in the global chain's tree of `tree_size` events.
