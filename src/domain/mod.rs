@@ -10,6 +10,7 @@ pub mod kind;
 pub mod ledger;
 pub mod merkle;
 pub mod money;
+pub mod reconcile;
 pub mod recovery;
 pub mod reporting;
 pub mod spreadsheet;

@@ -32,6 +32,7 @@ pub mod journal;
 pub mod ledger;
 pub mod people;
 pub mod projects;
+pub mod reconcile;
 pub mod reports;
 pub mod rows;
 mod sql;

@@ -180,7 +180,9 @@ fn a_kept_checkpoint_exposes_a_chain_cut_back_or_rewritten() {
         let rebuilt = rebuild_tree(&w, &p, events - 1);
         sql(&w, &format!("UPDATE audit_chains SET tree_size = {}, tree_frontier = '{rebuilt}' WHERE chain_id = '{p}'", events - 1));
         let alone = w.verify(&p);
-        assert_eq!(alone["valid"], true, "the cut chain verifies by itself: {alone}");
+        assert!(alone.get("broken_seq").is_none() && alone["tree_root"].is_string(), "the cut chain holds by itself: {alone}");
+        // Only the books, which still hold the voucher the cut event recorded, tell without a checkpoint.
+        assert_eq!((&alone["valid"], &alone["reconciled"], &alone["mismatch"]["field"]), (&json!(false), &json!(false), &json!("row")));
         let v = w.get(&w.inspector, &format!("/projects/{p}/audit-trail/verify?checkpoint={}", urlencoding(&kept)));
         assert_eq!(v.body["valid"], false, "{}", v.text);
         assert_eq!(v.body["checkpoint"], json!({"size": events, "consistent": false}));
@@ -233,4 +235,114 @@ fn urlencoding(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The append-only triggers an insider with the database drops before editing the books.
+fn drop_triggers(w: &World) {
+    let statements: &[&str] = match w.db {
+        Db::Sqlite => &[
+            "DROP TRIGGER voucher_lines_no_update",
+            "DROP TRIGGER voucher_lines_no_delete",
+            "DROP TRIGGER audit_events_no_delete",
+            "DROP TRIGGER audit_tree_no_delete",
+        ],
+        Db::Postgres => &[
+            "ALTER TABLE voucher_lines DISABLE TRIGGER voucher_lines_append_only",
+            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
+            "ALTER TABLE audit_tree DISABLE TRIGGER audit_tree_append_only",
+        ],
+    };
+    statements.iter().for_each(|s| sql(w, s));
+}
+
+/// A project with a disbursement and three expenses, its books and chain in agreement; the id
+/// of the voucher numbered `number`.
+fn reconciled_project(w: &World) -> (String, impl Fn(i64) -> String + '_) {
+    let p = w.base_project("2025-03-01");
+    w.disburse(&p, "2025-03-02", "10000.00");
+    spend_some(w, &p, 3);
+    let v = w.verify(&p);
+    assert_eq!((&v["valid"], &v["reconciled"]), (&json!(true), &json!(true)), "{v}");
+    assert!(v.get("mismatch").is_none(), "{v}");
+    let q = p.clone();
+    let id = move |number: i64| {
+        let all = crate::common::all_vouchers(w, &q);
+        all.iter().find(|v| v["number"] == number).unwrap_or_else(|| panic!("voucher {number}"))["id"].as_str().unwrap().to_string()
+    };
+    (p, id)
+}
+
+fn mismatch(w: &World, p: &str) -> Value {
+    let v = w.verify(p);
+    assert_eq!((&v["valid"], &v["reconciled"]), (&json!(false), &json!(false)), "{v}");
+    v["mismatch"].clone()
+}
+
+/// Issue 17: the four edits an insider made unseen, with the triggers dropped first, are each
+/// reported by `verify` as the first place the tables differ from the chain's events.
+#[test]
+fn verify_reconciles_the_books_with_the_chain() {
+    on_each_backend(|w| {
+        drop_triggers(&w);
+
+        // 100,000.00 added to one line's debit: the line is wrong before any total is.
+        let (p, id) = reconciled_project(&w);
+        let vid = id(4);
+        sql(&w, &format!("UPDATE voucher_lines SET debit_fen = debit_fen + 10000000 WHERE voucher_id = '{vid}' AND line_no = 1"));
+        let m = mismatch(&w, &p);
+        assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("line"), &json!(format!("{vid}/1")), &json!("debit")), "{m}");
+        assert_eq!((&m["chain"], &m["table_value"]), (&json!("500102 debit 11.00 credit 0.00"), &json!("500102 debit 100011.00 credit 0.00")));
+
+        // A voucher deleted, lines and all.
+        let (p, id) = reconciled_project(&w);
+        let vid = id(3);
+        sql(&w, &format!("DELETE FROM voucher_lines WHERE voucher_id = '{vid}'"));
+        sql(&w, &format!("DELETE FROM vouchers WHERE id = '{vid}'"));
+        let m = mismatch(&w, &p);
+        assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("voucher"), &json!(vid), &json!("row")), "{m}");
+        assert!(m.get("table_value").is_none(), "{m}");
+
+        // A reversed voucher flipped back to posted.
+        let (p, id) = reconciled_project(&w);
+        let vid = id(3);
+        let r = w.post(&w.unit, &format!("/projects/{p}/vouchers/{vid}/reverse"), json!({"date": "2025-03-06", "reason": "重复入账"}));
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(w.verify(&p)["reconciled"], true);
+        sql(&w, &format!("UPDATE vouchers SET status = 'posted', reversed_by_id = NULL WHERE id = '{vid}'"));
+        let m = mismatch(&w, &p);
+        assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("voucher"), &json!(vid), &json!("status")), "{m}");
+        assert_eq!((&m["chain"], &m["table_value"]), (&json!("reversed"), &json!("posted")));
+
+        // The last event deleted and the head set back (the tree's state too): the chain holds by
+        // itself, but the voucher that event recorded is in the tables and not in the chain.
+        let (p, id) = reconciled_project(&w);
+        let vid = id(5);
+        let trail = text(&w, &w.inspector, &format!("/projects/{p}/audit-trail?format=jsonl"));
+        let events = trail.lines().count() as i64;
+        let before_last: Value = serde_json::from_str(trail.lines().nth(events as usize - 2).unwrap()).unwrap();
+        let rebuilt = rebuild_tree(&w, &p, events - 1);
+        sql(&w, &format!("DELETE FROM audit_events WHERE chain_id = '{p}' AND seq = {events}"));
+        let head = before_last["hash"].as_str().unwrap();
+        sql(
+            &w,
+            &format!(
+                "UPDATE audit_chains SET seq = {n}, head = '{head}', tree_size = {n}, tree_frontier = '{rebuilt}' WHERE chain_id = '{p}'",
+                n = events - 1
+            ),
+        );
+        let m = mismatch(&w, &p);
+        assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("voucher"), &json!(vid), &json!("row")), "{m}");
+        assert!(m.get("chain").is_none(), "{m}");
+    });
+}
+
+/// An account's stored total edited alone (the lines untouched) is reported too.
+#[test]
+fn verify_reconciles_the_account_totals() {
+    on_each_backend(|w| {
+        let (p, _) = reconciled_project(&w);
+        sql(&w, &format!("UPDATE accounts SET credit_fen = credit_fen - 100 WHERE project_id = '{p}' AND code = '1002'"));
+        let m = mismatch(&w, &p);
+        assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("account"), &json!("1002"), &json!("credit")), "{m}");
+    });
 }
