@@ -16,4 +16,5 @@ pub mod reporting;
 pub mod spreadsheet;
 pub mod statement;
 pub mod status;
+pub mod trail;
 pub mod verdicts;

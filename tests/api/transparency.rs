@@ -346,3 +346,65 @@ fn verify_reconciles_the_account_totals() {
         assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("account"), &json!("1002"), &json!("credit")), "{m}");
     });
 }
+
+/// `fundledger verify --trail` as an inspector runs it, with no server and no database.
+fn offline(args: &[&std::path::Path]) -> (Option<i32>, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fundledger"));
+    cmd.arg("verify").env_remove("FUNDLEDGER_DATABASE_URL");
+    for (flag, file) in ["--trail", "--checkpoint", "--key"].iter().zip(args) {
+        cmd.arg(flag).arg(file);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
+/// Issue 17: a real export is accepted (alone, and as extending a kept checkpoint signed with
+/// the served key); an export with one amount changed, an export cut below the checkpoint and a
+/// checkpoint checked with another key are each rejected, with exit status 1 and one line.
+#[test]
+fn the_offline_verifier_accepts_a_real_export_and_rejects_a_tampered_one() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        w.disburse(&p, "2025-03-02", "10000.00");
+        spend_some(&w, &p, 2);
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let key = file("fundledger.key", &call("GET", &w.url("/audit-key"), None, None, &[]).text);
+        let kept = file("kept.txt", &text(&w, &w.inspector, &format!("/projects/{p}/audit-trail/checkpoint")));
+        spend_some(&w, &p, 1);
+        let export = text(&w, &w.inspector, &format!("/projects/{p}/audit-trail?format=jsonl"));
+        let trail = file("trail.jsonl", &export);
+        let events = export.lines().count();
+
+        let (code, out) = offline(&[&trail]);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.starts_with("OK: ") && out.contains(&format!("{events} events")) && out.lines().count() == 1, "{out}");
+        let root = w.verify(&p)["tree_root"].as_str().unwrap().to_string();
+        assert!(out.contains(&format!("Merkle root {root}")), "{out}");
+        let (code, out) = offline(&[&trail, &kept, &key]);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.contains(&format!("extends the checkpoint of fundledger.chifeng/projects/{p} at {} events", events - 1)), "{out}");
+
+        let tampered = file("tampered.jsonl", &export.replacen("\"debit\":\"10.00\"", "\"debit\":\"100010.00\"", 1));
+        assert_ne!(std::fs::read_to_string(&tampered).unwrap(), export, "an amount was changed");
+        let (code, out) = offline(&[&tampered]);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.starts_with("REJECTED: ") && out.contains("do not match the canonical text"), "{out}");
+
+        let cut: String = export.lines().take(events - 2).map(|l| format!("{l}\n")).collect();
+        let (code, out) = offline(&[&file("cut.jsonl", &cut), &kept, &key]);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.contains("cut back"), "{out}");
+
+        let other = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]).verifying_key();
+        let wrong = file("wrong.key", &signed_note::new_ed25519_verifier_key("fundledger.chifeng", &other));
+        let (code, out) = offline(&[&trail, &kept, &wrong]);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.starts_with("REJECTED: ") && out.contains("not signed by the key"), "{out}");
+    });
+}
