@@ -408,3 +408,67 @@ fn the_offline_verifier_accepts_a_real_export_and_rejects_a_tampered_one() {
         assert!(out.starts_with("REJECTED: ") && out.contains("not signed by the key"), "{out}");
     });
 }
+
+/// Issue 17: the binary refuses to start while an append-only trigger is missing or disabled,
+/// naming it, and recreates it when told to (FUNDLEDGER_REPAIR_TRIGGERS=1); the edit the trigger
+/// refused is refused again.
+#[test]
+fn the_service_refuses_to_start_without_its_append_only_triggers() {
+    use crate::binary::{free_port, output, spawn, wait_healthy};
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        w.disburse(&p, "2025-03-02", "10000.00");
+        let (dropped, delete) = match w.db {
+            Db::Sqlite => ("voucher_lines_no_delete", "DROP TRIGGER voucher_lines_no_delete"),
+            Db::Postgres => ("voucher_lines_append_only", "DROP TRIGGER voucher_lines_append_only ON voucher_lines"),
+        };
+        sql(&w, delete);
+        let disabled = match w.db {
+            Db::Sqlite => "audit_tree_no_update",
+            Db::Postgres => "audit_tree_append_only",
+        };
+        match w.db {
+            Db::Sqlite => {
+                sql(&w, "DROP TRIGGER audit_tree_no_update");
+                sql(&w, "CREATE TRIGGER audit_tree_no_update BEFORE UPDATE ON audit_tree BEGIN SELECT 1; END");
+            }
+            Db::Postgres => sql(&w, "ALTER TABLE audit_tree DISABLE TRIGGER audit_tree_append_only"),
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let env = |port: u16, repair: &str| {
+            vec![
+                ("FUNDLEDGER_DATABASE_URL", w.fresh.url.clone()),
+                ("FUNDLEDGER_JWT_SECRET", crate::common::SECRET.to_string()),
+                ("FUNDLEDGER_BIND", format!("127.0.0.1:{port}")),
+                ("FUNDLEDGER_REPAIR_TRIGGERS", repair.to_string()),
+            ]
+        };
+        let (code, text) = output(spawn(dir.path(), &env(free_port(), "0")));
+        assert_eq!(code, Some(1), "{text}");
+        assert!(text.contains(&format!("the append-only trigger {dropped} on voucher_lines is missing")), "{text}");
+        let state = if w.db == Db::Sqlite { "altered" } else { "disabled" };
+        assert!(text.contains(&format!("the append-only trigger {disabled} on audit_tree is {state}")), "{text}");
+        assert!(text.contains("FUNDLEDGER_REPAIR_TRIGGERS=1"), "{text}");
+
+        let port = free_port();
+        let child = spawn(dir.path(), &env(port, "1"));
+        wait_healthy(port);
+        std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        let (code, text) = output(child);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("recreated because FUNDLEDGER_REPAIR_TRIGGERS is set") && text.contains(dropped), "{text}");
+        // Started again without the repair, it serves.
+        let port = free_port();
+        let child = spawn(dir.path(), &env(port, "0"));
+        wait_healthy(port);
+        std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert_eq!(output(child).0, Some(0));
+        for edit in ["DELETE FROM voucher_lines", "UPDATE audit_tree SET hash = hash"] {
+            let refused = match w.db {
+                Db::Sqlite => diesel::sql_query(edit).execute(&mut diesel::SqliteConnection::establish(&w.fresh.url).unwrap()).is_err(),
+                Db::Postgres => diesel::sql_query(edit).execute(&mut diesel::PgConnection::establish(&w.fresh.url).unwrap()).is_err(),
+            };
+            assert!(refused, "{edit} is refused again");
+        }
+    });
+}
