@@ -106,3 +106,30 @@ fn compare(conn: &mut DbConn, project_id: &str) -> Result<(), Found> {
     books.accounts(&totals)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{self, Target};
+
+    /// The figure for the "seconds, not minutes": a project of FUNDLEDGER_RECONCILE_LINES
+    /// journal lines (default 10⁶) reconciled on SQLite. Run in release:
+    /// `cargo test --release --lib store::reconcile -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement: minutes to seed"]
+    fn reconciling_a_long_project() {
+        let lines: usize = std::env::var("FUNDLEDGER_RECONCILE_LINES").ok().and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
+        let dir = tempfile::tempdir().unwrap();
+        let pool = db::connect(&Target::Sqlite(dir.path().join("t.db").display().to_string()), 2, 5_000).unwrap();
+        let mut conn = pool.get().unwrap();
+        let seeded = std::time::Instant::now();
+        let project = crate::store::unit::write(&mut conn, |c| {
+            Ok(crate::store::vouchers::tests::project_with_vouchers(c, lines / 2))
+        })
+        .unwrap();
+        eprintln!("seeded {} vouchers in {:?}", lines / 2, seeded.elapsed());
+        let timed = std::time::Instant::now();
+        assert_eq!(reconcile(&mut conn, &project).unwrap(), None);
+        eprintln!("reconciled a project of {lines} journal lines in {:?}", timed.elapsed());
+    }
+}
