@@ -158,7 +158,10 @@ fn open_trail(trail: &str, checkpoint: Option<&str>, key: Option<&str>) -> Resul
 }
 
 fn usage_error(options: &[&str]) -> ExitCode {
-    eprintln!("fundledger: verify wants --trail FILE.jsonl, and --checkpoint FILE with --key KEY together: got '{}'\n\n{USAGE}", options.join(" "));
+    eprintln!(
+        "fundledger: verify wants --trail FILE.jsonl, and --checkpoint FILE with --key KEY together: got '{}'\n\n{USAGE}",
+        options.join(" ")
+    );
     ExitCode::from(2)
 }
 

@@ -274,7 +274,8 @@ mod tests {
     fn books() -> Books {
         let mut b = Books::new();
         let pay = json!([{"account": "5101", "debit": "10.00", "credit": "0.00"}, {"account": "1002", "debit": "0.00", "credit": "10.00"}]);
-        let back = json!([{"account": "5101", "debit": "0.00", "credit": "10.00"}, {"account": "1002", "debit": "10.00", "credit": "0.00"}]);
+        let back =
+            json!([{"account": "5101", "debit": "0.00", "credit": "10.00"}, {"account": "1002", "debit": "10.00", "credit": "0.00"}]);
         b.apply(1, "project.registered", &json!({})).unwrap();
         b.apply(2, "voucher.posted", &posted("a", 1, None, pay.clone())).unwrap();
         b.apply(3, "voucher.posted", &posted("b", 2, Some("a"), back)).unwrap();
@@ -300,7 +301,8 @@ mod tests {
     }
 
     fn tables() -> (Vec<VoucherFacts>, Vec<LineFacts>, Vec<(String, i64, i64)>) {
-        let vouchers = vec![row("a", 1, "reversed", None, Some("b")), row("b", 2, "posted", Some("a"), None), row("c", 3, "posted", None, None)];
+        let vouchers =
+            vec![row("a", 1, "reversed", None, Some("b")), row("b", 2, "posted", Some("a"), None), row("c", 3, "posted", None, None)];
         let lines = vec![
             line("a", 1, "5101", 1000, 0),
             line("a", 2, "1002", 0, 1000),

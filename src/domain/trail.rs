@@ -137,7 +137,15 @@ mod tests {
         (0..n)
             .map(|i| {
                 let object = if i == 0 { "project/p1".to_string() } else { "voucher/v".to_string() };
-                let e = seal(i as i64 + 1, "2025-03-01T08:00:00.000000Z".into(), actor.clone(), "voucher.posted", &object, json!({"n": i}), &prev);
+                let e = seal(
+                    i as i64 + 1,
+                    "2025-03-01T08:00:00.000000Z".into(),
+                    actor.clone(),
+                    "voucher.posted",
+                    &object,
+                    json!({"n": i}),
+                    &prev,
+                );
                 prev = e.hash.clone();
                 json!(e).to_string()
             })
@@ -152,9 +160,12 @@ mod tests {
     fn a_trail_holds_and_extends_its_checkpoint() {
         let lines = trail(7);
         let n = Notary::from_seed("fundledger.test", [7u8; 32]).unwrap();
-        let leaves = lines.iter().take(5).map(|l| record_hash(serde_json::from_str::<Value>(l).unwrap()["canonical"].as_str().unwrap().as_bytes()));
+        let leaves =
+            lines.iter().take(5).map(|l| record_hash(serde_json::from_str::<Value>(l).unwrap()["canonical"].as_str().unwrap().as_bytes()));
         let note = n.sign("p1", 5, crate::domain::merkle::root_of(leaves));
-        assert!(matches!(run(&lines, Some(KeptNote { checkpoint: &note, key: "garbage" })), Verdict::Broken(p) if p.contains("not a verifier key")));
+        assert!(
+            matches!(run(&lines, Some(KeptNote { checkpoint: &note, key: "garbage" })), Verdict::Broken(p) if p.contains("not a verifier key"))
+        );
         let kept = KeptNote { checkpoint: &note, key: n.verifier_key() };
         let Verdict::Holds { events, extends, .. } = run(&lines, Some(kept)) else { panic!("holds") };
         assert_eq!((events, extends), (7, Some(("fundledger.test/projects/p1".to_string(), 5))));

@@ -103,7 +103,11 @@ pub fn check(conn: &mut DbConn, repair: bool) -> AppResult<Vec<Gap>> {
                 diesel::sql_query(PG_FUNCTION).execute(conn)?;
             }
             for (_, e) in &gaps {
-                let drop = if sqlite { format!("DROP TRIGGER IF EXISTS {}", e.name) } else { format!("DROP TRIGGER IF EXISTS {} ON {}", e.name, e.table) };
+                let drop = if sqlite {
+                    format!("DROP TRIGGER IF EXISTS {}", e.name)
+                } else {
+                    format!("DROP TRIGGER IF EXISTS {} ON {}", e.name, e.table)
+                };
                 diesel::sql_query(drop).execute(conn)?;
                 diesel::sql_query(&e.create).execute(conn)?;
             }

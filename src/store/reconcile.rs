@@ -123,10 +123,8 @@ mod tests {
         let pool = db::connect(&Target::Sqlite(dir.path().join("t.db").display().to_string()), 2, 5_000).unwrap();
         let mut conn = pool.get().unwrap();
         let seeded = std::time::Instant::now();
-        let project = crate::store::unit::write(&mut conn, |c| {
-            Ok(crate::store::vouchers::tests::project_with_vouchers(c, lines / 2))
-        })
-        .unwrap();
+        let project =
+            crate::store::unit::write(&mut conn, |c| Ok(crate::store::vouchers::tests::project_with_vouchers(c, lines / 2))).unwrap();
         eprintln!("seeded {} vouchers in {:?}", lines / 2, seeded.elapsed());
         let timed = std::time::Instant::now();
         assert_eq!(reconcile(&mut conn, &project).unwrap(), None);

@@ -291,7 +291,10 @@ fn verify_reconciles_the_books_with_the_chain() {
         sql(&w, &format!("UPDATE voucher_lines SET debit_fen = debit_fen + 10000000 WHERE voucher_id = '{vid}' AND line_no = 1"));
         let m = mismatch(&w, &p);
         assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("line"), &json!(format!("{vid}/1")), &json!("debit")), "{m}");
-        assert_eq!((&m["chain"], &m["table_value"]), (&json!("500102 debit 11.00 credit 0.00"), &json!("500102 debit 100011.00 credit 0.00")));
+        assert_eq!(
+            (&m["chain"], &m["table_value"]),
+            (&json!("500102 debit 11.00 credit 0.00"), &json!("500102 debit 100011.00 credit 0.00"))
+        );
 
         // A voucher deleted, lines and all.
         let (p, id) = reconciled_project(&w);
