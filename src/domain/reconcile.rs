@@ -300,7 +300,10 @@ mod tests {
         LineFacts { voucher_id: v.into(), line_no: no, account: account.into(), debit_fen, credit_fen }
     }
 
-    fn tables() -> (Vec<VoucherFacts>, Vec<LineFacts>, Vec<(String, i64, i64)>) {
+    /// An account's stored totals: (code, debit fen, credit fen).
+    type Totals = Vec<(String, i64, i64)>;
+
+    fn tables() -> (Vec<VoucherFacts>, Vec<LineFacts>, Totals) {
         let vouchers =
             vec![row("a", 1, "reversed", None, Some("b")), row("b", 2, "posted", Some("a"), None), row("c", 3, "posted", None, None)];
         let lines = vec![
