@@ -135,6 +135,10 @@ pub struct Transparency {
     /// secret, so every process of a deployment signs alike and the database alone cannot sign.
     #[serde(default)]
     pub signing_key: Option<String>,
+    /// Recreate a missing, disabled or altered append-only trigger at start instead of refusing
+    /// to start (FUNDLEDGER_REPAIR_TRIGGERS=1).
+    #[serde(default)]
+    pub repair_triggers: bool,
 }
 
 impl std::fmt::Debug for Transparency {
@@ -142,6 +146,7 @@ impl std::fmt::Debug for Transparency {
         f.debug_struct("Transparency")
             .field("log_name", &self.log_name)
             .field("signing_key", &self.signing_key.as_ref().map(|_| "<set>"))
+            .field("repair_triggers", &self.repair_triggers)
             .finish()
     }
 }
@@ -208,6 +213,13 @@ impl Settings {
         }
         if let Some(v) = get("FUNDLEDGER_SIGNING_KEY").filter(|v| !v.is_empty()) {
             self.transparency.signing_key = Some(v);
+        }
+        if let Some(v) = get("FUNDLEDGER_REPAIR_TRIGGERS") {
+            self.transparency.repair_triggers = match v.as_str() {
+                "1" | "true" => true,
+                "" | "0" | "false" => false,
+                _ => return Err(ConfigError::Invalid("FUNDLEDGER_REPAIR_TRIGGERS", format!("'{v}' is not 1 or 0"))),
+            };
         }
         if let Some(v) = get("FUNDLEDGER_LOG_NAME") {
             self.transparency.log_name = v;

@@ -32,6 +32,22 @@ pub enum StartError {
     Bootstrap(String),
     #[error("checkpoint signing key: {0}")]
     Signing(String),
+    #[error("{0}; the audit trail and the books are not protected from edits. Check them (GET /audit-trail/verify and each project's), then start once with FUNDLEDGER_REPAIR_TRIGGERS=1 to recreate the triggers")]
+    Triggers(String),
+}
+
+/// Refuses to start while an append-only trigger is not in place, unless told to repair them.
+fn append_only(conn: &mut db::DbConn, repair: bool) -> Result<(), StartError> {
+    let gaps = store::append_only::check(conn, repair).map_err(|e| StartError::Bootstrap(e.detail))?;
+    let named = gaps.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+    match (gaps.is_empty(), repair) {
+        (true, _) => Ok(()),
+        (false, true) => {
+            tracing::warn!("recreated because FUNDLEDGER_REPAIR_TRIGGERS is set: {named}");
+            Ok(())
+        }
+        (false, false) => Err(StartError::Triggers(named)),
+    }
 }
 
 /// Everything the service needs, built and checked before it accepts a request.
@@ -44,6 +60,7 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
     let notary = signing::notary(&settings, &target, &secret).map_err(StartError::Signing)?;
     let pool = db::connect(&target, settings.database.pool_size, settings.database.busy_timeout_ms)?;
     let mut conn = pool.get().map_err(db::StartError::from)?;
+    append_only(&mut conn, settings.transparency.repair_triggers)?;
     if settings.auth.admin_password.is_some() {
         let has_users = !store::people::list_users(&mut conn, "", 1).map_err(|e| StartError::Bootstrap(e.detail))?.is_empty();
         if has_users {

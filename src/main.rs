@@ -18,6 +18,13 @@ usage:
                                        pg_dump command that does it
   fundledger reset-password USERNAME   give the user a new generated password, printed once; audited
                                        on the global chain, and the user's earlier tokens stop working
+  fundledger verify --trail FILE.jsonl [--checkpoint FILE --key KEY]
+                                       check an exported audit trail (?format=jsonl) with no
+                                       server and no database: every hash and link and its Merkle
+                                       root; with a kept checkpoint and the verifier key
+                                       (/audit-key, the text or a file holding it) the signature,
+                                       and that the trail extends the checkpoint. Exit 0 when it
+                                       holds, 1 when it does not; the verdict is one line
   fundledger --version | --help
 
 Every command reads the service's settings: config/default.toml built in, the file named by
@@ -44,6 +51,7 @@ async fn main() -> ExitCode {
         // A command's own output (a password, a command to run) is alone on stdout.
         ["backup", file] => return command(|s| backup(s, file)),
         ["reset-password", username] => return command(|s| reset_password(s, username)),
+        ["verify", options @ ..] => return verify_trail(options),
         _ => {
             eprintln!("fundledger: unknown command line '{}'\n\n{USAGE}", args.join(" "));
             return ExitCode::from(2);
@@ -89,6 +97,72 @@ fn reset_password(settings: &Settings, username: &str) -> Result<ExitCode, Strin
     let password = fundledger::ops::reset_password(settings, username)?;
     println!("New password for '{username}': {password}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The inspector's offline check: reads no settings and opens no database.
+fn verify_trail(options: &[&str]) -> ExitCode {
+    let mut given = std::collections::HashMap::new();
+    for pair in options.chunks(2) {
+        match pair {
+            [name @ ("--trail" | "--checkpoint" | "--key"), value] if given.insert(*name, *value).is_none() => {}
+            _ => return usage_error(options),
+        }
+    }
+    let (Some(trail), checkpoint, key) = (given.get("--trail"), given.get("--checkpoint"), given.get("--key")) else {
+        return usage_error(options);
+    };
+    if checkpoint.is_some() != key.is_some() {
+        return usage_error(options);
+    }
+    let verdict = match open_trail(trail, checkpoint.copied(), key.copied()) {
+        Ok((lines, kept)) => {
+            let kept = kept.as_ref().map(|(checkpoint, key)| fundledger::domain::trail::KeptNote { checkpoint, key });
+            fundledger::domain::trail::check(lines, kept)
+        }
+        Err(e) => fundledger::domain::trail::Verdict::Broken(e),
+    };
+    match verdict {
+        fundledger::domain::trail::Verdict::Holds { events, head, root, extends } => {
+            let extends = match extends {
+                Some((origin, size)) => format!("; extends the checkpoint of {origin} at {size} events, signed by the key given"),
+                None => String::new(),
+            };
+            println!("OK: {trail}: {events} events, every hash and link holds; head {head}, Merkle root {root}{extends}");
+            ExitCode::SUCCESS
+        }
+        fundledger::domain::trail::Verdict::Broken(problem) => {
+            println!("REJECTED: {trail}: {problem}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type TrailLines = std::io::Lines<std::io::BufReader<std::fs::File>>;
+
+/// The trail's lines, and the checkpoint's text with the key (given as its text or a file).
+fn open_trail(trail: &str, checkpoint: Option<&str>, key: Option<&str>) -> Result<(TrailLines, Option<(String, String)>), String> {
+    use std::io::BufRead;
+    let lines = std::fs::File::open(trail).map_err(|e| format!("cannot read the trail: {e}"))?;
+    let kept = match (checkpoint, key) {
+        (Some(checkpoint), Some(key)) => {
+            let checkpoint = std::fs::read_to_string(checkpoint).map_err(|e| format!("cannot read the checkpoint {checkpoint}: {e}"))?;
+            let key = match std::path::Path::new(key).is_file() {
+                true => std::fs::read_to_string(key).map_err(|e| format!("cannot read the key {key}: {e}"))?,
+                false => key.to_string(),
+            };
+            Some((checkpoint, key))
+        }
+        _ => None,
+    };
+    Ok((std::io::BufReader::new(lines).lines(), kept))
+}
+
+fn usage_error(options: &[&str]) -> ExitCode {
+    eprintln!(
+        "fundledger: verify wants --trail FILE.jsonl, and --checkpoint FILE with --key KEY together: got '{}'\n\n{USAGE}",
+        options.join(" ")
+    );
+    ExitCode::from(2)
 }
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Actor {
     pub user_id: String,
     pub username: String,
@@ -347,6 +347,13 @@ pub struct Verification {
     /// The check against a checkpoint the caller kept (`?checkpoint=`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<KeptCheck>,
+    /// A project's chain only: whether its vouchers, their lines and the account totals in the
+    /// tables are those the chain's events rebuild; absent when the chain is broken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reconciled: Option<bool>,
+    /// The first place the tables differ from the chain (`reconciled: false`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mismatch: Option<super::reconcile::Mismatch>,
 }
 
 /// Whether today's chain extends a checkpoint kept earlier.

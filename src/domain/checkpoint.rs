@@ -18,8 +18,10 @@ pub struct Notary {
 pub enum CheckpointError {
     #[error("not a signed note (origin, size and root lines, a blank line, signature lines)")]
     Malformed,
-    #[error("not signed by this service's key {0}")]
+    #[error("not signed by the key {0}")]
     NotOurs(String),
+    #[error("not a verifier key (<name>+<id>+<base64>, as /audit-key serves it)")]
+    NotAKey,
     #[error("the checkpoint is of {found}, not of {expected}")]
     OtherLog { expected: String, found: String },
 }
@@ -95,18 +97,25 @@ impl Notary {
 
     /// A checkpoint this service signed for `chain_id`: its size and root.
     pub fn open(&self, chain_id: &str, text: &str) -> Result<Kept, CheckpointError> {
-        // Kept files often lose or gain a final newline; the note needs exactly one.
-        let text = format!("{}\n", text.trim_end_matches(['\n', '\r']));
-        let note = Note::from_bytes(text.as_bytes()).map_err(|_| CheckpointError::Malformed)?;
-        let verifier = StandardVerifier::new(&self.verifier_key).expect("our own verifier key parses");
-        note.verify(&VerifierList::new(vec![Box::new(verifier)])).map_err(|_| CheckpointError::NotOurs(self.verifier_key.clone()))?;
-        let checkpoint = Checkpoint::from_bytes(note.text()).map_err(|_| CheckpointError::Malformed)?;
+        let (origin, kept) = open_signed(&self.verifier_key, text)?;
         let expected = self.origin(chain_id);
-        if checkpoint.origin() != expected {
-            return Err(CheckpointError::OtherLog { expected, found: checkpoint.origin().to_string() });
+        if origin != expected {
+            return Err(CheckpointError::OtherLog { expected, found: origin });
         }
-        Ok(Kept { size: checkpoint.size(), root: *checkpoint.hash() })
+        Ok(kept)
     }
+}
+
+/// A checkpoint signed by the key `verifier_key` (`<name>+<id>+<base64>`, as `/audit-key`
+/// serves it): its origin line, size and root. What an inspector's offline check trusts.
+pub fn open_signed(verifier_key: &str, text: &str) -> Result<(String, Kept), CheckpointError> {
+    let verifier = StandardVerifier::new(verifier_key.trim()).map_err(|_| CheckpointError::NotAKey)?;
+    // Kept files often lose or gain a final newline; the note needs exactly one.
+    let text = format!("{}\n", text.trim_end_matches(['\n', '\r']));
+    let note = Note::from_bytes(text.as_bytes()).map_err(|_| CheckpointError::Malformed)?;
+    note.verify(&VerifierList::new(vec![Box::new(verifier)])).map_err(|_| CheckpointError::NotOurs(verifier_key.trim().to_string()))?;
+    let checkpoint = Checkpoint::from_bytes(note.text()).map_err(|_| CheckpointError::Malformed)?;
+    Ok((checkpoint.origin().to_string(), Kept { size: checkpoint.size(), root: *checkpoint.hash() }))
 }
 
 fn encode_key(name: &str, seed: &[u8; 32]) -> Result<String, KeyError> {

@@ -128,7 +128,18 @@ pub fn verify(pool: &DbPool, chain_id: &str, kept: Option<Kept>) -> AppResult<Ve
     if !verification.valid {
         return Ok(verification);
     }
-    Ok(merkle::judge(verification, leaves.iter().flatten().copied(), &stored_tree, kept.as_ref()))
+    let mut verification = merkle::judge(verification, leaves.iter().flatten().copied(), &stored_tree, kept.as_ref());
+    if verification.valid && chain_id != GLOBAL {
+        // A chain that holds is the record the books must agree with.
+        let mismatch = super::reconcile::reconcile(&mut conns[0], chain_id)?;
+        verification.valid = mismatch.is_none();
+        if let Some(m) = &mismatch {
+            verification.problem = Some(format!("the {} table differs from the chain's events at {} ({})", m.table, m.key, m.field));
+        }
+        verification.reconciled = Some(mismatch.is_none());
+        verification.mismatch = mismatch;
+    }
+    Ok(verification)
 }
 
 /// Checks events `first..=last` in pages; the first part links to the genesis hash, later ones

@@ -23,6 +23,7 @@
 //! - `flush`, `batch`, `writer`: group commit on top: `writer` gathers requests per shard,
 //!   `batch` runs them as one transaction on PostgreSQL, `flush` is the one statement that writes
 //!   the batch. Use `unit`, `ledger`, `journal`, `statements`, `sql`, `rows`.
+pub mod append_only;
 pub mod audit;
 pub mod batch;
 mod columns;
@@ -32,6 +33,7 @@ pub mod journal;
 pub mod ledger;
 pub mod people;
 pub mod projects;
+pub mod reconcile;
 pub mod reports;
 pub mod rows;
 mod sql;

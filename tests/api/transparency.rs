@@ -180,7 +180,9 @@ fn a_kept_checkpoint_exposes_a_chain_cut_back_or_rewritten() {
         let rebuilt = rebuild_tree(&w, &p, events - 1);
         sql(&w, &format!("UPDATE audit_chains SET tree_size = {}, tree_frontier = '{rebuilt}' WHERE chain_id = '{p}'", events - 1));
         let alone = w.verify(&p);
-        assert_eq!(alone["valid"], true, "the cut chain verifies by itself: {alone}");
+        assert!(alone.get("broken_seq").is_none() && alone["tree_root"].is_string(), "the cut chain holds by itself: {alone}");
+        // Only the books, which still hold the voucher the cut event recorded, tell without a checkpoint.
+        assert_eq!((&alone["valid"], &alone["reconciled"], &alone["mismatch"]["field"]), (&json!(false), &json!(false), &json!("row")));
         let v = w.get(&w.inspector, &format!("/projects/{p}/audit-trail/verify?checkpoint={}", urlencoding(&kept)));
         assert_eq!(v.body["valid"], false, "{}", v.text);
         assert_eq!(v.body["checkpoint"], json!({"size": events, "consistent": false}));
@@ -233,4 +235,243 @@ fn urlencoding(s: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The append-only triggers an insider with the database drops before editing the books.
+fn drop_triggers(w: &World) {
+    let statements: &[&str] = match w.db {
+        Db::Sqlite => &[
+            "DROP TRIGGER voucher_lines_no_update",
+            "DROP TRIGGER voucher_lines_no_delete",
+            "DROP TRIGGER audit_events_no_delete",
+            "DROP TRIGGER audit_tree_no_delete",
+        ],
+        Db::Postgres => &[
+            "ALTER TABLE voucher_lines DISABLE TRIGGER voucher_lines_append_only",
+            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
+            "ALTER TABLE audit_tree DISABLE TRIGGER audit_tree_append_only",
+        ],
+    };
+    statements.iter().for_each(|s| sql(w, s));
+}
+
+/// A project with a disbursement and three expenses, its books and chain in agreement; the id
+/// of the voucher numbered `number`.
+fn reconciled_project(w: &World) -> (String, impl Fn(i64) -> String + '_) {
+    let p = w.base_project("2025-03-01");
+    w.disburse(&p, "2025-03-02", "10000.00");
+    spend_some(w, &p, 3);
+    let v = w.verify(&p);
+    assert_eq!((&v["valid"], &v["reconciled"]), (&json!(true), &json!(true)), "{v}");
+    assert!(v.get("mismatch").is_none(), "{v}");
+    let q = p.clone();
+    let id = move |number: i64| {
+        let all = crate::common::all_vouchers(w, &q);
+        all.iter().find(|v| v["number"] == number).unwrap_or_else(|| panic!("voucher {number}"))["id"].as_str().unwrap().to_string()
+    };
+    (p, id)
+}
+
+fn mismatch(w: &World, p: &str) -> Value {
+    let v = w.verify(p);
+    assert_eq!((&v["valid"], &v["reconciled"]), (&json!(false), &json!(false)), "{v}");
+    v["mismatch"].clone()
+}
+
+/// Issue 17: the four edits an insider made unseen, with the triggers dropped first, are each
+/// reported by `verify` as the first place the tables differ from the chain's events.
+#[test]
+fn verify_reconciles_the_books_with_the_chain() {
+    on_each_backend(|w| {
+        drop_triggers(&w);
+
+        // 100,000.00 added to one line's debit: the line is wrong before any total is.
+        let (p, id) = reconciled_project(&w);
+        let vid = id(4);
+        sql(&w, &format!("UPDATE voucher_lines SET debit_fen = debit_fen + 10000000 WHERE voucher_id = '{vid}' AND line_no = 1"));
+        let m = mismatch(&w, &p);
+        assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("line"), &json!(format!("{vid}/1")), &json!("debit")), "{m}");
+        assert_eq!(
+            (&m["chain"], &m["table_value"]),
+            (&json!("500102 debit 11.00 credit 0.00"), &json!("500102 debit 100011.00 credit 0.00"))
+        );
+
+        // A voucher deleted, lines and all.
+        let (p, id) = reconciled_project(&w);
+        let vid = id(3);
+        sql(&w, &format!("DELETE FROM voucher_lines WHERE voucher_id = '{vid}'"));
+        sql(&w, &format!("DELETE FROM vouchers WHERE id = '{vid}'"));
+        let m = mismatch(&w, &p);
+        assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("voucher"), &json!(vid), &json!("row")), "{m}");
+        assert!(m.get("table_value").is_none(), "{m}");
+
+        // A reversed voucher flipped back to posted.
+        let (p, id) = reconciled_project(&w);
+        let vid = id(3);
+        let r = w.post(&w.unit, &format!("/projects/{p}/vouchers/{vid}/reverse"), json!({"date": "2025-03-06", "reason": "重复入账"}));
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(w.verify(&p)["reconciled"], true);
+        sql(&w, &format!("UPDATE vouchers SET status = 'posted', reversed_by_id = NULL WHERE id = '{vid}'"));
+        let m = mismatch(&w, &p);
+        assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("voucher"), &json!(vid), &json!("status")), "{m}");
+        assert_eq!((&m["chain"], &m["table_value"]), (&json!("reversed"), &json!("posted")));
+
+        // The last event deleted and the head set back (the tree's state too): the chain holds by
+        // itself, but the voucher that event recorded is in the tables and not in the chain.
+        let (p, id) = reconciled_project(&w);
+        let vid = id(5);
+        let trail = text(&w, &w.inspector, &format!("/projects/{p}/audit-trail?format=jsonl"));
+        let events = trail.lines().count() as i64;
+        let before_last: Value = serde_json::from_str(trail.lines().nth(events as usize - 2).unwrap()).unwrap();
+        let rebuilt = rebuild_tree(&w, &p, events - 1);
+        sql(&w, &format!("DELETE FROM audit_events WHERE chain_id = '{p}' AND seq = {events}"));
+        let head = before_last["hash"].as_str().unwrap();
+        sql(
+            &w,
+            &format!(
+                "UPDATE audit_chains SET seq = {n}, head = '{head}', tree_size = {n}, tree_frontier = '{rebuilt}' WHERE chain_id = '{p}'",
+                n = events - 1
+            ),
+        );
+        let m = mismatch(&w, &p);
+        assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("voucher"), &json!(vid), &json!("row")), "{m}");
+        assert!(m.get("chain").is_none(), "{m}");
+    });
+}
+
+/// An account's stored total edited alone (the lines untouched) is reported too.
+#[test]
+fn verify_reconciles_the_account_totals() {
+    on_each_backend(|w| {
+        let (p, _) = reconciled_project(&w);
+        sql(&w, &format!("UPDATE accounts SET credit_fen = credit_fen - 100 WHERE project_id = '{p}' AND code = '1002'"));
+        let m = mismatch(&w, &p);
+        assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("account"), &json!("1002"), &json!("credit")), "{m}");
+    });
+}
+
+/// `fundledger verify --trail` as an inspector runs it, with no server and no database.
+fn offline(args: &[&std::path::Path]) -> (Option<i32>, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fundledger"));
+    cmd.arg("verify").env_remove("FUNDLEDGER_DATABASE_URL");
+    for (flag, file) in ["--trail", "--checkpoint", "--key"].iter().zip(args) {
+        cmd.arg(flag).arg(file);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+}
+
+/// Issue 17: a real export is accepted (alone, and as extending a kept checkpoint signed with
+/// the served key); an export with one amount changed, an export cut below the checkpoint and a
+/// checkpoint checked with another key are each rejected, with exit status 1 and one line.
+#[test]
+fn the_offline_verifier_accepts_a_real_export_and_rejects_a_tampered_one() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        w.disburse(&p, "2025-03-02", "10000.00");
+        spend_some(&w, &p, 2);
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let key = file("fundledger.key", &call("GET", &w.url("/audit-key"), None, None, &[]).text);
+        let kept = file("kept.txt", &text(&w, &w.inspector, &format!("/projects/{p}/audit-trail/checkpoint")));
+        spend_some(&w, &p, 1);
+        let export = text(&w, &w.inspector, &format!("/projects/{p}/audit-trail?format=jsonl"));
+        let trail = file("trail.jsonl", &export);
+        let events = export.lines().count();
+
+        let (code, out) = offline(&[&trail]);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.starts_with("OK: ") && out.contains(&format!("{events} events")) && out.lines().count() == 1, "{out}");
+        let root = w.verify(&p)["tree_root"].as_str().unwrap().to_string();
+        assert!(out.contains(&format!("Merkle root {root}")), "{out}");
+        let (code, out) = offline(&[&trail, &kept, &key]);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.contains(&format!("extends the checkpoint of fundledger.chifeng/projects/{p} at {} events", events - 1)), "{out}");
+
+        let tampered = file("tampered.jsonl", &export.replacen("\"debit\":\"10.00\"", "\"debit\":\"100010.00\"", 1));
+        assert_ne!(std::fs::read_to_string(&tampered).unwrap(), export, "an amount was changed");
+        let (code, out) = offline(&[&tampered]);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.starts_with("REJECTED: ") && out.contains("do not match the canonical text"), "{out}");
+
+        let cut: String = export.lines().take(events - 2).map(|l| format!("{l}\n")).collect();
+        let (code, out) = offline(&[&file("cut.jsonl", &cut), &kept, &key]);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.contains("cut back"), "{out}");
+
+        let other = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]).verifying_key();
+        let wrong = file("wrong.key", &signed_note::new_ed25519_verifier_key("fundledger.chifeng", &other));
+        let (code, out) = offline(&[&trail, &kept, &wrong]);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.starts_with("REJECTED: ") && out.contains("not signed by the key"), "{out}");
+    });
+}
+
+/// Issue 17: the binary refuses to start while an append-only trigger is missing or disabled,
+/// naming it, and recreates it when told to (FUNDLEDGER_REPAIR_TRIGGERS=1); the edit the trigger
+/// refused is refused again.
+#[test]
+fn the_service_refuses_to_start_without_its_append_only_triggers() {
+    use crate::binary::{free_port, output, spawn, wait_healthy};
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        w.disburse(&p, "2025-03-02", "10000.00");
+        let (dropped, delete) = match w.db {
+            Db::Sqlite => ("voucher_lines_no_delete", "DROP TRIGGER voucher_lines_no_delete"),
+            Db::Postgres => ("voucher_lines_append_only", "DROP TRIGGER voucher_lines_append_only ON voucher_lines"),
+        };
+        sql(&w, delete);
+        let disabled = match w.db {
+            Db::Sqlite => "audit_tree_no_update",
+            Db::Postgres => "audit_tree_append_only",
+        };
+        match w.db {
+            Db::Sqlite => {
+                sql(&w, "DROP TRIGGER audit_tree_no_update");
+                sql(&w, "CREATE TRIGGER audit_tree_no_update BEFORE UPDATE ON audit_tree BEGIN SELECT 1; END");
+            }
+            Db::Postgres => sql(&w, "ALTER TABLE audit_tree DISABLE TRIGGER audit_tree_append_only"),
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let env = |port: u16, repair: &str| {
+            vec![
+                ("FUNDLEDGER_DATABASE_URL", w.fresh.url.clone()),
+                ("FUNDLEDGER_JWT_SECRET", crate::common::SECRET.to_string()),
+                ("FUNDLEDGER_BIND", format!("127.0.0.1:{port}")),
+                ("FUNDLEDGER_REPAIR_TRIGGERS", repair.to_string()),
+            ]
+        };
+        let (code, text) = output(spawn(dir.path(), &env(free_port(), "0")));
+        assert_eq!(code, Some(1), "{text}");
+        assert!(text.contains(&format!("the append-only trigger {dropped} on voucher_lines is missing")), "{text}");
+        let state = if w.db == Db::Sqlite { "altered" } else { "disabled" };
+        assert!(text.contains(&format!("the append-only trigger {disabled} on audit_tree is {state}")), "{text}");
+        assert!(text.contains("FUNDLEDGER_REPAIR_TRIGGERS=1"), "{text}");
+
+        let port = free_port();
+        let child = spawn(dir.path(), &env(port, "1"));
+        wait_healthy(port);
+        std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        let (code, text) = output(child);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("recreated because FUNDLEDGER_REPAIR_TRIGGERS is set") && text.contains(dropped), "{text}");
+        // Started again without the repair, it serves.
+        let port = free_port();
+        let child = spawn(dir.path(), &env(port, "0"));
+        wait_healthy(port);
+        std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert_eq!(output(child).0, Some(0));
+        for edit in ["DELETE FROM voucher_lines", "UPDATE audit_tree SET hash = hash"] {
+            let refused = match w.db {
+                Db::Sqlite => diesel::sql_query(edit).execute(&mut diesel::SqliteConnection::establish(&w.fresh.url).unwrap()).is_err(),
+                Db::Postgres => diesel::sql_query(edit).execute(&mut diesel::PgConnection::establish(&w.fresh.url).unwrap()).is_err(),
+            };
+            assert!(refused, "{edit} is refused again");
+        }
+    });
 }

@@ -1,0 +1,375 @@
+//! The books as the audit chain tells them, rebuilt from the chain's voucher events, and compared
+//! with the books the tables hold. An insider who edits a voucher, a line or an account total in
+//! the database without writing a matching (hash-linked) event makes the two disagree.
+//!
+//! Every voucher event since the first release carries what a rebuild needs: `voucher.posted`
+//! and `voucher.pending_review` the voucher's id, number (posted only), date, `reverses` (posted
+//! only) and each line's account, debit and credit in order; `voucher.approved` the number taken;
+//! `voucher.declined` the id. So old chains reconcile whole; nothing had to be added to events.
+use super::money::Money;
+use super::status::VoucherStatus;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+
+/// The first place where the tables and the chain disagree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Mismatch {
+    /// `voucher`, `line`, `account` or `event` (an event the rebuild cannot read).
+    pub table: &'static str,
+    /// The voucher id, `<voucher id>/<line no>`, the account code, or the event's seq.
+    pub key: String,
+    /// The field that differs, or `row` when the row is missing on one side.
+    pub field: &'static str,
+    /// What the chain's events say; absent when the chain has no such row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
+    /// What the table holds; absent when the table has no such row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table_value: Option<String>,
+}
+
+/// A voucher row as the tables hold it (the fields the chain vouches for).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoucherFacts {
+    pub id: String,
+    pub number: Option<i64>,
+    pub date: String,
+    pub status: String,
+    pub reverses: Option<String>,
+    pub reversed_by: Option<String>,
+}
+
+/// A voucher line row as the tables hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineFacts {
+    pub voucher_id: String,
+    pub line_no: i32,
+    pub account: String,
+    pub debit_fen: i64,
+    pub credit_fen: i64,
+}
+
+struct Voucher {
+    number: Option<i64>,
+    date: String,
+    status: VoucherStatus,
+    reverses: Option<String>,
+    reversed_by: Option<String>,
+    /// (account index into `Books::codes`, debit fen, credit fen): a million lines stay small.
+    lines: Vec<(u32, i64, i64)>,
+    seen: bool,
+    /// Which lines the table showed; the table's key makes each (voucher, line no) unique.
+    lines_seen: Vec<bool>,
+}
+
+/// The books rebuilt from a chain, then ticked off against the tables row by row.
+#[derive(Default)]
+pub struct Books {
+    vouchers: HashMap<String, Voucher>,
+    codes: Vec<String>,
+    code_index: HashMap<String, u32>,
+    /// Debit and credit fen per account code index, over vouchers in the books.
+    totals: BTreeMap<u32, (i64, i64)>,
+}
+
+fn event_problem(seq: i64, what: &str) -> Mismatch {
+    Mismatch { table: "event", key: seq.to_string(), field: "data", chain: Some(what.to_string()), table_value: None }
+}
+
+/// A money string of an event ("0.00" for an empty side), in fen.
+fn fen(v: &Value) -> Option<i64> {
+    match v.as_str()? {
+        "0" | "0.00" | "0.0" => Some(0),
+        s => Money::parse_positive(s).ok().map(Money::fen),
+    }
+}
+
+fn text(v: &Value) -> Option<String> {
+    v.as_str().map(str::to_string)
+}
+
+impl Books {
+    pub fn new() -> Books {
+        Books::default()
+    }
+
+    fn code(&mut self, code: &str) -> u32 {
+        if let Some(&i) = self.code_index.get(code) {
+            return i;
+        }
+        let i = self.codes.len() as u32;
+        self.codes.push(code.to_string());
+        self.code_index.insert(code.to_string(), i);
+        i
+    }
+
+    fn book(&mut self, lines: &[(u32, i64, i64)]) {
+        for &(code, debit, credit) in lines {
+            let t = self.totals.entry(code).or_default();
+            *t = (t.0 + debit, t.1 + credit);
+        }
+    }
+
+    /// Applies one event of the chain, in order. Actions that change no voucher are skipped.
+    pub fn apply(&mut self, seq: i64, action: &str, data: &Value) -> Result<(), Mismatch> {
+        let bad = |what: &str| event_problem(seq, what);
+        let id = || text(&data["voucher_id"]).ok_or_else(|| bad("no voucher_id"));
+        match action {
+            "voucher.posted" | "voucher.pending_review" => {
+                let id = id()?;
+                let posted = action == "voucher.posted";
+                let number = if posted { Some(data["number"].as_i64().ok_or_else(|| bad("no number"))?) } else { None };
+                let date = text(&data["date"]).ok_or_else(|| bad("no date"))?;
+                let reverses = if posted { text(&data["reverses"]) } else { None };
+                let mut lines = Vec::new();
+                for l in data["lines"].as_array().ok_or_else(|| bad("no lines"))? {
+                    let account = l["account"].as_str().ok_or_else(|| bad("a line without its account"))?;
+                    let debit = fen(&l["debit"]).ok_or_else(|| bad("a line without its debit"))?;
+                    let credit = fen(&l["credit"]).ok_or_else(|| bad("a line without its credit"))?;
+                    lines.push((self.code(account), debit, credit));
+                }
+                if posted {
+                    self.book(&lines);
+                }
+                if let Some(original) = &reverses {
+                    let o = self.vouchers.get_mut(original).ok_or_else(|| bad("reverses a voucher the chain never posted"))?;
+                    o.status = VoucherStatus::Reversed;
+                    o.reversed_by = Some(id.clone());
+                }
+                let status = if posted { VoucherStatus::Posted } else { VoucherStatus::PendingReview };
+                let lines_seen = vec![false; lines.len()];
+                let v = Voucher { number, date, status, reverses, reversed_by: None, lines, seen: false, lines_seen };
+                if self.vouchers.insert(id, v).is_some() {
+                    return Err(bad("a voucher recorded twice"));
+                }
+            }
+            "voucher.approved" | "voucher.declined" => {
+                let id = id()?;
+                let number = data["number"].as_i64();
+                let v = self.vouchers.get_mut(&id).ok_or_else(|| bad("decides a voucher the chain never held"))?;
+                if action == "voucher.approved" {
+                    v.status = VoucherStatus::Posted;
+                    v.number = Some(number.ok_or_else(|| bad("no number"))?);
+                    let lines = std::mem::take(&mut v.lines);
+                    self.book(&lines);
+                    self.vouchers.get_mut(&id).expect("just found").lines = lines;
+                } else {
+                    v.status = VoucherStatus::Declined;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Ticks off one voucher row; a row the chain does not know, or one that differs, is a mismatch.
+    pub fn voucher(&mut self, row: &VoucherFacts) -> Result<(), Mismatch> {
+        let differ = |field: &'static str, chain: Option<String>, table: Option<String>| {
+            Err(Mismatch { table: "voucher", key: row.id.clone(), field, chain, table_value: table })
+        };
+        let Some(v) = self.vouchers.get_mut(&row.id) else {
+            return differ("row", None, Some(format!("number {:?}, {}", row.number, row.status)));
+        };
+        v.seen = true;
+        let show = |n: Option<i64>| n.map(|n| n.to_string());
+        if v.number != row.number {
+            return differ("number", show(v.number), show(row.number));
+        }
+        if v.date != row.date {
+            return differ("date", Some(v.date.clone()), Some(row.date.clone()));
+        }
+        if v.status.as_str() != row.status {
+            return differ("status", Some(v.status.as_str().to_string()), Some(row.status.clone()));
+        }
+        if v.reverses != row.reverses {
+            return differ("reverses", v.reverses.clone(), row.reverses.clone());
+        }
+        if v.reversed_by != row.reversed_by {
+            return differ("reversed_by", v.reversed_by.clone(), row.reversed_by.clone());
+        }
+        Ok(())
+    }
+
+    /// Ticks off one line row, in any order.
+    pub fn line(&mut self, row: &LineFacts) -> Result<(), Mismatch> {
+        let key = format!("{}/{}", row.voucher_id, row.line_no);
+        let shown = |account: &str, debit: i64, credit: i64| {
+            format!("{account} debit {} credit {}", Money::from_fen(debit), Money::from_fen(credit))
+        };
+        let found = Some(shown(&row.account, row.debit_fen, row.credit_fen));
+        let Some(v) = self.vouchers.get_mut(&row.voucher_id) else {
+            return Err(Mismatch { table: "line", key, field: "row", chain: None, table_value: found });
+        };
+        let index = usize::try_from(row.line_no - 1).ok().filter(|&i| i < v.lines.len());
+        let Some(index) = index else {
+            return Err(Mismatch { table: "line", key, field: "row", chain: None, table_value: found });
+        };
+        let (code, debit, credit) = v.lines[index];
+        v.lines_seen[index] = true;
+        let account = &self.codes[code as usize];
+        let field = if *account != row.account {
+            "account"
+        } else if debit != row.debit_fen {
+            "debit"
+        } else if credit != row.credit_fen {
+            "credit"
+        } else {
+            return Ok(());
+        };
+        Err(Mismatch { table: "line", key, field, chain: Some(shown(account, debit, credit)), table_value: found })
+    }
+
+    /// After every voucher and line row: a voucher or a line the chain holds and the tables lost.
+    pub fn missing_rows(&self) -> Result<(), Mismatch> {
+        let lost_line = |v: &Voucher| v.lines_seen.iter().position(|seen| !seen);
+        let mut lost: Vec<(&String, &Voucher)> = self.vouchers.iter().filter(|(_, v)| !v.seen || lost_line(v).is_some()).collect();
+        lost.sort_by_key(|(id, v)| (v.number, id.as_str()));
+        let Some((id, v)) = lost.first() else { return Ok(()) };
+        let (table, key) = match (v.seen, lost_line(v)) {
+            (true, Some(i)) => ("line", format!("{id}/{}", i + 1)),
+            _ => ("voucher", id.to_string()),
+        };
+        let chain = Some(format!("number {:?}, {}", v.number, v.status.as_str()));
+        Err(Mismatch { table, key, field: "row", chain, table_value: None })
+    }
+
+    /// Compares the stored totals of every account, `(code, debit fen, credit fen)`, with the
+    /// sums of the lines of the vouchers in the books; an account the chain moved but the table
+    /// lacks is reported too.
+    pub fn accounts(&self, stored: &[(String, i64, i64)]) -> Result<(), Mismatch> {
+        let shown = |d: i64, c: i64| format!("debit {} credit {}", Money::from_fen(d), Money::from_fen(c));
+        for (code, debit, credit) in stored {
+            let expected = self.code_index.get(code).and_then(|i| self.totals.get(i)).copied().unwrap_or((0, 0));
+            if expected != (*debit, *credit) {
+                let field = if expected.0 != *debit { "debit" } else { "credit" };
+                let (chain, table_value) = (Some(shown(expected.0, expected.1)), Some(shown(*debit, *credit)));
+                return Err(Mismatch { table: "account", key: code.clone(), field, chain, table_value });
+            }
+        }
+        for (&i, &(d, c)) in &self.totals {
+            let code = &self.codes[i as usize];
+            if !stored.iter().any(|(s, _, _)| s == code) {
+                return Err(Mismatch { table: "account", key: code.clone(), field: "row", chain: Some(shown(d, c)), table_value: None });
+            }
+        }
+        Ok(())
+    }
+
+    /// Vouchers the chain holds.
+    pub fn vouchers(&self) -> usize {
+        self.vouchers.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn posted(id: &str, number: i64, reverses: Option<&str>, lines: Value) -> Value {
+        json!({"voucher_id": id, "number": number, "date": "2025-03-05", "reverses": reverses, "lines": lines})
+    }
+
+    fn books() -> Books {
+        let mut b = Books::new();
+        let pay = json!([{"account": "5101", "debit": "10.00", "credit": "0.00"}, {"account": "1002", "debit": "0.00", "credit": "10.00"}]);
+        let back =
+            json!([{"account": "5101", "debit": "0.00", "credit": "10.00"}, {"account": "1002", "debit": "10.00", "credit": "0.00"}]);
+        b.apply(1, "project.registered", &json!({})).unwrap();
+        b.apply(2, "voucher.posted", &posted("a", 1, None, pay.clone())).unwrap();
+        b.apply(3, "voucher.posted", &posted("b", 2, Some("a"), back)).unwrap();
+        b.apply(4, "voucher.pending_review", &json!({"voucher_id": "c", "date": "2025-03-06", "lines": pay})).unwrap();
+        b.apply(5, "voucher.approved", &json!({"voucher_id": "c", "number": 3})).unwrap();
+        b
+    }
+
+    fn row(id: &str, number: i64, status: &str, reverses: Option<&str>, reversed_by: Option<&str>) -> VoucherFacts {
+        let date = if id == "c" { "2025-03-06" } else { "2025-03-05" };
+        VoucherFacts {
+            id: id.into(),
+            number: Some(number),
+            date: date.into(),
+            status: status.into(),
+            reverses: reverses.map(Into::into),
+            reversed_by: reversed_by.map(Into::into),
+        }
+    }
+
+    fn line(v: &str, no: i32, account: &str, debit_fen: i64, credit_fen: i64) -> LineFacts {
+        LineFacts { voucher_id: v.into(), line_no: no, account: account.into(), debit_fen, credit_fen }
+    }
+
+    /// An account's stored totals: (code, debit fen, credit fen).
+    type Totals = Vec<(String, i64, i64)>;
+
+    fn tables() -> (Vec<VoucherFacts>, Vec<LineFacts>, Totals) {
+        let vouchers =
+            vec![row("a", 1, "reversed", None, Some("b")), row("b", 2, "posted", Some("a"), None), row("c", 3, "posted", None, None)];
+        let lines = vec![
+            line("a", 1, "5101", 1000, 0),
+            line("a", 2, "1002", 0, 1000),
+            line("b", 1, "5101", 0, 1000),
+            line("b", 2, "1002", 1000, 0),
+            line("c", 1, "5101", 1000, 0),
+            line("c", 2, "1002", 0, 1000),
+        ];
+        (vouchers, lines, vec![("1002".into(), 1000, 2000), ("5101".into(), 2000, 1000), ("1001".into(), 0, 0)])
+    }
+
+    fn compare(v: &[VoucherFacts], l: &[LineFacts], a: &[(String, i64, i64)]) -> Result<(), Mismatch> {
+        let mut b = books();
+        v.iter().try_for_each(|r| b.voucher(r))?;
+        l.iter().try_for_each(|r| b.line(r))?;
+        b.missing_rows()?;
+        b.accounts(a)
+    }
+
+    #[test]
+    fn intact_books_reconcile() {
+        let (v, l, a) = tables();
+        assert_eq!(compare(&v, &l, &a), Ok(()));
+    }
+
+    #[test]
+    fn each_edit_is_the_first_mismatch() {
+        let (v, mut l, a) = tables();
+        l[4].debit_fen += 10_000_000;
+        let m = compare(&v, &l, &a).unwrap_err();
+        assert_eq!((m.table, m.key.as_str(), m.field), ("line", "c/1", "debit"));
+
+        let (mut v, l, a) = tables();
+        v[0].status = "posted".into();
+        v[0].reversed_by = None;
+        let m = compare(&v, &l, &a).unwrap_err();
+        assert_eq!((m.table, m.key.as_str(), m.field), ("voucher", "a", "status"));
+
+        let (mut v, mut l, a) = tables();
+        v.remove(2);
+        l.truncate(4);
+        let m = compare(&v, &l, &a).unwrap_err();
+        assert_eq!((m.table, m.key.as_str(), m.field, m.table_value), ("voucher", "c", "row", None));
+
+        let (v, l, mut a) = tables();
+        a[1].1 += 1;
+        let m = compare(&v, &l, &a).unwrap_err();
+        assert_eq!((m.table, m.key.as_str(), m.field), ("account", "5101", "debit"));
+
+        let (mut v, l, a) = tables();
+        v.push(row("x", 4, "posted", None, None));
+        let m = compare(&v, &l, &a).unwrap_err();
+        assert_eq!((m.table, m.key.as_str(), m.field, m.chain), ("voucher", "x", "row", None));
+
+        let (v, mut l, a) = tables();
+        l.remove(1);
+        let m = compare(&v, &l, &a).unwrap_err();
+        assert_eq!((m.table, m.key.as_str(), m.field), ("line", "a/2", "row"));
+    }
+
+    #[test]
+    fn an_event_the_rebuild_cannot_read_is_named() {
+        let mut b = Books::new();
+        let m = b.apply(7, "voucher.posted", &json!({"voucher_id": "a", "number": 1, "date": "2025-03-05"})).unwrap_err();
+        assert_eq!((m.table, m.key.as_str(), m.chain.as_deref()), ("event", "7", Some("no lines")));
+    }
+}
