@@ -39,6 +39,10 @@ pub struct VoucherView {
     /// The review decision, once a voucher held for review is approved or declined.
     pub decision: Option<Decision>,
     pub lines: Vec<LineView>,
+    /// The original documents stored with the voucher (`…/attachments`), on the voucher reads
+    /// (one voucher, the list); `attachments` stays the count the voucher declared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documents: Option<Vec<super::documents::AttachmentView>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -92,7 +96,16 @@ impl VoucherView {
             reversed_by_id: v.reversed_by_id.clone(),
             decision: kept(&v.decision)?,
             lines: s.lines.iter().map(LineView::of).collect::<AppResult<_>>()?,
+            documents: None,
         })
+    }
+
+    /// The voucher with its stored documents, picked from `rows` (the documents of one or more
+    /// vouchers, in upload order).
+    pub fn with_documents(mut self, rows: &[crate::store::documents::AttachmentRow]) -> AppResult<VoucherView> {
+        let mine = rows.iter().filter(|r| r.voucher_id == self.id);
+        self.documents = Some(mine.map(super::documents::AttachmentView::of).collect::<AppResult<_>>()?);
+        Ok(self)
     }
 }
 
