@@ -196,6 +196,15 @@ fn a_document_goes_up_and_comes_back_byte_for_byte_with_its_hash_on_the_chain() 
         assert_eq!((checked.body["valid"].as_bool(), checked.body["documents"]["checked"].as_u64()), (Some(true), Some(5)), "{checked:?}");
         assert_eq!(checked.body["reconciled"], true);
         crate::common::assert_books_consistent(&w, &p);
+
+        // The exported trail, with its attachment.added events, verifies offline.
+        let trail = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?format=jsonl"));
+        assert_eq!(trail.status, 200);
+        let lines = trail.text.lines().map(|l| Ok(l.to_string()));
+        match fundledger::domain::trail::check(lines, None) {
+            fundledger::domain::trail::Verdict::Holds { events, .. } => assert!(events >= 7, "{events}"),
+            broken => panic!("{broken:?}"),
+        }
     });
 }
 
