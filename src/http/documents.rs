@@ -267,6 +267,11 @@ pub async fn list(state: State, caller: Caller, path: web::Path<(String, String)
         (status = 404, description = "`not_found`: no such project visible to the caller, voucher in it, or document on that voucher", body = Problem, content_type = "application/problem+json")))]
 pub async fn download(state: State, caller: Caller, req: HttpRequest, path: web::Path<(String, String, String)>) -> AppResult<HttpResponse> {
     let (id, vid, aid) = path.into_inner();
+    serve(state, caller, &req, id, vid, aid).await
+}
+
+/// The download itself, for the API and the console's link alike.
+pub(crate) async fn serve(state: State, caller: Caller, req: &HttpRequest, id: String, vid: String, aid: String) -> AppResult<HttpResponse> {
     let row = db(&state, move |conn| {
         visible(conn, &caller, &id)?;
         documents::get(conn, &id, &aid).ok().filter(|r| r.voucher_id == vid).ok_or_else(|| AppError::not_found("attachment"))

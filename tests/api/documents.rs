@@ -394,3 +394,67 @@ fn a_document_changed_in_the_database_is_found_by_verify_with_documents() {
         assert_eq!(w.get(&w.inspector, "/audit-trail/verify?documents=true").status, 422);
     });
 }
+
+/// The console's multipart form as a browser sends it: the session cookie, the CSRF token first.
+fn console_upload(w: &World, cookie: &str, path: &str, csrf: Option<&str>, file: &[u8]) -> crate::console::Answer {
+    let mut parts: Vec<(&str, Option<&str>, &[u8])> = Vec::new();
+    if let Some(token) = csrf {
+        parts.push(("csrf", None, token.as_bytes()));
+    }
+    parts.push(("kind", None, b"receipt"));
+    parts.push(("file", Some("报销收据.png"), file));
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let req = agent
+        .post(&format!("{}{path}", crate::console::root(w)))
+        .set("Cookie", cookie)
+        .set("Content-Type", &format!("multipart/form-data; boundary={BOUNDARY}"));
+    let resp = match req.send_bytes(&form(&parts)) {
+        Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("POST {path}: {e}"),
+    };
+    let status = resp.status();
+    let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for name in resp.headers_names() {
+        headers.insert(name.to_ascii_lowercase(), resp.all(&name).into_iter().map(String::from).collect());
+    }
+    crate::console::Answer { status, text: resp.into_string().unwrap_or_default(), headers }
+}
+
+#[test]
+fn the_voucher_page_lists_its_documents_and_its_form_uploads_one() {
+    use crate::console::{root, send, sign_in};
+    on_each_backend(|w| {
+        let (p, v) = voucher(&w);
+        let cookie = sign_in(&w, "unit1", "password-123");
+        let page = send("GET", &format!("{}/projects/{p}/vouchers/{v}", root(&w)), Some(&cookie), None, &[]);
+        assert_eq!(page.status, 200);
+        assert!(page.text.contains("data-testid=\"no-documents\"") && page.text.contains("data-testid=\"upload-form\""), "{}", page.text);
+        let csrf = page.csrf();
+        let path = format!("/projects/{p}/vouchers/{v}/documents");
+        let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[3; 2000]].concat();
+
+        assert_eq!(console_upload(&w, &cookie, &path, None, &png).status, 403, "without the CSRF token");
+        let done = console_upload(&w, &cookie, &path, Some(&csrf), &png);
+        assert_eq!((done.status, done.header("location")), (303, Some(format!("/projects/{p}/vouchers/{v}#documents-h").as_str())));
+        let page = send("GET", &format!("{}/projects/{p}/vouchers/{v}", root(&w)), Some(&cookie), None, &[]);
+        assert!(page.text.contains(&format!("data-sha256=\"{}\"", sha256(&png))) && page.text.contains("报销收据.png"), "{}", page.text);
+        assert!(page.text.contains("收据"), "the kind in Chinese");
+
+        // The link downloads the bytes with the session; a text file is refused on the page.
+        let aid = listed(&w, &w.unit, &p, &v)[0]["id"].as_str().unwrap().to_string();
+        let agent = ureq::AgentBuilder::new().redirects(0).build();
+        let link = agent.get(&format!("{}/projects/{p}/vouchers/{v}/documents/{aid}", root(&w))).set("Cookie", &cookie).call().unwrap();
+        assert_eq!(link.header("content-type"), Some("image/png"));
+        let mut bytes = Vec::new();
+        link.into_reader().read_to_end(&mut bytes).unwrap();
+        assert!(bytes == png);
+        let refused = console_upload(&w, &cookie, &path, Some(&csrf), "只是一段文字".as_bytes());
+        assert_eq!(refused.status, 415, "{}", refused.text);
+        assert!(refused.text.contains("data-code=\"unsupported_media_type\"") && refused.text.contains("不支持的文件类型"), "{}", refused.text);
+
+        // An inspector reads the list but gets no form.
+        let inspector = sign_in(&w, "insp1", "password-123");
+        let page = send("GET", &format!("{}/projects/{p}/vouchers/{v}", root(&w)), Some(&inspector), None, &[]);
+        assert!(page.text.contains("data-testid=\"document-row\"") && !page.text.contains("data-testid=\"upload-form\""));
+    });
+}
