@@ -58,11 +58,9 @@ fn held_elsewhere(conn: &mut DbConn, by: Role, held: &AttachmentRow) -> AppError
     let voucher = vouchers::voucher(conn, &held.project_id, &held.voucher_id);
     let project = projects::get(conn, &held.project_id);
     match (voucher, project) {
-        (Ok(v), Ok(p)) => refusal
-            .with("project_id", p.id)
-            .with("project_name", p.name)
-            .with("voucher_id", v.id)
-            .with("voucher_number", v.number),
+        (Ok(v), Ok(p)) => {
+            refusal.with("project_id", p.id).with("project_name", p.name).with("voucher_id", v.id).with("voucher_number", v.number)
+        }
         // The refusal stands without the detail.
         (Err(e), _) | (_, Err(e)) => {
             tracing::warn!(error = %e, "the voucher holding a document could not be read");

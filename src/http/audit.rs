@@ -195,7 +195,10 @@ pub async fn project_verify(state: State, caller: Caller, id: web::Path<String>,
         if let Some(changed) = documents.as_ref().filter(|d| !d.holds()) {
             verification.valid = false;
             verification.problem.get_or_insert_with(|| match changed.changed.first() {
-                Some(c) => format!("document {} of voucher {} no longer has the bytes the chain recorded (sha256 {})", c.attachment_id, c.voucher_id, c.sha256),
+                Some(c) => format!(
+                    "document {} of voucher {} no longer has the bytes the chain recorded (sha256 {})",
+                    c.attachment_id, c.voucher_id, c.sha256
+                ),
                 None => format!("attachment {} is in the table but not on the chain", changed.unrecorded[0]),
             });
         }

@@ -99,7 +99,13 @@ pub struct UploadForm {
         (status = 413, description = "`payload_too_large`: the file is over `attachments.max_bytes` (`limit_bytes`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: not multipart/form-data, or the file is none of PDF, OFD, XML, JPEG, PNG", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: no `file` part, an empty file, two files, an unknown part or `kind`", body = Problem, content_type = "application/problem+json")))]
-pub async fn upload(state: State, caller: Caller, req: HttpRequest, path: web::Path<(String, String)>, form: Multipart) -> AppResult<HttpResponse> {
+pub async fn upload(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    form: Multipart,
+) -> AppResult<HttpResponse> {
     let (id, vid) = path.into_inner();
     let (status, view) = attach(&state, &caller, &req, id, vid, form).await?;
     Ok(HttpResponse::build(status).json(view))
@@ -182,8 +188,9 @@ async fn read_file(part: &mut Field, max_bytes: usize, expected: usize) -> AppRe
     while let Some(chunk) = part.next().await {
         let chunk = chunk.map_err(unreadable)?;
         if bytes.len() + chunk.len() > max_bytes {
-            return Err(AppError::new(Code::PayloadTooLarge, format!("the file is over the {max_bytes}-byte limit"))
-                .with("limit_bytes", max_bytes));
+            return Err(
+                AppError::new(Code::PayloadTooLarge, format!("the file is over the {max_bytes}-byte limit")).with("limit_bytes", max_bytes)
+            );
         }
         if sniffer.feed(&chunk) == Judged::Refused {
             return Err(unsupported());
@@ -222,9 +229,7 @@ fn unreadable(e: MultipartError) -> AppError {
         MultipartError::ContentTypeMissing
         | MultipartError::ContentTypeParse
         | MultipartError::ContentTypeIncompatible
-        | MultipartError::BoundaryMissing => {
-            AppError::new(Code::UnsupportedMediaType, "send multipart/form-data with a part named file")
-        }
+        | MultipartError::BoundaryMissing => AppError::new(Code::UnsupportedMediaType, "send multipart/form-data with a part named file"),
         other => AppError::malformed(format!("the multipart body could not be read: {other}")),
     }
 }
@@ -265,13 +270,25 @@ pub async fn list(state: State, caller: Caller, path: web::Path<(String, String)
         (status = 304, description = "`If-None-Match` names this document's ETag"),
         (status = 403, description = "`forbidden`: admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such project visible to the caller, voucher in it, or document on that voucher", body = Problem, content_type = "application/problem+json")))]
-pub async fn download(state: State, caller: Caller, req: HttpRequest, path: web::Path<(String, String, String)>) -> AppResult<HttpResponse> {
+pub async fn download(
+    state: State,
+    caller: Caller,
+    req: HttpRequest,
+    path: web::Path<(String, String, String)>,
+) -> AppResult<HttpResponse> {
     let (id, vid, aid) = path.into_inner();
     serve(state, caller, &req, id, vid, aid).await
 }
 
 /// The download itself, for the API and the console's link alike.
-pub(crate) async fn serve(state: State, caller: Caller, req: &HttpRequest, id: String, vid: String, aid: String) -> AppResult<HttpResponse> {
+pub(crate) async fn serve(
+    state: State,
+    caller: Caller,
+    req: &HttpRequest,
+    id: String,
+    vid: String,
+    aid: String,
+) -> AppResult<HttpResponse> {
     let row = db(&state, move |conn| {
         visible(conn, &caller, &id)?;
         documents::get(conn, &id, &aid).ok().filter(|r| r.voucher_id == vid).ok_or_else(|| AppError::not_found("attachment"))

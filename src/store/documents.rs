@@ -160,8 +160,7 @@ pub fn attach(conn: &mut DbConn, store: &dyn DocumentStore, actor: &Actor, a: At
         let data = json!({"attachment_id": id, "voucher_id": a.voucher_id, "sha256": a.document.sha256,
             "size": a.document.bytes.len(), "content_type": a.document.content_type.mime(), "filename": a.filename, "kind": a.kind.as_str()});
         audit::append(conn, a.project_id, actor, "attachment.added", &format!("voucher/{}", a.voucher_id), data)?;
-        get(conn, a.project_id, &id)
-            .map(Attached::New)
+        get(conn, a.project_id, &id).map(Attached::New)
     })
 }
 
@@ -242,7 +241,8 @@ pub fn check(conn: &mut DbConn, store: &dyn DocumentStore, project_id: &str) -> 
         let mut recorded = std::collections::HashSet::new();
         for data in events {
             let data: serde_json::Value = serde_json::from_str(&data).map_err(AppError::internal)?;
-            let field = |k: &str| data[k].as_str().map(str::to_string).ok_or_else(|| AppError::internal(format!("attachment.added without {k}")));
+            let field =
+                |k: &str| data[k].as_str().map(str::to_string).ok_or_else(|| AppError::internal(format!("attachment.added without {k}")));
             let (id, voucher_id, sha256) = (field("attachment_id")?, field("voucher_id")?, field("sha256")?);
             recorded.insert(id.clone());
             check.checked += 1;

@@ -273,8 +273,12 @@ fn a_document_on_a_voucher_of_another_project_is_refused_and_a_unit_is_not_told_
         let (a, va) = voucher(&w);
         // Project B belongs to the other organisation and its unit.
         let b = {
-            let r = w.post(&w.hr, "/projects", serde_json::json!({"kind": "base", "name": "焊接技术培训基地", "org_id": w.other_org_id,
-                "start_date": "2025-03-01", "fund_source": "demonstration_matching", "specialties": ["焊接", "钳工", "电工"]}));
+            let r = w.post(
+                &w.hr,
+                "/projects",
+                serde_json::json!({"kind": "base", "name": "焊接技术培训基地", "org_id": w.other_org_id,
+                "start_date": "2025-03-01", "fund_source": "demonstration_matching", "specialties": ["焊接", "钳工", "电工"]}),
+            );
             assert_eq!(r.status, 201, "{r:?}");
             r.body["id"].as_str().unwrap().to_string()
         };
@@ -357,9 +361,9 @@ fn a_document_changed_in_the_database_is_found_by_verify_with_documents() {
             Db::Sqlite => diesel::sql_query("UPDATE documents SET size = 1")
                 .execute(&mut diesel::SqliteConnection::establish(&w.fresh.url).unwrap())
                 .is_err(),
-            Db::Postgres => {
-                diesel::sql_query("UPDATE documents SET size = 1").execute(&mut diesel::PgConnection::establish(&w.fresh.url).unwrap()).is_err()
-            }
+            Db::Postgres => diesel::sql_query("UPDATE documents SET size = 1")
+                .execute(&mut diesel::PgConnection::establish(&w.fresh.url).unwrap())
+                .is_err(),
         };
         assert!(refused, "documents are append-only");
         // An insider drops the guard and swaps one byte of the stored scan (same length).
@@ -450,7 +454,11 @@ fn the_voucher_page_lists_its_documents_and_its_form_uploads_one() {
         assert!(bytes == png);
         let refused = console_upload(&w, &cookie, &path, Some(&csrf), "只是一段文字".as_bytes());
         assert_eq!(refused.status, 415, "{}", refused.text);
-        assert!(refused.text.contains("data-code=\"unsupported_media_type\"") && refused.text.contains("不支持的文件类型"), "{}", refused.text);
+        assert!(
+            refused.text.contains("data-code=\"unsupported_media_type\"") && refused.text.contains("不支持的文件类型"),
+            "{}",
+            refused.text
+        );
 
         // An inspector reads the list but gets no form.
         let inspector = sign_in(&w, "insp1", "password-123");
