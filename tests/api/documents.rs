@@ -466,3 +466,30 @@ fn the_voucher_page_lists_its_documents_and_its_form_uploads_one() {
         assert!(page.text.contains("data-testid=\"document-row\"") && !page.text.contains("data-testid=\"upload-form\""));
     });
 }
+
+/// The page's form in a real browser (when chromedriver is installed): a scan chosen in the file
+/// input goes up with the CSRF token and comes back listed; a screenshot is kept.
+#[test]
+fn a_scan_is_uploaded_through_the_voucher_page_in_chromium() {
+    use crate::console::{root, Browser};
+    let Some(b) = Browser::start() else { return };
+    on_each_backend(|w| {
+        let (p, v) = voucher(&w);
+        let dir = tempfile::tempdir().unwrap();
+        let scan = dir.path().join("实训耗材发票.pdf");
+        std::fs::write(&scan, pdf(13, 30_000)).unwrap();
+        let root = root(&w);
+        b.sign_in(&root, "unit1", "password-123");
+        b.wait_for("a[href='/']", 10);
+        b.goto(&format!("{root}/projects/{p}/vouchers/{v}?lang=zh"));
+        b.wait_for("[data-testid='no-documents']", 10);
+        b.type_into("#document-file", &scan.display().to_string());
+        b.type_into("#document-kind", "发票");
+        b.click("[data-testid='upload-form'] button[type=submit]");
+        let row = b.wait_for("[data-testid='document-row']", 10);
+        assert_eq!(b.attr(&row, "data-sha256").as_deref(), Some(sha256(&pdf(13, 30_000)).as_str()));
+        assert!(b.text(&row).contains("实训耗材发票.pdf") && b.text(&row).contains("发票"), "{}", b.text(&row));
+        assert_eq!(listed(&w, &w.inspector, &p, &v)[0]["kind"], "invoice");
+        b.screenshot("voucher-documents-zh");
+    });
+}

@@ -170,7 +170,7 @@ fn documents(v: &Visit, w: &VoucherWords, x: &VoucherView, may_upload: bool, ref
     let base = format!("/projects/{}/vouchers/{}", x.project_id, x.id);
     let stored = x.documents.as_deref().unwrap_or_default();
     html! {
-        section.no-print aria-labelledby="documents-h" {
+        section.no-print.forms aria-labelledby="documents-h" {
             h2 id="documents-h" { (w.documents) }
             @if stored.is_empty() {
                 p.muted data-testid="no-documents" { (w.no_documents) }
@@ -196,13 +196,17 @@ fn documents(v: &Visit, w: &VoucherWords, x: &VoucherView, may_upload: bool, ref
                 // The CSRF token is the first part: it is checked before the file is read.
                 form method="post" enctype="multipart/form-data" action={ (base) "/documents" } data-testid="upload-form" {
                     input type="hidden" name="csrf" value=(v.csrf().unwrap_or_default());
-                    label for="document-kind" { (w.document_kind) }
-                    select id="document-kind" name="kind" {
-                        @for k in DocumentKind::ALL { option value=(k.as_str()) { (words::document_kind(v.lang, k)) } }
+                    div {
+                        label for="document-kind" { (w.document_kind) }
+                        select id="document-kind" name="kind" {
+                            @for k in DocumentKind::ALL { option value=(k.as_str()) { (words::document_kind(v.lang, k)) } }
+                        }
                     }
-                    label for="document-file" { (w.document_file) }
-                    input type="file" id="document-file" name="file" required
-                        accept=".pdf,.ofd,.xml,.jpg,.jpeg,.png,application/pdf,application/ofd,application/xml,image/jpeg,image/png";
+                    div {
+                        label for="document-file" { (w.document_file) }
+                        input type="file" id="document-file" name="file" required
+                            accept=".pdf,.ofd,.xml,.jpg,.jpeg,.png,application/pdf,application/ofd,application/xml,image/jpeg,image/png";
+                    }
                     button type="submit" { (w.upload) }
                 }
                 p.muted { (w.upload_help) }
