@@ -493,3 +493,28 @@ fn a_scan_is_uploaded_through_the_voucher_page_in_chromium() {
         b.screenshot("voucher-documents-zh");
     });
 }
+
+/// The figures of the note: a document at the default limit (20 MiB) uploaded, downloaded and
+/// re-hashed by `verify?documents=true`, on each backend. Run with
+/// `cargo test --test api documents::measuring -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement"]
+fn measuring_a_document_at_the_default_limit() {
+    on_each_backend(|w| {
+        let (p, v) = voucher(&w);
+        let big = pdf(14, 20 * 1024 * 1024);
+        let timed = std::time::Instant::now();
+        let r = upload(&w, &w.unit, &p, &v, "扫描件.pdf", &big, Some("receipt"));
+        assert_eq!(r.status, 201, "{r:?}");
+        eprintln!("upload of {} bytes: {:?}", big.len(), timed.elapsed());
+        let aid = r.body["id"].as_str().unwrap().to_string();
+        let timed = std::time::Instant::now();
+        let (status, _, bytes) = fetch(&w, &w.inspector, &format!("/projects/{p}/vouchers/{v}/attachments/{aid}"), &[]);
+        assert!(status == 200 && bytes == big);
+        eprintln!("download: {:?}", timed.elapsed());
+        let timed = std::time::Instant::now();
+        let checked = w.get(&w.inspector, &format!("/projects/{p}/audit-trail/verify?documents=true"));
+        assert_eq!(checked.body["valid"], true, "{checked:?}");
+        eprintln!("verify?documents=true: {:?}", timed.elapsed());
+    });
+}
