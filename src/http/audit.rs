@@ -232,7 +232,7 @@ pub async fn global_trail(state: State, caller: Caller, q: web::Query<TrailQuery
         (status = 403, description = "`forbidden`: not inspector or admin", body = Problem, content_type = "application/problem+json")))]
 pub async fn global_verify(state: State, caller: Caller, q: web::Query<VerifyQuery>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Inspector, Role::Admin])?;
-    if q.documents.is_some() {
+    if q.documents == Some(true) {
         return Err(AppError::field("documents", "documents are on a project's chain: ask the project's verify"));
     }
     let kept = q.kept(&state, audit::GLOBAL)?;

@@ -335,6 +335,16 @@ fn only_the_unit_and_finance_upload_and_every_reader_of_the_project_reads() {
         let other = w.spend(&w.unit, &p, "2025-03-17", "equipment", "10.00", "采购");
         let other = other.body["id"].as_str().unwrap();
         assert_eq!(fetch(&w, &w.unit, &format!("/projects/{p}/vouchers/{other}/attachments/{aid}"), &[]).0, 404);
+        // A reversed voucher keeps its documents; the red-ink voucher has none of its own.
+        let reversal = w.post(
+            &w.unit,
+            &format!("/projects/{p}/vouchers/{v}/reverse"),
+            serde_json::json!({"date": "2025-03-20", "reason": "重复报销"}),
+        );
+        assert_eq!(reversal.status, 201, "{reversal:?}");
+        assert_eq!(listed(&w, &w.inspector, &p, &v).len(), 1);
+        assert!(listed(&w, &w.inspector, &p, reversal.body["id"].as_str().unwrap()).is_empty());
+        assert_eq!(fetch(&w, &w.inspector, &one, &[]).0, 200);
     });
 }
 
@@ -480,7 +490,8 @@ fn a_scan_is_uploaded_through_the_voucher_page_in_chromium() {
         std::fs::write(&scan, pdf(13, 30_000)).unwrap();
         let root = root(&w);
         b.sign_in(&root, "unit1", "password-123");
-        b.wait_for("a[href='/']", 10);
+        // Signed in once the page offers to sign out (the login page has the home link too).
+        b.wait_for("form[action='/logout']", 10);
         b.goto(&format!("{root}/projects/{p}/vouchers/{v}?lang=zh"));
         b.wait_for("[data-testid='no-documents']", 10);
         b.type_into("#document-file", &scan.display().to_string());
