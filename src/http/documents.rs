@@ -128,7 +128,13 @@ pub(crate) async fn attach(
         vouchers::voucher(conn, &project, &voucher).map(drop)
     })
     .await?;
-    let upload = receive(form, state.settings.attachments.max_bytes, expected_length(req)).await?;
+    let max_bytes = state.settings.attachments.max_bytes;
+    let expected = expected_length(req);
+    // A body announced far over the limit is refused before any of it is read.
+    if expected > max_bytes.saturating_add(FORM_OVERHEAD) {
+        return Err(too_large(max_bytes));
+    }
+    let upload = receive(form, max_bytes, expected).await?;
     let (actor, by, store) = (caller.actor(), caller.role, state.documents.clone());
     let done = db(state, move |conn| attaching::attach(conn, store.as_ref(), &actor, by, &id, &vid, &upload)).await?;
     Ok(match done {
@@ -188,9 +194,7 @@ async fn read_file(part: &mut Field, max_bytes: usize, expected: usize) -> AppRe
     while let Some(chunk) = part.next().await {
         let chunk = chunk.map_err(unreadable)?;
         if bytes.len() + chunk.len() > max_bytes {
-            return Err(
-                AppError::new(Code::PayloadTooLarge, format!("the file is over the {max_bytes}-byte limit")).with("limit_bytes", max_bytes)
-            );
+            return Err(too_large(max_bytes));
         }
         if sniffer.feed(&chunk) == Judged::Refused {
             return Err(unsupported());
@@ -218,6 +222,15 @@ async fn read_text(part: &mut Field, limit: usize) -> AppResult<String> {
         return Err(AppError::nul_text());
     }
     Ok(text)
+}
+
+/// What a form adds to its file: boundaries, the parts' headers (a 200-character name is 600
+/// bytes of UTF-8, percent-encoded at most 1,800), the `kind` part. A body announcing more than
+/// the file's limit and this is refused before it is read.
+const FORM_OVERHEAD: usize = 16 * 1024;
+
+fn too_large(max_bytes: usize) -> AppError {
+    AppError::new(Code::PayloadTooLarge, format!("the file is over the {max_bytes}-byte limit")).with("limit_bytes", max_bytes)
 }
 
 fn unsupported() -> AppError {

@@ -260,6 +260,9 @@ fn a_file_over_the_configured_limit_is_refused_with_413() {
         let r = upload(&w, &w.unit, &p, &v, "big.pdf", &pdf(7, 64 * 1024 + 1), None);
         assert_eq!((r.status, r.code()), (413, "payload_too_large"), "{r:?}");
         assert_eq!(r.body["limit_bytes"], 64 * 1024);
+        // Announced far over the limit: refused from its Content-Length, before it is read.
+        let r = upload(&w, &w.unit, &p, &v, "huge.pdf", &pdf(7, 200 * 1024), None);
+        assert_eq!((r.status, r.code()), (413, "payload_too_large"), "{r:?}");
         let r = upload(&w, &w.unit, &p, &v, "exact.pdf", &pdf(8, 64 * 1024), None);
         assert_eq!(r.status, 201, "at the limit: {r:?}");
         assert_eq!(listed(&w, &w.unit, &p, &v).len(), 1);
