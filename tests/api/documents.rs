@@ -407,6 +407,27 @@ fn a_document_changed_in_the_database_is_found_by_verify_with_documents() {
         let (_, headers, bytes) = fetch(&w, &w.inspector, &format!("/projects/{p}/vouchers/{v}/attachments/{aid}"), &[]);
         assert_eq!(headers["etag"], format!("\"{hash}\""));
         assert_ne!(sha256(&bytes), hash);
+        // A document slipped in with no event on the chain is named too.
+        let bytes = match w.db {
+            Db::Sqlite => "X'255044462D312E370A'",
+            Db::Postgres => "'\\x255044462d312e370a'::bytea",
+        };
+        sql(
+            &w,
+            &format!(
+                "INSERT INTO documents (sha256, size, content_type, bytes, stored_at) VALUES ('ab', 9, 'application/pdf', {bytes}, 'x')"
+            ),
+        );
+        sql(
+            &w,
+            &format!(
+                "INSERT INTO attachments (id, project_id, voucher_id, sha256, filename, kind, uploaded_at, uploaded_by) \
+             VALUES ('slipped-in', '{p}', '{v}', 'ab', 'x.pdf', 'receipt', 'x', 'x')"
+            ),
+        );
+        let checked = w.get(&w.inspector, &format!("/projects/{p}/audit-trail/verify?documents=true"));
+        assert_eq!(checked.body["documents"]["unrecorded"], serde_json::json!(["slipped-in"]), "{checked:?}");
+        assert_eq!(checked.body["valid"], false);
         // The global chain has no documents to check.
         assert_eq!(w.get(&w.inspector, "/audit-trail/verify?documents=true").status, 422);
     });
