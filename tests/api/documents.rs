@@ -553,3 +553,20 @@ fn measuring_a_document_at_the_default_limit() {
         eprintln!("verify?documents=true: {:?}", timed.elapsed());
     });
 }
+
+#[test]
+fn a_voucher_awaiting_review_takes_documents_and_its_decision_answers_them() {
+    on_each_backend(|w| {
+        let (p, _) = voucher(&w);
+        let meal = w.spend(&w.unit, &p, "2025-03-18", "other_training", "800.00", "召开培训工作研讨会餐费");
+        assert_eq!((meal.status, meal.body["status"].as_str()), (201, Some("pending_review")), "{meal:?}");
+        assert!(meal.body.get("documents").is_none(), "none yet: {meal:?}");
+        let vid = meal.body["id"].as_str().unwrap();
+        let bill = pdf(15, 5_000);
+        assert_eq!(upload(&w, &w.unit, &p, vid, "餐费发票.pdf", &bill, Some("invoice")).status, 201);
+        let approved = w.post(&w.finance, &format!("/projects/{p}/vouchers/{vid}/approve"), serde_json::json!({"note": "符合标准"}));
+        assert_eq!(approved.status, 200, "{approved:?}");
+        assert_eq!(approved.body["documents"][0]["sha256"], sha256(&bill));
+        assert_eq!(w.get(&w.finance, &format!("/projects/{p}/vouchers/{vid}")).body, approved.body, "the answer is the read");
+    });
+}

@@ -168,7 +168,7 @@ fn size_label(bytes: i64) -> String {
 
 fn documents(v: &Visit, w: &VoucherWords, x: &VoucherView, may_upload: bool, refused: Option<Explained>) -> Markup {
     let base = format!("/projects/{}/vouchers/{}", x.project_id, x.id);
-    let stored = x.documents.as_deref().unwrap_or_default();
+    let stored = &x.documents;
     html! {
         section.no-print.forms aria-labelledby="documents-h" {
             h2 id="documents-h" { (w.documents) }
