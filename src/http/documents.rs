@@ -279,7 +279,8 @@ pub async fn list(state: State, caller: Caller, path: web::Path<(String, String)
 /// Roles: hr, finance, inspector; a unit only its organisation's projects (admin reads no books: 403).
 #[utoipa::path(get, path = "/projects/{id}/vouchers/{vid}/attachments/{aid}", tag = "documents", operation_id = "download_attachment",
     params(("id" = String, Path), ("vid" = String, Path), ("aid" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, description = "The document's bytes", content_type = "application/octet-stream", body = Vec<u8>),
+    responses((status = 200, description = "The document's bytes, typed as judged at upload",
+            content((String = "application/pdf"), (String = "application/ofd"), (String = "application/xml"), (String = "image/jpeg"), (String = "image/png"))),
         (status = 304, description = "`If-None-Match` names this document's ETag"),
         (status = 403, description = "`forbidden`: admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such project visible to the caller, voucher in it, or document on that voucher", body = Problem, content_type = "application/problem+json")))]
