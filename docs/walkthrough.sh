@@ -61,6 +61,26 @@ expect() {
   done
 }
 
+# upload STATUS PATH TOKEN FILE KIND: a document as multipart/form-data, its answer in $BODY.
+upload() {
+  local want=$1 path=$2 token=$3 file=$4 kind=$5 code
+  code=$(curl -sS --max-time 60 -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $token" \
+    -F "kind=$kind" -F "file=@$file" "$API$path") || fail "POST $path: no answer from $API"
+  BODY=$(cat "$WORK/body")
+  echo "  POST $path (multipart) -> $code"
+  [ "$code" = "$want" ] || fail "POST $path answered $code, expected $want: $BODY"
+}
+
+# download PATH TOKEN FILE CONTENT_TYPE: a download saved to FILE; anything but 200 with that
+# Content-Type stops the walkthrough.
+download() {
+  local path=$1 token=$2 file=$3 want=$4 got
+  got=$(curl -sS --max-time 60 -o "$file" -w '%{http_code} %{content_type}' -H "Authorization: Bearer $token" "$API$path") ||
+    fail "GET $path: no answer from $API"
+  echo "  GET $path -> $got"
+  [ "$got" = "200 $want" ] || fail "GET $path answered $got, expected 200 $want"
+}
+
 login() {
   call 200 POST /auth/login "" "{\"username\":\"$1\",\"password\":\"$2\"}"
   TOKEN=$(field access_token)
@@ -113,6 +133,17 @@ call 201 POST "/projects/$P/vouchers" "$UNIT" '{"date":"2025-03-15","summary":"�
   {"account":"1002","credit":"120000.00","summary":"银行付款"}]}'
 expect '"status":"posted"' '"number":3' '"verdict":"allowed"'
 show
+E=$(field id)
+# Its receipt, a PDF. Made here with the run's name in it, so each run's receipt is a new document:
+# the same file on a second voucher would be 409 duplicate_document.
+printf '%%PDF-1.4\n%% receipt for the walkthrough run %s\n%%%%EOF\n' "$RUN" > "$WORK/receipt.pdf"
+upload 201 "/projects/$P/vouchers/$E/attachments" "$UNIT" "$WORK/receipt.pdf" receipt
+expect '"content_type":"application/pdf"' '"kind":"receipt"' '"filename":"receipt.pdf"'
+RECEIPT=$(field id)
+show
+download "/projects/$P/vouchers/$E/attachments/$RECEIPT" "$INSP" "$WORK/receipt-back.pdf" application/pdf
+cmp -s "$WORK/receipt.pdf" "$WORK/receipt-back.pdf" || fail "the downloaded receipt differs from the one uploaded"
+echo "  the inspector's download is the uploaded receipt, byte for byte"
 
 step "5. A train ticket is travel (差旅): 422 voucher_rejected, nothing posted, the attempt audited"
 call 422 POST "/projects/$P/vouchers" "$UNIT" '{"date":"2025-03-16","summary":"报销","lines":[
@@ -152,10 +183,13 @@ echo "  balanced: true"
 call 200 GET "/projects/$P/ledger?account=1002" "$INSP"
 expect '"closing_balance":"79200.00"'
 show
+download "/projects/$P/statement?format=xlsx" "$FIN" "$WORK/statement.xlsx" application/vnd.openxmlformats-officedocument.spreadsheetml.sheet
+[ "$(head -c 2 "$WORK/statement.xlsx")" = PK ] || fail "the statement workbook is not an xlsx (zip) file"
+echo "  the statement as an Excel workbook: $(wc -c < "$WORK/statement.xlsx") bytes"
 
-step "9. The inspector verifies the audit trail, then re-checks the first event's hash with sha256"
-call 200 GET "/projects/$P/audit-trail/verify" "$INSP"
-expect '"valid":true'
+step "9. The inspector verifies the audit trail and the stored receipt, then re-checks the first event's hash with sha256"
+call 200 GET "/projects/$P/audit-trail/verify?documents=true" "$INSP"
+expect '"valid":true' '"checked":1' '"changed":[]'
 show
 call 200 GET "/projects/$P/audit-trail?format=jsonl" "$INSP"
 # The first event: sha256 of its canonical text is its hash (with jq: jq -j .canonical | sha256sum).

@@ -18,6 +18,7 @@ pub struct Settings {
     pub classification: Classification,
     pub console: Console,
     pub transparency: Transparency,
+    pub attachments: Attachments,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -122,6 +123,14 @@ pub struct Console {
     pub idle_minutes: i64,
     /// A session ends this long after sign-in however much it is used.
     pub absolute_hours: i64,
+}
+
+/// Original documents uploaded to vouchers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachments {
+    /// An upload whose file is larger is refused (413) as soon as it passes this many bytes.
+    pub max_bytes: usize,
 }
 
 /// The audit trees' signed checkpoints.
@@ -251,6 +260,10 @@ impl Settings {
         }
         if !(1..=7 * 24).contains(&self.console.absolute_hours) {
             return Err(ConfigError::Invalid("console.absolute_hours", "must be 1 to 168 (7 days)".into()));
+        }
+        // A document is held in memory once while it is stored: 1 GiB is far beyond any scan.
+        if !(1..=1 << 30).contains(&self.attachments.max_bytes) {
+            return Err(ConfigError::Invalid("attachments.max_bytes", "must be 1 to 1073741824 (1 GiB)".into()));
         }
         // The SQLite writer keeps one connection for itself; readers need at least one more.
         if self.database.pool_size < 2 {

@@ -35,6 +35,7 @@ pub enum Code {
     LastAdmin,
     AlreadyExists,
     DuplicateInvoice,
+    DuplicateDocument,
     InvalidAmount,
     UnbalancedVoucher,
     UnknownAccount,
@@ -48,7 +49,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 33] = [
+    pub const ALL: [Code; 34] = [
         Code::MalformedRequest,
         Code::Unauthenticated,
         Code::Forbidden,
@@ -72,6 +73,7 @@ impl Code {
         Code::LastAdmin,
         Code::AlreadyExists,
         Code::DuplicateInvoice,
+        Code::DuplicateDocument,
         Code::InvalidAmount,
         Code::UnbalancedVoucher,
         Code::UnknownAccount,
@@ -108,7 +110,8 @@ impl Code {
             | Code::PayablesOutstanding
             | Code::LastAdmin
             | Code::AlreadyExists
-            | Code::DuplicateInvoice => StatusCode::CONFLICT,
+            | Code::DuplicateInvoice
+            | Code::DuplicateDocument => StatusCode::CONFLICT,
             Code::InvalidAmount
             | Code::UnbalancedVoucher
             | Code::UnknownAccount
@@ -148,6 +151,7 @@ impl Code {
             Code::LastAdmin => "last_admin",
             Code::AlreadyExists => "already_exists",
             Code::DuplicateInvoice => "duplicate_invoice",
+            Code::DuplicateDocument => "duplicate_document",
             Code::InvalidAmount => "invalid_amount",
             Code::UnbalancedVoucher => "unbalanced_voucher",
             Code::UnknownAccount => "unknown_account",

@@ -99,6 +99,7 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
         keys: auth::Keys::new(secret.as_bytes(), settings.auth.token_ttl_seconds),
         rules: Arc::new(rules),
         notary: Arc::new(notary),
+        documents: Arc::new(store::documents::InDatabase),
         settings,
     })
 }

@@ -110,6 +110,16 @@ pub fn explain(lang: Lang, e: &AppError) -> Explained {
             &format!("发票号码 {} 已在其他已记账或待审核的凭证上报销过，不能重复报销。", text_of(e, "number")),
             &format!("Invoice {} is already on a posted or pending voucher: it cannot be reimbursed twice.", text_of(e, "number")),
         ),
+        Code::DuplicateDocument => match e.extra.get("voucher_number").and_then(Value::as_i64) {
+            Some(n) => pick(
+                format!("该文件已附在项目「{}」的第 {n} 号凭证上，同一原始凭证不能附在两张凭证上。", text_of(e, "project_name")),
+                format!("This file is already attached to voucher {n} of project “{}”: one original document evidences one voucher.", text_of(e, "project_name")),
+            ),
+            None => pick(
+                "该文件已附在其他凭证上，同一原始凭证不能附在两张凭证上。".into(),
+                "This file is already attached to another voucher: one original document evidences one voucher.".into(),
+            ),
+        },
         Code::AlreadyExists => pick("该记录已存在（用户名、单位名称或该年度报告重复）。".into(), "That exists already.".into()),
         Code::InvalidAmount => at_line(
             "金额格式不正确，应为不超过两位小数的正数，例如 1200.50。",
@@ -149,7 +159,18 @@ pub fn explain(lang: Lang, e: &AppError) -> Explained {
                 format!("Too many failed sign-ins: locked for now, try again in {minutes} minute(s)."),
             )
         }
-        Code::MethodNotAllowed | Code::PayloadTooLarge | Code::UnsupportedMediaType | Code::InternalError => {
+        Code::PayloadTooLarge => match e.extra.get("limit_bytes").and_then(Value::as_u64) {
+            Some(limit) => pick(
+                format!("文件超过 {} MiB 的上限，未保存。", limit.div_ceil(1 << 20)),
+                format!("The file is over the {} MiB limit; nothing was saved.", limit.div_ceil(1 << 20)),
+            ),
+            None => pick("提交的内容过大，未保存。".into(), "The request was too large; nothing was saved.".into()),
+        },
+        Code::UnsupportedMediaType => pick(
+            "不支持的文件类型：只接受 PDF、OFD、XML 电子发票和 JPEG、PNG 扫描件（按文件内容判断，不看文件名）。".into(),
+            "Unsupported file type: only PDF, OFD and XML e-invoices and JPEG or PNG scans are taken (judged by the content, not the name).".into(),
+        ),
+        Code::MethodNotAllowed | Code::InternalError => {
             pick("出错了，未能保存。".into(), "Something went wrong; nothing was saved.".into())
         }
     };

@@ -194,3 +194,29 @@ diesel::table! {
         locked_until -> Text,
     }
 }
+
+diesel::table! {
+    documents (sha256) {
+        sha256 -> Text,
+        size -> BigInt,
+        content_type -> Text,
+        bytes -> Binary,
+        stored_at -> Text,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        project_id -> Text,
+        voucher_id -> Text,
+        sha256 -> Text,
+        filename -> Text,
+        kind -> Text,
+        uploaded_at -> Text,
+        uploaded_by -> Text,
+    }
+}
+
+diesel::joinable!(attachments -> documents (sha256));
+diesel::allow_tables_to_appear_in_same_query!(attachments, documents, vouchers);

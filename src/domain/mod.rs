@@ -4,6 +4,7 @@ pub mod calendar;
 pub mod chart;
 pub mod checkpoint;
 pub mod classify;
+pub mod document;
 pub mod eligibility;
 pub mod export;
 pub mod invoice;

@@ -367,6 +367,18 @@ mod tests {
     }
 
     #[test]
+    fn a_document_attached_to_a_voucher_changes_nothing_the_books_rebuild() {
+        let mut b = books();
+        let data = json!({"attachment_id": "d", "voucher_id": "a", "sha256": "9f86", "size": 4, "filename": "收据.pdf", "kind": "receipt"});
+        assert_eq!(b.apply(6, "attachment.added", &data), Ok(()));
+        let (v, l, a) = tables();
+        v.iter().try_for_each(|r| b.voucher(r)).unwrap();
+        l.iter().try_for_each(|r| b.line(r)).unwrap();
+        assert_eq!(b.missing_rows().and_then(|()| b.accounts(&a)), Ok(()));
+        assert_eq!(b.vouchers(), 3);
+    }
+
+    #[test]
     fn an_event_the_rebuild_cannot_read_is_named() {
         let mut b = Books::new();
         let m = b.apply(7, "voucher.posted", &json!({"voucher_id": "a", "number": 1, "date": "2025-03-05"})).unwrap_err();

@@ -140,6 +140,20 @@ pub struct VerifyQuery {
     /// A checkpoint kept from `…/audit-trail/checkpoint` (the whole signed note, URL-encoded):
     /// the first `size` events must still be those it was signed over.
     checkpoint: Option<String>,
+    /// A project's chain only: also re-hash every stored document the chain recorded
+    /// (`attachment.added`) and report one whose bytes changed.
+    documents: Option<bool>,
+}
+
+/// The verification, with the documents' check when `documents=true` was asked.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ProjectVerification {
+    #[serde(flatten)]
+    pub verification: Verification,
+    /// With `documents=true`: the documents re-hashed, and those changed or never recorded (any
+    /// makes `valid` false).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub documents: Option<crate::domain::document::DocumentsCheck>,
 }
 
 impl VerifyQuery {
@@ -153,11 +167,12 @@ impl VerifyQuery {
 
 /// Re-hashes the project's whole chain and checks every link; recomputes its Merkle tree and
 /// compares the root with the one recorded and, with `checkpoint`, with a checkpoint kept
-/// earlier (a rewrite or a cut since is reported).
+/// earlier (a rewrite or a cut since is reported). With `documents=true` every stored document
+/// is re-hashed against the sha256 its `attachment.added` event recorded.
 ///
 /// Roles: inspector, finance, hr; a unit for its own projects.
 #[utoipa::path(get, path = "/projects/{id}/audit-trail/verify", tag = "audit", params(("id" = String, Path), VerifyQuery), security(("bearer" = [])),
-    responses((status = 200, body = Verification),
+    responses((status = 200, body = ProjectVerification),
         (status = 422, description = "`validation_failed`: a checkpoint that is not this service's for this chain", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: admin", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json")))]
@@ -166,7 +181,30 @@ pub async fn project_verify(state: State, caller: Caller, id: web::Path<String>,
     let id = id.into_inner();
     let id = db(&state, move |conn| visible(conn, &caller, &id).map(|_| id)).await?;
     let kept = q.kept(&state, &id)?;
-    let v = with_pool(&state, move |pool| audit::verify(pool, &id, kept)).await?;
+    let rehash = q.documents.unwrap_or(false);
+    let store = state.documents.clone();
+    let v = with_pool(&state, move |pool| {
+        let mut verification = audit::verify(pool, &id, kept)?;
+        let documents = match rehash {
+            true => {
+                let mut conn = pool.get()?;
+                Some(crate::store::documents::check(&mut conn, store.as_ref(), &id)?)
+            }
+            false => None,
+        };
+        if let Some(changed) = documents.as_ref().filter(|d| !d.holds()) {
+            verification.valid = false;
+            verification.problem.get_or_insert_with(|| match changed.changed.first() {
+                Some(c) => format!(
+                    "document {} of voucher {} no longer has the bytes the chain recorded (sha256 {})",
+                    c.attachment_id, c.voucher_id, c.sha256
+                ),
+                None => format!("attachment {} is in the table but not on the chain", changed.unrecorded[0]),
+            });
+        }
+        Ok(ProjectVerification { verification, documents })
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(v))
 }
 
@@ -194,6 +232,9 @@ pub async fn global_trail(state: State, caller: Caller, q: web::Query<TrailQuery
         (status = 403, description = "`forbidden`: not inspector or admin", body = Problem, content_type = "application/problem+json")))]
 pub async fn global_verify(state: State, caller: Caller, q: web::Query<VerifyQuery>) -> AppResult<HttpResponse> {
     caller.require(&[Role::Inspector, Role::Admin])?;
+    if q.documents == Some(true) {
+        return Err(AppError::field("documents", "documents are on a project's chain: ask the project's verify"));
+    }
     let kept = q.kept(&state, audit::GLOBAL)?;
     let v = with_pool(&state, move |pool| audit::verify(pool, audit::GLOBAL, kept)).await?;
     Ok(HttpResponse::Ok().json(v))

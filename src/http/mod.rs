@@ -2,6 +2,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod background;
+pub mod documents;
 pub mod export;
 pub mod guard;
 pub mod headers;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub standings: standing::Standings,
     /// Signs the audit trees' checkpoints.
     pub notary: Arc<crate::domain::checkpoint::Notary>,
+    /// Where uploaded documents' bytes are kept (the database by default).
+    pub documents: Arc<dyn crate::store::documents::DocumentStore>,
 }
 
 pub type State = web::Data<AppState>;
@@ -315,6 +318,7 @@ pub fn register(r: &mut Routes) {
     export::routes(r);
     audit::routes(r);
     transparency::routes(r);
+    documents::routes(r);
     r.get("/health", health);
     r.get("/openapi.json", openapi::openapi_json);
 }

@@ -379,7 +379,10 @@ pub async fn list(state: State, caller: Caller, id: web::Path<String>, q: web::Q
     let id = id.into_inner();
     let body = db(&state, move |conn| {
         visible(conn, &caller, &id)?;
-        let items = store::vouchers::list(conn, &id, &filter)?.iter().map(VoucherView::of).collect::<AppResult<Vec<_>>>()?;
+        let stored = store::vouchers::list(conn, &id, &filter)?;
+        let ids: Vec<&str> = stored.iter().map(|s| s.voucher.id.as_str()).collect();
+        let documents = store::documents::of_vouchers(conn, &ids)?;
+        let items = stored.iter().map(|s| VoucherView::of(s)?.with_documents(&documents)).collect::<AppResult<Vec<_>>>()?;
         Ok(paged(items, limit, |v| v.id.clone()))
     })
     .await?;
@@ -404,7 +407,8 @@ pub async fn get(state: State, caller: Caller, path: web::Path<(String, String)>
     let (id, vid) = path.into_inner();
     let body = db(&state, move |conn| {
         visible(conn, &caller, &id)?;
-        VoucherView::of(&store::vouchers::stored(conn, &id, &vid)?)
+        let documents = store::documents::of_vouchers(conn, &[vid.as_str()])?;
+        VoucherView::of(&store::vouchers::stored(conn, &id, &vid)?)?.with_documents(&documents)
     })
     .await?;
     Ok(HttpResponse::Ok().json(body))

@@ -2,7 +2,7 @@
 //! and response types and their `#[utoipa::path]` annotations, served at
 //! `/api/v1/openapi.json` and shown by the page at `/api/docs`. A test checks that every route
 //! `http::register` serves is in the document and the other way round.
-use super::{accounts, audit, export, money, projects, recovery, reports, reviews, statements, transparency};
+use super::{accounts, audit, documents, export, money, projects, recovery, reports, reviews, statements, transparency};
 use crate::error::Code;
 use actix_web::HttpResponse;
 use serde::Serialize;
@@ -57,6 +57,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
         transparency::global_checkpoint,
         transparency::global_inclusion,
         transparency::global_consistency,
+        documents::upload,
+        documents::list,
+        documents::download,
         reports::file,
         reports::list,
         // Money, reviews, recovery and status changes (src/http/money.rs, reviews.rs,
@@ -86,6 +89,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         (name = "statements", description = "Balances, trial balance, ledger, statements, exports"),
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "reports", description = "Annual reports"),
+        (name = "documents", description = "Original documents (receipts, e-invoices, contracts) on vouchers"),
         (name = "service", description = "Health and this document"),
     )
 )]

@@ -3,7 +3,7 @@ use super::money::{answer_money, idem_from, shape, LineIn};
 use super::openapi::{IdempotencyKey, Problem};
 use super::projects::visible;
 use super::routes::Routes;
-use super::views::{voucher_answer, ClassifyView, ReviewItem, VoucherView};
+use super::views::{decided_answer, ClassifyView, ReviewItem, VoucherView};
 use super::Paged;
 use super::{db, paged, status_json, State};
 use crate::app::vouchers::{self, Approve, Decline};
@@ -81,7 +81,8 @@ pub async fn approval(
     let idem = idem_from(req, caller, &raw, form_key)?;
     let (rules, actor) = (state.rules.clone(), caller.actor());
     answer_money(state, caller, id, idem, Approve::REFUSED, raw, move |conn, l| {
-        voucher_answer(200, &vouchers::approve(conn, l, &actor, &rules, cmd)?)
+        let decided = vouchers::approve(conn, l, &actor, &rules, cmd)?;
+        decided_answer(conn, 200, &decided)
     })
     .await
 }
@@ -123,7 +124,8 @@ pub async fn declining(
     let idem = idem_from(req, caller, &raw, form_key)?;
     let actor = caller.actor();
     answer_money(state, caller, id, idem, Decline::REFUSED, raw, move |conn, l| {
-        voucher_answer(200, &vouchers::decline(conn, l, &actor, cmd)?)
+        let decided = vouchers::decline(conn, l, &actor, cmd)?;
+        decided_answer(conn, 200, &decided)
     })
     .await
 }

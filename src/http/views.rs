@@ -39,6 +39,10 @@ pub struct VoucherView {
     /// The review decision, once a voucher held for review is approved or declined.
     pub decision: Option<Decision>,
     pub lines: Vec<LineView>,
+    /// The original documents stored with the voucher (`…/attachments`), in upload order; absent
+    /// when it has none. `attachments` stays the count the voucher declared.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<super::documents::AttachmentView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -92,7 +96,17 @@ impl VoucherView {
             reversed_by_id: v.reversed_by_id.clone(),
             decision: kept(&v.decision)?,
             lines: s.lines.iter().map(LineView::of).collect::<AppResult<_>>()?,
+            // A voucher being written has none yet; a stored one's come from `with_documents`.
+            documents: Vec::new(),
         })
+    }
+
+    /// The voucher with its stored documents, picked from `rows` (the documents of one or more
+    /// vouchers, in upload order).
+    pub fn with_documents(mut self, rows: &[crate::store::documents::AttachmentRow]) -> AppResult<VoucherView> {
+        let mine = rows.iter().filter(|r| r.voucher_id == self.id);
+        self.documents = mine.map(super::documents::AttachmentView::of).collect::<AppResult<_>>()?;
+        Ok(self)
     }
 }
 
@@ -168,4 +182,11 @@ pub fn answer(status: u16, body: impl Serialize) -> AppResult<(u16, Value)> {
 /// A stored voucher as a money request's answer.
 pub fn voucher_answer(status: u16, s: &Stored) -> AppResult<(u16, Value)> {
     answer(status, VoucherView::of(s)?)
+}
+
+/// A decided voucher as its answer, with the documents it had while it awaited review, so the
+/// answer is what reading the voucher gives.
+pub fn decided_answer(conn: &mut crate::db::DbConn, status: u16, s: &Stored) -> AppResult<(u16, Value)> {
+    let documents = crate::store::documents::of_vouchers(conn, &[s.voucher.id.as_str()])?;
+    answer(status, VoucherView::of(s)?.with_documents(&documents)?)
 }

@@ -20,6 +20,8 @@
 //!   request's transaction, Idempotency-Key and recorded refusal. Uses `ledger`, `audit`.
 //! - `projects`, `people`, `reports`: registration and lifecycle, users and organisations, annual
 //!   reports. Use `unit`, `ledger`, `audit`, `statements`, `rows`.
+//! - `documents`: original documents and their attachments to vouchers, the bytes behind a
+//!   storage trait. Uses `unit`, `audit`.
 //! - `flush`, `batch`, `writer`: group commit on top: `writer` gathers requests per shard,
 //!   `batch` runs them as one transaction on PostgreSQL, `flush` is the one statement that writes
 //!   the batch. Use `unit`, `ledger`, `journal`, `statements`, `sql`, `rows`.
@@ -27,6 +29,7 @@ pub mod append_only;
 pub mod audit;
 pub mod batch;
 mod columns;
+pub mod documents;
 pub mod export;
 mod flush;
 pub mod journal;

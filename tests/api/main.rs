@@ -8,6 +8,7 @@ mod batch;
 mod binary;
 mod console;
 mod contract;
+mod documents;
 mod downloads;
 mod excel;
 mod export;

@@ -355,7 +355,8 @@ fn expected(method: &str, path: &str) -> Option<May> {
         | ("POST", "/projects/{id}/vouchers/{vid}/decline") => Roles(&["finance"]),
         ("POST", "/projects/{id}/vouchers")
         | ("POST", "/projects/{id}/vouchers/{vid}/reverse")
-        | ("POST", "/projects/{id}/remittances") => Roles(&["unit", "finance"]),
+        | ("POST", "/projects/{id}/remittances")
+        | ("POST", "/projects/{id}/vouchers/{vid}/attachments") => Roles(&["unit", "finance"]),
         ("POST", "/projects/{id}/annual-reports") => Roles(&["unit"]),
         ("GET", "/reviews") => Roles(&["finance", "inspector"]),
         ("GET", "/statements") => Roles(&["finance", "hr", "inspector"]),
@@ -426,7 +427,7 @@ fn the_whole_role_matrix() {
             } else {
                 &project
             };
-            let mut url = path.replace("{id}", id).replace("{vid}", &vid);
+            let mut url = path.replace("{id}", id).replace("{vid}", &vid).replace("{aid}", "no-such-document");
             url += match *path {
                 "/projects/{id}/ledger" => "?account=1002",
                 "/projects/{id}/export" => "?format=csv",

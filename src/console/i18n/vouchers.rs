@@ -68,6 +68,16 @@ pub struct VoucherWords {
     pub trained_total: &'static str,
     pub trained_advanced: &'static str,
     pub targets: &'static str,
+    pub documents: &'static str,
+    pub no_documents: &'static str,
+    pub upload_document: &'static str,
+    pub document_file: &'static str,
+    pub document_kind: &'static str,
+    pub document_name: &'static str,
+    pub document_size: &'static str,
+    pub uploaded_at: &'static str,
+    pub upload: &'static str,
+    pub upload_help: &'static str,
     pub meets_targets: &'static str,
     pub late: &'static str,
     pub on_time: &'static str,
@@ -152,6 +162,16 @@ static ZH: VoucherWords = VoucherWords {
     trained_total: "培训人数",
     trained_advanced: "其中高级工及以上",
     targets: "年度目标",
+    documents: "原始凭证",
+    no_documents: "尚未上传原始凭证。",
+    upload_document: "上传原始凭证",
+    document_file: "文件（PDF、OFD、XML 电子发票或 JPEG、PNG 扫描件）",
+    document_kind: "类别",
+    document_name: "文件名",
+    document_size: "大小",
+    uploaded_at: "上传时间",
+    upload: "上传",
+    upload_help: "文件类型按内容判断；同一文件只能附在一张凭证上，上传后不能删除或替换。",
     meets_targets: "达到目标",
     late: "逾期报送",
     on_time: "按时报送",
@@ -235,6 +255,16 @@ static EN: VoucherWords = VoucherWords {
     trained_total: "People trained",
     trained_advanced: "Of them advanced level or above",
     targets: "Targets",
+    documents: "Original documents",
+    no_documents: "No documents uploaded yet.",
+    upload_document: "Upload an original document",
+    document_file: "File (a PDF, OFD or XML e-invoice, or a JPEG or PNG scan)",
+    document_kind: "Kind",
+    document_name: "File",
+    document_size: "Size",
+    uploaded_at: "Uploaded",
+    upload: "Upload",
+    upload_help: "The type is judged from the content; a file goes on one voucher only and is never deleted or replaced.",
     meets_targets: "Meets targets",
     late: "Late",
     on_time: "On time",
@@ -258,6 +288,23 @@ pub fn words(lang: Lang) -> &'static VoucherWords {
     match lang {
         Lang::Zh => &ZH,
         Lang::En => &EN,
+    }
+}
+
+/// A document's kind (`DocumentKind`) as the page names it.
+pub fn document_kind(lang: Lang, kind: crate::domain::document::DocumentKind) -> &'static str {
+    use crate::domain::document::DocumentKind as K;
+    match (lang, kind) {
+        (Lang::Zh, K::Invoice) => "发票",
+        (Lang::Zh, K::Receipt) => "收据",
+        (Lang::Zh, K::Contract) => "合同",
+        (Lang::Zh, K::Acceptance) => "验收单",
+        (Lang::Zh, K::Other) => "其他",
+        (Lang::En, K::Invoice) => "invoice",
+        (Lang::En, K::Receipt) => "receipt",
+        (Lang::En, K::Contract) => "contract",
+        (Lang::En, K::Acceptance) => "acceptance record",
+        (Lang::En, K::Other) => "other",
     }
 }
 

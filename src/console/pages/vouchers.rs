@@ -25,6 +25,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/projects/{id}/classify", web::post().to(live::classify))
         .route("/projects/{id}/vouchers/{vid}", web::get().to(show::page))
         .route("/projects/{id}/vouchers/{vid}/reverse", web::post().to(show::reverse))
+        .route("/projects/{id}/vouchers/{vid}/documents", web::post().to(show::upload))
+        .route("/projects/{id}/vouchers/{vid}/documents/{aid}", web::get().to(show::document))
         .route("/projects/{id}/reports", web::get().to(reports::page))
         .route("/projects/{id}/reports", web::post().to(reports::file));
 }

@@ -1,6 +1,7 @@
 //! One voucher's page: the 记账凭证 (which is also what prints), each line's verdict and reasons,
 //! status, review decision, the reversal links both ways, and the actions open to the caller:
-//! reverse (unit, finance), approve or decline (finance, while it awaits review), copy, print.
+//! reverse (unit, finance), approve or decline (finance, while it awaits review), copy, print;
+//! its original documents, with their download links and the upload form (unit, finance).
 use super::super::super::assets::VOUCHERS_JS;
 use super::super::super::i18n::vouchers::{self as words, VoucherWords};
 use super::super::super::problems::{explain, Explained};
@@ -11,9 +12,11 @@ use crate::app::vouchers::reversible_by;
 use crate::auth::Role;
 use crate::domain::calendar;
 use crate::domain::chart::AccountDef;
+use crate::domain::document::DocumentKind;
 use crate::domain::kind::VoucherKind;
 use crate::domain::status::VoucherStatus;
 use crate::http::db;
+use crate::http::documents::{attach, serve};
 use crate::http::money::{bind_key, reverse_voucher};
 use crate::http::projects::visible;
 use crate::http::views::VoucherView;
@@ -46,7 +49,7 @@ pub struct ReverseForm {
 
 pub async fn page(v: Visit, path: web::Path<(String, String)>) -> HttpResponse {
     let (id, vid) = path.into_inner();
-    let outcome = render(&v, id, vid, None).await;
+    let outcome = render(&v, id, vid, None, None).await;
     v.respond(outcome)
 }
 
@@ -56,7 +59,8 @@ async fn read(v: &Visit, id: String, vid: String) -> Result<Shown, Refusal> {
         let p = visible(conn, &caller, &id)?;
         let unit = people::get_org(conn, &p.org_id)?.name;
         let chart = projects::chart_of(conn, &id)?;
-        let voucher = VoucherView::of(&vouchers::stored(conn, &id, &vid)?)?;
+        let documents = crate::store::documents::of_vouchers(conn, &[vid.as_str()])?;
+        let voucher = VoucherView::of(&vouchers::stored(conn, &id, &vid)?)?.with_documents(&documents)?;
         let maker = people::find_by_id(conn, &voucher.created_by)?
             .map(|u| u.display_name.filter(|d| !d.is_empty()).unwrap_or(u.username))
             .unwrap_or_else(|| voucher.created_by.clone());
@@ -65,7 +69,13 @@ async fn read(v: &Visit, id: String, vid: String) -> Result<Shown, Refusal> {
     .await?)
 }
 
-async fn render(v: &Visit, id: String, vid: String, refused: Option<(ReverseForm, Explained)>) -> Result<Page, Refusal> {
+async fn render(
+    v: &Visit,
+    id: String,
+    vid: String,
+    refused: Option<(ReverseForm, Explained)>,
+    upload_refused: Option<Explained>,
+) -> Result<Page, Refusal> {
     let s = read(v, id, vid).await?;
     let (t, w, role) = (v.t(), vw(v), v.caller()?.role);
     let x = &s.voucher;
@@ -106,6 +116,7 @@ async fn render(v: &Visit, id: String, vid: String, refused: Option<(ReverseForm
         (sheet(w, &s.unit, x, &s.chart, &who))
         p.muted.no-print { (w.print_note) }
         (verdicts(v, w, x, &s.chart))
+        (documents(v, w, x, matches!(role, Role::Unit | Role::Finance), upload_refused))
         @if let Some(d) = decision {
             section.no-print aria-labelledby="decision-h" {
                 h2 id="decision-h" { (w.decision) }
@@ -142,6 +153,64 @@ fn verdicts(v: &Visit, w: &VoucherWords, x: &VoucherView, chart: &[AccountDef]) 
                     }
                 }
             } }
+        }
+    }
+}
+
+/// A size as people read it: bytes, KB or MB (1024s).
+fn size_label(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1 << 20 => format!("{} KB", (b + 1023) / 1024),
+        b => format!("{}.{} MB", b >> 20, ((b & ((1 << 20) - 1)) * 10) >> 20),
+    }
+}
+
+fn documents(v: &Visit, w: &VoucherWords, x: &VoucherView, may_upload: bool, refused: Option<Explained>) -> Markup {
+    let base = format!("/projects/{}/vouchers/{}", x.project_id, x.id);
+    let stored = &x.documents;
+    html! {
+        section.no-print.forms aria-labelledby="documents-h" {
+            h2 id="documents-h" { (w.documents) }
+            @if stored.is_empty() {
+                p.muted data-testid="no-documents" { (w.no_documents) }
+            } @else {
+                div.scroll { table data-testid="documents" {
+                    thead { tr { th { (w.document_kind) } th { (w.document_name) } th.num { (w.document_size) } th { (w.uploaded_at) } th { "SHA-256" } } }
+                    tbody {
+                        @for d in stored {
+                            tr data-testid="document-row" data-sha256=(d.sha256) {
+                                td { (words::document_kind(v.lang, d.kind)) }
+                                td.wrap { a href={ (base) "/documents/" (d.id) } download=(d.filename) { (d.filename) } }
+                                td.num { (size_label(d.size)) }
+                                td { (d.uploaded_at.get(..16).unwrap_or(&d.uploaded_at).replace('T', " ")) }
+                                td.mono title=(d.sha256) { (d.sha256.get(..12).unwrap_or(&d.sha256)) "…" }
+                            }
+                        }
+                    }
+                } }
+            }
+            @if may_upload || refused.is_some() {
+                h3 { (w.upload_document) }
+                @if let Some(e) = &refused { (e.alert()) }
+                // The CSRF token is the first part: it is checked before the file is read.
+                form method="post" enctype="multipart/form-data" action={ (base) "/documents" } data-testid="upload-form" {
+                    input type="hidden" name="csrf" value=(v.csrf().unwrap_or_default());
+                    div {
+                        label for="document-kind" { (w.document_kind) }
+                        select id="document-kind" name="kind" {
+                            @for k in DocumentKind::ALL { option value=(k.as_str()) { (words::document_kind(v.lang, k)) } }
+                        }
+                    }
+                    div {
+                        label for="document-file" { (w.document_file) }
+                        input type="file" id="document-file" name="file" required
+                            accept=".pdf,.ofd,.xml,.jpg,.jpeg,.png,application/pdf,application/ofd,application/xml,image/jpeg,image/png";
+                    }
+                    button type="submit" { (w.upload) }
+                }
+                p.muted { (w.upload_help) }
+            }
         }
     }
 }
@@ -217,7 +286,7 @@ pub async fn reverse(v: Visit, req: HttpRequest, path: web::Path<(String, String
             Err(e) => {
                 let e = on_form(e)?;
                 let status = e.status();
-                let mut page = render(&v, id.clone(), vid.clone(), Some((form, explain(v.lang, &e)))).await?;
+                let mut page = render(&v, id.clone(), vid.clone(), Some((form, explain(v.lang, &e))), None).await?;
                 page.status = status;
                 Ok(Done::Refused(page))
             }
@@ -228,5 +297,62 @@ pub async fn reverse(v: Visit, req: HttpRequest, path: web::Path<(String, String
         Ok(Done::Saved(to)) => v.redirect(&to, None),
         Ok(Done::Refused(page)) => v.respond(Ok(page)),
         Err(r) => v.respond(Err(r)),
+    }
+}
+
+/// `POST /projects/{id}/vouchers/{vid}/documents`: the API's upload from the page's form (its
+/// first part the CSRF token); back on the voucher page, with the refusal when there is one.
+pub async fn upload(v: Visit, req: HttpRequest, path: web::Path<(String, String)>, mut form: actix_multipart::Multipart) -> HttpResponse {
+    let (id, vid) = path.into_inner();
+    let outcome = async {
+        let csrf = first_csrf(&mut form).await;
+        v.require_csrf(&req, csrf.as_deref())?;
+        let caller = v.caller()?.clone();
+        match attach(&v.state, &caller, &req, id.clone(), vid.clone(), form).await {
+            Ok(_) => Ok(Done::Saved(format!("/projects/{id}/vouchers/{vid}#documents-h"))),
+            Err(e) => {
+                let e = on_form(e)?;
+                let status = e.status();
+                let mut page = render(&v, id.clone(), vid.clone(), None, Some(explain(v.lang, &e))).await?;
+                page.status = status;
+                Ok(Done::Refused(page))
+            }
+        }
+    }
+    .await;
+    match outcome {
+        Ok(Done::Saved(to)) => v.redirect(&to, None),
+        Ok(Done::Refused(page)) => v.respond(Ok(page)),
+        Err(r) => v.respond(Err(r)),
+    }
+}
+
+/// The form's first part when it is the CSRF token (a few dozen bytes; more is no token).
+async fn first_csrf(form: &mut actix_multipart::Multipart) -> Option<String> {
+    use futures_util::StreamExt;
+    let mut part = form.next().await?.ok()?;
+    if part.name() != Some("csrf") {
+        return None;
+    }
+    let mut token = Vec::new();
+    while let Some(chunk) = part.next().await {
+        token.extend_from_slice(&chunk.ok()?);
+        if token.len() > 256 {
+            return None;
+        }
+    }
+    String::from_utf8(token).ok()
+}
+
+/// `GET /projects/{id}/vouchers/{vid}/documents/{aid}`: the document's bytes, as the API serves them.
+pub async fn document(v: Visit, req: HttpRequest, path: web::Path<(String, String, String)>) -> HttpResponse {
+    let (id, vid, aid) = path.into_inner();
+    let caller = match v.caller() {
+        Ok(c) => c.clone(),
+        Err(r) => return v.respond(Err(r)),
+    };
+    match serve(v.state.clone(), caller, &req, id, vid, aid).await {
+        Ok(response) => response,
+        Err(e) => v.respond(Err(Refusal::from(e))),
     }
 }
