@@ -35,6 +35,9 @@ pub enum Code {
     LastAdmin,
     AlreadyExists,
     DuplicateInvoice,
+    TooEarly,
+    AcceptanceRequired,
+    TargetsNotMet,
     InvalidAmount,
     UnbalancedVoucher,
     UnknownAccount,
@@ -48,7 +51,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 33] = [
+    pub const ALL: [Code; 36] = [
         Code::MalformedRequest,
         Code::Unauthenticated,
         Code::Forbidden,
@@ -72,6 +75,9 @@ impl Code {
         Code::LastAdmin,
         Code::AlreadyExists,
         Code::DuplicateInvoice,
+        Code::TooEarly,
+        Code::AcceptanceRequired,
+        Code::TargetsNotMet,
         Code::InvalidAmount,
         Code::UnbalancedVoucher,
         Code::UnknownAccount,
@@ -108,14 +114,17 @@ impl Code {
             | Code::PayablesOutstanding
             | Code::LastAdmin
             | Code::AlreadyExists
-            | Code::DuplicateInvoice => StatusCode::CONFLICT,
+            | Code::DuplicateInvoice
+            | Code::TooEarly
+            | Code::AcceptanceRequired => StatusCode::CONFLICT,
             Code::InvalidAmount
             | Code::UnbalancedVoucher
             | Code::UnknownAccount
             | Code::OutOfPeriod
             | Code::VoucherRejected
             | Code::ValidationFailed
-            | Code::InvalidLine => StatusCode::UNPROCESSABLE_ENTITY,
+            | Code::InvalidLine
+            | Code::TargetsNotMet => StatusCode::UNPROCESSABLE_ENTITY,
             Code::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Code::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
@@ -148,6 +157,9 @@ impl Code {
             Code::LastAdmin => "last_admin",
             Code::AlreadyExists => "already_exists",
             Code::DuplicateInvoice => "duplicate_invoice",
+            Code::TooEarly => "too_early",
+            Code::AcceptanceRequired => "acceptance_required",
+            Code::TargetsNotMet => "targets_not_met",
             Code::InvalidAmount => "invalid_amount",
             Code::UnbalancedVoucher => "unbalanced_voucher",
             Code::UnknownAccount => "unknown_account",

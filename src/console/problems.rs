@@ -55,6 +55,16 @@ fn text_of(e: &AppError, key: &str) -> String {
     }
 }
 
+/// The `targets` of a `targets_not_met` problem, one per missed target: "2025 trained_total 4/5".
+fn missed_targets(e: &AppError) -> String {
+    let Some(Value::Array(targets)) = e.extra.get("targets") else { return String::new() };
+    let one = |t: &Value| {
+        let measured = t["measured"].as_i64().map(|m| m.to_string()).unwrap_or_else(|| "—".into());
+        format!("{} {} {}/{}", t["year"], t["target"].as_str().unwrap_or(""), measured, t["required"])
+    };
+    targets.iter().map(one).collect::<Vec<_>>().join("; ")
+}
+
 pub fn explain(lang: Lang, e: &AppError) -> Explained {
     let zh = lang == Lang::Zh;
     let pick = |c: String, en: String| if zh { c } else { en };
@@ -109,6 +119,18 @@ pub fn explain(lang: Lang, e: &AppError) -> Explained {
         Code::DuplicateInvoice => at_line(
             &format!("发票号码 {} 已在其他已记账或待审核的凭证上报销过，不能重复报销。", text_of(e, "number")),
             &format!("Invoice {} is already on a posted or pending voucher: it cannot be reimbursed twice.", text_of(e, "number")),
+        ),
+        Code::TooEarly => pick(
+            format!("尚未到验收时间：最早可在 {} 组织验收（项目结束前 60 天）。", text_of(e, "earliest_date")),
+            format!("Too early for the acceptance: the earliest date is {} (60 days before the period ends).", text_of(e, "earliest_date")),
+        ),
+        Code::AcceptanceRequired => pick(
+            format!("尚无相应的项目产出验收记录，不能以此事由收回。（{}）", e.detail),
+            format!("No output acceptance on record allows this reason. ({})", e.detail),
+        ),
+        Code::TargetsNotMet => pick(
+            format!("产出指标未达到：{}。结论为“通过”须填写说明理由。", missed_targets(e)),
+            format!("Output targets not met: {}. A passing conclusion needs an override reason.", missed_targets(e)),
         ),
         Code::AlreadyExists => pick("该记录已存在（用户名、单位名称或该年度报告重复）。".into(), "That exists already.".into()),
         Code::InvalidAmount => at_line(

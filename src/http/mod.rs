@@ -1,4 +1,5 @@
 //! HTTP: routes, extractors and the one app factory used by the binary and the tests.
+pub mod acceptance;
 pub mod accounts;
 pub mod audit;
 pub mod background;
@@ -310,6 +311,7 @@ pub fn register(r: &mut Routes) {
     projects::routes(r);
     recovery::routes(r);
     reports::routes(r);
+    acceptance::routes(r);
     reviews::routes(r);
     statements::routes(r);
     export::routes(r);

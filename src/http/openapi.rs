@@ -2,7 +2,7 @@
 //! and response types and their `#[utoipa::path]` annotations, served at
 //! `/api/v1/openapi.json` and shown by the page at `/api/docs`. A test checks that every route
 //! `http::register` serves is in the document and the other way round.
-use super::{accounts, audit, export, money, projects, recovery, reports, reviews, statements, transparency};
+use super::{acceptance, accounts, audit, export, money, projects, recovery, reports, reviews, statements, transparency};
 use crate::error::Code;
 use actix_web::HttpResponse;
 use serde::Serialize;
@@ -59,6 +59,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
         transparency::global_consistency,
         reports::file,
         reports::list,
+        acceptance::record,
+        acceptance::of_project,
+        acceptance::list,
         // Money, reviews, recovery and status changes (src/http/money.rs, reviews.rs,
         // recovery.rs, projects::change_status).
         projects::change_status,
@@ -86,6 +89,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         (name = "statements", description = "Balances, trial balance, ledger, statements, exports"),
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "reports", description = "Annual reports"),
+        (name = "acceptance", description = "Output acceptance (项目产出验收) and the project archive"),
         (name = "service", description = "Health and this document"),
     )
 )]

@@ -357,6 +357,8 @@ fn expected(method: &str, path: &str) -> Option<May> {
         | ("POST", "/projects/{id}/vouchers/{vid}/reverse")
         | ("POST", "/projects/{id}/remittances") => Roles(&["unit", "finance"]),
         ("POST", "/projects/{id}/annual-reports") => Roles(&["unit"]),
+        ("POST", "/projects/{id}/acceptance") => Roles(&["hr"]),
+        ("GET", "/acceptances") => Roles(&["hr", "finance", "inspector"]),
         ("GET", "/reviews") => Roles(&["finance", "inspector"]),
         ("GET", "/statements") => Roles(&["finance", "hr", "inspector"]),
         ("GET", "/audit-trail")
@@ -389,6 +391,8 @@ fn body(method: &str, path: &str, w: &World, project: &str, role: &str) -> Optio
         "/projects/{id}/annual-reports" => {
             json!({"year": 2025, "summary": "s", "next_year_plan": "p", "trained_total": 1, "trained_advanced": 0})
         }
+        "/projects/{id}/acceptance" => json!({"date": "2025-03-20", "panel": [{"name": "李明", "title": "高级技师"}],
+            "checklist": [{"item": "有固定场所", "met": true}], "conclusion": "passed"}),
         "/classify" => {
             json!({"project_id": project, "summary": "采购", "lines": [{"account": "equipment", "debit": "1.00", "summary": "x"}]})
         }
