@@ -1,6 +1,7 @@
 //! HTTP: routes, extractors and the one app factory used by the binary and the tests.
 pub mod acceptance;
 pub mod accounts;
+pub mod archive;
 pub mod audit;
 pub mod background;
 pub mod export;
@@ -312,6 +313,7 @@ pub fn register(r: &mut Routes) {
     recovery::routes(r);
     reports::routes(r);
     acceptance::routes(r);
+    archive::routes(r);
     reviews::routes(r);
     statements::routes(r);
     export::routes(r);

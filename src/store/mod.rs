@@ -26,6 +26,7 @@
 //!   the batch. Use `unit`, `ledger`, `journal`, `statements`, `sql`, `rows`.
 pub mod acceptances;
 pub mod append_only;
+pub mod archive;
 pub mod audit;
 pub mod batch;
 mod columns;

@@ -232,3 +232,48 @@ fn a_failed_acceptance_is_recovered_as_a_cancellation_would_be() {
         crate::common::assert_books_consistent(&w, &failed);
     });
 }
+
+#[test]
+fn the_unit_keeps_its_archive_by_kind_and_year_and_cannot_rewrite_it() {
+    on_each_backend(|w| {
+        let p = w.studio_project("2024-03-01");
+        let add = |token: &str, kind: &str, date: &str, title: &str| {
+            w.post(token, &format!("/projects/{p}/archive"), json!({"kind": kind, "date": date, "title": title, "text": "详见附件"}))
+        };
+        for (kind, date, title) in [
+            ("member", "2024-03-05", "工作室成员名单"),
+            ("activity", "2024-06-18", "举办全市焊工技能竞赛"),
+            ("achievement", "2025-01-10", "学员获自治区技术能手称号"),
+            ("summary", "2025-02-20", "年度工作总结"),
+            ("image", "2024-06-18", "竞赛现场照片"),
+        ] {
+            let r = add(&w.unit, kind, date, title);
+            assert_eq!(r.status, 201, "{r:?}");
+            assert_eq!((r.body["kind"].as_str(), r.body["title"].as_str()), (Some(kind), Some(title)));
+        }
+        assert_eq!(add(&w.hr, "activity", "2024-06-18", "x").status, 403);
+        assert_eq!(add(&w.other_unit, "activity", "2024-06-18", "x").status, 404);
+        let r = add(&w.unit, "photo", "2099-01-01", " ");
+        let fields: Vec<&str> = r.body["errors"].as_array().unwrap().iter().filter_map(|e| e["field"].as_str()).collect();
+        assert_eq!(fields, ["kind", "date", "title"], "{r:?}");
+        assert_eq!(add(&w.unit, "activity", "2024-01-01", "开工前").code(), "validation_failed", "before the project started");
+
+        let list = |q: &str| w.get(&w.inspector, &format!("/projects/{p}/archive{q}"));
+        let titles =
+            |r: &Resp| r.body["items"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        assert_eq!(titles(&list("")).len(), 5);
+        assert_eq!(titles(&list("?year=2025")), ["学员获自治区技术能手称号", "年度工作总结"]);
+        assert_eq!(titles(&list("?kind=image&year=2024")), ["竞赛现场照片"]);
+        assert_eq!(list("?kind=photo").code(), "validation_failed");
+        assert_eq!(w.get(&w.unit, &format!("/projects/{p}/archive?kind=member")).body["items"].as_array().map(Vec::len), Some(1));
+        assert_eq!(w.get(&w.other_unit, &format!("/projects/{p}/archive")).status, 404);
+        let csv = list("?format=csv");
+        assert_eq!(csv.text.trim_start_matches('\u{feff}').lines().count(), 6, "{}", csv.text);
+
+        let events = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?action=archive.added"));
+        assert_eq!(events.body["items"].as_array().map(Vec::len), Some(5));
+        assert_eq!(w.verify(&p)["valid"], true);
+        assert!(sql(&w, "UPDATE archive_entries SET title = '改写'").is_err());
+        assert!(sql(&w, "DELETE FROM archive_entries").is_err());
+    });
+}

@@ -356,7 +356,7 @@ fn expected(method: &str, path: &str) -> Option<May> {
         ("POST", "/projects/{id}/vouchers")
         | ("POST", "/projects/{id}/vouchers/{vid}/reverse")
         | ("POST", "/projects/{id}/remittances") => Roles(&["unit", "finance"]),
-        ("POST", "/projects/{id}/annual-reports") => Roles(&["unit"]),
+        ("POST", "/projects/{id}/annual-reports") | ("POST", "/projects/{id}/archive") => Roles(&["unit"]),
         ("POST", "/projects/{id}/acceptance") => Roles(&["hr"]),
         ("GET", "/acceptances") => Roles(&["hr", "finance", "inspector"]),
         ("GET", "/reviews") => Roles(&["finance", "inspector"]),
@@ -393,6 +393,7 @@ fn body(method: &str, path: &str, w: &World, project: &str, role: &str) -> Optio
         }
         "/projects/{id}/acceptance" => json!({"date": "2025-03-20", "panel": [{"name": "李明", "title": "高级技师"}],
             "checklist": [{"item": "有固定场所", "met": true}], "conclusion": "passed"}),
+        "/projects/{id}/archive" => json!({"kind": "activity", "date": "2025-03-20", "title": format!("matrix {role}"), "text": "x"}),
         "/classify" => {
             json!({"project_id": project, "summary": "采购", "lines": [{"account": "equipment", "debit": "1.00", "summary": "x"}]})
         }
