@@ -37,6 +37,7 @@ pub enum Code {
     DuplicateInvoice,
     TooEarly,
     AcceptanceRequired,
+    ProjectNotClosed,
     TargetsNotMet,
     InvalidAmount,
     UnbalancedVoucher,
@@ -51,7 +52,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 36] = [
+    pub const ALL: [Code; 37] = [
         Code::MalformedRequest,
         Code::Unauthenticated,
         Code::Forbidden,
@@ -77,6 +78,7 @@ impl Code {
         Code::DuplicateInvoice,
         Code::TooEarly,
         Code::AcceptanceRequired,
+        Code::ProjectNotClosed,
         Code::TargetsNotMet,
         Code::InvalidAmount,
         Code::UnbalancedVoucher,
@@ -116,7 +118,8 @@ impl Code {
             | Code::AlreadyExists
             | Code::DuplicateInvoice
             | Code::TooEarly
-            | Code::AcceptanceRequired => StatusCode::CONFLICT,
+            | Code::AcceptanceRequired
+            | Code::ProjectNotClosed => StatusCode::CONFLICT,
             Code::InvalidAmount
             | Code::UnbalancedVoucher
             | Code::UnknownAccount
@@ -159,6 +162,7 @@ impl Code {
             Code::DuplicateInvoice => "duplicate_invoice",
             Code::TooEarly => "too_early",
             Code::AcceptanceRequired => "acceptance_required",
+            Code::ProjectNotClosed => "project_not_closed",
             Code::TargetsNotMet => "targets_not_met",
             Code::InvalidAmount => "invalid_amount",
             Code::UnbalancedVoucher => "unbalanced_voucher",

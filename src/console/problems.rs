@@ -128,6 +128,13 @@ pub fn explain(lang: Lang, e: &AppError) -> Explained {
             format!("尚无相应的项目产出验收记录，不能以此事由收回。（{}）", e.detail),
             format!("No output acceptance on record allows this reason. ({})", e.detail),
         ),
+        Code::ProjectNotClosed => pick(
+            format!("项目尚未结项（当前状态“{}”），结项后才能导出会计档案。", lang.code_name(&text_of(e, "project_status"))),
+            format!(
+                "The project is {}: its accounting archive is packed once it is closed.",
+                lang.code_name(&text_of(e, "project_status"))
+            ),
+        ),
         Code::TargetsNotMet => pick(
             format!("产出指标未达到：{}。结论为“通过”须填写说明理由。", missed_targets(e)),
             format!("Output targets not met: {}. A passing conclusion needs an override reason.", missed_targets(e)),

@@ -6,6 +6,7 @@ use super::routes::Routes;
 use super::{db, paged, Page, Paged, State};
 use crate::app::acceptance::{self, Accept};
 use crate::auth::{Caller, Role};
+use crate::db::DbConn;
 use crate::domain::acceptance::{ChecklistItem, Conclusion, FinalAccounts, PanelMember, YearCheck};
 use crate::domain::calendar;
 use crate::domain::kind::ProjectKind;
@@ -178,15 +179,20 @@ pub async fn of_project(state: State, caller: Caller, id: web::Path<String>) -> 
 pub(crate) async fn history(state: &State, caller: Caller, id: String) -> AppResult<AcceptanceHistory> {
     db(state, move |conn| {
         visible(conn, &caller, &id)?;
-        let rows = acceptances::history(conn, &id)?;
-        let history = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| record_view(r, rows.get(i + 1).map(|next| next.id.as_str())))
-            .collect::<AppResult<Vec<_>>>()?;
-        Ok(AcceptanceHistory { current: history.last().cloned(), history })
+        history_of(conn, &id)
     })
     .await
+}
+
+/// A project's records, each with the record that superseded it; the caller may see the project.
+pub(crate) fn history_of(conn: &mut DbConn, id: &str) -> AppResult<AcceptanceHistory> {
+    let rows = acceptances::history(conn, id)?;
+    let history = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| record_view(r, rows.get(i + 1).map(|next| next.id.as_str())))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(AcceptanceHistory { current: history.last().cloned(), history })
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -2,7 +2,7 @@
 //! and response types and their `#[utoipa::path]` annotations, served at
 //! `/api/v1/openapi.json` and shown by the page at `/api/docs`. A test checks that every route
 //! `http::register` serves is in the document and the other way round.
-use super::{acceptance, accounts, archive, audit, export, money, projects, recovery, reports, reviews, statements, transparency};
+use super::{acceptance, accounts, archive, audit, export, money, package, projects, recovery, reports, reviews, statements, transparency};
 use crate::error::Code;
 use actix_web::HttpResponse;
 use serde::Serialize;
@@ -64,6 +64,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         acceptance::list,
         archive::add,
         archive::list,
+        package::package,
         // Money, reviews, recovery and status changes (src/http/money.rs, reviews.rs,
         // recovery.rs, projects::change_status).
         projects::change_status,

@@ -277,3 +277,142 @@ fn the_unit_keeps_its_archive_by_kind_and_year_and_cannot_rewrite_it() {
         assert!(sql(&w, "DELETE FROM archive_entries").is_err());
     });
 }
+
+/// The bytes of a download (the harness reads answers as text).
+fn download(w: &World, token: &str, path: &str) -> (u16, Vec<u8>) {
+    use std::io::Read;
+    let r = ureq::get(&w.url(path)).set("Authorization", &format!("Bearer {token}")).call();
+    let r = match r {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{path}: {e}"),
+    };
+    let status = r.status();
+    let mut bytes = Vec::new();
+    r.into_reader().read_to_end(&mut bytes).unwrap();
+    (status, bytes)
+}
+
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    (0..zip.len())
+        .map(|i| {
+            let mut f = zip.by_index(i).unwrap();
+            let mut out = Vec::new();
+            f.read_to_end(&mut out).unwrap();
+            (f.name().to_string(), out)
+        })
+        .collect()
+}
+
+fn rezip(files: &[(String, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, bytes) in files {
+        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).unwrap();
+        w.write_all(bytes).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// `fundledger verify --package FILE [--key KEY]`: (exit code, the one-line verdict).
+fn verify_package(bytes: &[u8], key: Option<&str>) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("package.zip");
+    std::fs::write(&file, bytes).unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fundledger"));
+    cmd.args(["verify", "--package", file.to_str().unwrap()]);
+    if let Some(k) = key {
+        cmd.args(["--key", k]);
+    }
+    let out = cmd.output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// The manifest recomputed over `files` (as a forger who edits a file would).
+fn with_manifest(mut files: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+    use sha2::Digest;
+    files.retain(|(name, _)| name != "manifest.json");
+    let listed: Vec<Value> =
+        files.iter().map(|(path, b)| json!({"path": path, "size": b.len(), "sha256": hex::encode(sha2::Sha256::digest(b))})).collect();
+    files.push(("manifest.json".into(), serde_json::to_vec(&listed).unwrap()));
+    files
+}
+
+#[test]
+fn a_closed_project_s_archive_package_holds_everything_and_is_checked_offline() {
+    on_each_backend(|w| {
+        let p = w.studio_project("2024-03-01");
+        assert_eq!(w.disburse(&p, "2024-03-10", "30000.00").status, 201);
+        assert_eq!(w.spend(&w.unit, &p, "2024-05-01", "studio_equipment", "12000.00", "购置数字化电焊机一台").status, 201);
+        let add = json!({"kind": "activity", "date": "2024-06-18", "title": "举办全市焊工技能竞赛", "text": "参赛 40 人"});
+        assert_eq!(w.post(&w.unit, &format!("/projects/{p}/archive"), add).status, 201);
+        let path = format!("/projects/{p}/archive-package");
+        let r = w.get(&w.finance, &path);
+        assert_eq!((r.status, r.code(), r.body["project_status"].as_str()), (409, "project_not_closed", Some("active")), "{r:?}");
+        assert_eq!(w.get(&w.unit, &path).status, 403);
+        assert_eq!(accept(&w, &w.hr, &p, body("2025-02-25", Some(("2024", 6, 3)), "passed")).status, 201);
+        assert_eq!(recover(&w, &p, "2025-03-10", "completed").status, 201);
+
+        let (status, bytes) = download(&w, &w.inspector, &path);
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+        let files = unzip(&bytes);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        for wanted in [
+            "journal/journal.csv",
+            "journal/journal.beancount",
+            "vouchers/vouchers.json",
+            "statements/statement.csv",
+            "statements/statement.xlsx",
+            "statements/trial-balance.csv",
+            "statements/trial-balance.xlsx",
+            "acceptance/acceptance.json",
+            "archive/archive.json",
+            "audit/audit-trail.jsonl",
+            "audit/checkpoint.txt",
+            "audit/audit-key.txt",
+            "manifest.json",
+        ] {
+            assert!(names.contains(&wanted), "{wanted} in {names:?}");
+        }
+        let file = |name: &str| files.iter().find(|(n, _)| n == name).map(|(_, b)| b.clone()).unwrap();
+        let manifest: Vec<Value> = serde_json::from_slice(&file("manifest.json")).unwrap();
+        assert_eq!(manifest.len(), files.len() - 1);
+        let vouchers: Vec<Value> = serde_json::from_slice(&file("vouchers/vouchers.json")).unwrap();
+        assert_eq!(vouchers.len(), 4, "allocation, disbursement, expense, recovery");
+        assert!(vouchers.iter().any(|v| v["lines"][0]["classification"]["category"] == "studio_equipment"), "{vouchers:?}");
+        let acceptance: Value = serde_json::from_slice(&file("acceptance/acceptance.json")).unwrap();
+        assert_eq!(acceptance["current"]["conclusion"], "passed");
+        let trail = String::from_utf8(file("audit/audit-trail.jsonl")).unwrap();
+        let online = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?format=jsonl"));
+        assert_eq!(trail, online.text, "the trail as the service exports it");
+        let trial = String::from_utf8(file("statements/trial-balance.csv")).unwrap();
+        assert!(trial.lines().last().unwrap().starts_with("total,"), "{trial}");
+
+        let key = w.get(&w.inspector, "/audit-key").text.trim().to_string();
+        let (code, said) = verify_package(&bytes, Some(&key));
+        assert_eq!(code, 0, "{said}");
+        assert!(said.starts_with("OK:") && said.contains("4 vouchers balance") && said.contains("signed by the key given"), "{said}");
+        assert_eq!(verify_package(&bytes, None).0, 0);
+
+        // A file changed without its manifest, and a journal line changed with the manifest redone.
+        let mut edited = files.clone();
+        edited.iter_mut().find(|(n, _)| n == "archive/archive.json").unwrap().1.extend_from_slice(b" ");
+        let (code, said) = verify_package(&rezip(&edited), Some(&key));
+        assert_eq!(code, 1, "{said}");
+        assert!(said.contains("archive/archive.json is not the file the manifest lists"), "{said}");
+        let mut forged = files.clone();
+        let journal = forged.iter_mut().find(|(n, _)| n == "journal/journal.csv").unwrap();
+        journal.1 = String::from_utf8(journal.1.clone()).unwrap().replace("12000.00", "1200.00").into_bytes();
+        let (code, said) = verify_package(&rezip(&with_manifest(forged)), Some(&key));
+        assert_eq!(code, 1, "{said}");
+        assert!(said.contains("journal/journal.csv") && said.contains("differs from the chain"), "{said}");
+        let mut cut = files.clone();
+        let t = cut.iter_mut().find(|(n, _)| n == "audit/audit-trail.jsonl").unwrap();
+        let text = String::from_utf8(t.1.clone()).unwrap();
+        t.1 = text.lines().take(3).map(|l| format!("{l}\n")).collect::<String>().into_bytes();
+        let (code, said) = verify_package(&rezip(&with_manifest(cut)), Some(&key));
+        assert_eq!(code, 1, "a trail cut back below its checkpoint: {said}");
+    });
+}

@@ -358,7 +358,7 @@ fn expected(method: &str, path: &str) -> Option<May> {
         | ("POST", "/projects/{id}/remittances") => Roles(&["unit", "finance"]),
         ("POST", "/projects/{id}/annual-reports") | ("POST", "/projects/{id}/archive") => Roles(&["unit"]),
         ("POST", "/projects/{id}/acceptance") => Roles(&["hr"]),
-        ("GET", "/acceptances") => Roles(&["hr", "finance", "inspector"]),
+        ("GET", "/acceptances") | ("GET", "/projects/{id}/archive-package") => Roles(&["hr", "finance", "inspector"]),
         ("GET", "/reviews") => Roles(&["finance", "inspector"]),
         ("GET", "/statements") => Roles(&["finance", "hr", "inspector"]),
         ("GET", "/audit-trail")
