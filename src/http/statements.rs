@@ -390,7 +390,7 @@ pub struct AllQuery {
     /// base or studio.
     #[param(value_type = Option<ProjectKind>)]
     kind: Option<String>,
-    /// active, suspended, cancelled, completed or closed.
+    /// active, suspended, cancelled, completed, acceptance_failed or closed.
     status: Option<String>,
     /// The organisation's region.
     region: Option<String>,
