@@ -416,3 +416,30 @@ fn a_closed_project_s_archive_package_holds_everything_and_is_checked_offline() 
         assert_eq!(code, 1, "a trail cut back below its checkpoint: {said}");
     });
 }
+
+/// A measurement, not a check of behaviour: the package of a studio with `FUNDLEDGER_PACKAGE_VOUCHERS`
+/// (default 2000) expense vouchers, built and then verified offline. Run alone:
+/// `cargo test [--release] --test api acceptance::measure -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn measure_the_package_of_a_long_project() {
+    let n: usize = std::env::var("FUNDLEDGER_PACKAGE_VOUCHERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2000);
+    let w = World::new(Db::Sqlite);
+    let p = w.studio_project("2024-03-01");
+    assert_eq!(w.disburse(&p, "2024-03-10", "50000.00").status, 201);
+    for i in 0..n {
+        let r = w.spend(&w.unit, &p, "2024-05-01", "studio_equipment", "1.00", &format!("购置数字化电焊机配件 {i}"));
+        assert_eq!(r.status, 201, "{r:?}");
+    }
+    assert_eq!(accept(&w, &w.hr, &p, body("2025-02-25", Some(("2024", 6, 3)), "passed")).status, 201);
+    assert_eq!(recover(&w, &p, "2025-03-10", "completed").status, 201);
+    let started = std::time::Instant::now();
+    let (status, bytes) = download(&w, &w.inspector, &format!("/projects/{p}/archive-package"));
+    let built = started.elapsed();
+    assert_eq!(status, 200);
+    let started = std::time::Instant::now();
+    let (code, said) = verify_package(&bytes, None);
+    let checked = started.elapsed();
+    assert_eq!(code, 0, "{said}");
+    eprintln!("{n} vouchers: package {} bytes built in {built:?}, verified offline in {checked:?}", bytes.len());
+}
