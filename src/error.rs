@@ -36,6 +36,10 @@ pub enum Code {
     AlreadyExists,
     DuplicateInvoice,
     DuplicateDocument,
+    TooEarly,
+    AcceptanceRequired,
+    ProjectNotClosed,
+    TargetsNotMet,
     InvalidAmount,
     UnbalancedVoucher,
     UnknownAccount,
@@ -49,7 +53,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 34] = [
+    pub const ALL: [Code; 38] = [
         Code::MalformedRequest,
         Code::Unauthenticated,
         Code::Forbidden,
@@ -74,6 +78,10 @@ impl Code {
         Code::AlreadyExists,
         Code::DuplicateInvoice,
         Code::DuplicateDocument,
+        Code::TooEarly,
+        Code::AcceptanceRequired,
+        Code::ProjectNotClosed,
+        Code::TargetsNotMet,
         Code::InvalidAmount,
         Code::UnbalancedVoucher,
         Code::UnknownAccount,
@@ -111,14 +119,18 @@ impl Code {
             | Code::LastAdmin
             | Code::AlreadyExists
             | Code::DuplicateInvoice
-            | Code::DuplicateDocument => StatusCode::CONFLICT,
+            | Code::DuplicateDocument
+            | Code::TooEarly
+            | Code::AcceptanceRequired
+            | Code::ProjectNotClosed => StatusCode::CONFLICT,
             Code::InvalidAmount
             | Code::UnbalancedVoucher
             | Code::UnknownAccount
             | Code::OutOfPeriod
             | Code::VoucherRejected
             | Code::ValidationFailed
-            | Code::InvalidLine => StatusCode::UNPROCESSABLE_ENTITY,
+            | Code::InvalidLine
+            | Code::TargetsNotMet => StatusCode::UNPROCESSABLE_ENTITY,
             Code::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Code::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
@@ -152,6 +164,10 @@ impl Code {
             Code::AlreadyExists => "already_exists",
             Code::DuplicateInvoice => "duplicate_invoice",
             Code::DuplicateDocument => "duplicate_document",
+            Code::TooEarly => "too_early",
+            Code::AcceptanceRequired => "acceptance_required",
+            Code::ProjectNotClosed => "project_not_closed",
+            Code::TargetsNotMet => "targets_not_met",
             Code::InvalidAmount => "invalid_amount",
             Code::UnbalancedVoucher => "unbalanced_voucher",
             Code::UnknownAccount => "unknown_account",

@@ -25,6 +25,12 @@ usage:
                                        (/audit-key, the text or a file holding it) the signature,
                                        and that the trail extends the checkpoint. Exit 0 when it
                                        holds, 1 when it does not; the verdict is one line
+  fundledger verify --package FILE.zip [--key KEY]
+                                       check a closed project's archive package
+                                       (/archive-package) offline: every file against
+                                       manifest.json, the audit trail against its signed
+                                       checkpoint (under KEY, else the package's own key), and
+                                       that the journal balances and is what the chain says
   fundledger --version | --help
 
 Every command reads the service's settings: config/default.toml built in, the file named by
@@ -51,6 +57,10 @@ async fn main() -> ExitCode {
         // A command's own output (a password, a command to run) is alone on stdout.
         ["backup", file] => return command(|s| backup(s, file)),
         ["reset-password", username] => return command(|s| reset_password(s, username)),
+        ["verify", "--package", file] => return verify_package(file, None),
+        ["verify", "--package", file, "--key", key] | ["verify", "--key", key, "--package", file] => {
+            return verify_package(file, Some(key))
+        }
         ["verify", options @ ..] => return verify_trail(options),
         _ => {
             eprintln!("fundledger: unknown command line '{}'\n\n{USAGE}", args.join(" "));
@@ -135,6 +145,70 @@ fn verify_trail(options: &[&str]) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The offline check of an archive package: reads no settings and opens no database.
+fn verify_package(file: &str, key: Option<&str>) -> ExitCode {
+    use fundledger::domain::archive::{check_package, PackageVerdict};
+    let key = match key.map(|k| match std::path::Path::new(k).is_file() {
+        true => std::fs::read_to_string(k).map_err(|e| format!("cannot read the key {k}: {e}")),
+        false => Ok(k.to_string()),
+    }) {
+        Some(Err(e)) => return rejected(file, &e),
+        Some(Ok(k)) => Some(k),
+        None => None,
+    };
+    let files = match unzip(file) {
+        Ok(files) => files,
+        Err(e) => return rejected(file, &e),
+    };
+    match check_package(&files, key.as_deref()) {
+        PackageVerdict::Holds { files, events, vouchers, head, checkpoint } => {
+            let signed = match (checkpoint, key.is_some()) {
+                (Some((origin, size)), true) => format!("; extends the checkpoint of {origin} at {size} events, signed by the key given"),
+                (Some((origin, size)), false) => {
+                    format!("; extends the checkpoint of {origin} at {size} events, signed by the package's own key (give --key to trust yours)")
+                }
+                (None, _) => String::new(),
+            };
+            println!(
+                "OK: {file}: {files} files as the manifest lists them; {events} events, every hash and link holds, head {head}{signed}; \
+                 the journal's {vouchers} vouchers balance and are what the chain says"
+            );
+            ExitCode::SUCCESS
+        }
+        PackageVerdict::Broken(problem) => rejected(file, &problem),
+    }
+}
+
+fn rejected(file: &str, problem: &str) -> ExitCode {
+    println!("REJECTED: {file}: {problem}");
+    ExitCode::FAILURE
+}
+
+/// A package's files by path. Bounded: a package is a project's books, not gigabytes, and a zip
+/// that inflates past the bound is refused rather than filling memory.
+fn unzip(file: &str) -> Result<std::collections::BTreeMap<String, Vec<u8>>, String> {
+    use std::io::Read;
+    const MAX_BYTES: u64 = 4 << 30;
+    let opened = std::fs::File::open(file).map_err(|e| format!("cannot read the package: {e}"))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(opened)).map_err(|e| format!("not a zip file: {e}"))?;
+    let mut files = std::collections::BTreeMap::new();
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).map_err(|e| format!("entry {i}: {e}"))?;
+        let mut bytes = Vec::new();
+        let left = MAX_BYTES - total;
+        (&mut entry).take(left + 1).read_to_end(&mut bytes).map_err(|e| format!("{}: {e}", entry.name()))?;
+        total += bytes.len() as u64;
+        if total > MAX_BYTES {
+            return Err(format!("the package inflates past {MAX_BYTES} bytes"));
+        }
+        if files.insert(entry.name().to_string(), bytes).is_some() {
+            return Err(format!("{} is in the package twice", entry.name()));
+        }
+    }
+    Ok(files)
 }
 
 type TrailLines = std::io::Lines<std::io::BufReader<std::fs::File>>;

@@ -2,6 +2,7 @@
 //! was not spent (which closes the project), and its remittance.
 use super::must_be_open;
 use crate::db::DbConn;
+use crate::domain::acceptance::Conclusion;
 use crate::domain::audit::Actor;
 use crate::domain::chart;
 use crate::domain::kind::{ProjectKind, VoucherKind};
@@ -12,8 +13,8 @@ use crate::domain::status::ProjectStatus;
 use crate::error::{AppError, AppResult, Code};
 use crate::store::journal::Journal;
 use crate::store::ledger::{self, Locked, PostLine, Posting};
-use crate::store::projects;
 use crate::store::rows::Stored;
+use crate::store::{acceptances, projects};
 use chrono::NaiveDate;
 use serde_json::json;
 
@@ -71,8 +72,9 @@ pub struct Recovery {
 }
 
 /// Recovers what a project did not implement and closes it (POLICY.md §8.2): once its period has
-/// ended, or early when it is cancelled or a studio's leader no longer qualifies; never while
-/// vouchers await review or suppliers are owed.
+/// ended, or early when it is cancelled, a studio's leader no longer qualifies or its output
+/// acceptance failed; for `completed` only after a passed acceptance; never while vouchers await
+/// review or suppliers are owed.
 pub fn recover(conn: &mut DbConn, l: &mut Locked, actor: &Actor, cmd: Recover) -> AppResult<Recovery> {
     let (status, reason, date) = (l.row.status, cmd.reason, cmd.date);
     if status == ProjectStatus::Closed {
@@ -89,6 +91,7 @@ pub fn recover(conn: &mut DbConn, l: &mut Locked, actor: &Actor, cmd: Recover) -
         return Err(AppError::conflict(Code::PeriodNotEnded, format!("the project runs until {}", l.row.end_date))
             .with("end_date", l.row.end_date.to_string()));
     }
+    let acceptance = acceptance_behind(conn, &l.row.id, reason)?;
     let pending = projects::pending_reviews(conn, &l.row.id)?;
     if pending > 0 {
         return Err(AppError::conflict(Code::PendingReviews, format!("{pending} vouchers await review; decide them first"))
@@ -114,9 +117,35 @@ pub fn recover(conn: &mut DbConn, l: &mut Locked, actor: &Actor, cmd: Recover) -
         };
         Some(ledger::post(conn, l, actor, &p)?)
     };
-    let data = json!({"reason": reason, "note": cmd.note, "date": date, "recovery": plan});
+    let data = json!({"reason": reason, "note": cmd.note, "date": date, "recovery": plan, "acceptance": acceptance});
     projects::close(conn, actor, &mut l.row, data)?;
     Ok(Recovery { project_id: l.row.id.clone(), status: l.row.status, reason, plan, voucher })
+}
+
+/// The acceptance a recovery for `completed` or `acceptance_failed` rests on (POLICY.md §7): the
+/// project's current record, passed (with or without conditions) or failed respectively; its id.
+fn acceptance_behind(conn: &mut DbConn, project_id: &str, reason: Reason) -> AppResult<Option<String>> {
+    let wanted = match reason {
+        Reason::Completed => "a passed",
+        Reason::AcceptanceFailed => "a failed",
+        _ => return Ok(None),
+    };
+    let current = acceptances::current(conn, project_id)?;
+    let conclusion = current.as_ref().map(|a| Conclusion::parse(&a.conclusion).ok_or_else(|| AppError::internal("unreadable conclusion")));
+    let conclusion = conclusion.transpose()?;
+    let fits = match reason {
+        Reason::Completed => conclusion.is_some_and(Conclusion::is_pass),
+        _ => conclusion == Some(Conclusion::Failed),
+    };
+    if !fits {
+        let held = conclusion.map_or("none", Conclusion::as_str);
+        return Err(AppError::conflict(
+            Code::AcceptanceRequired,
+            format!("recovery for {} needs {wanted} output acceptance on record (current: {held})", reason.as_str()),
+        )
+        .with("acceptance", held));
+    }
+    Ok(current.map(|a| a.id))
 }
 
 pub struct Remit {

@@ -6,6 +6,7 @@
 //! `store::unit` locks the project, answers repeated Idempotency-Keys and records refusals. No
 //! HTTP here: this layer sits between `http` and `store`.
 pub mod documents;
+pub mod acceptance;
 pub mod funds;
 pub mod projects;
 pub mod vouchers;

@@ -307,6 +307,7 @@ static ZH_CODES: &[(&str, &str)] = &[
     ("suspended", "暂停"),
     ("cancelled", "撤销"),
     ("completed", "已完成"),
+    ("acceptance_failed", "验收未通过"),
     ("closed", "已结项"),
     ("posted", "已记账"),
     ("pending_review", "待审核"),
@@ -334,6 +335,8 @@ static ZH_CODES: &[(&str, &str)] = &[
     ("project.leader_replaced", "负责人变更"),
     ("project.renamed", "项目更名"),
     ("report.filed", "年度报告报送"),
+    ("acceptance.recorded", "项目产出验收"),
+    ("archive.added", "项目档案登记"),
     ("user.created", "新建用户"),
     ("user.updated", "用户变更"),
     ("org.created", "新建单位"),
@@ -368,6 +371,9 @@ static EN_CODES: &[(&str, &str)] = &[
     ("voucher.declined", "voucher declined"),
     ("voucher.refused", "voucher refused"),
     ("report.filed", "annual report filed"),
+    ("acceptance_failed", "acceptance failed"),
+    ("acceptance.recorded", "output acceptance recorded"),
+    ("archive.added", "archive entry added"),
 ];
 
 #[cfg(test)]

@@ -55,6 +55,16 @@ fn text_of(e: &AppError, key: &str) -> String {
     }
 }
 
+/// The `targets` of a `targets_not_met` problem, one per missed target: "2025 trained_total 4/5".
+fn missed_targets(e: &AppError) -> String {
+    let Some(Value::Array(targets)) = e.extra.get("targets") else { return String::new() };
+    let one = |t: &Value| {
+        let measured = t["measured"].as_i64().map(|m| m.to_string()).unwrap_or_else(|| "—".into());
+        format!("{} {} {}/{}", t["year"], t["target"].as_str().unwrap_or(""), measured, t["required"])
+    };
+    targets.iter().map(one).collect::<Vec<_>>().join("; ")
+}
+
 pub fn explain(lang: Lang, e: &AppError) -> Explained {
     let zh = lang == Lang::Zh;
     let pick = |c: String, en: String| if zh { c } else { en };
@@ -120,6 +130,25 @@ pub fn explain(lang: Lang, e: &AppError) -> Explained {
                 "This file is already attached to another voucher: one original document evidences one voucher.".into(),
             ),
         },
+        Code::TooEarly => pick(
+            format!("尚未到验收时间：最早可在 {} 组织验收（项目结束前 60 天）。", text_of(e, "earliest_date")),
+            format!("Too early for the acceptance: the earliest date is {} (60 days before the period ends).", text_of(e, "earliest_date")),
+        ),
+        Code::AcceptanceRequired => pick(
+            format!("尚无相应的项目产出验收记录，不能以此事由收回。（{}）", e.detail),
+            format!("No output acceptance on record allows this reason. ({})", e.detail),
+        ),
+        Code::ProjectNotClosed => pick(
+            format!("项目尚未结项（当前状态“{}”），结项后才能导出会计档案。", lang.code_name(&text_of(e, "project_status"))),
+            format!(
+                "The project is {}: its accounting archive is packed once it is closed.",
+                lang.code_name(&text_of(e, "project_status"))
+            ),
+        ),
+        Code::TargetsNotMet => pick(
+            format!("产出指标未达到：{}。结论为“通过”须填写说明理由。", missed_targets(e)),
+            format!("Output targets not met: {}. A passing conclusion needs an override reason.", missed_targets(e)),
+        ),
         Code::AlreadyExists => pick("该记录已存在（用户名、单位名称或该年度报告重复）。".into(), "That exists already.".into()),
         Code::InvalidAmount => at_line(
             "金额格式不正确，应为不超过两位小数的正数，例如 1200.50。",

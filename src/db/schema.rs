@@ -220,3 +220,35 @@ diesel::table! {
 
 diesel::joinable!(attachments -> documents (sha256));
 diesel::allow_tables_to_appear_in_same_query!(attachments, documents, vouchers);
+
+diesel::table! {
+    acceptances (id) {
+        id -> Text,
+        project_id -> Text,
+        seq -> Integer,
+        date -> Text,
+        conclusion -> Text,
+        supersedes -> Nullable<Text>,
+        record -> Text,
+        recorded_by -> Text,
+        recorded_at -> Text,
+    }
+}
+
+diesel::table! {
+    archive_entries (id) {
+        id -> Text,
+        project_id -> Text,
+        kind -> Text,
+        date -> Text,
+        title -> Text,
+        text -> Text,
+        added_by -> Text,
+        added_at -> Text,
+    }
+}
+
+diesel::joinable!(acceptances -> projects (project_id));
+diesel::joinable!(archive_entries -> projects (project_id));
+diesel::allow_tables_to_appear_in_same_query!(acceptances, projects);
+diesel::allow_tables_to_appear_in_same_query!(archive_entries, projects);

@@ -1,4 +1,6 @@
 //! The rules of the books, free of HTTP and storage so they can be tested exhaustively.
+pub mod acceptance;
+pub mod archive;
 pub mod audit;
 pub mod calendar;
 pub mod chart;

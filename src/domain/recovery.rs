@@ -14,11 +14,15 @@ pub enum Reason {
     Cancelled,
     LeaderUnqualified,
     PeriodEnded,
+    /// A `passed*` output acceptance is on record.
     Completed,
+    /// The output acceptance failed: recovered as a cancellation would be, at once.
+    AcceptanceFailed,
 }
 
 impl Reason {
-    pub const ALL: [Reason; 4] = [Reason::Cancelled, Reason::LeaderUnqualified, Reason::PeriodEnded, Reason::Completed];
+    pub const ALL: [Reason; 5] =
+        [Reason::Cancelled, Reason::LeaderUnqualified, Reason::PeriodEnded, Reason::Completed, Reason::AcceptanceFailed];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -26,6 +30,7 @@ impl Reason {
             Reason::LeaderUnqualified => "leader_unqualified",
             Reason::PeriodEnded => "period_ended",
             Reason::Completed => "completed",
+            Reason::AcceptanceFailed => "acceptance_failed",
         }
     }
 
@@ -33,9 +38,10 @@ impl Reason {
         Reason::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
-    /// Cancellation and an unreplaced studio leader end a project early; the others need its end.
+    /// Cancellation, an unreplaced studio leader and a failed acceptance end a project early; the
+    /// others need its end.
     pub fn ends_early(self) -> bool {
-        matches!(self, Reason::Cancelled | Reason::LeaderUnqualified)
+        matches!(self, Reason::Cancelled | Reason::LeaderUnqualified | Reason::AcceptanceFailed)
     }
 }
 

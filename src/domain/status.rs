@@ -11,13 +11,21 @@ pub enum ProjectStatus {
     Suspended,
     Cancelled,
     Completed,
+    /// The output acceptance failed (issue 19): the unspent funds are due back.
+    AcceptanceFailed,
     /// Its unspent funds were recovered; nothing changes any more.
     Closed,
 }
 
 impl ProjectStatus {
-    pub const ALL: [ProjectStatus; 5] =
-        [ProjectStatus::Active, ProjectStatus::Suspended, ProjectStatus::Cancelled, ProjectStatus::Completed, ProjectStatus::Closed];
+    pub const ALL: [ProjectStatus; 6] = [
+        ProjectStatus::Active,
+        ProjectStatus::Suspended,
+        ProjectStatus::Cancelled,
+        ProjectStatus::Completed,
+        ProjectStatus::AcceptanceFailed,
+        ProjectStatus::Closed,
+    ];
 
     /// The statuses hr sets (`POST /projects/{id}/status`); `closed` comes only from recovery.
     pub const SET_BY_HR: [ProjectStatus; 4] =
@@ -29,6 +37,7 @@ impl ProjectStatus {
             ProjectStatus::Suspended => "suspended",
             ProjectStatus::Cancelled => "cancelled",
             ProjectStatus::Completed => "completed",
+            ProjectStatus::AcceptanceFailed => "acceptance_failed",
             ProjectStatus::Closed => "closed",
         }
     }
@@ -41,6 +50,12 @@ impl ProjectStatus {
     pub fn may_become(self, to: ProjectStatus) -> bool {
         use ProjectStatus::*;
         matches!((self, to), (Active, Suspended) | (Suspended, Active) | (Active | Suspended, Cancelled) | (Active, Completed))
+    }
+
+    /// Whether an output acceptance may be recorded: a project that ran (or runs) to its end, or
+    /// whose acceptance is being corrected by a new record; not a cancelled or closed one.
+    pub fn may_be_accepted(self) -> bool {
+        !matches!(self, ProjectStatus::Cancelled | ProjectStatus::Closed)
     }
 
     /// Money moves only in an active project.
@@ -133,7 +148,9 @@ mod tests {
             .filter(|(from, to)| from.may_become(*to))
             .collect();
         assert_eq!(allowed, [(Active, Suspended), (Active, Cancelled), (Active, Completed), (Suspended, Active), (Suspended, Cancelled)]);
-        assert!(ProjectStatus::SET_BY_HR.iter().all(|s| *s != Closed));
+        assert!(ProjectStatus::SET_BY_HR.iter().all(|s| *s != Closed && *s != AcceptanceFailed));
+        let accepted: Vec<ProjectStatus> = ProjectStatus::ALL.into_iter().filter(|s| s.may_be_accepted()).collect();
+        assert_eq!(accepted, [Active, Suspended, Completed, AcceptanceFailed]);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! HTTP: routes, extractors and the one app factory used by the binary and the tests.
+pub mod acceptance;
 pub mod accounts;
+pub mod archive;
 pub mod audit;
 pub mod background;
 pub mod documents;
@@ -8,6 +10,7 @@ pub mod guard;
 pub mod headers;
 pub mod money;
 pub mod openapi;
+pub mod package;
 pub mod projects;
 pub mod recovery;
 pub mod reports;
@@ -159,17 +162,22 @@ pub fn status_json(status: u16, body: Value) -> HttpResponse {
 /// A CSV download: UTF-8 with a BOM so Excel reads the Chinese text correctly. Every CSV the
 /// service serves is written here, so every cell passes `spreadsheet::cell` (no formulas).
 pub fn csv_response(filename: &str, header: &[&str], rows: Vec<Vec<String>>) -> AppResult<HttpResponse> {
+    let bytes = csv_bytes(header, rows)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
+        .body(bytes))
+}
+
+/// The bytes of a CSV download (and of the same file in an archive package).
+pub fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> AppResult<Vec<u8>> {
     use crate::domain::spreadsheet::cell;
     let mut w = csv::Writer::from_writer(Vec::from(&b"\xEF\xBB\xBF"[..]));
     w.write_record(header).map_err(AppError::internal)?;
     for r in rows {
         w.write_record(r.iter().map(|c| cell(c).into_owned())).map_err(AppError::internal)?;
     }
-    let bytes = w.into_inner().map_err(AppError::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{filename}\"")))
-        .body(bytes))
+    w.into_inner().map_err(AppError::internal)
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -313,6 +321,9 @@ pub fn register(r: &mut Routes) {
     projects::routes(r);
     recovery::routes(r);
     reports::routes(r);
+    acceptance::routes(r);
+    archive::routes(r);
+    package::routes(r);
     reviews::routes(r);
     statements::routes(r);
     export::routes(r);

@@ -2,7 +2,7 @@
 //! and response types and their `#[utoipa::path]` annotations, served at
 //! `/api/v1/openapi.json` and shown by the page at `/api/docs`. A test checks that every route
 //! `http::register` serves is in the document and the other way round.
-use super::{accounts, audit, documents, export, money, projects, recovery, reports, reviews, statements, transparency};
+use super::{acceptance, accounts, archive, audit, documents, export, money, package, projects, recovery, reports, reviews, statements, transparency};
 use crate::error::Code;
 use actix_web::HttpResponse;
 use serde::Serialize;
@@ -62,6 +62,12 @@ use utoipa::{Modify, OpenApi, ToSchema};
         documents::download,
         reports::file,
         reports::list,
+        acceptance::record,
+        acceptance::of_project,
+        acceptance::list,
+        archive::add,
+        archive::list,
+        package::package,
         // Money, reviews, recovery and status changes (src/http/money.rs, reviews.rs,
         // recovery.rs, projects::change_status).
         projects::change_status,
@@ -90,6 +96,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         (name = "audit", description = "The tamper-evident audit trail"),
         (name = "reports", description = "Annual reports"),
         (name = "documents", description = "Original documents (receipts, e-invoices, contracts) on vouchers"),
+        (name = "acceptance", description = "Output acceptance (项目产出验收) and the project archive"),
         (name = "service", description = "Health and this document"),
     )
 )]

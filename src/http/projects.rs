@@ -192,7 +192,7 @@ pub struct ListQuery {
     /// base or studio.
     #[param(value_type = Option<ProjectKind>)]
     kind: Option<String>,
-    /// active, suspended, cancelled, completed or closed.
+    /// active, suspended, cancelled, completed, acceptance_failed or closed.
     status: Option<String>,
     org_id: Option<String>,
     /// The organisation's region, e.g. 红山区.

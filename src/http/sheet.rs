@@ -96,6 +96,15 @@ impl Table {
     }
 
     fn csv(self) -> AppResult<HttpResponse> {
+        csv_response(&format!("{}.csv", self.name), &self.keys, self.csv_rows())
+    }
+
+    /// The CSV file's bytes, as the download has them.
+    pub fn csv_bytes(&self) -> AppResult<Vec<u8>> {
+        super::csv_bytes(&self.keys, self.csv_rows())
+    }
+
+    fn csv_rows(&self) -> Vec<Vec<String>> {
         let mut rows: Vec<Vec<String>> = self.rows.iter().map(|r| r.iter().map(Cell::written).collect()).collect();
         if self.csv_totals {
             let mut total = vec![String::new(); self.keys.len()];
@@ -105,7 +114,7 @@ impl Table {
             }
             rows.push(total);
         }
-        csv_response(&format!("{}.csv", self.name), &self.keys, rows)
+        rows
     }
 }
 

@@ -132,7 +132,7 @@ impl AsOf {
 }
 
 /// Every account's totals and balance, the debit and credit totals added up under them.
-fn balance_table(name: &'static str, b: &[statement::AccountBalance]) -> Table {
+pub(crate) fn balance_table(name: &'static str, b: &[statement::AccountBalance]) -> Table {
     let rows = b
         .iter()
         .map(|a| {
@@ -319,7 +319,7 @@ pub async fn project_statement(state: State, caller: Caller, id: web::Path<Strin
     Ok(HttpResponse::Ok().json(ProjectStatement { as_of: day, statement: s }))
 }
 
-const STATEMENT_HEADER: [&str; 14] = [
+pub(crate) const STATEMENT_HEADER: [&str; 14] = [
     "project_id",
     "grant",
     "disbursed",
@@ -336,7 +336,7 @@ const STATEMENT_HEADER: [&str; 14] = [
     "end_date",
 ];
 
-fn statement_row(s: &Statement) -> Vec<Cell> {
+pub(crate) fn statement_row(s: &Statement) -> Vec<Cell> {
     let amounts = [
         s.grant,
         s.disbursed,
@@ -390,7 +390,7 @@ pub struct AllQuery {
     /// base or studio.
     #[param(value_type = Option<ProjectKind>)]
     kind: Option<String>,
-    /// active, suspended, cancelled, completed or closed.
+    /// active, suspended, cancelled, completed, acceptance_failed or closed.
     status: Option<String>,
     /// The organisation's region.
     region: Option<String>,

@@ -115,6 +115,37 @@ pub const REPORT: [Column; 12] = [
     text("late", "late"),
 ];
 
+pub const ACCEPTANCE: [Column; 17] = [
+    text("id", "id"),
+    text("project_id", "project_id"),
+    text("project_kind", "project_kind"),
+    count("seq", "seq"),
+    text("date", "date"),
+    text("conclusion", "conclusion"),
+    text("override_reason", "override_reason"),
+    text("panel", "panel"),
+    text("note", "note"),
+    money("grant", "final_accounts.grant"),
+    money("disbursed", "final_accounts.disbursed"),
+    money("implemented", "final_accounts.implemented"),
+    text("utilization", "final_accounts.utilization"),
+    money("recoverable", "final_accounts.recoverable"),
+    text("chain_head", "final_accounts.chain_head"),
+    text("recorded_by", "recorded_by_name"),
+    text("recorded_at", "recorded_at"),
+];
+
+pub const ARCHIVE: [Column; 8] = [
+    text("id", "id"),
+    text("project_id", "project_id"),
+    text("kind", "kind"),
+    text("date", "date"),
+    text("title", "title"),
+    text("text", "text"),
+    text("added_by", "added_by"),
+    text("added_at", "added_at"),
+];
+
 /// How many items a list answers: the page's limit, or every item for a download without one.
 pub fn limit(page: &Page, download: bool) -> AppResult<i64> {
     if download && page.limit.is_none() {

@@ -15,11 +15,16 @@ pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.sp
 const MAX_WIDTH_CHARS: usize = 60;
 
 pub fn response(table: &Table, lang: Lang) -> AppResult<HttpResponse> {
-    let bytes = workbook(table, lang).map_err(AppError::internal)?;
+    let bytes = bytes(table, lang)?;
     Ok(HttpResponse::Ok()
         .content_type(CONTENT_TYPE)
         .insert_header(("Content-Disposition", format!("attachment; filename=\"{}.xlsx\"", table.name)))
         .body(bytes))
+}
+
+/// The workbook's bytes, as the download has them.
+pub fn bytes(table: &Table, lang: Lang) -> AppResult<Vec<u8>> {
+    workbook(table, lang).map_err(AppError::internal)
 }
 
 fn workbook(table: &Table, lang: Lang) -> Result<Vec<u8>, XlsxError> {

@@ -57,6 +57,12 @@ pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, ob
     Ok(event)
 }
 
+/// The chain's length and the hash of its last event, as its row records them (the caller holds
+/// the chain's project lock, or reads a snapshot).
+pub fn head(conn: &mut DbConn, chain_id: &str) -> AppResult<(i64, String)> {
+    Ok(audit_chains::table.find(chain_id).select((audit_chains::seq, audit_chains::head)).first(conn)?)
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
     /// Bounds on `at`, in the stored form (RFC 3339, UTC, microseconds).

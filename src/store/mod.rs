@@ -18,14 +18,17 @@
 //!   `statements`, `vouchers`, `audit`, `sql`, `rows`.
 //! - `unit`: the unit of work: `unit::write` is where every write transaction opens, and a money
 //!   request's transaction, Idempotency-Key and recorded refusal. Uses `ledger`, `audit`.
-//! - `projects`, `people`, `reports`: registration and lifecycle, users and organisations, annual
-//!   reports. Use `unit`, `ledger`, `audit`, `statements`, `rows`.
+//! - `projects`, `people`, `reports`, `acceptances`, `archive`: registration and lifecycle, users
+//!   and organisations, annual reports, output acceptances, the project archive. Use `unit`,
+//!   `ledger`, `audit`, `statements`, `rows`.
 //! - `documents`: original documents and their attachments to vouchers, the bytes behind a
 //!   storage trait. Uses `unit`, `audit`.
 //! - `flush`, `batch`, `writer`: group commit on top: `writer` gathers requests per shard,
 //!   `batch` runs them as one transaction on PostgreSQL, `flush` is the one statement that writes
 //!   the batch. Use `unit`, `ledger`, `journal`, `statements`, `sql`, `rows`.
+pub mod acceptances;
 pub mod append_only;
+pub mod archive;
 pub mod audit;
 pub mod batch;
 mod columns;

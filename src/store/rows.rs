@@ -3,7 +3,7 @@
 //! date) is parsed while the row is built (`columns::StoredText`).
 use super::columns::StoredText;
 use crate::auth::Role;
-use crate::db::schema::{annual_reports, audit_events};
+use crate::db::schema::{acceptances, annual_reports, archive_entries, audit_events};
 use crate::domain::audit::{Actor, StoredEvent};
 use crate::domain::kind::{ProjectKind, VoucherKind};
 use crate::domain::money::Money;
@@ -178,4 +178,36 @@ pub struct KeyName {
     pub user_id: String,
     #[diesel(sql_type = Text)]
     pub key: String,
+}
+
+/// An output acceptance as stored: `record` is the JSON the service answered with when it was made.
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = acceptances)]
+pub struct AcceptanceRow {
+    pub id: String,
+    pub project_id: String,
+    /// 1, 2, ... per project: the highest is the current record, the others are superseded.
+    pub seq: i32,
+    pub date: String,
+    pub conclusion: String,
+    pub supersedes: Option<String>,
+    pub record: String,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+/// An entry of a project's archive (members, activities, achievements, summaries, images).
+#[derive(Debug, Clone, Queryable, Insertable, Serialize, utoipa::ToSchema)]
+#[diesel(table_name = archive_entries)]
+pub struct ArchiveEntry {
+    pub id: String,
+    pub project_id: String,
+    /// member, activity, achievement, summary or image.
+    pub kind: String,
+    #[schema(value_type = String, format = Date)]
+    pub date: String,
+    pub title: String,
+    pub text: String,
+    pub added_by: String,
+    pub added_at: String,
 }

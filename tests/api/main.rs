@@ -3,6 +3,7 @@
 //! FUNDLEDGER_TEST_PG_URL names a server, on PostgreSQL too.
 mod common;
 
+mod acceptance;
 mod audit;
 mod batch;
 mod binary;

@@ -357,7 +357,9 @@ fn expected(method: &str, path: &str) -> Option<May> {
         | ("POST", "/projects/{id}/vouchers/{vid}/reverse")
         | ("POST", "/projects/{id}/remittances")
         | ("POST", "/projects/{id}/vouchers/{vid}/attachments") => Roles(&["unit", "finance"]),
-        ("POST", "/projects/{id}/annual-reports") => Roles(&["unit"]),
+        ("POST", "/projects/{id}/annual-reports") | ("POST", "/projects/{id}/archive") => Roles(&["unit"]),
+        ("POST", "/projects/{id}/acceptance") => Roles(&["hr"]),
+        ("GET", "/acceptances") | ("GET", "/projects/{id}/archive-package") => Roles(&["hr", "finance", "inspector"]),
         ("GET", "/reviews") => Roles(&["finance", "inspector"]),
         ("GET", "/statements") => Roles(&["finance", "hr", "inspector"]),
         ("GET", "/audit-trail")
@@ -390,6 +392,9 @@ fn body(method: &str, path: &str, w: &World, project: &str, role: &str) -> Optio
         "/projects/{id}/annual-reports" => {
             json!({"year": 2025, "summary": "s", "next_year_plan": "p", "trained_total": 1, "trained_advanced": 0})
         }
+        "/projects/{id}/acceptance" => json!({"date": "2025-03-20", "panel": [{"name": "李明", "title": "高级技师"}],
+            "checklist": [{"item": "有固定场所", "met": true}], "conclusion": "passed"}),
+        "/projects/{id}/archive" => json!({"kind": "activity", "date": "2025-03-20", "title": format!("matrix {role}"), "text": "x"}),
         "/classify" => {
             json!({"project_id": project, "summary": "采购", "lines": [{"account": "equipment", "debit": "1.00", "summary": "x"}]})
         }

@@ -275,11 +275,13 @@ pub fn recovery_reason(lang: Lang, code: &str) -> &'static str {
         ("cancelled", Lang::Zh) => "项目撤销",
         ("leader_unqualified", Lang::Zh) => "领办人不再符合条件（工作室）",
         ("period_ended", Lang::Zh) => "建设周期届满",
-        ("completed", Lang::Zh) => "项目完成",
+        ("completed", Lang::Zh) => "项目完成（已通过验收）",
+        ("acceptance_failed", Lang::Zh) => "项目验收未通过",
         ("cancelled", Lang::En) => "Project cancelled",
         ("leader_unqualified", Lang::En) => "Leader no longer qualifies (studio)",
         ("period_ended", Lang::En) => "Period ended",
-        ("completed", Lang::En) => "Project completed",
+        ("completed", Lang::En) => "Project completed (acceptance passed)",
+        ("acceptance_failed", Lang::En) => "Output acceptance failed",
         _ => "",
     }
 }

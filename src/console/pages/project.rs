@@ -60,6 +60,11 @@ async fn page(v: &Visit, id: String) -> Result<Page, Refusal> {
             @for (path, label) in actions(role, t) {
                 a.button href={ "/projects/" (project.id) (path) } { (label) }
             }
+            @if role != Role::Admin {
+                @for (path, label) in super::people::acceptance_links(v.lang) {
+                    a.button href={ "/projects/" (project.id) (path) } { (label) }
+                }
+            }
         }
         section aria-labelledby="statement-h" {
             h2 id="statement-h" { (t.statement) }

@@ -3,6 +3,7 @@
 //! (plain HTTP calls, no client crate) when chromedriver is installed, and required when
 //! FUNDLEDGER_BROWSER_TESTS=required.
 
+mod acceptance;
 mod basics;
 mod finance;
 mod people;

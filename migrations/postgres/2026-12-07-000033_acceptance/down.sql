@@ -1,0 +1,2 @@
+DROP TABLE archive_entries;
+DROP TABLE acceptances;
