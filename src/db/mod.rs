@@ -254,4 +254,22 @@ mod tests {
         }
         assert!(matches!(Target::parse("mysql://u@h/db"), Err(StartError::UnknownScheme(s)) if s == "mysql"));
     }
+
+    /// Diesel keys a migration by the version before the first `_` of its folder: two folders
+    /// with one version would run only the first, silently. Both backends have the same list.
+    #[test]
+    fn every_migration_has_its_own_version_and_both_backends_the_same_list() {
+        let list = |backend: &str| {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+            let mut names: Vec<String> =
+                std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+            names.sort();
+            names
+        };
+        let (sqlite, postgres) = (list("sqlite"), list("postgres"));
+        assert_eq!(sqlite, postgres);
+        let mut versions: Vec<&str> = sqlite.iter().map(|n| n.split('_').next().unwrap()).collect();
+        versions.dedup();
+        assert_eq!(versions.len(), sqlite.len(), "a version is shared: {sqlite:?}");
+    }
 }
