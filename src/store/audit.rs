@@ -37,7 +37,7 @@ pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, ob
     if tree_size < seq - 1 {
         tree = super::tree::catch_up(conn, chain_id, tree, seq - 1)?;
     }
-    let stored = super::tree::rows(&tree.append_canonical(event.canonical.as_bytes()));
+    let record = super::tree::record_hashes(&tree.append_canonical(event.canonical.as_bytes()));
     let insert = diesel::insert_into(audit_events::table).values((
         audit_events::chain_id.eq(chain_id),
         audit_events::seq.eq(event.seq),
@@ -53,7 +53,7 @@ pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, ob
     ));
     let (tree_size, tree_frontier) = (tree.size() as i64, tree.frontier_hex());
     let set_head = super::sql::SetHead { chain_id, head: &event.hash, tree_size, tree_frontier: &tree_frontier };
-    super::sql::write_three(conn, insert, super::sql::InsertTreeHashes { chain_id, rows: &stored }, set_head)?;
+    super::sql::write_three(conn, insert, super::sql::InsertTreeRecord { chain_id, seq: event.seq, hashes: &record }, set_head)?;
     Ok(event)
 }
 
