@@ -57,7 +57,12 @@ impl Tree {
 
     /// The frontier as the chain row keeps it.
     pub fn frontier_hex(&self) -> String {
-        self.frontier.iter().map(|h| hex::encode(h.0)).collect()
+        // Into one buffer: collecting each hash's hex as chars cost more than the append's hashing.
+        let mut text = vec![0u8; self.frontier.len() * 64];
+        for (h, out) in self.frontier.iter().zip(text.chunks_exact_mut(64)) {
+            hex::encode_to_slice(h.0, out).expect("64 hex digits hold a hash");
+        }
+        String::from_utf8(text).expect("hex digits are ASCII")
     }
 
     /// Appends a leaf (`record_hash` of an event's canonical text); returns the hashes to store.
