@@ -153,7 +153,10 @@ impl Books {
     /// Applies one event of the chain, in order. Actions that change no voucher are skipped.
     pub fn apply(&mut self, seq: i64, action: &str, data: &Value) -> Result<(), Mismatch> {
         let lines = data["lines"].as_array().map(|lines| {
-            lines.iter().map(|l| LineData { account: l["account"].as_str(), debit: l["debit"].as_str(), credit: l["credit"].as_str() }).collect()
+            lines
+                .iter()
+                .map(|l| LineData { account: l["account"].as_str(), debit: l["debit"].as_str(), credit: l["credit"].as_str() })
+                .collect()
         });
         let d = VoucherData {
             voucher_id: data["voucher_id"].as_str(),

@@ -5,8 +5,8 @@ use crate::db::schema::{audit_chains, audit_events};
 use crate::db::{DbConn, DbPool};
 use crate::domain::audit::{self, Actor, Event, Part, StoredFields, Verification, Verifier};
 use crate::domain::checkpoint::Kept;
-use crate::domain::reconcile::Mismatch;
 use crate::domain::merkle;
+use crate::domain::reconcile::Mismatch;
 use crate::error::{AppError, AppResult};
 use diesel::backend::Backend;
 use diesel::connection::DefaultLoadingMode;
@@ -119,7 +119,7 @@ pub fn verify(pool: &DbPool, chain_id: &str, kept: Option<Kept>) -> AppResult<Ve
     let mut beside = if chain_id == GLOBAL { None } else { pool.try_get() };
     let n = conns.len() as i64;
     let bounds = |i: i64| (recorded_seq * i / n + 1, recorded_seq * (i + 1) / n);
-    let (parts, reconciled): (Vec<AppResult<(Part, Vec<[u8; 32]>)>>, Option<AppResult<Option<Mismatch>>>) = std::thread::scope(|s| {
+    let (parts, reconciled): (Vec<AppResult<PartRead>>, Option<AppResult<Option<Mismatch>>>) = std::thread::scope(|s| {
         let reconciling = beside.as_mut().map(|conn| s.spawn(move || super::reconcile::reconcile(conn, chain_id)));
         let parts = if n == 1 {
             vec![verify_part(&mut conns[0], chain_id, (1, recorded_seq))]
@@ -153,9 +153,12 @@ pub fn verify(pool: &DbPool, chain_id: &str, kept: Option<Kept>) -> AppResult<Ve
     Ok(verification)
 }
 
+/// A part of the chain checked, and its events' Merkle leaf hashes.
+type PartRead = (Part, Vec<[u8; 32]>);
+
 /// Checks events `first..=last` in pages; the first part links to the genesis hash, later ones
 /// are linked to the part before by `join`.
-fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> AppResult<(Part, Vec<[u8; 32]>)> {
+fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> AppResult<PartRead> {
     let mut leaves = Vec::with_capacity((last - first + 1).clamp(0, 1 << 20) as usize);
     let head = (first == 1).then(|| audit::GENESIS.to_string());
     let mut verifier = Verifier::starting_at(first, head);
