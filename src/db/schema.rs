@@ -122,10 +122,10 @@ diesel::table! {
 }
 
 diesel::table! {
-    audit_tree (chain_id, idx) {
+    audit_tree (chain_id, seq) {
         chain_id -> Text,
-        idx -> BigInt,
-        hash -> Text,
+        seq -> BigInt,
+        hashes -> Binary,
     }
 }
 

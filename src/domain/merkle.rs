@@ -57,7 +57,12 @@ impl Tree {
 
     /// The frontier as the chain row keeps it.
     pub fn frontier_hex(&self) -> String {
-        self.frontier.iter().map(|h| hex::encode(h.0)).collect()
+        // Into one buffer: collecting each hash's hex as chars cost more than the append's hashing.
+        let mut text = vec![0u8; self.frontier.len() * 64];
+        for (h, out) in self.frontier.iter().zip(text.chunks_exact_mut(64)) {
+            hex::encode_to_slice(h.0, out).expect("64 hex digits hold a hash");
+        }
+        String::from_utf8(text).expect("hex digits are ASCII")
     }
 
     /// Appends a leaf (`record_hash` of an event's canonical text); returns the hashes to store.
@@ -108,6 +113,16 @@ impl<F: Fn(&[u64]) -> Result<Vec<Hash>, String>> HashReader for Stores<F> {
         }
         Ok(found)
     }
+}
+
+/// Where a stored hash is kept when each record keeps its own (the store's layout): the record
+/// (0-based leaf index) whose append stored it, and its place among that record's hashes, which
+/// is its level (0 the leaf, then each subtree the record completed, smallest first, as
+/// `Tree::append` returns them). Level `l`'s `k`th subtree is completed by record
+/// `(k + 1)·2^l − 1`, its last leaf.
+pub fn held_by(index: u64) -> (u64, usize) {
+    let (level, k) = tlog_tiles::split_stored_hash_index(index);
+    (((k + 1) << level) - 1, usize::from(level))
 }
 
 /// The root of a tree given all its leaves.
@@ -258,6 +273,17 @@ mod tests {
             let old_root = root_of(leaves(m as usize).iter().map(|d| record_hash(d)));
             let proof = prove_tree(n, m, &reader).unwrap();
             prop_assert!(check_tree(&proof, n, t.root(), m, old_root).is_ok());
+        }
+    }
+
+    /// Every hash an append stores is found again by `held_by` at its record and place.
+    #[test]
+    fn each_stored_hash_is_held_by_the_record_that_stored_it() {
+        let mut t = Tree::empty();
+        for n in 0..1100u64 {
+            for (place, (index, _)) in t.append_canonical(format!("event {n}").as_bytes()).iter().enumerate() {
+                assert_eq!(held_by(*index), (n, place), "stored hash {index}");
+            }
         }
     }
 

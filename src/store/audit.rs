@@ -6,6 +6,7 @@ use crate::db::{DbConn, DbPool};
 use crate::domain::audit::{self, Actor, Event, Part, StoredFields, Verification, Verifier};
 use crate::domain::checkpoint::Kept;
 use crate::domain::merkle;
+use crate::domain::reconcile::Mismatch;
 use crate::error::{AppError, AppResult};
 use diesel::backend::Backend;
 use diesel::connection::DefaultLoadingMode;
@@ -37,7 +38,7 @@ pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, ob
     if tree_size < seq - 1 {
         tree = super::tree::catch_up(conn, chain_id, tree, seq - 1)?;
     }
-    let stored = super::tree::rows(&tree.append_canonical(event.canonical.as_bytes()));
+    let record = super::tree::record_hashes(&tree.append_canonical(event.canonical.as_bytes()));
     let insert = diesel::insert_into(audit_events::table).values((
         audit_events::chain_id.eq(chain_id),
         audit_events::seq.eq(event.seq),
@@ -53,7 +54,7 @@ pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, ob
     ));
     let (tree_size, tree_frontier) = (tree.size() as i64, tree.frontier_hex());
     let set_head = super::sql::SetHead { chain_id, head: &event.hash, tree_size, tree_frontier: &tree_frontier };
-    super::sql::write_three(conn, insert, super::sql::InsertTreeHashes { chain_id, rows: &stored }, set_head)?;
+    super::sql::write_three(conn, insert, super::sql::InsertTreeRecord { chain_id, seq: event.seq, hashes: &record }, set_head)?;
     Ok(event)
 }
 
@@ -118,17 +119,24 @@ pub fn verify(pool: &DbPool, chain_id: &str, kept: Option<Kept>) -> AppResult<Ve
             None => break,
         }
     }
+    // A project's books are reconciled beside the walk, on one more idle connection if there is
+    // one (its own snapshot, as `reconcile` explains), rather than after it: on a long chain it
+    // is the larger part of the work. Its answer counts only if the chain holds.
+    let mut beside = if chain_id == GLOBAL { None } else { pool.try_get() };
     let n = conns.len() as i64;
     let bounds = |i: i64| (recorded_seq * i / n + 1, recorded_seq * (i + 1) / n);
-    let parts: Vec<AppResult<(Part, Vec<[u8; 32]>)>> = if n == 1 {
-        vec![verify_part(&mut conns[0], chain_id, (1, recorded_seq))]
-    } else {
-        std::thread::scope(|s| {
+    let (parts, reconciled): (Vec<AppResult<PartRead>>, Option<AppResult<Option<Mismatch>>>) = std::thread::scope(|s| {
+        let reconciling = beside.as_mut().map(|conn| s.spawn(move || super::reconcile::reconcile(conn, chain_id)));
+        let parts = if n == 1 {
+            vec![verify_part(&mut conns[0], chain_id, (1, recorded_seq))]
+        } else {
             let handles: Vec<_> =
                 conns.iter_mut().enumerate().map(|(i, conn)| s.spawn(move || verify_part(conn, chain_id, bounds(i as i64)))).collect();
             handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(AppError::internal("a verification part panicked")))).collect()
-        })
-    };
+        };
+        let reconciled = reconciling.map(|h| h.join().unwrap_or_else(|_| Err(AppError::internal("reconciliation panicked"))));
+        (parts, reconciled)
+    });
     let (parts, leaves): (Vec<Part>, Vec<Vec<[u8; 32]>>) = parts.into_iter().collect::<AppResult<Vec<_>>>()?.into_iter().unzip();
     let verification = audit::join(&parts, recorded_seq, &recorded_head);
     if !verification.valid {
@@ -137,7 +145,10 @@ pub fn verify(pool: &DbPool, chain_id: &str, kept: Option<Kept>) -> AppResult<Ve
     let mut verification = merkle::judge(verification, leaves.iter().flatten().copied(), &stored_tree, kept.as_ref());
     if verification.valid && chain_id != GLOBAL {
         // A chain that holds is the record the books must agree with.
-        let mismatch = super::reconcile::reconcile(&mut conns[0], chain_id)?;
+        let mismatch = match reconciled {
+            Some(done) => done?,
+            None => super::reconcile::reconcile(&mut conns[0], chain_id)?,
+        };
         verification.valid = mismatch.is_none();
         if let Some(m) = &mismatch {
             verification.problem = Some(format!("the {} table differs from the chain's events at {} ({})", m.table, m.key, m.field));
@@ -148,9 +159,12 @@ pub fn verify(pool: &DbPool, chain_id: &str, kept: Option<Kept>) -> AppResult<Ve
     Ok(verification)
 }
 
+/// A part of the chain checked, and its events' Merkle leaf hashes.
+type PartRead = (Part, Vec<[u8; 32]>);
+
 /// Checks events `first..=last` in pages; the first part links to the genesis hash, later ones
 /// are linked to the part before by `join`.
-fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> AppResult<(Part, Vec<[u8; 32]>)> {
+fn verify_part(conn: &mut DbConn, chain_id: &str, (first, last): (i64, i64)) -> AppResult<PartRead> {
     let mut leaves = Vec::with_capacity((last - first + 1).clamp(0, 1 << 20) as usize);
     let head = (first == 1).then(|| audit::GENESIS.to_string());
     let mut verifier = Verifier::starting_at(first, head);

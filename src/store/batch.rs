@@ -208,17 +208,16 @@ pub fn run(conn: &mut DbConn, jobs: Vec<PostJob>) -> AppResult<Vec<Outcome>> {
     let answered = answered.into_iter().filter_map(|k| keys.answers.remove_entry(&k)).collect();
     // The trees grow at the flush, from the events that stayed: a refused request's events were
     // rewound before, so they never reach a tree.
-    let mut hashes = Vec::new();
+    let mut records = Vec::with_capacity(buffer.events.len());
     for (chain, event) in &buffer.events {
         let tree = trees.get_mut(chain).ok_or_else(|| AppError::internal(format!("chain {chain} has no tree in the batch")))?;
-        hashes
-            .extend(super::tree::rows(&tree.append_canonical(event.canonical.as_bytes())).into_iter().map(|(i, h)| (chain.clone(), i, h)));
+        records.push((chain.clone(), event.seq, super::tree::record_hashes(&tree.append_canonical(event.canonical.as_bytes()))));
     }
     let unused = buffer.invoices.unused();
     if !unused.is_empty() {
         diesel::delete(invoice_claims::table.filter(invoice_claims::number.eq_any(unused))).execute(conn)?;
     }
-    let flush = Flush::new(&buffer.vouchers, &buffer.lines, &buffer.events, (&hashes, &trees), locked.values(), answered, released);
+    let flush = Flush::new(&buffer.vouchers, &buffer.lines, &buffer.events, (&records, &trees), locked.values(), answered, released);
     pg(conn)?.execute_returning_count(&flush)?;
     Ok(outcomes)
 }

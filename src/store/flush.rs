@@ -11,7 +11,7 @@ use crate::domain::audit::Event;
 use crate::domain::merkle::Tree;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Binary, Integer, Nullable, Text};
 use diesel::QueryResult;
 use std::collections::HashMap;
 
@@ -21,6 +21,7 @@ enum Col {
     Big(Vec<i64>),
     OptBig(Vec<Option<i64>>),
     Int(Vec<i32>),
+    Bytes(Vec<Vec<u8>>),
 }
 
 impl Col {
@@ -31,6 +32,7 @@ impl Col {
             Col::Big(v) => out.push_bind_param::<Array<BigInt>, _>(v),
             Col::OptBig(v) => out.push_bind_param::<Array<Nullable<BigInt>>, _>(v),
             Col::Int(v) => out.push_bind_param::<Array<Integer>, _>(v),
+            Col::Bytes(v) => out.push_bind_param::<Array<Binary>, _>(v),
         }
     }
 }
@@ -67,8 +69,8 @@ fn bigs<T>(rows: &[T], f: impl Fn(&T) -> i64) -> Col {
     Col::Big(rows.iter().map(f).collect())
 }
 
-/// The trees' new stored hashes (chain, index, hex) and each chain's tree after them.
-pub type TreeRows<'a> = (&'a [(String, i64, String)], &'a HashMap<String, Tree>);
+/// The trees' new records (chain, seq, the hashes its append stored) and each chain's tree after them.
+pub type TreeRows<'a> = (&'a [(String, i64, Vec<u8>)], &'a HashMap<String, Tree>);
 
 impl Flush {
     /// The batch's rows (vouchers, lines, audit events by chain); the changed totals and the
@@ -159,8 +161,8 @@ impl Flush {
             }
         }
         let tree_hashes = Part {
-            head: insert_select("audit_tree", column_list!(audit_tree: chain_id, idx, hash)),
-            cols: vec![texts(hashes, |h| &h.0), bigs(hashes, |h| h.1), texts(hashes, |h| &h.2)],
+            head: insert_select("audit_tree", column_list!(audit_tree: chain_id, seq, hashes)),
+            cols: vec![texts(hashes, |h| &h.0), bigs(hashes, |h| h.1), Col::Bytes(hashes.iter().map(|h| h.2.clone()).collect())],
             tail: "",
         };
         let tree = |chain: &String| trees.get(chain).map(|t| (t.size() as i64, t.frontier_hex())).unwrap_or_default();

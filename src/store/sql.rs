@@ -13,7 +13,7 @@ use diesel::helper_types::SqlTypeOf;
 use diesel::pg::{Pg, PgQueryBuilder};
 use diesel::query_builder::{AstPass, Query, QueryBuilder, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Binary, Integer, Nullable, Text};
 use diesel::{QueryResult, RunQueryDsl, Table};
 use std::sync::OnceLock;
 
@@ -75,7 +75,7 @@ macro_rules! unprepared {
     )*};
 }
 
-unprepared!(InsertLines, InsertTreeHashes, SetManyTotals);
+unprepared!(InsertLines, InsertTreeRecords, SetManyTotals);
 
 /// Every column of `projects` in the schema's order, which is `ProjectRow`'s (it is read from
 /// `ProjectSql`). Rendered once from `projects::all_columns` with PostgreSQL's query builder, then
@@ -217,33 +217,66 @@ where
     }
 }
 
-/// Stored hashes of an audit chain's Merkle tree in one INSERT (`unprepared!`: one cached
-/// statement per row count; an append stores one to a few).
-pub struct InsertTreeHashes<'a> {
+/// Records of an audit chain's Merkle tree in one INSERT, `(seq, hashes)` (`unprepared!`: one
+/// cached statement per row count; only catching a tree up writes more than one).
+pub struct InsertTreeRecords<'a> {
     pub chain_id: &'a str,
-    /// (index, hex hash)
-    pub rows: &'a [(i64, String)],
+    pub rows: &'a [(i64, Vec<u8>)],
 }
 
-impl<DB> QueryFragment<DB> for InsertTreeHashes<'_>
+impl<DB> QueryFragment<DB> for InsertTreeRecords<'_>
 where
     DB: Backend,
     str: ToSql<Text, DB>,
     i64: ToSql<BigInt, DB>,
+    [u8]: ToSql<Binary, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql("INSERT INTO audit_tree (");
-        out.push_sql(column_list!(audit_tree: chain_id, idx, hash));
+        out.push_sql(column_list!(audit_tree: chain_id, seq, hashes));
         out.push_sql(") VALUES ");
-        for (i, (idx, hash)) in self.rows.iter().enumerate() {
+        for (i, (seq, hashes)) in self.rows.iter().enumerate() {
             out.push_sql(if i == 0 { "(" } else { ", (" });
             out.push_bind_param::<Text, str>(self.chain_id)?;
             out.push_sql(", ");
-            out.push_bind_param::<BigInt, i64>(idx)?;
+            out.push_bind_param::<BigInt, i64>(seq)?;
             out.push_sql(", ");
-            out.push_bind_param::<Text, str>(hash)?;
+            out.push_bind_param::<Binary, [u8]>(hashes)?;
             out.push_sql(")");
         }
+        Ok(())
+    }
+}
+
+/// The record one append stores: a fixed statement, so it stays prepared.
+pub struct InsertTreeRecord<'a> {
+    pub chain_id: &'a str,
+    pub seq: i64,
+    pub hashes: &'a [u8],
+}
+
+impl QueryId for InsertTreeRecord<'_> {
+    type QueryId = InsertTreeRecord<'static>;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+impl<DB> QueryFragment<DB> for InsertTreeRecord<'_>
+where
+    DB: Backend,
+    str: ToSql<Text, DB>,
+    i64: ToSql<BigInt, DB>,
+    [u8]: ToSql<Binary, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("INSERT INTO audit_tree (");
+        out.push_sql(column_list!(audit_tree: chain_id, seq, hashes));
+        out.push_sql(") VALUES (");
+        out.push_bind_param::<Text, str>(self.chain_id)?;
+        out.push_sql(", ");
+        out.push_bind_param::<BigInt, i64>(&self.seq)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Binary, [u8]>(self.hashes)?;
+        out.push_sql(")");
         Ok(())
     }
 }

@@ -1,14 +1,17 @@
-//! Each audit chain's Merkle tree as stored: its size and frontier on the chain row, every stored
-//! hash in `audit_tree` (see `domain::merkle`). Appends extend it in the same transaction as the
-//! event (`audit::append`, the posting batch's flush); chains written before the tree existed are
-//! caught up from their events, at start and whenever an append finds its tree behind.
+//! Each audit chain's Merkle tree as stored: its size and frontier on the chain row, and in
+//! `audit_tree` one row per event (record) holding the hashes its append stored (see
+//! `domain::merkle`), 32 bytes each: the leaf's, then each subtree it completed. One row per
+//! event rather than one per hash (about two) keeps an append to a single insert of a fixed
+//! shape. Appends extend the tree in the same transaction as the event (`audit::append`, the
+//! posting batch's flush); chains written before the tree existed, or whose trees a migration
+//! reset, are caught up from their events, at start and whenever an append finds its tree behind.
 use crate::db::schema::{audit_chains, audit_events, audit_tree};
 use crate::db::DbConn;
 use crate::domain::merkle::{self, Stored, Tree, TreeHash};
 use crate::error::{AppError, AppResult};
 use diesel::prelude::*;
 
-/// Events read per page while catching up, and stored hashes written per INSERT.
+/// Events read per page while catching up, and records written per INSERT.
 const PAGE: i64 = 2000;
 
 /// The tree of a chain as its row records it (the caller holds the chain's lock, or reads a
@@ -40,28 +43,29 @@ pub fn catch_up(conn: &mut DbConn, chain_id: &str, mut tree: Tree, upto_seq: i64
         if rows.is_empty() {
             return Err(AppError::internal(format!("chain {chain_id} has no event {} though its row counts {upto_seq}", after + 1)));
         }
-        let mut stored = Vec::new();
+        let mut records = Vec::with_capacity(rows.len());
         for row in rows {
             let event = row.stored();
             if event.seq != tree.size() as i64 + 1 {
                 return Err(AppError::internal(format!("chain {chain_id} lacks event {}", tree.size() + 1)));
             }
-            stored.extend(tree.append_canonical(event.into_event().canonical.as_bytes()));
+            let seq = event.seq;
+            records.push((seq, record_hashes(&tree.append_canonical(event.into_event().canonical.as_bytes()))));
         }
-        insert(conn, chain_id, &stored)?;
+        insert(conn, chain_id, &records)?;
     }
     Ok(tree)
 }
 
-/// Stored hashes as their rows hold them: (index, hex).
-pub fn rows(stored: &[Stored]) -> Vec<(i64, String)> {
-    stored.iter().map(|(idx, h)| (*idx as i64, hex::encode(h.0))).collect()
+/// The hashes one append stored, as the record's row holds them: 32 bytes each, in order.
+pub fn record_hashes(stored: &[Stored]) -> Vec<u8> {
+    stored.iter().flat_map(|(_, h)| h.0).collect()
 }
 
-/// Keeps stored hashes, a page per INSERT.
-pub fn insert(conn: &mut DbConn, chain_id: &str, stored: &[Stored]) -> AppResult<()> {
-    for page in stored.chunks(PAGE as usize) {
-        super::sql::write_one(conn, super::sql::InsertTreeHashes { chain_id, rows: &rows(page) })?;
+/// Keeps records' hashes, `(seq, record)`, a page per INSERT.
+pub fn insert(conn: &mut DbConn, chain_id: &str, records: &[(i64, Vec<u8>)]) -> AppResult<()> {
+    for page in records.chunks(PAGE as usize) {
+        super::sql::write_one(conn, super::sql::InsertTreeRecords { chain_id, rows: page })?;
     }
     Ok(())
 }
@@ -74,24 +78,30 @@ pub fn record(conn: &mut DbConn, chain_id: &str, tree: &Tree) -> AppResult<()> {
     Ok(())
 }
 
-/// Stored hashes by index, in the order asked; an index not stored is an error (a proof for a
-/// tree larger than the chain's, or storage that lost rows).
+/// Stored hashes by index, in the order asked, from the rows of the records that stored them
+/// (one query); an index not stored is an error (a proof for a tree larger than the chain's, or
+/// storage that lost rows).
 pub fn hashes(conn: &mut DbConn, chain_id: &str, indexes: &[u64]) -> Result<Vec<TreeHash>, String> {
-    let wanted: Vec<i64> = indexes.iter().map(|i| *i as i64).collect();
-    let found: Vec<(i64, String)> = audit_tree::table
+    let wanted: Vec<(i64, usize)> = indexes.iter().map(|i| merkle::held_by(*i)).map(|(n, level)| (n as i64 + 1, level)).collect();
+    let mut seqs: Vec<i64> = wanted.iter().map(|w| w.0).collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    let found: Vec<(i64, Vec<u8>)> = audit_tree::table
         .filter(audit_tree::chain_id.eq(chain_id))
-        .filter(audit_tree::idx.eq_any(&wanted))
-        .select((audit_tree::idx, audit_tree::hash))
+        .filter(audit_tree::seq.eq_any(&seqs))
+        .select((audit_tree::seq, audit_tree::hashes))
         .load(conn)
         .map_err(|e| e.to_string())?;
-    let by_index: std::collections::HashMap<i64, String> = found.into_iter().collect();
-    wanted
+    let by_seq: std::collections::HashMap<i64, Vec<u8>> = found.into_iter().collect();
+    indexes
         .iter()
-        .map(|i| {
-            let text = by_index.get(i).ok_or_else(|| format!("stored hash {i} of chain {chain_id} is missing"))?;
-            let mut h = [0u8; 32];
-            hex::decode_to_slice(text, &mut h).map_err(|_| format!("stored hash {i} of chain {chain_id} is not hex"))?;
-            Ok(merkle::TreeHash(h))
+        .zip(&wanted)
+        .map(|(i, (seq, level))| {
+            let record = by_seq.get(seq).ok_or_else(|| format!("stored hash {i} of chain {chain_id} is missing (no record {seq})"))?;
+            let bytes = record
+                .get(level * 32..(level + 1) * 32)
+                .ok_or_else(|| format!("stored hash {i} of chain {chain_id} is missing (record {seq} is short)"))?;
+            Ok(merkle::TreeHash(bytes.try_into().expect("32 bytes")))
         })
         .collect()
 }

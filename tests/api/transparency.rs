@@ -466,7 +466,7 @@ fn the_service_refuses_to_start_without_its_append_only_triggers() {
         wait_healthy(port);
         std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
         assert_eq!(output(child).0, Some(0));
-        for edit in ["DELETE FROM voucher_lines", "UPDATE audit_tree SET hash = hash"] {
+        for edit in ["DELETE FROM voucher_lines", "UPDATE audit_tree SET hashes = hashes"] {
             let refused = match w.db {
                 Db::Sqlite => diesel::sql_query(edit).execute(&mut diesel::SqliteConnection::establish(&w.fresh.url).unwrap()).is_err(),
                 Db::Postgres => diesel::sql_query(edit).execute(&mut diesel::PgConnection::establish(&w.fresh.url).unwrap()).is_err(),
