@@ -42,13 +42,14 @@ pub enum Code {
     VoucherRejected,
     ValidationFailed,
     InvalidLine,
+    ImportRejected,
     TooManyAttempts,
     ServiceUnavailable,
     InternalError,
 }
 
 impl Code {
-    pub const ALL: [Code; 33] = [
+    pub const ALL: [Code; 34] = [
         Code::MalformedRequest,
         Code::Unauthenticated,
         Code::Forbidden,
@@ -79,6 +80,7 @@ impl Code {
         Code::VoucherRejected,
         Code::ValidationFailed,
         Code::InvalidLine,
+        Code::ImportRejected,
         Code::TooManyAttempts,
         Code::ServiceUnavailable,
         Code::InternalError,
@@ -115,7 +117,8 @@ impl Code {
             | Code::OutOfPeriod
             | Code::VoucherRejected
             | Code::ValidationFailed
-            | Code::InvalidLine => StatusCode::UNPROCESSABLE_ENTITY,
+            | Code::InvalidLine
+            | Code::ImportRejected => StatusCode::UNPROCESSABLE_ENTITY,
             Code::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Code::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
@@ -155,6 +158,7 @@ impl Code {
             Code::VoucherRejected => "voucher_rejected",
             Code::ValidationFailed => "validation_failed",
             Code::InvalidLine => "invalid_line",
+            Code::ImportRejected => "import_rejected",
             Code::TooManyAttempts => "too_many_attempts",
             Code::ServiceUnavailable => "service_unavailable",
             Code::InternalError => "internal_error",

@@ -6,6 +6,8 @@
 //! `store::unit` locks the project, answers repeated Idempotency-Keys and records refusals. No
 //! HTTP here: this layer sits between `http` and `store`.
 pub mod funds;
+pub mod import_file;
+pub mod imports;
 pub mod projects;
 pub mod vouchers;
 

@@ -29,6 +29,7 @@ pub mod batch;
 mod columns;
 pub mod export;
 mod flush;
+pub mod imports;
 pub mod journal;
 pub mod ledger;
 pub mod people;
