@@ -12,7 +12,7 @@ use crate::domain::invoice::Invoice;
 use crate::domain::money::Money;
 use crate::domain::status::VoucherStatus;
 use crate::error::{AppError, AppResult, Code};
-use crate::store::imports::{self, Dry};
+use crate::store::imports::{self, Staged};
 use crate::store::journal::Journal;
 use crate::store::ledger::Locked;
 use chrono::NaiveDate;
@@ -79,7 +79,7 @@ pub fn import(conn: &mut DbConn, l: &mut Locked, actor: &Actor, rules: &Rules, c
     let groups = groups(&cmd.rows);
     let mut refusals: Vec<Refusal> = Vec::new();
     let (mut posted, mut pending, mut lines, mut total_debit) = (0usize, 0usize, 0usize, Money::ZERO);
-    let mut dry = cmd.dry_run;
+    let mut journal = Staged::start(conn, &l.row.id, cmd.dry_run)?;
     let started = std::time::Instant::now();
     for (done, g) in groups.iter().enumerate() {
         if done > 0 && done % PROGRESS_EVERY == 0 {
@@ -96,12 +96,7 @@ pub fn import(conn: &mut DbConn, l: &mut Locked, actor: &Actor, rules: &Rules, c
         lines += g.rows.len();
         total_debit = total_debit.checked_add(cmd.debit_total()).ok_or_else(|| AppError::new(Code::InvalidAmount, "the file's debits overflow"))?;
         let (before, before_no) = (l.book.clone(), l.row.next_voucher_no);
-        // A dry run writes nothing; nor does a real run past its first refusal, as it will keep nothing.
-        let outcome = if dry {
-            vouchers::submit(&mut Dry::new(conn), l, actor, rules, cmd)
-        } else {
-            vouchers::submit(conn as &mut dyn Journal, l, actor, rules, cmd)
-        };
+        let outcome = vouchers::submit(&mut journal, l, actor, rules, cmd);
         match outcome {
             Ok(stored) if stored.voucher.status == VoucherStatus::PendingReview => pending += 1,
             Ok(_) => posted += 1,
@@ -110,7 +105,8 @@ pub fn import(conn: &mut DbConn, l: &mut Locked, actor: &Actor, rules: &Rules, c
                 (l.book, l.row.next_voucher_no) = (before, before_no);
                 let row = error.extra.get("line").and_then(Value::as_u64).and_then(|n| g.rows.get(n as usize - 1)).unwrap_or(&g.rows[0]);
                 refusals.push(Refusal { row: row.number, voucher_ref: g.voucher_ref.to_string(), error });
-                dry = true;
+                // A real run past its first refusal keeps nothing: it will be rolled back.
+                journal.dry = true;
             }
         }
     }
@@ -135,7 +131,8 @@ pub fn import(conn: &mut DbConn, l: &mut Locked, actor: &Actor, rules: &Rules, c
         (l.book, l.row.next_voucher_no) = (book, next_no);
         return Ok((200, counts));
     }
-    conn.append(&l.row.id, actor, "import.posted", &format!("project/{}", l.row.id), counts.clone())?;
+    journal.append(&l.row.id, actor, "import.posted", &format!("project/{}", l.row.id), counts.clone())?;
+    let conn = journal.flush()?;
     imports::keep(conn, &l.row.id, &cmd.sha256, actor, 201, &counts)?;
     Ok((201, counts))
 }
