@@ -72,10 +72,7 @@ impl Format {
             Some(XLSX) => Ok(Format::Xlsx),
             Some("application/octet-stream") | None if body.starts_with(ZIP_MAGIC) => Ok(Format::Xlsx),
             Some("application/octet-stream") | None => Ok(Format::Csv),
-            Some(other) => Err(AppError::new(
-                Code::UnsupportedMediaType,
-                format!("an import is text/csv or {} (xlsx), not {other}", XLSX),
-            )),
+            Some(other) => Err(AppError::new(Code::UnsupportedMediaType, format!("an import is text/csv or {} (xlsx), not {other}", XLSX))),
         }
     }
 }

@@ -94,7 +94,8 @@ pub fn import(conn: &mut DbConn, l: &mut Locked, actor: &Actor, rules: &Rules, c
             }
         };
         lines += g.rows.len();
-        total_debit = total_debit.checked_add(cmd.debit_total()).ok_or_else(|| AppError::new(Code::InvalidAmount, "the file's debits overflow"))?;
+        total_debit =
+            total_debit.checked_add(cmd.debit_total()).ok_or_else(|| AppError::new(Code::InvalidAmount, "the file's debits overflow"))?;
         let (before, before_no) = (l.book.clone(), l.row.next_voucher_no);
         let outcome = vouchers::submit(&mut journal, l, actor, rules, cmd);
         match outcome {
@@ -200,9 +201,18 @@ fn entry(row: &Row) -> AppResult<EntryLine> {
     let invoice = if [number, seller, tax_id].iter().all(|s| s.is_empty()) {
         None
     } else {
-        Some(Invoice::parse(number, &text("seller", seller)?, tax_id).map_err(|e| AppError::field(&format!("invoice.{}", e.field), e.message))?)
+        Some(
+            Invoice::parse(number, &text("seller", seller)?, tax_id)
+                .map_err(|e| AppError::field(&format!("invoice.{}", e.field), e.message))?,
+        )
     };
-    Ok(EntryLine { account: text("account", row.get(Col::Account))?, debit, credit, summary: text("line_summary", row.get(Col::LineSummary))?, invoice })
+    Ok(EntryLine {
+        account: text("account", row.get(Col::Account))?,
+        debit,
+        credit,
+        summary: text("line_summary", row.get(Col::LineSummary))?,
+        invoice,
+    })
 }
 
 /// Text as the JSON route takes it: at most 500 characters, no NUL (PostgreSQL stores none).

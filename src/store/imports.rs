@@ -6,20 +6,17 @@ use crate::db::schema::{audit_chains, imports, invoice_claims};
 use crate::db::DbConn;
 use crate::domain::audit::{self, Actor, Event};
 use crate::domain::merkle::Tree;
-use diesel::connection::Connection;
-use diesel::query_builder::{QueryFragment, QueryId};
 use crate::error::{AppError, AppResult};
+use diesel::connection::Connection;
 use diesel::prelude::*;
+use diesel::query_builder::{QueryFragment, QueryId};
 use serde_json::Value;
 use std::collections::HashSet;
 
 /// The answer given when this file was first imported into the project: (status, body).
 pub fn answer(conn: &mut DbConn, project_id: &str, sha256: &str) -> AppResult<Option<(u16, Value)>> {
-    let kept: Option<(i32, String)> = imports::table
-        .find((project_id, sha256))
-        .select((imports::status_code, imports::body))
-        .first(conn)
-        .optional()?;
+    let kept: Option<(i32, String)> =
+        imports::table.find((project_id, sha256)).select((imports::status_code, imports::body)).first(conn).optional()?;
     kept.map(|(status, body)| Ok((status as u16, serde_json::from_str(&body).map_err(AppError::internal)?))).transpose()
 }
 

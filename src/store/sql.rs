@@ -329,7 +329,9 @@ where
             out.push_bind_param::<Text, str>(self.chain_id)?;
             out.push_sql(", ");
             out.push_bind_param::<BigInt, i64>(&e.seq)?;
-            for text in [&e.at, &e.actor.user_id, &e.actor.username, &e.actor.role, &e.action, &e.object, &e.data_text, &e.prev_hash, &e.hash] {
+            for text in
+                [&e.at, &e.actor.user_id, &e.actor.username, &e.actor.role, &e.action, &e.object, &e.data_text, &e.prev_hash, &e.hash]
+            {
                 out.push_sql(", ");
                 out.push_bind_param::<Text, str>(text)?;
             }

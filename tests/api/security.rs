@@ -343,7 +343,12 @@ fn expected(method: &str, path: &str) -> Option<May> {
     use May::*;
     Some(match (method, path) {
         ("POST", "/auth/login") | ("GET", "/health") | ("GET", "/openapi.json") | ("GET", "/audit-key") => Public,
-        ("POST", "/auth/logout") | ("GET", "/auth/me") | ("GET", "/imports/template") | ("GET", "/users/{id}") | ("GET", "/orgs") | ("GET", "/orgs/{id}") => Roles(ALL),
+        ("POST", "/auth/logout")
+        | ("GET", "/auth/me")
+        | ("GET", "/imports/template")
+        | ("GET", "/users/{id}")
+        | ("GET", "/orgs")
+        | ("GET", "/orgs/{id}") => Roles(ALL),
         ("POST", "/users") | ("GET", "/users") | ("PATCH", "/users/{id}") => Roles(&["admin"]),
         ("POST", "/orgs") => Roles(&["admin", "hr"]),
         ("POST", "/projects") | ("POST", "/projects/{id}/status") | ("POST", "/projects/{id}/leader") | ("POST", "/projects/{id}/name") => {
