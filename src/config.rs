@@ -19,6 +19,15 @@ pub struct Settings {
     pub console: Console,
     pub transparency: Transparency,
     pub attachments: Attachments,
+    pub imports: Imports,
+}
+
+/// Bulk import of vouchers (`POST /projects/{id}/imports`): a file past either limit is 413.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Imports {
+    pub max_rows: usize,
+    pub max_bytes: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]

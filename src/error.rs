@@ -47,13 +47,14 @@ pub enum Code {
     VoucherRejected,
     ValidationFailed,
     InvalidLine,
+    ImportRejected,
     TooManyAttempts,
     ServiceUnavailable,
     InternalError,
 }
 
 impl Code {
-    pub const ALL: [Code; 38] = [
+    pub const ALL: [Code; 39] = [
         Code::MalformedRequest,
         Code::Unauthenticated,
         Code::Forbidden,
@@ -89,6 +90,7 @@ impl Code {
         Code::VoucherRejected,
         Code::ValidationFailed,
         Code::InvalidLine,
+        Code::ImportRejected,
         Code::TooManyAttempts,
         Code::ServiceUnavailable,
         Code::InternalError,
@@ -130,7 +132,8 @@ impl Code {
             | Code::VoucherRejected
             | Code::ValidationFailed
             | Code::InvalidLine
-            | Code::TargetsNotMet => StatusCode::UNPROCESSABLE_ENTITY,
+            | Code::TargetsNotMet
+            | Code::ImportRejected => StatusCode::UNPROCESSABLE_ENTITY,
             Code::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Code::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             Code::InternalError => StatusCode::INTERNAL_SERVER_ERROR,
@@ -175,6 +178,7 @@ impl Code {
             Code::VoucherRejected => "voucher_rejected",
             Code::ValidationFailed => "validation_failed",
             Code::InvalidLine => "invalid_line",
+            Code::ImportRejected => "import_rejected",
             Code::TooManyAttempts => "too_many_attempts",
             Code::ServiceUnavailable => "service_unavailable",
             Code::InternalError => "internal_error",

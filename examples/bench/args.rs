@@ -6,7 +6,8 @@ fundledger benchmark: starts the service in this process and drives it over HTTP
 
   cargo run --release --example bench -- [options]
 
-  --mode post|read|all     what to run (default all); --skip-reads = --mode post
+  --mode post|read|all|import  what to run (default all); --skip-reads = --mode post; import: one
+                           CSV of --vouchers two-line vouchers (at most 50,000) into one project
   --pg URL                 PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres);
                            a fresh database fl_bench_<uuid> is created there and dropped after.
                            Default: SQLite in a temporary directory.
@@ -33,6 +34,8 @@ pub enum Mode {
     Post,
     Read,
     All,
+    /// POST /projects/{id}/imports: one file of two-line vouchers.
+    Import,
 }
 
 #[derive(Debug, Clone)]
@@ -57,10 +60,10 @@ pub struct Opts {
 
 impl Opts {
     pub fn posts(&self) -> bool {
-        self.mode != Mode::Read
+        matches!(self.mode, Mode::Post | Mode::All)
     }
     pub fn reads(&self) -> bool {
-        self.mode != Mode::Post
+        matches!(self.mode, Mode::Read | Mode::All)
     }
 
     pub fn parse(args: impl Iterator<Item = String>) -> Result<Opts, String> {
@@ -97,7 +100,8 @@ impl Opts {
                         "post" => Mode::Post,
                         "read" => Mode::Read,
                         "all" => Mode::All,
-                        m => return Err(format!("--mode {m}: expected post, read or all")),
+                        "import" => Mode::Import,
+                        m => return Err(format!("--mode {m}: expected post, read, all or import")),
                     }
                 }
                 "--skip-reads" => o.mode = Mode::Post,

@@ -44,6 +44,23 @@ impl Client {
         Ok(Resp { status, bytes: text.len(), body: serde_json::from_str(&text).unwrap_or(Value::Null) })
     }
 
+    /// A POST of raw bytes (an import file).
+    pub fn post_bytes(&self, token: &str, path: &str, content_type: &str, body: &[u8]) -> R<Resp> {
+        let req = self
+            .agent
+            .post(&format!("{}{path}", self.base))
+            .set("Authorization", &format!("Bearer {token}"))
+            .set("Content-Type", content_type);
+        let resp = match req.send_bytes(body) {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => return Err(format!("POST {path}: {e}")),
+        };
+        let status = resp.status();
+        let mut text = String::new();
+        resp.into_reader().read_to_string(&mut text).map_err(|e| format!("POST {path}: reading the body: {e}"))?;
+        Ok(Resp { status, bytes: text.len(), body: serde_json::from_str(&text).unwrap_or(Value::Null) })
+    }
+
     pub fn get(&self, token: &str, path: &str) -> R<Resp> {
         self.call("GET", path, Some(token), None)
     }

@@ -10,6 +10,7 @@
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod args;
 mod http;
+mod import;
 mod machine;
 mod posting;
 mod reads;
@@ -164,6 +165,12 @@ fn run(o: &Opts) -> R<bool> {
         if let Some(p) = profile {
             tables.push(profile_table(&p, out.posted(), l));
         }
+    }
+
+    if o.mode == args::Mode::Import {
+        let (table, passed) = import::run(&w, o)?;
+        ok &= passed;
+        tables.push(table);
     }
 
     if o.reads() {

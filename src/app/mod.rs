@@ -8,6 +8,8 @@
 pub mod documents;
 pub mod acceptance;
 pub mod funds;
+pub mod import_file;
+pub mod imports;
 pub mod projects;
 pub mod vouchers;
 

@@ -69,6 +69,11 @@ impl SubmitVoucher {
         invoice::distinct_numbers(self.lines.iter().filter_map(|l| l.invoice.as_ref()))
     }
 
+    /// The voucher's debits (equal to its credits: `new` checked it balances).
+    pub fn debit_total(&self) -> Money {
+        self.lines.iter().map(|l| l.debit).sum()
+    }
+
     fn classify(&self, rules: &Rules, kind: ProjectKind, chart: &[AccountDef]) -> AppResult<Verdicts> {
         let lines: Vec<LineText<'_>> = self.lines.iter().map(EntryLine::text).collect();
         Ok(classify_voucher(rules, kind, chart, &self.summary, &lines)?)

@@ -172,6 +172,16 @@ pub fn explain(lang: Lang, e: &AppError) -> Explained {
         ),
         Code::ValidationFailed => pick("请更正以下内容后再提交。".into(), "Please correct the following.".into()),
         Code::InvalidLine => at_line(&format!("分录不正确。（{}）", e.detail), &format!("A line is not valid. ({})", e.detail)),
+        Code::ImportRejected => pick(
+            format!(
+                "导入文件中有 {} 处被拒绝的行，全部未入账；请按行号更正后重新导入。",
+                e.extra.get("refused").and_then(|n| n.as_u64()).unwrap_or(0)
+            ),
+            format!(
+                "{} row(s) of the import were refused, so nothing was posted; correct them by row number and import again.",
+                e.extra.get("refused").and_then(|n| n.as_u64()).unwrap_or(0)
+            ),
+        ),
         Code::Forbidden => pick("您的角色无权办理此业务。".into(), "Your role may not do this.".into()),
         Code::NotFound => pick("未找到该对象。".into(), "Not found.".into()),
         Code::MalformedRequest => {

@@ -145,6 +145,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    imports (project_id, sha256) {
+        project_id -> Text,
+        sha256 -> Text,
+        created_by -> Text,
+        created_at -> Text,
+        status_code -> Integer,
+        body -> Text,
+    }
+}
+
 diesel::joinable!(voucher_lines -> vouchers (voucher_id));
 diesel::joinable!(accounts -> projects (project_id));
 diesel::joinable!(vouchers -> projects (project_id));

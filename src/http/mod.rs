@@ -8,6 +8,7 @@ pub mod documents;
 pub mod export;
 pub mod guard;
 pub mod headers;
+pub mod imports;
 pub mod money;
 pub mod openapi;
 pub mod package;
@@ -317,6 +318,7 @@ async fn health(state: State) -> AppResult<HttpResponse> {
 /// match, so the posting routes, by far the busiest, come first.
 pub fn register(r: &mut Routes) {
     money::routes(r);
+    imports::routes(r);
     accounts::routes(r);
     projects::routes(r);
     recovery::routes(r);

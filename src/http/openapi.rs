@@ -2,7 +2,7 @@
 //! and response types and their `#[utoipa::path]` annotations, served at
 //! `/api/v1/openapi.json` and shown by the page at `/api/docs`. A test checks that every route
 //! `http::register` serves is in the document and the other way round.
-use super::{acceptance, accounts, archive, audit, documents, export, money, package, projects, recovery, reports, reviews, statements, transparency};
+use super::{acceptance, accounts, archive, audit, documents, export, imports, money, package, projects, recovery, reports, reviews, statements, transparency};
 use crate::error::Code;
 use actix_web::HttpResponse;
 use serde::Serialize;
@@ -76,6 +76,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         money::list,
         money::get,
         money::reverse,
+        imports::import,
+        imports::template,
         reviews::approve,
         reviews::decline,
         reviews::reviews,

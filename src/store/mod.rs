@@ -35,6 +35,7 @@ mod columns;
 pub mod documents;
 pub mod export;
 mod flush;
+pub mod imports;
 pub mod journal;
 pub mod ledger;
 pub mod people;

@@ -7,7 +7,7 @@
 //! may leave out columns, so it never caches one); at five UPDATEs per voucher, re-preparing them
 //! was an eighth of the SQLite writer's time. Each type here always renders the same SQL, which
 //! is what its static `QueryId` promises diesel's statement cache.
-use crate::db::schema::{audit_tree, invoice_claims, projects, voucher_lines};
+use crate::db::schema::{audit_events, audit_tree, invoice_claims, projects, voucher_lines, vouchers};
 use diesel::backend::Backend;
 use diesel::helper_types::SqlTypeOf;
 use diesel::pg::{Pg, PgQueryBuilder};
@@ -75,7 +75,7 @@ macro_rules! unprepared {
     )*};
 }
 
-unprepared!(InsertLines, InsertTreeRecords, SetManyTotals);
+unprepared!(InsertLines, InsertTreeRecords, SetManyTotals, InsertVouchers, InsertEvents);
 
 /// Every column of `projects` in the schema's order, which is `ProjectRow`'s (it is read from
 /// `ProjectSql`). Rendered once from `projects::all_columns` with PostgreSQL's query builder, then
@@ -277,6 +277,99 @@ where
         out.push_sql(", ");
         out.push_bind_param::<Binary, [u8]>(self.hashes)?;
         out.push_sql(")");
+        Ok(())
+    }
+}
+
+/// Many vouchers in one INSERT (a bulk import writes its vouchers in a few of these).
+pub struct InsertVouchers<'a> {
+    pub rows: &'a [super::rows::VoucherRow],
+    /// Each row's date as stored (YYYY-MM-DD), in the rows' order.
+    pub dates: &'a [String],
+}
+
+impl<DB> QueryFragment<DB> for InsertVouchers<'_>
+where
+    DB: Backend,
+    str: ToSql<Text, DB>,
+    i64: ToSql<BigInt, DB>,
+    i32: ToSql<Integer, DB>,
+    Option<String>: ToSql<Nullable<Text>, DB>,
+    Option<i64>: ToSql<Nullable<BigInt>, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("INSERT INTO vouchers (");
+        out.push_sql(column_list!(vouchers:
+            id, project_id, number, status, kind, date, summary, attachments, reference, reserved_bank_fen,
+            reserved_expense_fen, created_by, created_at, reverses_id, reversed_by_id, decision));
+        out.push_sql(") VALUES ");
+        for (i, v) in self.rows.iter().enumerate() {
+            out.push_sql(if i == 0 { "(" } else { ", (" });
+            out.push_bind_param::<Text, str>(&v.id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, str>(&v.project_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<BigInt>, Option<i64>>(&v.number)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, str>(v.status.as_str())?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, str>(v.kind.as_str())?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, str>(&self.dates[i])?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, str>(&v.summary)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Integer, i32>(&v.attachments)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Nullable<Text>, Option<String>>(&v.reference)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, i64>(&v.reserved_bank_fen)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, i64>(&v.reserved_expense_fen)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, str>(&v.created_by)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, str>(&v.created_at)?;
+            for optional in [&v.reverses_id, &v.reversed_by_id, &v.decision] {
+                out.push_sql(", ");
+                out.push_bind_param::<Nullable<Text>, Option<String>>(optional)?;
+            }
+            out.push_sql(")");
+        }
+        Ok(())
+    }
+}
+
+/// Audit events of one chain in one INSERT (a bulk import's).
+pub struct InsertEvents<'a> {
+    pub chain_id: &'a str,
+    pub rows: &'a [crate::domain::audit::Event],
+}
+
+impl<DB> QueryFragment<DB> for InsertEvents<'_>
+where
+    DB: Backend,
+    str: ToSql<Text, DB>,
+    i64: ToSql<BigInt, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("INSERT INTO audit_events (");
+        out.push_sql(column_list!(audit_events:
+            chain_id, seq, at, actor_user_id, actor_username, actor_role, action, object, data, prev_hash, hash));
+        out.push_sql(") VALUES ");
+        for (i, e) in self.rows.iter().enumerate() {
+            out.push_sql(if i == 0 { "(" } else { ", (" });
+            out.push_bind_param::<Text, str>(self.chain_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, i64>(&e.seq)?;
+            for text in
+                [&e.at, &e.actor.user_id, &e.actor.username, &e.actor.role, &e.action, &e.object, &e.data_text, &e.prev_hash, &e.hash]
+            {
+                out.push_sql(", ");
+                out.push_bind_param::<Text, str>(text)?;
+            }
+            out.push_sql(")");
+        }
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ mod downloads;
 mod excel;
 mod export;
 mod foundation;
+mod imports;
 mod invoices;
 mod ledger;
 mod operations;

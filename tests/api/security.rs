@@ -343,7 +343,12 @@ fn expected(method: &str, path: &str) -> Option<May> {
     use May::*;
     Some(match (method, path) {
         ("POST", "/auth/login") | ("GET", "/health") | ("GET", "/openapi.json") | ("GET", "/audit-key") => Public,
-        ("POST", "/auth/logout") | ("GET", "/auth/me") | ("GET", "/users/{id}") | ("GET", "/orgs") | ("GET", "/orgs/{id}") => Roles(ALL),
+        ("POST", "/auth/logout")
+        | ("GET", "/auth/me")
+        | ("GET", "/imports/template")
+        | ("GET", "/users/{id}")
+        | ("GET", "/orgs")
+        | ("GET", "/orgs/{id}") => Roles(ALL),
         ("POST", "/users") | ("GET", "/users") | ("PATCH", "/users/{id}") => Roles(&["admin"]),
         ("POST", "/orgs") => Roles(&["admin", "hr"]),
         ("POST", "/projects") | ("POST", "/projects/{id}/status") | ("POST", "/projects/{id}/leader") | ("POST", "/projects/{id}/name") => {
@@ -354,6 +359,7 @@ fn expected(method: &str, path: &str) -> Option<May> {
         | ("POST", "/projects/{id}/vouchers/{vid}/approve")
         | ("POST", "/projects/{id}/vouchers/{vid}/decline") => Roles(&["finance"]),
         ("POST", "/projects/{id}/vouchers")
+        | ("POST", "/projects/{id}/imports")
         | ("POST", "/projects/{id}/vouchers/{vid}/reverse")
         | ("POST", "/projects/{id}/remittances")
         | ("POST", "/projects/{id}/vouchers/{vid}/attachments") => Roles(&["unit", "finance"]),
