@@ -17,7 +17,21 @@ use std::fmt::Write;
 pub const CURRENCY: &str = "CNY";
 
 /// The CSV header, one row per journal line.
-pub const CSV_HEADER: [&str; 9] = ["date", "number", "voucher_id", "kind", "account", "account_name", "debit", "credit", "summary"];
+/// The invoice a line pays comes last, so that readers of the first nine columns read on unchanged.
+pub const CSV_HEADER: [&str; 12] = [
+    "date",
+    "number",
+    "voucher_id",
+    "kind",
+    "account",
+    "account_name",
+    "debit",
+    "credit",
+    "summary",
+    "invoice_number",
+    "invoice_seller",
+    "invoice_seller_tax_id",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -64,6 +78,8 @@ pub struct ExportLine {
     pub debit: Money,
     pub credit: Money,
     pub summary: String,
+    /// The invoice the line pays, if it names one: number, seller, seller's credit code.
+    pub invoice: Option<(String, String, String)>,
 }
 
 impl ExportLine {
@@ -343,6 +359,9 @@ pub fn csv_rows(j: &Journal) -> Vec<Vec<String>> {
                     l.debit.to_string(),
                     l.credit.to_string(),
                     l.summary.clone(),
+                    l.invoice.as_ref().map(|i| i.0.clone()).unwrap_or_default(),
+                    l.invoice.as_ref().map(|i| i.1.clone()).unwrap_or_default(),
+                    l.invoice.as_ref().map(|i| i.2.clone()).unwrap_or_default(),
                 ]
             })
         })
@@ -362,7 +381,7 @@ mod tests {
     }
 
     fn line(code: &str, debit: i64, credit: i64, summary: &str) -> ExportLine {
-        ExportLine { code: code.into(), debit: Money::from_fen(debit), credit: Money::from_fen(credit), summary: summary.into() }
+        ExportLine { code: code.into(), debit: Money::from_fen(debit), credit: Money::from_fen(credit), summary: summary.into(), invoice: None }
     }
 
     fn voucher(n: i64, date: &str, summary: &str, lines: Vec<ExportLine>) -> ExportVoucher {

@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod classify;
 pub mod eligibility;
 pub mod export;
+pub mod flags;
 pub mod invoice;
 pub mod kind;
 pub mod ledger;

@@ -3,6 +3,7 @@ pub mod accounts;
 pub mod audit;
 pub mod background;
 pub mod export;
+pub mod flags;
 pub mod guard;
 pub mod headers;
 pub mod money;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub backend: Backend,
     pub settings: Settings,
     pub rules: Arc<Rules>,
+    /// The red-flag rules' thresholds.
+    pub flags: Arc<crate::domain::flags::Thresholds>,
     pub keys: Keys,
     /// Group commit of every money request (SQLite).
     pub writer: Option<Writer<Work>>,
@@ -313,6 +316,7 @@ pub fn register(r: &mut Routes) {
     reviews::routes(r);
     statements::routes(r);
     export::routes(r);
+    flags::routes(r);
     audit::routes(r);
     transparency::routes(r);
     r.get("/health", health);

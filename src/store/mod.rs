@@ -28,6 +28,7 @@ pub mod audit;
 pub mod batch;
 mod columns;
 pub mod export;
+pub mod flags;
 mod flush;
 pub mod journal;
 pub mod ledger;

@@ -11,6 +11,7 @@ mod contract;
 mod downloads;
 mod excel;
 mod export;
+mod flags;
 mod foundation;
 mod invoices;
 mod ledger;
