@@ -6,7 +6,9 @@ fundledger benchmark: starts the service in this process and drives it over HTTP
 
   cargo run --release --example bench -- [options]
 
-  --mode post|read|all     what to run (default all); --skip-reads = --mode post
+  --mode post|read|all|flags  what to run (default all; flags runs alone); --skip-reads = --mode post
+  --flag-projects N        --mode flags: projects (default 1000)
+  --flag-vouchers N        --mode flags: vouchers over them in total (default 1e5)
   --pg URL                 PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres);
                            a fresh database fl_bench_<uuid> is created there and dropped after.
                            Default: SQLite in a temporary directory.
@@ -33,6 +35,8 @@ pub enum Mode {
     Post,
     Read,
     All,
+    /// The red-flag rules over a portfolio (`--flag-projects`, `--flag-vouchers`).
+    Flags,
 }
 
 #[derive(Debug, Clone)]
@@ -53,14 +57,16 @@ pub struct Opts {
     pub verify_runs: usize,
     pub sql_profile: bool,
     pub config: Option<PathBuf>,
+    pub flag_projects: usize,
+    pub flag_vouchers: usize,
 }
 
 impl Opts {
     pub fn posts(&self) -> bool {
-        self.mode != Mode::Read
+        matches!(self.mode, Mode::Post | Mode::All)
     }
     pub fn reads(&self) -> bool {
-        self.mode != Mode::Post
+        matches!(self.mode, Mode::Read | Mode::All)
     }
 
     pub fn parse(args: impl Iterator<Item = String>) -> Result<Opts, String> {
@@ -82,6 +88,8 @@ impl Opts {
             verify_runs: 3,
             sql_profile: false,
             config: None,
+            flag_projects: 1000,
+            flag_vouchers: 100_000,
         };
         let mut args = args.peekable();
         while let Some(arg) = args.next() {
@@ -97,7 +105,8 @@ impl Opts {
                         "post" => Mode::Post,
                         "read" => Mode::Read,
                         "all" => Mode::All,
-                        m => return Err(format!("--mode {m}: expected post, read or all")),
+                        "flags" => Mode::Flags,
+                        m => return Err(format!("--mode {m}: expected post, read, all or flags")),
                     }
                 }
                 "--skip-reads" => o.mode = Mode::Post,
@@ -116,8 +125,13 @@ impl Opts {
                 "--samples" => o.samples = count(&key, &value()?)?,
                 "--verify-events" => o.verify_events = count(&key, &value()?)?,
                 "--verify-runs" => o.verify_runs = count(&key, &value()?)?,
+                "--flag-projects" => o.flag_projects = count(&key, &value()?)?,
+                "--flag-vouchers" => o.flag_vouchers = count(&key, &value()?)?,
                 other => return Err(format!("unknown option {other}")),
             }
+        }
+        if o.flag_projects == 0 {
+            return Err("--flag-projects must be at least 1".into());
         }
         if o.pool == 0 || o.workers == 0 || o.clients == 0 || o.projects == 0 || o.samples == 0 || o.verify_runs == 0 {
             return Err("--pool, --workers, --clients, --projects, --samples and --verify-runs must be at least 1".into());

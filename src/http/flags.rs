@@ -215,23 +215,27 @@ pub async fn all_flags(state: State, caller: Caller, q: web::Query<FlagsQuery>) 
     let filter = Filter::parse(q.rule.as_deref(), q.severity.as_deref())?;
     (Format { format: q.format.clone() }).answer()?;
     let (kind, region) = (q.kind, q.region);
-    let books = db(&state, move |conn| portfolio_books(conn, &caller, kind, region)).await?;
+    let (books, _) = db(&state, move |conn| portfolio_books(conn, &caller, kind, region)).await?;
     let items = views(judge(&books, &state.flags, &filter), lang);
     answer("flags", q.format, lang, calendar::today(), items)
 }
 
-/// The books of every project the filters name, in one snapshot.
+/// Project names by id.
+pub type Names = std::collections::HashMap<String, String>;
+
+/// The books of every project the filters name, in one snapshot, and the projects' names.
 pub fn portfolio_books(
     conn: &mut crate::db::DbConn,
     caller: &Caller,
     kind: Option<String>,
     region: Option<String>,
-) -> AppResult<Vec<flags::ProjectBooks>> {
+) -> AppResult<(Vec<flags::ProjectBooks>, Names)> {
     let org_ids = org_scope(conn, caller, None, region)?;
     let everything = kind.is_none() && org_ids.is_none();
     let f = ListFilter { kind, status: None, org_ids, after: String::new(), limit: i64::MAX };
     snapshot(conn, |conn| {
         let listed = projects::list(conn, &f)?;
-        books_for_flags(conn, listed, everything)
+        let names = listed.iter().map(|p| (p.id.clone(), p.name.clone())).collect();
+        Ok((books_for_flags(conn, listed, everything)?, names))
     })
 }

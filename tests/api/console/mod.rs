@@ -5,6 +5,7 @@
 
 mod basics;
 mod finance;
+mod flags;
 mod people;
 mod polish;
 mod vouchers;
