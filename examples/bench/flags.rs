@@ -3,11 +3,11 @@
 //! `GET /flags` end to end over the same number of projects and vouchers posted through the API.
 use crate::http::{expect, World, R};
 use crate::posting::{self, pct, Spec};
+use chrono::{Days, NaiveDate};
 use fundledger::domain::flags::{self, FiledReport, ProjectBooks, SellerAmount, Thresholds, VoucherFacts};
 use fundledger::domain::kind::{ProjectKind, VoucherKind};
 use fundledger::domain::money::Money;
 use fundledger::domain::status::{ProjectStatus, VoucherStatus};
-use chrono::{Days, NaiveDate};
 use std::time::{Duration, Instant};
 
 pub struct Figures {

@@ -381,7 +381,13 @@ mod tests {
     }
 
     fn line(code: &str, debit: i64, credit: i64, summary: &str) -> ExportLine {
-        ExportLine { code: code.into(), debit: Money::from_fen(debit), credit: Money::from_fen(credit), summary: summary.into(), invoice: None }
+        ExportLine {
+            code: code.into(),
+            debit: Money::from_fen(debit),
+            credit: Money::from_fen(credit),
+            summary: summary.into(),
+            invoice: None,
+        }
     }
 
     fn voucher(n: i64, date: &str, summary: &str, lines: Vec<ExportLine>) -> ExportVoucher {
@@ -552,11 +558,30 @@ mod tests {
 
     #[test]
     fn csv_has_one_row_per_line() {
-        let j = journal();
+        let mut j = journal();
+        let v3 = j.vouchers.iter_mut().find(|v| v.id == "v-3").unwrap();
+        v3.lines[0].invoice = Some(("04403210".into(), "某数控设备有限公司".into(), "91110108551385082Q".into()));
         let rows = csv_rows(&j);
         assert_eq!(rows.len(), 6);
         assert!(rows.iter().all(|r| r.len() == CSV_HEADER.len()));
-        assert_eq!(rows[4], ["2025-04-30", "3", "v-3", "expense", "500101", "项目支出—实训设备", "123.45", "0.00", "车床 \"A\"\\型"]);
+        assert_eq!(
+            rows[4],
+            [
+                "2025-04-30",
+                "3",
+                "v-3",
+                "expense",
+                "500101",
+                "项目支出—实训设备",
+                "123.45",
+                "0.00",
+                "车床 \"A\"\\型",
+                "04403210",
+                "某数控设备有限公司",
+                "91110108551385082Q"
+            ]
+        );
+        assert_eq!(rows[5][9..], ["", "", ""], "a line without an invoice leaves its cells blank");
         assert_eq!(rows[5][6..8], ["0.00", "123.45"]);
     }
 

@@ -181,7 +181,12 @@ fn answer(name: &'static str, format: Option<String>, lang: Lang, as_of: NaiveDa
         (status = 403, description = "`forbidden`: admin (admin reads no books)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not_found`: no such project visible to the caller", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: an unknown `rule` or `severity`, a `format` other than json, csv or xlsx, a `lang` other than zh or en", body = Problem, content_type = "application/problem+json")))]
-pub async fn project_flags(state: State, caller: Caller, id: web::Path<String>, q: web::Query<ProjectFlagsQuery>) -> AppResult<HttpResponse> {
+pub async fn project_flags(
+    state: State,
+    caller: Caller,
+    id: web::Path<String>,
+    q: web::Query<ProjectFlagsQuery>,
+) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let lang = Lang::parse(q.lang.as_deref())?;
     let filter = Filter::parse(q.rule.as_deref(), q.severity.as_deref())?;

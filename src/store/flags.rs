@@ -59,6 +59,9 @@ pub fn books_for_flags(conn: &mut DbConn, projects: Vec<ProjectRow>, everything:
 fn voucher_facts(conn: &mut DbConn, project_ids: &[String]) -> AppResult<Vec<(String, VoucherFacts)>> {
     let heads: Vec<VoucherHead> = vouchers::table
         .filter(vouchers::project_id.eq_any(project_ids))
+        // By date, so that a finding names its vouchers in the order they were dated, alike on
+        // both backends.
+        .order((vouchers::date, vouchers::id))
         .select((vouchers::id, vouchers::project_id, vouchers::kind, vouchers::status, vouchers::date, vouchers::attachments))
         .load(conn)?;
     let lines: Vec<ExpenseLine> = voucher_lines::table

@@ -72,10 +72,8 @@ fn build(w: &World) -> Built {
     let p = w.base_project("2025-03-01");
     assert_eq!(w.disburse(&p, "2025-03-03", "200000.00").status, 201);
     // One seller paid twice within 30 days, each under 10,000.00, together over it.
-    let split = vec![
-        bought(w, &p, "2025-04-01", "6000.50", "10000001", SELLER_A),
-        bought(w, &p, "2025-04-22", "6000.50", "10000002", SELLER_A),
-    ];
+    let split =
+        vec![bought(w, &p, "2025-04-01", "6000.50", "10000001", SELLER_A), bought(w, &p, "2025-04-22", "6000.50", "10000002", SELLER_A)];
     // The near miss: another seller paid twice 31 days apart.
     bought(w, &p, "2025-04-01", "6000.50", "10000003", SELLER_B);
     bought(w, &p, "2025-05-02", "6000.50", "10000004", SELLER_B);
@@ -94,7 +92,10 @@ fn a_projects_flags_name_the_patterns_built_and_not_their_near_misses() {
 
         let split = of_rule(&all, "split_purchase");
         assert_eq!(split.len(), 1, "one seller within the window, the other a day outside it: {all:#?}");
-        assert_eq!((ids(split[0]), split[0]["amount"].as_str(), split[0]["severity"].as_str()), (sorted(b.split.clone()), Some("12001.00"), Some("high")));
+        assert_eq!(
+            (ids(split[0]), split[0]["amount"].as_str(), split[0]["severity"].as_str()),
+            (sorted(b.split.clone()), Some("12001.00"), Some("high"))
+        );
         let detail = split[0]["detail"].as_str().unwrap();
         assert!(detail.contains(SELLER_A.0) && detail.contains("拆分采购"), "Chinese by default: {detail}");
 
@@ -115,12 +116,14 @@ fn a_projects_flags_name_the_patterns_built_and_not_their_near_misses() {
         assert!(en[0]["detail"].as_str().unwrap().contains("possibly one purchase split"), "{en:?}");
 
         // A reversal takes the voucher out of the pattern: the split is gone, and the reversal is counted.
-        let r = w.post(&w.unit, &format!("/projects/{p}/vouchers/{}/reverse", b.split[1]), json!({"date": "2025-04-23", "reason": "重复报销"}));
+        let r =
+            w.post(&w.unit, &format!("/projects/{p}/vouchers/{}/reverse", b.split[1]), json!({"date": "2025-04-23", "reason": "重复报销"}));
         assert_eq!(r.status, 201, "{r:?}");
         let after = flags(&w, &w.inspector, &format!("/projects/{p}/flags"));
         assert!(of_rule(&after, "split_purchase").is_empty(), "{after:#?}");
         assert!(of_rule(&after, "high_reversal_rate").is_empty(), "1 of 6 expenses reversed is under 20%: {after:#?}");
-        let r = w.post(&w.unit, &format!("/projects/{p}/vouchers/{}/reverse", b.weekend), json!({"date": "2025-03-10", "reason": "重复报销"}));
+        let r =
+            w.post(&w.unit, &format!("/projects/{p}/vouchers/{}/reverse", b.weekend), json!({"date": "2025-03-10", "reason": "重复报销"}));
         assert_eq!(r.status, 201, "{r:?}");
         let after = flags(&w, &w.inspector, &format!("/projects/{p}/flags?rule=high_reversal_rate"));
         assert_eq!(after.len(), 1, "2 of 6 reversed: {after:#?}");
@@ -164,8 +167,12 @@ fn the_portfolios_flags_filter_by_kind_region_rule_and_severity_and_keep_to_the_
         let b = build(&w);
         // The other unit's project, in 松山区, with a voucher lacking documents.
         let q = {
-            let r = w.post(&w.hr, "/projects", json!({"kind": "base", "name": "焊接培训基地", "org_id": w.other_org_id,
-                "start_date": "2025-03-01", "fund_source": "demonstration_matching", "specialties": ["焊接", "钳工", "电工"]}));
+            let r = w.post(
+                &w.hr,
+                "/projects",
+                json!({"kind": "base", "name": "焊接培训基地", "org_id": w.other_org_id,
+                "start_date": "2025-03-01", "fund_source": "demonstration_matching", "specialties": ["焊接", "钳工", "电工"]}),
+            );
             r.body["id"].as_str().unwrap().to_string()
         };
         assert_eq!(w.disburse(&q, "2025-03-03", "10000.00").status, 201);
@@ -271,7 +278,11 @@ fn the_exports_that_list_voucher_lines_carry_each_lines_invoice() {
         let b = build(&w);
         let p = &b.project;
         let column = |header: &csv::StringRecord, name: &str| header.iter().position(|h| h == name).unwrap_or_else(|| panic!("{name}"));
-        for path in [format!("/projects/{p}/vouchers?format=csv"), format!("/projects/{p}/ledger?account=materials&format=csv"), format!("/projects/{p}/export?format=csv")] {
+        for path in [
+            format!("/projects/{p}/vouchers?format=csv"),
+            format!("/projects/{p}/ledger?account=materials&format=csv"),
+            format!("/projects/{p}/export?format=csv"),
+        ] {
             let (status, _, body) = download(&w, &w.inspector, &path);
             assert_eq!(status, 200, "{path}");
             let body = String::from_utf8(body).unwrap();
@@ -279,7 +290,8 @@ fn the_exports_that_list_voucher_lines_carry_each_lines_invoice() {
             let header = rd.headers().unwrap().clone();
             let last: Vec<&str> = header.iter().rev().take(3).collect();
             assert_eq!(last, ["invoice_seller_tax_id", "invoice_seller", "invoice_number"], "{path}: appended last");
-            let (n, s, t) = (column(&header, "invoice_number"), column(&header, "invoice_seller"), column(&header, "invoice_seller_tax_id"));
+            let (n, s, t) =
+                (column(&header, "invoice_number"), column(&header, "invoice_seller"), column(&header, "invoice_seller_tax_id"));
             let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
             let first = rows.iter().find(|r| &r[n] == "10000001").unwrap_or_else(|| panic!("{path}: {rows:?}"));
             assert_eq!((&first[s], &first[t]), (SELLER_A.0, SELLER_A.1), "{path}");

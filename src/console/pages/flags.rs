@@ -9,7 +9,7 @@ use crate::auth::Role;
 use crate::domain::flags::{self, Rule, Severity};
 use crate::domain::kind::ProjectKind;
 use crate::http::db;
-use crate::http::flags::{judge, portfolio_books, views, FlagView, Filter, Names};
+use crate::http::flags::{judge, portfolio_books, views, Filter, FlagView, Names};
 use crate::http::sheet;
 use actix_web::{web, HttpResponse};
 use maud::{html, Markup};

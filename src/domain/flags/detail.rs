@@ -75,15 +75,5 @@ pub fn sentence(f: &Finding, lang: Lang) -> String {
 
 /// An amount as people read it: 12,345.67.
 fn yuan(m: Money) -> String {
-    let written = m.to_string();
-    let (sign, unsigned) = written.strip_prefix('-').map_or(("", written.as_str()), |u| ("-", u));
-    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "00"));
-    let mut out = String::new();
-    for (i, d) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    format!("{sign}{out}.{fraction}")
+    m.grouped()
 }

@@ -7,7 +7,6 @@ use super::{naming, Facts, Finding, ProjectBooks, Rule};
 /// stored documents can replace it without touching the rule.
 pub fn missing_documents(books: &ProjectBooks, t: &MissingDocuments) -> Option<Finding> {
     let short: Vec<_> = books.spending().filter(|v| v.documents < t.min_documents).collect();
-    (!short.is_empty()).then(|| {
-        naming(books, Rule::MissingDocuments, t.severity, short, Facts::MissingDocuments { min_documents: t.min_documents })
-    })
+    (!short.is_empty())
+        .then(|| naming(books, Rule::MissingDocuments, t.severity, short, Facts::MissingDocuments { min_documents: t.min_documents }))
 }

@@ -9,15 +9,15 @@ mod detail;
 mod documents;
 mod purchases;
 mod standing;
-mod timing;
 #[cfg(test)]
 mod tests;
+mod timing;
 
 use super::kind::{ProjectKind, VoucherKind};
 use super::money::Money;
 use super::status::{ProjectStatus, VoucherStatus};
-pub use config::{FlagsError, Thresholds};
 use chrono::NaiveDate;
+pub use config::{FlagsError, Thresholds};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]

@@ -34,7 +34,12 @@ pub fn split_purchase(books: &ProjectBooks, t: &SplitPurchase) -> Vec<Finding> {
                     project_id: books.project_id.clone(),
                     voucher_ids: group.iter().map(|p| p.0.id.clone()).collect(),
                     amount: sum,
-                    facts: Facts::SplitPurchase { seller: group[0].1.to_string(), first, last: group[j - i].0.date, threshold: t.threshold },
+                    facts: Facts::SplitPurchase {
+                        seller: group[0].1.to_string(),
+                        first,
+                        last: group[j - i].0.date,
+                        threshold: t.threshold,
+                    },
                 });
                 i = j + 1;
             } else {

@@ -38,11 +38,7 @@ pub fn idle_funds(books: &ProjectBooks, t: &IdleFunds, today: NaiveDate) -> Opti
         project_id: books.project_id.clone(),
         voucher_ids: Vec::new(),
         amount: books.grant - books.implemented,
-        facts: Facts::IdleFunds {
-            utilization_percent: percent(books.implemented.fen(), books.grant.fen()),
-            days_left,
-            end: books.end,
-        },
+        facts: Facts::IdleFunds { utilization_percent: percent(books.implemented.fen(), books.grant.fen()), days_left, end: books.end },
     })
 }
 
@@ -55,11 +51,8 @@ pub fn late_annual_report(books: &ProjectBooks, t: &LateAnnualReport, today: Nai
     }
     let filed: Vec<i32> = books.reports.iter().map(|r| r.year).collect();
     let missing = reporting::overdue_years(books.start, books.end, today, &filed).into_iter().map(|year| (year, None, t.severity));
-    let late = books
-        .reports
-        .iter()
-        .filter(|r| reporting::is_late(r.year, r.filed_on))
-        .map(|r| (r.year, Some(r.filed_on), t.filed_late_severity));
+    let late =
+        books.reports.iter().filter(|r| reporting::is_late(r.year, r.filed_on)).map(|r| (r.year, Some(r.filed_on), t.filed_late_severity));
     let mut all: Vec<_> = missing.chain(late).collect();
     all.sort_by_key(|(year, _, _)| *year);
     all.into_iter()

@@ -223,12 +223,11 @@ fn a_bad_threshold_stops_the_start_naming_its_key() {
 fn any_voucher(project: usize) -> impl Strategy<Value = VoucherFacts> {
     let kinds = prop_oneof![Just(VoucherKind::Expense), Just(VoucherKind::Disbursement), Just(VoucherKind::Reversal)];
     let statuses = prop_oneof![Just(VoucherStatus::Posted), Just(VoucherStatus::Reversed), Just(VoucherStatus::PendingReview)];
-    (0u32..10_000, kinds, statuses, 0i64..730, 1i64..3_000_000, 0i64..3, proptest::option::of(0usize..3))
-        .prop_map(move |(n, kind, status, day, fen, documents, seller)| {
+    (0u32..10_000, kinds, statuses, 0i64..730, 1i64..3_000_000, 0i64..3, proptest::option::of(0usize..3)).prop_map(
+        move |(n, kind, status, day, fen, documents, seller)| {
             let amount = Money::from_fen(if n % 3 == 0 { (fen / 100_000 + 1) * 100_000 } else { fen });
-            let sellers = seller
-                .map(|s| vec![SellerAmount { key: format!("s{s}"), name: format!("seller {s}"), amount }])
-                .unwrap_or_default();
+            let sellers =
+                seller.map(|s| vec![SellerAmount { key: format!("s{s}"), name: format!("seller {s}"), amount }]).unwrap_or_default();
             VoucherFacts {
                 id: format!("p{project}-v{n}"),
                 kind,
@@ -238,7 +237,8 @@ fn any_voucher(project: usize) -> impl Strategy<Value = VoucherFacts> {
                 documents,
                 sellers,
             }
-        })
+        },
+    )
 }
 
 proptest! {
