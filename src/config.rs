@@ -16,6 +16,7 @@ pub struct Settings {
     pub auth: Auth,
     pub grants: Grants,
     pub classification: Classification,
+    pub flags: Flags,
     pub console: Console,
     pub transparency: Transparency,
     pub attachments: Attachments,
@@ -119,6 +120,14 @@ pub struct Grant {
 #[serde(deny_unknown_fields)]
 pub struct Classification {
     pub rules: PathBuf,
+}
+
+/// The red flags for inspectors.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flags {
+    /// The rules' thresholds (`config/flags.toml`), loaded and validated at start.
+    pub thresholds: PathBuf,
 }
 
 /// The browser console's sessions.
@@ -285,6 +294,12 @@ impl Settings {
             return Err(ConfigError::Invalid("FUNDLEDGER_JWT_SECRET", problem));
         }
         Ok(())
+    }
+
+    /// Whether `flags.thresholds` is the built-in setting, which falls back to the thresholds built
+    /// into the binary when the working directory has no such file.
+    pub fn thresholds_path_is_default(&self) -> bool {
+        self.flags.thresholds == Settings::built_in().flags.thresholds
     }
 
     /// Whether `classification.rules` is the built-in setting, which falls back to the built-in

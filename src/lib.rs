@@ -26,6 +26,8 @@ pub enum StartError {
     Database(#[from] db::StartError),
     #[error("classification rules: {0}")]
     Rules(#[from] domain::classify::RulesError),
+    #[error(transparent)]
+    Flags(#[from] domain::flags::FlagsError),
     #[error("JWT secret: {0}")]
     Secret(String),
     #[error("bootstrap: {0}")]
@@ -54,6 +56,7 @@ fn append_only(conn: &mut db::DbConn, repair: bool) -> Result<(), StartError> {
 pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
     let target = Target::parse(&settings.database.url)?;
     let rules = load_rules(&settings)?;
+    let flags = load_flags(&settings)?;
     // The data directory first: an unwritable one is named as such, before the secret is kept there.
     db::prepare(&target)?;
     let secret = jwt_secret(&settings, &target)?;
@@ -98,6 +101,7 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
         backend: target.backend(),
         keys: auth::Keys::new(secret.as_bytes(), settings.auth.token_ttl_seconds),
         rules: Arc::new(rules),
+        flags: Arc::new(flags),
         notary: Arc::new(notary),
         documents: Arc::new(store::documents::InDatabase),
         settings,
@@ -121,6 +125,28 @@ fn load_rules(settings: &Settings) -> Result<Rules, StartError> {
             }
             tracing::info!(path = %path.display(), "no rules file there: the classification rules built into the binary are in use");
             Ok(Rules::from_toml_str(BUILT_IN_RULES)?)
+        }
+        loaded => Ok(loaded?),
+    }
+}
+
+/// `config/flags.toml` as this binary was built with it.
+const BUILT_IN_FLAGS: &str = include_str!("../config/flags.toml");
+
+/// The red-flag thresholds as configured, found as the classification rules are: only the
+/// default path may be missing, and then the thresholds built into the binary apply.
+fn load_flags(settings: &Settings) -> Result<domain::flags::Thresholds, StartError> {
+    use domain::flags::{FlagsError, Thresholds};
+    let path = &settings.flags.thresholds;
+    match Thresholds::load(path) {
+        Err(FlagsError::Io(_, e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            if !settings.thresholds_path_is_default() {
+                let cwd = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_else(|_| "?".into());
+                let missing = format!("{} does not exist (working directory {cwd})", path.display());
+                return Err(config::ConfigError::Invalid("flags.thresholds", missing).into());
+            }
+            tracing::info!(path = %path.display(), "no thresholds file there: the red-flag thresholds built into the binary are in use");
+            Ok(Thresholds::from_toml_str(BUILT_IN_FLAGS)?)
         }
         loaded => Ok(loaded?),
     }
@@ -193,5 +219,19 @@ mod tests {
         assert!(message.contains("classification.rules") && message.contains("config/no-such-rules.toml"), "{message}");
         // The default path exists here (tests run in the crate root) and is read from there.
         assert!(load_rules(&Settings::built_in()).is_ok());
+    }
+
+    #[test]
+    fn bad_flag_thresholds_stop_the_start_naming_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("flags.toml");
+        std::fs::write(&file, BUILT_IN_FLAGS.replacen("min_documents = 1", "min_documents = 0", 1)).unwrap();
+        let mut settings = Settings::built_in();
+        settings.flags.thresholds = file;
+        let message = load_flags(&settings).expect_err("min_documents = 0 was accepted").to_string();
+        assert!(message.contains("missing_documents.min_documents"), "{message}");
+        settings.flags.thresholds = "config/no-such-flags.toml".into();
+        assert!(load_flags(&settings).expect_err("missing file").to_string().contains("flags.thresholds"));
+        assert!(load_flags(&Settings::built_in()).is_ok());
     }
 }

@@ -6,8 +6,11 @@ fundledger benchmark: starts the service in this process and drives it over HTTP
 
   cargo run --release --example bench -- [options]
 
-  --mode post|read|all|import  what to run (default all); --skip-reads = --mode post; import: one
-                           CSV of --vouchers two-line vouchers (at most 50,000) into one project
+  --mode post|read|all|import|flags  what to run (default all; flags runs alone); --skip-reads =
+                           --mode post; import: one CSV of --vouchers two-line vouchers (at most
+                           50,000) into one project
+  --flag-projects N        --mode flags: projects (default 1000)
+  --flag-vouchers N        --mode flags: vouchers over them in total (default 1e5)
   --pg URL                 PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres);
                            a fresh database fl_bench_<uuid> is created there and dropped after.
                            Default: SQLite in a temporary directory.
@@ -36,6 +39,8 @@ pub enum Mode {
     All,
     /// POST /projects/{id}/imports: one file of two-line vouchers.
     Import,
+    /// The red-flag rules over a portfolio (`--flag-projects`, `--flag-vouchers`).
+    Flags,
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +61,8 @@ pub struct Opts {
     pub verify_runs: usize,
     pub sql_profile: bool,
     pub config: Option<PathBuf>,
+    pub flag_projects: usize,
+    pub flag_vouchers: usize,
 }
 
 impl Opts {
@@ -85,6 +92,8 @@ impl Opts {
             verify_runs: 3,
             sql_profile: false,
             config: None,
+            flag_projects: 1000,
+            flag_vouchers: 100_000,
         };
         let mut args = args.peekable();
         while let Some(arg) = args.next() {
@@ -101,7 +110,8 @@ impl Opts {
                         "read" => Mode::Read,
                         "all" => Mode::All,
                         "import" => Mode::Import,
-                        m => return Err(format!("--mode {m}: expected post, read, all or import")),
+                        "flags" => Mode::Flags,
+                        m => return Err(format!("--mode {m}: expected post, read, all, import or flags")),
                     }
                 }
                 "--skip-reads" => o.mode = Mode::Post,
@@ -120,8 +130,13 @@ impl Opts {
                 "--samples" => o.samples = count(&key, &value()?)?,
                 "--verify-events" => o.verify_events = count(&key, &value()?)?,
                 "--verify-runs" => o.verify_runs = count(&key, &value()?)?,
+                "--flag-projects" => o.flag_projects = count(&key, &value()?)?,
+                "--flag-vouchers" => o.flag_vouchers = count(&key, &value()?)?,
                 other => return Err(format!("unknown option {other}")),
             }
+        }
+        if o.flag_projects == 0 {
+            return Err("--flag-projects must be at least 1".into());
         }
         if o.pool == 0 || o.workers == 0 || o.clients == 0 || o.projects == 0 || o.samples == 0 || o.verify_runs == 0 {
             return Err("--pool, --workers, --clients, --projects, --samples and --verify-runs must be at least 1".into());

@@ -9,6 +9,7 @@
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod args;
+mod flags;
 mod http;
 mod import;
 mod machine;
@@ -237,6 +238,13 @@ fn run(o: &Opts) -> R<bool> {
                 p50_p99(&c.checkpoint)
             ));
         }
+    }
+    if o.mode == args::Mode::Flags {
+        let f = flags::run(&w, o.flag_projects, o.flag_vouchers, o.clients, o.samples)?;
+        let all_posted = f.posted == f.vouchers as u64;
+        println!("{}  flags run: every seeding voucher posted ({} of {})", if all_posted { "PASS" } else { "FAIL" }, f.posted, f.vouchers);
+        ok &= all_posted && f.get_items > 0;
+        tables.push(f.table(backend));
     }
     if !chains.is_empty() {
         tables.push(format!(

@@ -4,17 +4,7 @@ use crate::domain::money::Money;
 
 /// `120,000.00`: thousands separated, always two decimals, a minus sign when negative.
 pub fn amount(m: Money) -> String {
-    let fen = m.fen();
-    let (sign, abs) = if fen < 0 { ("-", fen.unsigned_abs()) } else { ("", fen as u64) };
-    let digits = (abs / 100).to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped}.{:02}", abs % 100)
+    m.grouped()
 }
 
 /// A utilization ratio as the API gives it ("0.2416") as a percentage with one decimal.

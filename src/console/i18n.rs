@@ -6,6 +6,7 @@ use actix_web::HttpRequest;
 // pattern (a struct of fields, one static per language).
 pub mod charts;
 pub mod finance;
+pub mod flags;
 pub mod people;
 pub mod vouchers;
 

@@ -49,12 +49,12 @@ pub fn document(v: &Visit, title: &str, body: Markup) -> Markup {
 
 /// The pages a role starts from.
 fn links(role: Role, lang: Lang) -> Vec<(&'static str, &'static str)> {
-    let (t, people) = (lang.t(), super::i18n::people::words(lang));
+    let (t, people, flags) = (lang.t(), super::i18n::people::words(lang), super::i18n::flags::words(lang).title);
     match role {
         Role::Unit => vec![("/", t.projects)],
-        Role::Finance => vec![("/", t.portfolio), ("/reviews", t.reviews)],
-        Role::Hr => vec![("/", t.portfolio), ("/projects/new", t.new_project), ("/reports", t.annual_reports)],
-        Role::Inspector => vec![("/", t.portfolio)],
+        Role::Finance => vec![("/", t.portfolio), ("/reviews", t.reviews), ("/flags", flags)],
+        Role::Hr => vec![("/", t.portfolio), ("/projects/new", t.new_project), ("/reports", t.annual_reports), ("/flags", flags)],
+        Role::Inspector => vec![("/", t.portfolio), ("/flags", flags)],
         Role::Admin => vec![("/", t.users), ("/users/new", people.new_user), ("/orgs/new", people.new_org)],
     }
 }

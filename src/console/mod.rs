@@ -26,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     // Each area's fixed paths (`/projects/new`) come before `/projects/{id}`.
     pages::vouchers::routes(cfg);
     pages::finance::routes(cfg);
+    pages::flags::routes(cfg);
     pages::people::routes(cfg);
     cfg.route("/", web::get().to(pages::home::home))
         .route("/login", web::post().to(pages::login::login))

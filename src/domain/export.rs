@@ -17,7 +17,21 @@ use std::fmt::Write;
 pub const CURRENCY: &str = "CNY";
 
 /// The CSV header, one row per journal line.
-pub const CSV_HEADER: [&str; 9] = ["date", "number", "voucher_id", "kind", "account", "account_name", "debit", "credit", "summary"];
+/// The invoice a line pays comes last, so that readers of the first nine columns read on unchanged.
+pub const CSV_HEADER: [&str; 12] = [
+    "date",
+    "number",
+    "voucher_id",
+    "kind",
+    "account",
+    "account_name",
+    "debit",
+    "credit",
+    "summary",
+    "invoice_number",
+    "invoice_seller",
+    "invoice_seller_tax_id",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -64,6 +78,8 @@ pub struct ExportLine {
     pub debit: Money,
     pub credit: Money,
     pub summary: String,
+    /// The invoice the line pays, if it names one: number, seller, seller's credit code.
+    pub invoice: Option<(String, String, String)>,
 }
 
 impl ExportLine {
@@ -343,6 +359,9 @@ pub fn csv_rows(j: &Journal) -> Vec<Vec<String>> {
                     l.debit.to_string(),
                     l.credit.to_string(),
                     l.summary.clone(),
+                    l.invoice.as_ref().map(|i| i.0.clone()).unwrap_or_default(),
+                    l.invoice.as_ref().map(|i| i.1.clone()).unwrap_or_default(),
+                    l.invoice.as_ref().map(|i| i.2.clone()).unwrap_or_default(),
                 ]
             })
         })
@@ -362,7 +381,13 @@ mod tests {
     }
 
     fn line(code: &str, debit: i64, credit: i64, summary: &str) -> ExportLine {
-        ExportLine { code: code.into(), debit: Money::from_fen(debit), credit: Money::from_fen(credit), summary: summary.into() }
+        ExportLine {
+            code: code.into(),
+            debit: Money::from_fen(debit),
+            credit: Money::from_fen(credit),
+            summary: summary.into(),
+            invoice: None,
+        }
     }
 
     fn voucher(n: i64, date: &str, summary: &str, lines: Vec<ExportLine>) -> ExportVoucher {
@@ -533,11 +558,30 @@ mod tests {
 
     #[test]
     fn csv_has_one_row_per_line() {
-        let j = journal();
+        let mut j = journal();
+        let v3 = j.vouchers.iter_mut().find(|v| v.id == "v-3").unwrap();
+        v3.lines[0].invoice = Some(("04403210".into(), "某数控设备有限公司".into(), "91110108551385082Q".into()));
         let rows = csv_rows(&j);
         assert_eq!(rows.len(), 6);
         assert!(rows.iter().all(|r| r.len() == CSV_HEADER.len()));
-        assert_eq!(rows[4], ["2025-04-30", "3", "v-3", "expense", "500101", "项目支出—实训设备", "123.45", "0.00", "车床 \"A\"\\型"]);
+        assert_eq!(
+            rows[4],
+            [
+                "2025-04-30",
+                "3",
+                "v-3",
+                "expense",
+                "500101",
+                "项目支出—实训设备",
+                "123.45",
+                "0.00",
+                "车床 \"A\"\\型",
+                "04403210",
+                "某数控设备有限公司",
+                "91110108551385082Q"
+            ]
+        );
+        assert_eq!(rows[5][9..], ["", "", ""], "a line without an invoice leaves its cells blank");
         assert_eq!(rows[5][6..8], ["0.00", "123.45"]);
     }
 

@@ -9,6 +9,7 @@ pub mod classify;
 pub mod document;
 pub mod eligibility;
 pub mod export;
+pub mod flags;
 pub mod invoice;
 pub mod kind;
 pub mod ledger;

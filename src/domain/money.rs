@@ -139,6 +139,22 @@ impl fmt::Display for Money {
     }
 }
 
+impl Money {
+    /// As people read an amount: thousands separated, two decimals (`120,000.00`, `-1,234.50`).
+    pub fn grouped(self) -> String {
+        let (sign, abs) = if self.0 < 0 { ("-", self.0.unsigned_abs()) } else { ("", self.0 as u64) };
+        let digits = (abs / 100).to_string();
+        let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        format!("{sign}{out}.{:02}", abs % 100)
+    }
+}
+
 impl serde::Serialize for Money {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(self)

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod background;
 pub mod documents;
 pub mod export;
+pub mod flags;
 pub mod guard;
 pub mod headers;
 pub mod imports;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub backend: Backend,
     pub settings: Settings,
     pub rules: Arc<Rules>,
+    /// The red-flag rules' thresholds.
+    pub flags: Arc<crate::domain::flags::Thresholds>,
     pub keys: Keys,
     /// Group commit of every money request (SQLite).
     pub writer: Option<Writer<Work>>,
@@ -329,6 +332,7 @@ pub fn register(r: &mut Routes) {
     reviews::routes(r);
     statements::routes(r);
     export::routes(r);
+    flags::routes(r);
     audit::routes(r);
     transparency::routes(r);
     documents::routes(r);

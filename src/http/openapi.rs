@@ -2,7 +2,7 @@
 //! and response types and their `#[utoipa::path]` annotations, served at
 //! `/api/v1/openapi.json` and shown by the page at `/api/docs`. A test checks that every route
 //! `http::register` serves is in the document and the other way round.
-use super::{acceptance, accounts, archive, audit, documents, export, imports, money, package, projects, recovery, reports, reviews, statements, transparency};
+use super::{acceptance, accounts, archive, audit, documents, export, flags, imports, money, package, projects, recovery, reports, reviews, statements, transparency};
 use crate::error::Code;
 use actix_web::HttpResponse;
 use serde::Serialize;
@@ -46,6 +46,8 @@ use utoipa::{Modify, OpenApi, ToSchema};
         statements::recoverable,
         statements::all_statements,
         export::export,
+        flags::project_flags,
+        flags::all_flags,
         audit::project_trail,
         audit::project_verify,
         audit::global_trail,
@@ -99,6 +101,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         (name = "reports", description = "Annual reports"),
         (name = "documents", description = "Original documents (receipts, e-invoices, contracts) on vouchers"),
         (name = "acceptance", description = "Output acceptance (项目产出验收) and the project archive"),
+        (name = "flags", description = "Red flags for inspectors: patterns in the books that deserve a look"),
         (name = "service", description = "Health and this document"),
     )
 )]

@@ -172,6 +172,14 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("line_summary", "分录摘要", "Line summary"),
     ("verdict", "分类结论", "Verdict"),
     ("category", "支出类别", "Category"),
+    ("invoice_number", "发票号码", "Invoice number"),
+    ("invoice_seller", "销售方", "Seller"),
+    ("invoice_seller_tax_id", "销售方统一社会信用代码", "Seller's credit code"),
+    ("rule", "风险规则", "Rule"),
+    ("severity", "风险等级", "Severity"),
+    ("voucher_ids", "涉及凭证", "Vouchers"),
+    ("amount", "金额", "Amount"),
+    ("detail", "说明", "Detail"),
 ];
 
 /// The total row's label, in the first column.

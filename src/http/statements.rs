@@ -262,10 +262,13 @@ pub async fn ledger(state: State, caller: Caller, id: web::Path<String>, q: web:
                     Cell::Money(e.debit),
                     Cell::Money(e.credit),
                     Cell::Money(e.balance),
+                    Cell::opt_text(e.invoice_number.as_deref()),
+                    Cell::opt_text(e.invoice_seller.as_deref()),
+                    Cell::opt_text(e.invoice_seller_tax_id.as_deref()),
                 ]
             })
             .collect();
-        let keys = ["date", "number", "summary", "debit", "credit", "balance"];
+        let keys = ["date", "number", "summary", "debit", "credit", "balance", "invoice_number", "invoice_seller", "invoice_seller_tax_id"];
         return Table::new("ledger", &keys, rows).summing(&["debit", "credit"]).respond(download, lang);
     }
     Ok(HttpResponse::Ok().json(l))

@@ -76,8 +76,8 @@ pub const VOUCHER: [Column; 17] = [
     text("decision_note", "decision.note"),
 ];
 
-/// A voucher's lines, one row each after the voucher's own columns.
-pub const LINE: [Column; 7] = [
+/// A voucher's lines, one row each after the voucher's own columns; the invoice a line pays last.
+pub const LINE: [Column; 10] = [
     count("line_no", "line_no"),
     text("account", "account"),
     money("debit", "debit"),
@@ -85,6 +85,9 @@ pub const LINE: [Column; 7] = [
     text("line_summary", "summary"),
     text("verdict", "classification.verdict"),
     text("category", "classification.category"),
+    text("invoice_number", "invoice.number"),
+    text("invoice_seller", "invoice.seller"),
+    text("invoice_seller_tax_id", "invoice.seller_tax_id"),
 ];
 
 pub const USER: [Column; 7] = [

@@ -96,17 +96,7 @@ fn shown(cell: &Cell) -> String {
 
 /// An amount as `#,##0.00` shows it.
 fn grouped(m: Money) -> String {
-    let written = m.to_string();
-    let (sign, unsigned) = written.strip_prefix('-').map_or(("", written.as_str()), |u| ("-", u));
-    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "00"));
-    let mut out = String::new();
-    for (i, d) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    format!("{sign}{out}.{fraction}")
+    m.grouped()
 }
 
 /// Width in Excel's character units: a Chinese character takes two.

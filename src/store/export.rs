@@ -14,6 +14,9 @@ use diesel::prelude::*;
 /// A voucher's id, number, kind, date, summary and the id of the voucher it reverses.
 type Head = (String, Option<i64>, StoredText, StoredText, String, Option<String>);
 
+/// voucher id, account, debit fen, credit fen, summary, invoice number, seller, seller's code
+type JournalLine = (String, String, i64, i64, String, Option<String>, Option<String>, Option<String>);
+
 /// The journal (vouchers in the books, by date then number, with their lines) and the final
 /// totals. Run it inside `store::snapshot` (with the read of the project) so that the balance
 /// assertions match the journal exactly.
@@ -25,7 +28,7 @@ pub fn journal(conn: &mut DbConn, project: ProjectRow) -> AppResult<Journal> {
         .order((vouchers::date, vouchers::number))
         .select((vouchers::id, vouchers::number, vouchers::kind, vouchers::date, vouchers::summary, vouchers::reverses_id))
         .load(conn)?;
-    let rows: Vec<(String, String, i64, i64, String)> = voucher_lines::table
+    let rows: Vec<JournalLine> = voucher_lines::table
         .inner_join(vouchers::table)
         .filter(vouchers::project_id.eq(&project.id))
         .filter(vouchers::status.eq_any(IN_BOOKS))
@@ -36,6 +39,9 @@ pub fn journal(conn: &mut DbConn, project: ProjectRow) -> AppResult<Journal> {
             voucher_lines::debit_fen,
             voucher_lines::credit_fen,
             voucher_lines::summary,
+            voucher_lines::invoice_number,
+            voucher_lines::invoice_seller,
+            voucher_lines::invoice_seller_tax_id,
         ))
         .load(conn)?;
     // Both queries share one order, so each voucher's lines follow in a single pass.
@@ -43,8 +49,9 @@ pub fn journal(conn: &mut DbConn, project: ProjectRow) -> AppResult<Journal> {
     let mut out = Vec::with_capacity(heads.len());
     for (id, number, kind, date, summary, reverses) in heads {
         let mut lines = Vec::new();
-        while let Some((_, code, d, c, s)) = rows.next_if(|r| r.0 == id) {
-            lines.push(ExportLine { code, debit: Money::from_fen(d), credit: Money::from_fen(c), summary: s });
+        while let Some((_, code, d, c, s, number, seller, tax_id)) = rows.next_if(|r| r.0 == id) {
+            let invoice = number.map(|n| (n, seller.unwrap_or_default(), tax_id.unwrap_or_default()));
+            lines.push(ExportLine { code, debit: Money::from_fen(d), credit: Money::from_fen(c), summary: s, invoice });
         }
         let (kind, date): (VoucherKind, NaiveDate) = (kind.parse()?, date.parse()?);
         let number = number.unwrap_or_default();

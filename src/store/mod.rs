@@ -34,6 +34,7 @@ pub mod batch;
 mod columns;
 pub mod documents;
 pub mod export;
+pub mod flags;
 mod flush;
 pub mod imports;
 pub mod journal;

@@ -173,10 +173,15 @@ pub struct Entry {
     pub debit: Money,
     pub credit: Money,
     pub balance: Money,
+    /// The invoice the line pays, if it names one.
+    pub invoice_number: Option<String>,
+    pub invoice_seller: Option<String>,
+    pub invoice_seller_tax_id: Option<String>,
 }
 
-/// date, voucher id, number, line number, summary, debit fen, credit fen
-type EntryRow = (String, String, Option<i64>, i32, String, i64, i64);
+/// date, voucher id, number, line number, summary, debit fen, credit fen, invoice number, seller,
+/// seller's credit code
+type EntryRow = (String, String, Option<i64>, i32, String, i64, i64, Option<String>, Option<String>, Option<String>);
 
 /// An account's entries in date and number order with a running balance from the opening one.
 pub fn account_ledger(
@@ -202,20 +207,35 @@ pub fn account_ledger(
             voucher_lines::summary,
             voucher_lines::debit_fen,
             voucher_lines::credit_fen,
+            voucher_lines::invoice_number,
+            voucher_lines::invoice_seller,
+            voucher_lines::invoice_seller_tax_id,
         ))
         .load(conn)?;
     let from = from.map(|d| d.to_string());
     let mut opening = Money::ZERO;
     let mut running = Money::ZERO;
     let mut entries = Vec::new();
-    for (date, voucher_id, number, line_no, summary, d, c) in rows {
+    for (date, voucher_id, number, line_no, summary, d, c, invoice_number, invoice_seller, invoice_seller_tax_id) in rows {
         let t = Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) };
         running = running + t.balance(side);
         if from.as_ref().is_some_and(|f| &date < f) {
             opening = running;
             continue;
         }
-        entries.push(Entry { date, voucher_id, number, line_no, summary, debit: t.debit, credit: t.credit, balance: running });
+        entries.push(Entry {
+            date,
+            voucher_id,
+            number,
+            line_no,
+            summary,
+            debit: t.debit,
+            credit: t.credit,
+            balance: running,
+            invoice_number,
+            invoice_seller,
+            invoice_seller_tax_id,
+        });
     }
     Ok((opening, entries))
 }

@@ -284,7 +284,23 @@ fn exports_equal_the_service_balances() {
         let body = r.text.strip_prefix('\u{feff}').expect("a UTF-8 BOM");
         let mut rd = csv::Reader::from_reader(body.as_bytes());
         let header: Vec<String> = rd.headers().unwrap().iter().map(String::from).collect();
-        assert_eq!(header, ["date", "number", "voucher_id", "kind", "account", "account_name", "debit", "credit", "summary"]);
+        assert_eq!(
+            header,
+            [
+                "date",
+                "number",
+                "voucher_id",
+                "kind",
+                "account",
+                "account_name",
+                "debit",
+                "credit",
+                "summary",
+                "invoice_number",
+                "invoice_seller",
+                "invoice_seller_tax_id"
+            ]
+        );
         let rows: Vec<csv::StringRecord> = rd.records().map(|r| r.unwrap()).collect();
         assert_eq!(rows.len(), lines);
         let mut sums: BTreeMap<String, i64> = want.keys().map(|k| (k.clone(), 0)).collect();

@@ -13,6 +13,7 @@ mod documents;
 mod downloads;
 mod excel;
 mod export;
+mod flags;
 mod foundation;
 mod imports;
 mod invoices;

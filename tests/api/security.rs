@@ -367,7 +367,9 @@ fn expected(method: &str, path: &str) -> Option<May> {
         ("POST", "/projects/{id}/acceptance") => Roles(&["hr"]),
         ("GET", "/acceptances") | ("GET", "/projects/{id}/archive-package") => Roles(&["hr", "finance", "inspector"]),
         ("GET", "/reviews") => Roles(&["finance", "inspector"]),
-        ("GET", "/statements") => Roles(&["finance", "hr", "inspector"]),
+        ("GET", "/statements") | ("GET", "/flags") => Roles(&["finance", "hr", "inspector"]),
+        // A project's red flags: as its books (a unit its own projects').
+        ("GET", "/projects/{id}/flags") => Roles(BOOKS),
         ("GET", "/audit-trail")
         | ("GET", "/audit-trail/verify")
         | ("GET", "/audit-trail/checkpoint")

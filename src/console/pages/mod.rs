@@ -2,6 +2,7 @@
 pub mod audit;
 mod charts;
 pub mod finance;
+pub mod flags;
 pub mod home;
 pub mod login;
 pub mod people;

@@ -24,20 +24,25 @@ pub async fn show(v: Visit, id: web::Path<String>) -> HttpResponse {
 async fn page(v: &Visit, id: String) -> Result<Page, Refusal> {
     let caller = v.caller()?.clone();
     let role = caller.role;
-    let (project, s, org, points) = db(&v.state, move |conn| {
+    let (project, s, org, points, books_for_flags) = db(&v.state, move |conn| {
         snapshot(conn, |conn| {
             let p = visible(conn, &caller, &id)?;
             let org = people::get_org(conn, &p.org_id)?.name;
+            let for_flags = crate::store::flags::books_for_flags(conn, vec![p.clone()], false)?;
             let b = books(conn, p, None)?;
             let today = calendar::today();
             let s = b.figures().statement(b.project.start(), b.project.end(), today);
             let points = spending_over_time(conn, &b, today)?;
-            Ok((b.project, s, org, points))
+            Ok((b.project, s, org, points, for_flags))
         })
     })
     .await?;
     let t = v.t();
     let cw = charts::words(v.lang);
+    let fw = super::super::i18n::flags::words(v.lang);
+    let all = crate::http::flags::Filter::parse(None, None)?;
+    let found = crate::http::flags::judge(&books_for_flags, &v.state.flags, &all);
+    let flagged = crate::http::flags::views(found, super::flags::sheet_lang(v.lang));
     let figures: [(&str, &str, crate::domain::money::Money); 7] = [
         ("grant", t.grant, s.grant),
         ("disbursed", t.disbursed, s.disbursed),
@@ -81,6 +86,10 @@ async fn page(v: &Visit, id: String) -> Result<Page, Refusal> {
         section aria-labelledby="category-h" {
             h2 id="category-h" { (t.by_category) }
             (category_chart(&s.by_category, t.by_category, t.no_spending, v.lang == Lang::En))
+        }
+        section aria-labelledby="flags-h" data-testid="project-flags" {
+            h2 id="flags-h" { (fw.title) }
+            (super::flags::table(v.lang, fw, &flagged, None, fw.project_none))
         }
         section aria-labelledby="over-time-h" {
             h2 id="over-time-h" { (cw.over_time) }

@@ -6,6 +6,7 @@
 mod acceptance;
 mod basics;
 mod finance;
+mod flags;
 mod people;
 mod polish;
 mod vouchers;
