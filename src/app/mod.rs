@@ -5,6 +5,7 @@
 //! handlers parse the wire request into the command and render the result; around the use case,
 //! `store::unit` locks the project, answers repeated Idempotency-Keys and records refusals. No
 //! HTTP here: this layer sits between `http` and `store`.
+pub mod classifier;
 pub mod funds;
 pub mod projects;
 pub mod vouchers;

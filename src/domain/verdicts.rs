@@ -4,6 +4,7 @@
 use super::chart::{self, AccountDef};
 use super::classify::{Classification, Reason, Rules, Verdict};
 use super::kind::ProjectKind;
+use super::model;
 use serde::Serialize;
 
 /// One line as the classifier reads it: the account as the voucher names it (a code or a category
@@ -38,6 +39,8 @@ pub fn classify_voucher(
     summary: &str,
     lines: &[LineText<'_>],
 ) -> Result<Verdicts, UnknownAccount> {
+    // The model in force when the voucher is judged, the same for all its lines.
+    let second = rules.model();
     let judged = lines.iter().enumerate().map(|(i, l)| {
         let account = l.account;
         let resolved = chart::find(chart, account);
@@ -49,7 +52,11 @@ pub fn classify_voucher(
             return Ok(None);
         }
         let text = format!("{} {}", summary.trim(), l.summary.trim());
-        Ok(rules.classify(kind, account, text.trim()))
+        let mut c = rules.classify(kind, account, text.trim());
+        if let (Some(c), Some(m)) = (c.as_mut(), second.as_deref()) {
+            model::second_opinion(m, c, text.trim());
+        }
+        Ok(c)
     });
     judged.collect::<Result<_, _>>().map(Verdicts)
 }

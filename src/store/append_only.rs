@@ -1,6 +1,7 @@
-//! The triggers that refuse UPDATE and DELETE on the audit events, the voucher lines and the
-//! audit trees' hashes, checked at every start: someone with the database who drops, disables or
-//! rewrites one has made room for an edit, and the service says so before it serves anything.
+//! The triggers that refuse UPDATE and DELETE on the audit events, the voucher lines, the audit
+//! trees' hashes and the classifier's models, checked at every start: someone with the database
+//! who drops, disables or rewrites one has made room for an edit, and the service says so before
+//! it serves anything.
 //! The statements are those of the migrations, repeated here so one trigger can be recreated.
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -8,10 +9,11 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 /// The guarded tables, with the message their SQLite triggers raise.
-const TABLES: [(&str, &str); 3] = [
+const TABLES: [(&str, &str); 4] = [
     ("audit_events", "audit events are append-only"),
     ("voucher_lines", "posted voucher lines are immutable"),
     ("audit_tree", "audit tree hashes are append-only"),
+    ("classifier_models", "classifier models are append-only"),
 ];
 
 const PG_FUNCTION: &str = "CREATE OR REPLACE FUNCTION fundledger_append_only() RETURNS trigger AS $$

@@ -26,6 +26,7 @@
 pub mod append_only;
 pub mod audit;
 pub mod batch;
+pub mod classifier;
 mod columns;
 pub mod export;
 mod flush;
