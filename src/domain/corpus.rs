@@ -53,6 +53,7 @@ pub fn parse(text: &str) -> Result<Vec<Line>, String> {
 pub fn examples(rules: &Rules, lines: &[Line]) -> Vec<Example> {
     lines
         .iter()
+        .filter(|l| l.verdict != Verdict::Review)
         .map(|l| Example {
             category: rules.find_category(&l.account).map_or_else(|| l.account.clone(), |c| c.slug.clone()),
             text: l.summary.clone(),

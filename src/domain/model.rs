@@ -15,7 +15,7 @@ use std::collections::HashMap;
 pub const ALGORITHM: &str = "nb1";
 /// The score from which a line the rules allowed goes to review. Chosen on the k-fold figures
 /// (`cargo run --example classifier_cv`): high enough that the corpus's allowed lines pass.
-pub const THRESHOLD: f64 = 0.80;
+pub const THRESHOLD: f64 = 0.90;
 /// How many corpus lines one bureau decision counts as: the bureau's own word on a real voucher
 /// outweighs a hand-written example, so one decline is felt at once.
 pub const DECISION_WEIGHT: u32 = 4;
@@ -142,7 +142,7 @@ pub fn second_opinion(model: &Model, c: &mut Classification, text: &str) {
     }
     let like = o.grams.iter().map(|g| format!("“{g}”")).collect::<Vec<_>>().join("、");
     let detail = format!(
-        "model {} scores {:.2} (reviews from {THRESHOLD:.2}): the text resembles lines that were refused or held ({like})",
+        "model {} scores {:.2} (reviews from {THRESHOLD:.2}): the text resembles lines that were refused or declined ({like})",
         model.version, o.score
     );
     c.reasons.push(Reason { code: "needs_review:model".into(), detail, matched: Some(model.version.clone()) });
@@ -190,6 +190,29 @@ mod tests {
         assert!(bad.score > 0.5 && good.score < 0.5, "{bad:?} {good:?}");
         assert!(bad.grams.iter().any(|g| "慰问品".contains(g.as_str())), "{bad:?}");
         assert_eq!(grams("x", "A1 b")[1..], ["a", "b"]);
+    }
+
+    /// The scenario of the black-box test (tests/api/classifier.rs): the corpus alone lets a line
+    /// through; one declined voucher like it, counted `DECISION_WEIGHT` times, sends it to review.
+    #[test]
+    fn one_decline_is_felt_on_a_similar_line() {
+        let rules = crate::domain::classify::Rules::from_toml_str(include_str!("../../config/classification.toml")).unwrap();
+        let lines = crate::domain::corpus::parse(crate::domain::corpus::BUILT_IN).unwrap();
+        let mut examples = crate::domain::corpus::examples(&rules, &lines);
+        let line = "技能培训 为培训班购买高档保健品";
+        let before = Model::train(&examples).score("other_training", line);
+        examples.push(Example {
+            category: "other_training".into(),
+            text: "技能培训 购买高档保健品及茶歇".into(),
+            suspect: true,
+            weight: DECISION_WEIGHT,
+        });
+        let after = Model::train(&examples).score("other_training", line);
+        println!("{before:?} {after:?}");
+        assert!(before.score < THRESHOLD && after.score >= THRESHOLD, "{before:?} {after:?}");
+        assert!(after.grams.iter().any(|g| g.contains("保健")), "{after:?}");
+        // A plain training cost stays below.
+        assert!(Model::train(&examples).score("other_training", "技能培训 培训场地租赁费").score < THRESHOLD);
     }
 
     fn verdict() -> impl Strategy<Value = Verdict> {

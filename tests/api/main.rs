@@ -5,6 +5,7 @@ mod common;
 
 mod audit;
 mod batch;
+mod classifier;
 mod binary;
 mod console;
 mod contract;
