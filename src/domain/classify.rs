@@ -491,7 +491,10 @@ impl Rules {
                 Signal::MaybeUnrelated(i) => (
                     Review,
                     "needs_review:unrelated_to_project".to_string(),
-                    format!("“{w}” may serve the unit or its people rather than the training ({}): a reviewer decides", self.unrelated_whys[i]),
+                    format!(
+                        "“{w}” may serve the unit or its people rather than the training ({}): a reviewer decides",
+                        self.unrelated_whys[i]
+                    ),
                 ),
                 Signal::Review(i) => match freight_near(*at) {
                     Some(f) if self.freight_explains.contains(&i) => {

@@ -5,8 +5,8 @@ mod common;
 
 mod audit;
 mod batch;
-mod classifier;
 mod binary;
+mod classifier;
 mod console;
 mod contract;
 mod downloads;
