@@ -2,8 +2,29 @@
 //! (`category_mismatch`), spending that serves the unit is refused (`unrelated_to_project`), every
 //! stored verdict records the rules' and the model's versions, and a decline by the finance bureau,
 //! once the model is retrained, sends a similar line the rules allow to review — never further.
-use crate::common::{call, on_each_backend, World};
+use crate::common::{call, on_each_backend, Db, World};
+use diesel::{Connection, RunQueryDsl};
+use fundledger::store::classifier::ModelRow;
 use serde_json::{json, Value};
+
+/// The model recorded under `version`, read straight from the database; and whether an UPDATE of
+/// it is refused (the table is append-only).
+fn recorded(w: &World, version: &str) -> (ModelRow, bool) {
+    let select = format!("SELECT * FROM classifier_models WHERE version = '{version}'");
+    let update = format!("UPDATE classifier_models SET threshold = '0.10' WHERE version = '{version}'");
+    let (mut rows, refused): (Vec<ModelRow>, bool) = match w.db {
+        Db::Sqlite => {
+            let mut c = diesel::SqliteConnection::establish(&w.fresh.url).unwrap();
+            (diesel::sql_query(select).load(&mut c).unwrap(), diesel::sql_query(update).execute(&mut c).is_err())
+        }
+        Db::Postgres => {
+            let mut c = diesel::PgConnection::establish(&w.fresh.url).unwrap();
+            (diesel::sql_query(select).load(&mut c).unwrap(), diesel::sql_query(update).execute(&mut c).is_err())
+        }
+    };
+    assert_eq!(rows.len(), 1, "{version} recorded once");
+    (rows.remove(0), refused)
+}
 
 /// An expense voucher of one debit line, with its own voucher summary.
 fn submit(w: &World, p: &str, voucher_summary: &str, account: &str, line_summary: &str) -> crate::common::Resp {
@@ -93,6 +114,11 @@ fn a_decline_retrains_the_second_opinion() {
         let model = t.body["model_version"].as_str().unwrap().to_string();
         assert!(model.starts_with("nb1-") && model != first_model, "{t:?}");
         assert!(t.body["corpus_examples"].as_u64().unwrap() >= 400, "{t:?}");
+        // Recorded with what it learned from, so it can be trained again; and kept as it was.
+        let (row, refused) = recorded(&w, &model);
+        assert_eq!((row.rules_version.as_str(), row.decision_examples), (t.body["rules_version"].as_str().unwrap(), 1));
+        assert_eq!(row.decided_vouchers, json!([vid]).to_string());
+        assert!(refused, "classifier_models is append-only");
         // Retraining on the same decisions gives the same model.
         let again = call("POST", &w.url("/classifier/retrain"), Some(&w.finance), None, &[]);
         assert_eq!(again.body["model_version"], model.as_str());

@@ -96,7 +96,7 @@ fn money_answers_keep_their_fields_and_match_what_is_read_back() {
             (held.status, &held.body["status"], &held.body["reserved"], &held.body["number"]),
             (201, &json!("pending_review"), &json!("800.00"), &json!(null))
         );
-        assert_eq!(keys(&held.body["lines"][0]["classification"]), ["category", "reasons", "verdict"]);
+        assert_eq!(keys(&held.body["lines"][0]["classification"]), ["category", "model_version", "reasons", "rules_version", "verdict"]);
         assert_eq!(held.body["lines"][1]["classification"], json!(null));
         let queue = w.get(&w.finance, "/reviews");
         let item = &queue.body["items"][0];
