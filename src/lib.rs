@@ -85,7 +85,7 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
     // The learned second opinion, trained on the corpus and the decisions so far.
     let rules = Arc::new(rules);
     let mut conn = pool.get().map_err(db::StartError::from)?;
-    let trained = app::classifier::retrain(&mut conn, &rules).map_err(|e| StartError::Bootstrap(e.detail))?;
+    let trained = app::classifier::retrain(&mut conn, &rules, None).map_err(|e| StartError::Bootstrap(e.detail))?;
     drop(conn);
     tracing::info!(model = %trained.model_version, rules = %trained.rules_version, decisions = trained.approved_examples + trained.declined_examples, "classifier model trained");
     let group_commit = |backend| target.backend() == backend && settings.database.group_commit;

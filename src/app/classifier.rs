@@ -2,6 +2,7 @@
 //! decision in the store (an approved line is an allowed example, a declined held line a suspect
 //! one), then putting it in force for every classification that follows and recording it.
 use crate::db::DbConn;
+use crate::domain::audit::Actor;
 use crate::domain::classify::{Classification, Rules, Verdict};
 use crate::domain::corpus;
 use crate::domain::model::{self, Example, Model};
@@ -60,8 +61,10 @@ fn decision_examples(rules: &Rules, rows: &[store::classifier::Decided]) -> (Vec
     (examples, ids)
 }
 
-/// Trains a model on the corpus and every decision so far, records it and puts it in force.
-pub fn retrain(conn: &mut DbConn, rules: &Rules) -> AppResult<Trained> {
+/// Trains a model on the corpus and every decision so far, records it and puts it in force. A
+/// retrain someone asked for (`by`) is an event `classifier.retrained` on the global audit trail,
+/// in the transaction that records the model; the one at start is recorded only.
+pub fn retrain(conn: &mut DbConn, rules: &Rules, by: Option<&Actor>) -> AppResult<Trained> {
     let lines = corpus::parse(corpus::BUILT_IN).map_err(AppError::internal)?;
     let mut examples = corpus::examples(rules, &lines);
     let (decided, ids) = decision_examples(rules, &store::classifier::decisions(conn)?);
@@ -89,7 +92,24 @@ pub fn retrain(conn: &mut DbConn, rules: &Rules) -> AppResult<Trained> {
         threshold: format!("{:.2}", t.threshold),
         trained_at: t.trained_at.clone(),
     };
-    store::unit::write(conn, |conn| store::classifier::record(conn, &row))?;
+    store::unit::write(conn, |conn| {
+        store::classifier::record(conn, &row)?;
+        if let Some(actor) = by {
+            // Integers and strings only: the event's hash is re-checked by other tools (RFC 8785).
+            let data = serde_json::json!({"model_version": t.model_version, "rules_version": t.rules_version,
+                "corpus_version": t.corpus_version, "approved_examples": t.approved_examples,
+                "declined_examples": t.declined_examples, "threshold": format!("{:.2}", t.threshold)});
+            store::audit::append(
+                conn,
+                store::audit::GLOBAL,
+                actor,
+                "classifier.retrained",
+                &format!("classifier/{}", t.model_version),
+                data,
+            )?;
+        }
+        Ok(())
+    })?;
     rules.set_model(Arc::new(m));
     Ok(t)
 }

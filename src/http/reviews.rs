@@ -243,6 +243,7 @@ pub(crate) async fn dry_run(state: &State, caller: Caller, b: ClassifyIn) -> App
 /// examples, a declined voucher's held lines refused ones). It is put in force at once for every
 /// classification that follows and recorded under its version; it may only send a line the rules
 /// allowed to review (`needs_review:model`), never reject or allow. It is also trained at start.
+/// Each retrain is an event `classifier.retrained` on the global audit trail.
 /// Each process trains its own: on PostgreSQL with several processes, retrain each.
 ///
 /// Roles: finance.
@@ -251,8 +252,8 @@ pub(crate) async fn dry_run(state: &State, caller: Caller, b: ClassifyIn) -> App
         (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json")))]
 pub async fn retrain(state: State, caller: Caller) -> AppResult<HttpResponse> {
     caller.require(&[Role::Finance])?;
-    let rules = state.rules.clone();
-    let trained = db(&state, move |conn| classifier::retrain(conn, &rules)).await?;
+    let (rules, actor) = (state.rules.clone(), caller.actor());
+    let trained = db(&state, move |conn| classifier::retrain(conn, &rules, Some(&actor))).await?;
     tracing::info!(model = %trained.model_version, declined = trained.declined_examples, "classifier retrained");
     Ok(HttpResponse::Ok().json(trained))
 }

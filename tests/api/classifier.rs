@@ -119,6 +119,13 @@ fn a_decline_retrains_the_second_opinion() {
         assert_eq!((row.rules_version.as_str(), row.decision_examples), (t.body["rules_version"].as_str().unwrap(), 1));
         assert_eq!(row.decided_vouchers, json!([vid]).to_string());
         assert!(refused, "classifier_models is append-only");
+        // Asked for by finance, it is on the global audit trail.
+        let trail = w.get(&w.inspector, "/audit-trail?action=classifier.retrained");
+        assert_eq!(trail.status, 200, "{trail:?}");
+        let events = trail.body["items"].as_array().unwrap();
+        assert_eq!(events.len(), 1, "{trail:?}");
+        assert_eq!((&events[0]["data"]["model_version"], &events[0]["data"]["declined_examples"]), (&json!(model), &json!(1)));
+        assert_eq!(w.get(&w.inspector, "/audit-trail/verify").body["valid"], true);
         // Retraining on the same decisions gives the same model.
         let again = call("POST", &w.url("/classifier/retrain"), Some(&w.finance), None, &[]);
         assert_eq!(again.body["model_version"], model.as_str());
