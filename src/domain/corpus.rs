@@ -49,7 +49,10 @@ pub fn parse(text: &str) -> Result<Vec<Line>, String> {
     Ok(out)
 }
 
-/// The corpus lines as training examples: held and refused lines are the suspect ones.
+/// The corpus lines as training examples: allowed lines against rejected ones. Lines the rules hold
+/// for review are left out: the rules already catch them, and their words (补贴, 餐费) are as often
+/// fine as not; trained on them the model sent 23 of 185 allowed lines to review instead of 4
+/// (k-fold, threshold 0.90 — see examples/classifier_cv.rs).
 pub fn examples(rules: &Rules, lines: &[Line]) -> Vec<Example> {
     lines
         .iter()

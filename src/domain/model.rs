@@ -25,8 +25,8 @@ const ALPHA: f64 = 0.5;
 /// the sum: a long summary must not be more certain than a short one for being long.
 const GAIN: f64 = 6.0;
 
-/// One training line: its declared category, its text, and whether it was refused or held
-/// (`suspect`) or allowed as it stood.
+/// One training line: its declared category, its text, and whether it was refused (`suspect`: a
+/// rejected corpus line, a held line the bureau declined) or allowed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Example {
     pub category: String,
