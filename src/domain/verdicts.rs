@@ -67,6 +67,15 @@ impl Verdicts {
         self.0.iter().flatten().map(|c| c.verdict).max().unwrap_or(Verdict::Allowed)
     }
 
+    /// The versions of the rules and the model that judged the voucher (the same on every judged
+    /// line); `None` when no line was judged.
+    pub fn versions(&self) -> (Option<String>, Option<String>) {
+        match self.0.iter().flatten().next() {
+            Some(c) => (c.rules_version.clone(), c.model_version.clone()),
+            None => (None, None),
+        }
+    }
+
     /// Each line's verdict with its grounds, naming the account as `accounts` gives it (in order).
     pub fn listed<'a>(&self, accounts: impl IntoIterator<Item = &'a str>) -> Vec<LineVerdict> {
         self.0

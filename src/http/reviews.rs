@@ -233,7 +233,17 @@ pub(crate) async fn dry_run(state: &State, caller: Caller, b: ClassifyIn) -> App
     let lines: Vec<LineText<'_>> =
         b.lines.iter().map(|l| LineText { account: &l.account, summary: &l.summary, is_debit: l.credit.is_none() }).collect();
     let verdicts = classify_voucher(&rules, kind, &chart, &b.summary, &lines)?;
-    Ok(ClassifyView { project_kind: kind, verdict: verdicts.overall(), lines: verdicts.listed(lines.iter().map(|l| l.account)) })
+    let (rules_version, model_version) = match verdicts.versions() {
+        (Some(r), m) => (r, m),
+        (None, _) => (rules.version().to_string(), rules.model().map(|m| m.version().to_string())),
+    };
+    Ok(ClassifyView {
+        project_kind: kind,
+        verdict: verdicts.overall(),
+        lines: verdicts.listed(lines.iter().map(|l| l.account)),
+        rules_version,
+        model_version,
+    })
 }
 
 /// Retrain the classifier's learned second opinion.

@@ -74,6 +74,12 @@ fn purpose_and_unrelated_spending() {
         assert_eq!((r.status, r.code()), (422, "voucher_rejected"), "{r:?}");
         let reasons = r.body["lines"][0]["reasons"].as_array().unwrap();
         assert!(codes(reasons).contains(&"unrelated_to_project"), "{r:?}");
+        // A refusal names the versions that refused it, and so does its audit event.
+        assert!(
+            r.body["rules_version"].as_str().unwrap().starts_with("r-") && r.body["model_version"].as_str().unwrap().starts_with("nb1-")
+        );
+        let refused = w.get(&w.inspector, &format!("/projects/{p}/audit-trail?action=voucher.refused"));
+        assert_eq!(refused.body["items"][0]["data"]["extra"]["rules_version"], r.body["rules_version"], "{refused:?}");
         assert_eq!(w.statement(&p)["implemented"], "0.00");
 
         // Ambiguous: tea for a tea-art course may be a material; a reviewer decides.
@@ -136,6 +142,8 @@ fn a_decline_retrains_the_second_opinion() {
         let detail = reasons[0]["detail"].as_str().unwrap();
         assert!(detail.contains(&model) && detail.contains(" scores "), "{detail}");
         assert_eq!(reasons[0]["matched"], model.as_str());
+        let dry = w.post(&w.unit, "/classify", json!({"project_id": p, "lines": [{"account": "equipment", "summary": "购置车床"}]}));
+        assert_eq!((&dry.body["model_version"], &dry.body["rules_version"]), (&json!(model), &t.body["rules_version"]));
         let r = submit(&w, &p, similar.0, similar.1, similar.2);
         assert_eq!(r.body["status"], "pending_review", "{r:?}");
         assert_eq!(r.body["lines"][0]["classification"]["model_version"], model.as_str());
