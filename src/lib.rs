@@ -85,6 +85,12 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
     if grown > 0 {
         tracing::info!(chains = grown, "audit trees built for chains written before trees existed");
     }
+    // The learned second opinion, trained on the corpus and the decisions so far.
+    let rules = Arc::new(rules);
+    let mut conn = pool.get().map_err(db::StartError::from)?;
+    let trained = app::classifier::retrain(&mut conn, &rules, None).map_err(|e| StartError::Bootstrap(e.detail))?;
+    drop(conn);
+    tracing::info!(model = %trained.model_version, rules = %trained.rules_version, decisions = trained.approved_examples + trained.declined_examples, "classifier model trained");
     let group_commit = |backend| target.backend() == backend && settings.database.group_commit;
     let writer = group_commit(db::Backend::Sqlite).then(|| store::writer::Writer::sqlite(pool.clone()));
     // Two posting batches in flight: one runs while the other's commit is being flushed (16
@@ -100,7 +106,7 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
         pool,
         backend: target.backend(),
         keys: auth::Keys::new(secret.as_bytes(), settings.auth.token_ttl_seconds),
-        rules: Arc::new(rules),
+        rules,
         flags: Arc::new(flags),
         notary: Arc::new(notary),
         documents: Arc::new(store::documents::InDatabase),

@@ -7,6 +7,7 @@
 //! HTTP here: this layer sits between `http` and `store`.
 pub mod documents;
 pub mod acceptance;
+pub mod classifier;
 pub mod funds;
 pub mod import_file;
 pub mod imports;

@@ -133,8 +133,14 @@ fn at_invoice_line(e: AppError, p: &Posting) -> AppError {
 }
 
 /// A refusal naming each line's verdict.
+/// The versions of the rules and model that refused it go with it (and so into the refusal's
+/// audit event), so the refusal can be reproduced.
 fn rejected<'a>(detail: &str, verdicts: &Verdicts, accounts: impl IntoIterator<Item = &'a str>) -> AppError {
-    AppError::new(Code::VoucherRejected, detail).with("lines", json!(verdicts.listed(accounts)))
+    let (rules, model) = verdicts.versions();
+    AppError::new(Code::VoucherRejected, detail)
+        .with("lines", json!(verdicts.listed(accounts)))
+        .with("rules_version", json!(rules))
+        .with("model_version", json!(model))
 }
 
 pub struct Approve {

@@ -5,8 +5,9 @@
 //! substring search on normalised text, so each verdict is explained by the keyword that fired.
 use crate::domain::kind::ProjectKind;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -33,6 +34,13 @@ pub struct Classification {
     /// The declared category's slug, even when rejected; `None` only for a prohibited account name.
     pub category: Option<String>,
     pub reasons: Vec<Reason>,
+    /// The rule file that judged the line (`r-` and the start of its SHA-256), so a past verdict
+    /// can be reproduced; absent on lines classified before versions were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_version: Option<String>,
+    /// The learned second opinion consulted, if any (`GET`-able in `classifier_models`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_version: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -64,7 +72,8 @@ struct RawRules {
     travel: RawList,
     freight: RawFreight,
     labor: RawLabor,
-    unrelated: RawList,
+    unrelated: Vec<RawUnrelated>,
+    purpose: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     review: Vec<RawGroup>,
     #[serde(default)]
@@ -103,6 +112,17 @@ struct RawLabor {
     pays_people: Vec<String>,
 }
 
+/// One family of spending that serves the unit or its people rather than the training: its
+/// `keywords` reject, its `ambiguous` words send the line to a reviewer.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUnrelated {
+    why: String,
+    keywords: Vec<String>,
+    #[serde(default)]
+    ambiguous: Vec<String>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawGroup {
@@ -128,7 +148,10 @@ struct RawBenign {
 enum Signal {
     Travel,
     Labor,
-    Unrelated,
+    /// Index into `Rules::unrelated_whys`: rejected.
+    Unrelated(usize),
+    /// Index into `Rules::unrelated_whys`: reviewed.
+    MaybeUnrelated(usize),
     Freight,
     Benign,
     /// Index into `Rules::review_whys`.
@@ -153,6 +176,12 @@ pub struct Rules {
     freight_explains: Vec<usize>,
     clause_breaks: Vec<String>,
     pays_people: Vec<String>,
+    unrelated_whys: Vec<String>,
+    /// Per category slug, the words naming its legitimate objects.
+    purpose: HashMap<String, Vec<String>>,
+    version: String,
+    /// The learned second opinion now in force (replaced when the model is retrained).
+    model: RwLock<Option<Arc<super::model::Model>>>,
 }
 
 /// Full-width ASCII → half-width, lower-case ASCII: what a clerk types on a Chinese IME
@@ -168,7 +197,7 @@ fn fold(s: &str) -> String {
         .collect()
 }
 
-fn normalise(s: &str) -> String {
+pub(crate) fn normalise(s: &str) -> String {
     fold(s).trim().to_string()
 }
 
@@ -218,10 +247,11 @@ impl Rules {
 
     fn parse(text: &str, origin: &str) -> Result<Rules, RulesError> {
         let raw: RawRules = toml::from_str(text).map_err(|e| RulesError::Parse(format!("{origin}: {e}")))?;
-        Self::build(raw).map_err(|e| RulesError::Invalid(format!("{origin}: {e}")))
+        let version = super::model::digest("r-", text.as_bytes());
+        Self::build(raw, version).map_err(|e| RulesError::Invalid(format!("{origin}: {e}")))
     }
 
-    fn build(raw: RawRules) -> Result<Rules, String> {
+    fn build(raw: RawRules, version: String) -> Result<Rules, String> {
         let mut categories = raw.category;
         for (i, c) in categories.iter().enumerate() {
             let at = format!("[[category]] #{} ({})", i + 1, c.slug);
@@ -267,7 +297,33 @@ impl Rules {
         b.add("[travel]", &raw.travel.keywords, Signal::Travel)?;
         b.add("[freight]", &raw.freight.keywords, Signal::Freight)?;
         b.add("[labor]", &raw.labor.keywords, Signal::Labor)?;
-        b.add("[unrelated]", &raw.unrelated.keywords, Signal::Unrelated)?;
+        let mut unrelated_whys: Vec<String> = Vec::new();
+        for g in &raw.unrelated {
+            let at = format!("[[unrelated]] \"{}\"", g.why);
+            if !is_tag(&g.why) || unrelated_whys.contains(&g.why) {
+                return Err(format!("{at}: why must be a unique snake_case tag"));
+            }
+            b.add(&at, &g.keywords, Signal::Unrelated(unrelated_whys.len()))?;
+            if !g.ambiguous.is_empty() {
+                b.add(&format!("{at} ambiguous"), &g.ambiguous, Signal::MaybeUnrelated(unrelated_whys.len()))?;
+            }
+            unrelated_whys.push(g.why.clone());
+        }
+        if unrelated_whys.is_empty() {
+            return Err("[[unrelated]]: no family of unrelated spending".into());
+        }
+        let mut purpose = HashMap::new();
+        for (slug, words) in &raw.purpose {
+            known("[purpose]", slug)?;
+            let words: Vec<String> = words.iter().map(|w| normalise(w)).collect();
+            if words.is_empty() || words.iter().any(String::is_empty) {
+                return Err(format!("[purpose] {slug}: the list or one of its words is empty"));
+            }
+            purpose.insert(slug.clone(), words);
+        }
+        if let Some(c) = categories.iter().find(|c| !purpose.contains_key(&c.slug)) {
+            return Err(format!("[purpose]: category {} has no words for what it pays for", c.slug));
+        }
         let mut review_whys: Vec<String> = Vec::new();
         for g in &raw.review {
             let at = format!("[[review]] \"{}\"", g.why);
@@ -324,7 +380,31 @@ impl Rules {
             freight_explains,
             clause_breaks,
             pays_people: raw.labor.pays_people,
+            unrelated_whys,
+            purpose,
+            version,
+            model: RwLock::new(None),
         })
+    }
+
+    /// `r-` and the first 12 hex digits of the rule file's SHA-256.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The learned second opinion in force, if one was trained.
+    pub fn model(&self) -> Option<Arc<super::model::Model>> {
+        self.model.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts a newly trained model in force for every classification from now on.
+    pub fn set_model(&self, model: Arc<super::model::Model>) {
+        *self.model.write().unwrap_or_else(|e| e.into_inner()) = Some(model);
+    }
+
+    /// The words naming what `slug` legitimately pays for.
+    pub fn purpose(&self, slug: &str) -> &[String] {
+        self.purpose.get(slug).map_or(&[], Vec::as_slice)
     }
 
     pub fn categories(&self, kind: ProjectKind) -> Vec<&Category> {
@@ -403,7 +483,19 @@ impl Rules {
                     format!("“{w}” is a labour-fee word in a category that pays people: check it"),
                 ),
                 Signal::Labor => (Rejected, "labor_fee".to_string(), format!("labour fees (劳务费) may not be paid from the grant: “{w}”")),
-                Signal::Unrelated => (Rejected, "unrelated_expense".to_string(), format!("“{w}” is spending unrelated to the project")),
+                Signal::Unrelated(i) => (
+                    Rejected,
+                    "unrelated_to_project".to_string(),
+                    format!("“{w}” serves the unit or its people, not the training ({}): unrelated to the project", self.unrelated_whys[i]),
+                ),
+                Signal::MaybeUnrelated(i) => (
+                    Review,
+                    "needs_review:unrelated_to_project".to_string(),
+                    format!(
+                        "“{w}” may serve the unit or its people rather than the training ({}): a reviewer decides",
+                        self.unrelated_whys[i]
+                    ),
+                ),
                 Signal::Review(i) => match freight_near(*at) {
                     Some(f) if self.freight_explains.contains(&i) => {
                         (Allowed, "exception:freight".to_string(), format!("“{w}” is the transport of goods here (freight word “{f}”)"))
@@ -432,10 +524,25 @@ impl Rules {
                 found.push((verdict, reason(&code, detail, Some(w))));
             }
         }
+        // Purpose: a line not already refused must name something its category pays for. An
+        // exception allowed in the category (课时费 under instructors) names it too.
+        if let Some(slug) = scope {
+            let excepted = found.iter().any(|(v, r)| *v == Allowed && r.code.starts_with("exception:") && r.code != "exception:freight");
+            let words = self.purpose(slug);
+            let named = words.iter().any(|w| text.contains(w.as_str()));
+            if !named && !excepted && !found.iter().any(|(v, _)| *v == Rejected) {
+                let shown: Vec<&str> = words.iter().take(8).map(String::as_str).collect();
+                let name = category.map_or("", |c| c.name.as_str());
+                let detail = format!("the text names nothing {slug} ({name}) pays for, such as {}…: a reviewer decides", shown.join("、"));
+                found.push((Review, reason("category_mismatch", detail, Some(name))));
+            }
+        }
         Some(Classification {
             verdict: found.iter().map(|(v, _)| *v).max().unwrap_or(Allowed),
             category: category.map(|c| c.slug.clone()),
             reasons: found.into_iter().map(|(_, r)| r).collect(),
+            rules_version: Some(self.version.clone()),
+            model_version: None,
         })
     }
 }
@@ -459,7 +566,8 @@ mod tests {
         travel = { keywords = ["机票", "路费", "高铁"] }
         freight = { keywords = ["运费"], explains = ["local_transport"], clause_breaks = ["，"] }
         labor = { keywords = ["劳务费"], pays_people = ["instructors"] }
-        unrelated = { keywords = ["购物卡"] }
+        unrelated = [{ why = "welfare_gifts", keywords = ["购物卡"], ambiguous = ["茶叶"] }]
+        purpose = { instructors = ["教师", "课时"], equipment = ["设备", "模型"], operating = ["宽带"] }
         review = [{ why = "local_transport", keywords = ["交通费", "过路费"] }]
         exception = [{ why = "instructor_fee", categories = ["instructors"], keywords = ["课时费"] }]
         benign = { phrases = ["高铁车辆"] }
@@ -469,7 +577,10 @@ mod tests {
     fn validation_names_the_problem() {
         let edits = [
             (r#"categories = ["instructors"]"#, r#"categories = ["x"]"#, "unknown category \"x\""),
-            (r#"["购物卡"]"#, r#"["购物卡", " "]"#, "[unrelated]: keyword #2 is empty"),
+            (r#"["购物卡"]"#, r#"["购物卡", " "]"#, "\"welfare_gifts\": keyword #2 is empty"),
+            (r#"operating = ["宽带"]"#, r#"operating = []"#, "[purpose] operating"),
+            (r#", operating = ["宽带"]"#, "", "category operating has no words"),
+            (r#"equipment = ["#, r#"equipmen = ["#, "[purpose]: unknown category"),
             (r#""500101""#, r#""500103""#, "repeats"),
             (r#""500101""#, r#""600101""#, "5001xx"),
             (r#"["购物卡"]"#, r#"["机票"]"#, "already listed in [travel]"),
@@ -487,14 +598,18 @@ mod tests {
     #[test]
     fn verdicts() {
         let r = Rules::from_toml_str(MINI).unwrap();
-        let cases: [(&str, &str, Verdict, &[&str]); 8] = [
+        let cases: [(&str, &str, Verdict, &[&str]); 11] = [
             ("equipment", "设备运费交通费", Verdict::Allowed, &["exception:freight"]),
             ("equipment", "设备运费，教师交通费", Verdict::Review, &["needs_review:local_transport"]),
             ("500101", "机票及运费", Verdict::Rejected, &["travel_expense"]),
             ("instructors", "外聘教师课时费", Verdict::Allowed, &["exception:instructor_fee"]),
-            ("equipment", "外聘教师课时费", Verdict::Review, &["needs_review:instructor_fee"]),
-            ("instructors", "劳务费", Verdict::Review, &["needs_review:labor_word_in_people_category"]),
-            ("equipment", "劳务费、购物卡", Verdict::Rejected, &["labor_fee", "unrelated_expense"]),
+            ("equipment", "外聘教师课时费", Verdict::Review, &["needs_review:instructor_fee", "category_mismatch"]),
+            ("instructors", "劳务费", Verdict::Review, &["needs_review:labor_word_in_people_category", "category_mismatch"]),
+            ("equipment", "劳务费、购物卡", Verdict::Rejected, &["labor_fee", "unrelated_to_project"]),
+            // Purpose: nothing equipment pays for is named; an ambiguous unrelated word reviews.
+            ("equipment", "办公用纸", Verdict::Review, &["category_mismatch"]),
+            ("equipment", "设备间茶叶", Verdict::Review, &["needs_review:unrelated_to_project"]),
+            ("instructors", "设备购物卡", Verdict::Rejected, &["unrelated_to_project"]),
             // 过路费 contains 路费; 高铁车辆 is a subject, not a ticket.
             ("equipment", "高铁车辆模型过路费", Verdict::Review, &["needs_review:local_transport"]),
         ];

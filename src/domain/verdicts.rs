@@ -4,6 +4,7 @@
 use super::chart::{self, AccountDef};
 use super::classify::{Classification, Reason, Rules, Verdict};
 use super::kind::ProjectKind;
+use super::model;
 use serde::Serialize;
 
 /// One line as the classifier reads it: the account as the voucher names it (a code or a category
@@ -38,6 +39,8 @@ pub fn classify_voucher(
     summary: &str,
     lines: &[LineText<'_>],
 ) -> Result<Verdicts, UnknownAccount> {
+    // The model in force when the voucher is judged, the same for all its lines.
+    let second = rules.model();
     let judged = lines.iter().enumerate().map(|(i, l)| {
         let account = l.account;
         let resolved = chart::find(chart, account);
@@ -49,7 +52,11 @@ pub fn classify_voucher(
             return Ok(None);
         }
         let text = format!("{} {}", summary.trim(), l.summary.trim());
-        Ok(rules.classify(kind, account, text.trim()))
+        let mut c = rules.classify(kind, account, text.trim());
+        if let (Some(c), Some(m)) = (c.as_mut(), second.as_deref()) {
+            model::second_opinion(m, c, text.trim());
+        }
+        Ok(c)
     });
     judged.collect::<Result<_, _>>().map(Verdicts)
 }
@@ -58,6 +65,15 @@ impl Verdicts {
     /// The worst verdict on any line; `allowed` when no line is judged.
     pub fn overall(&self) -> Verdict {
         self.0.iter().flatten().map(|c| c.verdict).max().unwrap_or(Verdict::Allowed)
+    }
+
+    /// The versions of the rules and the model that judged the voucher (the same on every judged
+    /// line); `None` when no line was judged.
+    pub fn versions(&self) -> (Option<String>, Option<String>) {
+        match self.0.iter().flatten().next() {
+            Some(c) => (c.rules_version.clone(), c.model_version.clone()),
+            None => (None, None),
+        }
     }
 
     /// Each line's verdict with its grounds, naming the account as `accounts` gives it (in order).

@@ -84,6 +84,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         reviews::decline,
         reviews::reviews,
         reviews::classify,
+        reviews::retrain,
         recovery::recover,
         recovery::remit,
     ),

@@ -6,6 +6,7 @@ use super::routes::Routes;
 use super::views::{decided_answer, ClassifyView, ReviewItem, VoucherView};
 use super::Paged;
 use super::{db, paged, status_json, State};
+use crate::app::classifier::{self, Trained};
 use crate::app::vouchers::{self, Approve, Decline};
 use crate::auth::{Caller, Role};
 use crate::domain::chart;
@@ -25,7 +26,8 @@ pub fn routes(r: &mut Routes) {
     r.post("/projects/{id}/vouchers/{vid}/approve", approve)
         .post("/projects/{id}/vouchers/{vid}/decline", decline)
         .get("/reviews", reviews)
-        .post("/classify", classify);
+        .post("/classify", classify)
+        .post("/classifier/retrain", retrain);
 }
 
 /// A review's decision: an approval may give a `note`, a decline must give its `reason`.
@@ -233,5 +235,37 @@ pub(crate) async fn dry_run(state: &State, caller: Caller, b: ClassifyIn) -> App
     let lines: Vec<LineText<'_>> =
         b.lines.iter().map(|l| LineText { account: &l.account, summary: &l.summary, is_debit: l.credit.is_none() }).collect();
     let verdicts = classify_voucher(&rules, kind, &chart, &b.summary, &lines)?;
-    Ok(ClassifyView { project_kind: kind, verdict: verdicts.overall(), lines: verdicts.listed(lines.iter().map(|l| l.account)) })
+    let (rules_version, model_version) = match verdicts.versions() {
+        (Some(r), m) => (r, m),
+        (None, _) => (rules.version().to_string(), rules.model().map(|m| m.version().to_string())),
+    };
+    Ok(ClassifyView {
+        project_kind: kind,
+        verdict: verdicts.overall(),
+        lines: verdicts.listed(lines.iter().map(|l| l.account)),
+        rules_version,
+        model_version,
+    })
+}
+
+/// Retrain the classifier's learned second opinion.
+///
+/// A naive Bayes model over the character n-grams of each line, trained on the corpus built into
+/// the service and on every review decision so far (an approved voucher's lines are allowed
+/// examples, a declined voucher's held lines refused ones). It is put in force at once for every
+/// classification that follows and recorded under its version; it may only send a line the rules
+/// allowed to review (`needs_review:model`), never reject or allow. It is also trained at start.
+/// Each retrain is an event `classifier.retrained` on the global audit trail.
+/// Each process trains its own: on PostgreSQL with several processes, retrain each.
+///
+/// Roles: finance.
+#[utoipa::path(post, path = "/classifier/retrain", tag = "reviews", operation_id = "retrain_classifier", security(("bearer" = [])),
+    responses((status = 200, description = "The model now in force", body = Trained),
+        (status = 403, description = "`forbidden`: not finance", body = Problem, content_type = "application/problem+json")))]
+pub async fn retrain(state: State, caller: Caller) -> AppResult<HttpResponse> {
+    caller.require(&[Role::Finance])?;
+    let (rules, actor) = (state.rules.clone(), caller.actor());
+    let trained = db(&state, move |conn| classifier::retrain(conn, &rules, Some(&actor))).await?;
+    tracing::info!(model = %trained.model_version, declined = trained.declined_examples, "classifier retrained");
+    Ok(HttpResponse::Ok().json(trained))
 }

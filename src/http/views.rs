@@ -172,6 +172,10 @@ pub struct ClassifyView {
     /// The worst verdict on any line.
     pub verdict: Verdict,
     pub lines: Vec<LineVerdict>,
+    /// The rule file that judged the lines (`r-…`), as a stored classification records it.
+    pub rules_version: String,
+    /// The learned second opinion consulted (`nb1-…`).
+    pub model_version: Option<String>,
 }
 
 /// A money request's answer: its status and its body as JSON (kept with its Idempotency-Key).

@@ -1,7 +1,8 @@
 //! The triggers that refuse UPDATE and DELETE on the audit events, the voucher lines, the audit
-//! trees' hashes, the original documents with their attachments, the acceptance records and the
-//! archive entries, checked at every start: someone with the database who drops, disables or
-//! rewrites one has made room for an edit, and the service says so before it serves anything.
+//! trees' hashes, the original documents with their attachments, the classifier's models, the
+//! acceptance records and the archive entries, checked at every start: someone with the database
+//! who drops, disables or rewrites one has made room for an edit, and the service says so before
+//! it serves anything.
 //! The statements are those of the migrations, repeated here so one trigger can be recreated.
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -9,12 +10,13 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 /// The guarded tables, with the message their SQLite triggers raise.
-const TABLES: [(&str, &str); 7] = [
+const TABLES: [(&str, &str); 8] = [
     ("audit_events", "audit events are append-only"),
     ("voucher_lines", "posted voucher lines are immutable"),
     ("audit_tree", "audit tree hashes are append-only"),
     ("documents", "documents are append-only"),
     ("attachments", "attachments are append-only"),
+    ("classifier_models", "classifier models are append-only"),
     ("acceptances", "acceptance records are immutable"),
     ("archive_entries", "archive entries are append-only"),
 ];

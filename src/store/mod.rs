@@ -31,6 +31,7 @@ pub mod append_only;
 pub mod archive;
 pub mod audit;
 pub mod batch;
+pub mod classifier;
 mod columns;
 pub mod documents;
 pub mod export;

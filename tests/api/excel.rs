@@ -12,7 +12,7 @@ use std::io::{Cursor, Read};
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// What a unit might type as a summary to attack the inspector who opens the workbook.
-const ATTACKS: [&str; 4] = ["=HYPERLINK(\"http://x\",\"购买焊条\")", "@SUM(1+1)*cmd|' /C calc'!A0", "+1+1 焊条", "-2+3 焊条"];
+const ATTACKS: [&str; 4] = ["=HYPERLINK(\"http://x\",\"购买焊条\")", "@SUM(1+1)*cmd|' /C calc'!A0 焊条", "+1+1 焊条", "-2+3 焊条"];
 
 /// A workbook as the service sent it.
 struct Book {

@@ -425,7 +425,7 @@ fn approval_applies_the_rules_in_force() {
             &[],
         );
         assert_eq!((r.status, r.code()), (422, "voucher_rejected"), "{r:?}");
-        assert_eq!(r.body["lines"][0]["reasons"][0]["code"], "unrelated_expense", "{r:?}");
+        assert_eq!(r.body["lines"][0]["reasons"][0]["code"], "unrelated_to_project", "{r:?}");
         let v = w.get(&w.finance, &format!("/projects/{p}/vouchers/{vid}"));
         assert_eq!(v.body["status"], "pending_review", "still waiting, nothing posted");
         assert_eq!(w.statement(&p)["implemented"], "0.00");

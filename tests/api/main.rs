@@ -7,6 +7,7 @@ mod acceptance;
 mod audit;
 mod batch;
 mod binary;
+mod classifier;
 mod console;
 mod contract;
 mod documents;

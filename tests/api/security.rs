@@ -357,7 +357,8 @@ fn expected(method: &str, path: &str) -> Option<May> {
         ("POST", "/projects/{id}/disbursements")
         | ("POST", "/projects/{id}/recovery")
         | ("POST", "/projects/{id}/vouchers/{vid}/approve")
-        | ("POST", "/projects/{id}/vouchers/{vid}/decline") => Roles(&["finance"]),
+        | ("POST", "/projects/{id}/vouchers/{vid}/decline")
+        | ("POST", "/classifier/retrain") => Roles(&["finance"]),
         ("POST", "/projects/{id}/vouchers")
         | ("POST", "/projects/{id}/imports")
         | ("POST", "/projects/{id}/vouchers/{vid}/reverse")

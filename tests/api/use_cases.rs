@@ -96,7 +96,7 @@ fn money_answers_keep_their_fields_and_match_what_is_read_back() {
             (held.status, &held.body["status"], &held.body["reserved"], &held.body["number"]),
             (201, &json!("pending_review"), &json!("800.00"), &json!(null))
         );
-        assert_eq!(keys(&held.body["lines"][0]["classification"]), ["category", "reasons", "verdict"]);
+        assert_eq!(keys(&held.body["lines"][0]["classification"]), ["category", "model_version", "reasons", "rules_version", "verdict"]);
         assert_eq!(held.body["lines"][1]["classification"], json!(null));
         let queue = w.get(&w.finance, "/reviews");
         let item = &queue.body["items"][0];
@@ -132,7 +132,7 @@ fn money_answers_keep_their_fields_and_match_what_is_read_back() {
             json!({"project_kind": "base", "summary": "研讨会", "lines": [
                 {"account": "other_training", "debit": "800.00", "summary": "餐费"}, {"account": "1002", "credit": "800.00"}]}),
         );
-        assert_eq!((c.status, keys(&c.body)), (200, vec!["lines", "project_kind", "verdict"]), "{c:?}");
+        assert_eq!((c.status, keys(&c.body)), (200, vec!["lines", "model_version", "project_kind", "rules_version", "verdict"]), "{c:?}");
         assert_eq!((&c.body["project_kind"], &c.body["verdict"]), (&json!("base"), &json!("review")));
         assert_eq!(keys(&c.body["lines"][0]), JUDGED);
         assert_eq!(c.body["lines"][1], json!({"line": 2, "account": "1002", "verdict": null}));

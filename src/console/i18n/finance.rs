@@ -258,7 +258,9 @@ pub fn reason_name(lang: Lang, code: &str) -> String {
         "research_subsidy" => ("研究补贴（应列研究项目补贴科目）", "research subsidy (belongs under its category)"),
         "travel_expense" => ("差旅费", "travel"),
         "labor_fee" => ("劳务费", "labour fee"),
-        "unrelated_expense" => ("与项目无关的支出", "unrelated spending"),
+        "unrelated_to_project" => ("与项目无关的支出", "unrelated to the project"),
+        "category_mismatch" => ("摘要与科目用途不符", "text names nothing the category pays for"),
+        "model" => ("学习模型的第二意见", "the learned model's second opinion"),
         _ => return code.to_string(),
     };
     let prefix = match (code.starts_with("needs_review"), zh) {

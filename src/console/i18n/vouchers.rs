@@ -332,9 +332,16 @@ pub fn reason(lang: Lang, r: &Reason) -> String {
     match rule {
         "travel_expense" => format!("差旅费不得从补助资金列支：“{w}”指向出差"),
         "labor_fee" => format!("劳务费不得从补助资金列支：“{w}”"),
-        "unrelated_expense" => format!("“{w}”是与项目无关的支出"),
+        "unrelated_to_project" => format!("“{w}”服务于单位或个人而非培训，属与项目无关的支出"),
+        "category_mismatch" => format!("摘要未写明“{w}”科目支付的对象，需财政局审核"),
         "prohibited_category" => format!("“{w}”是补助资金禁止的用途（差旅费/劳务费）"),
         "category_not_allowed" => "该支出科目不属于本类项目".to_string(),
+        "needs_review" if r.code == "needs_review:unrelated_to_project" => format!("“{w}”可能是与项目无关的支出，需财政局审核"),
+        "needs_review" if r.code == "needs_review:model" => {
+            // The detail reads "model <version> scores <score> …".
+            let score = r.detail.split_whitespace().skip_while(|t| *t != "scores").nth(1).unwrap_or("");
+            format!("学习模型 {w} 评分 {score}：此行与曾被拒绝或退回的支出相似，需财政局审核")
+        }
         "needs_review" => format!("“{w}”是否属于项目支出需财政局审核"),
         "exception" => format!("“{w}”属于允许的例外"),
         _ => r.detail.clone(),

@@ -175,8 +175,12 @@ fn disbursement_by_form_posts_once_and_refuses_above_the_grant_in_chinese() {
 fn cancelled_project(w: &World) -> (String, String) {
     let p = w.base_project("2025-03-01");
     assert_eq!(w.disburse(&p, "2025-03-10", "300000.00").status, 201);
-    for (cat, amount) in [("equipment", "180000.00"), ("materials", "40000.00"), ("curriculum", "30000.00")] {
-        assert_eq!(w.spend(&w.unit, &p, "2025-06-01", cat, amount, "采购实训设备及耗材").status, 201);
+    for (cat, amount, summary) in [
+        ("equipment", "180000.00", "采购实训设备"),
+        ("materials", "40000.00", "采购实训耗材"),
+        ("curriculum", "30000.00", "实训教材编写印刷"),
+    ] {
+        assert_eq!(w.spend(&w.unit, &p, "2025-06-01", cat, amount, summary).status, 201);
     }
     let held = flagged(w, &p, "500.00");
     let r = w.post(&w.hr, &format!("/projects/{p}/status"), json!({"status": "cancelled", "reason": "建设单位注销"}));
