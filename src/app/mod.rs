@@ -5,9 +5,9 @@
 //! handlers parse the wire request into the command and render the result; around the use case,
 //! `store::unit` locks the project, answers repeated Idempotency-Keys and records refusals. No
 //! HTTP here: this layer sits between `http` and `store`.
-pub mod documents;
 pub mod acceptance;
 pub mod classifier;
+pub mod documents;
 pub mod funds;
 pub mod import_file;
 pub mod imports;

@@ -2,7 +2,10 @@
 //! and response types and their `#[utoipa::path]` annotations, served at
 //! `/api/v1/openapi.json` and shown by the page at `/api/docs`. A test checks that every route
 //! `http::register` serves is in the document and the other way round.
-use super::{acceptance, accounts, archive, audit, documents, export, flags, imports, money, package, projects, recovery, reports, reviews, statements, transparency};
+use super::{
+    acceptance, accounts, archive, audit, documents, export, flags, imports, money, package, projects, recovery, reports, reviews,
+    statements, transparency,
+};
 use crate::error::Code;
 use actix_web::HttpResponse;
 use serde::Serialize;
