@@ -90,6 +90,7 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
     let mut conn = pool.get().map_err(db::StartError::from)?;
     let trained = app::classifier::retrain(&mut conn, &rules, None).map_err(|e| StartError::Bootstrap(e.detail))?;
     drop(conn);
+    app::classifier::follow(pool.clone(), Arc::downgrade(&rules), app::classifier::FOLLOW_EVERY);
     tracing::info!(model = %trained.model_version, rules = %trained.rules_version, decisions = trained.approved_examples + trained.declined_examples, "classifier model trained");
     let group_commit = |backend| target.backend() == backend && settings.database.group_commit;
     let writer = group_commit(db::Backend::Sqlite).then(|| store::writer::Writer::sqlite(pool.clone()));

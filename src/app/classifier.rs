@@ -31,6 +31,9 @@ pub struct Trained {
     pub trained_at: String,
 }
 
+/// How often a process checks for a model recorded by another.
+pub const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Deserialize)]
 struct Outcome {
     outcome: String,
@@ -59,6 +62,50 @@ fn decision_examples(rules: &Rules, rows: &[store::classifier::Decided]) -> (Vec
         }
     }
     (examples, ids)
+}
+
+/// Puts in force the model recorded last, when it is not the one in force here: another
+/// process on the same database retrained, or started later with more decisions. The model is
+/// rebuilt from what its record names (the corpus built in, the decisions of the vouchers it
+/// lists; decisions never change), so it is exactly the recorded one; a record this binary cannot
+/// reproduce (another corpus or rules) is left alone. Answers whether the model changed.
+pub fn adopt_latest(conn: &mut DbConn, rules: &Rules) -> AppResult<bool> {
+    let Some(row) = store::classifier::latest(conn)? else { return Ok(false) };
+    if rules.model().is_some_and(|m| m.version() == row.version) {
+        return Ok(false);
+    }
+    let ids: std::collections::HashSet<String> = serde_json::from_str(&row.decided_vouchers).map_err(AppError::internal)?;
+    let lines = corpus::parse(corpus::BUILT_IN).map_err(AppError::internal)?;
+    let mut examples = corpus::examples(rules, &lines);
+    let decided: Vec<_> = store::classifier::decisions(conn)?.into_iter().filter(|d| ids.contains(&d.voucher_id)).collect();
+    examples.extend(decision_examples(rules, &decided).0);
+    let m = Model::train(&examples);
+    if m.version() != row.version {
+        tracing::warn!(recorded = %row.version, rebuilt = %m.version(), "the classifier model recorded last cannot be rebuilt by this binary; keeping the one in force");
+        return Ok(false);
+    }
+    rules.set_model(Arc::new(m));
+    Ok(true)
+}
+
+/// Every process follows the model recorded last: a retrain in one reaches the others within
+/// `every`. Stops when the service's rules are dropped.
+pub fn follow(pool: crate::db::DbPool, rules: std::sync::Weak<Rules>, every: std::time::Duration) {
+    let spawned = std::thread::Builder::new().name("fundledger-classifier".into()).spawn(move || loop {
+        std::thread::sleep(every);
+        let Some(rules) = rules.upgrade() else { return };
+        let Ok(mut conn) = pool.get() else { continue };
+        match adopt_latest(&mut conn, &rules) {
+            Ok(true) => {
+                tracing::info!(model = ?rules.model().map(|m| m.version().to_string()), "classifier model adopted from the database")
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e.detail, "checking the classifier model in force"),
+        }
+    });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "the classifier follower did not start");
+    }
 }
 
 /// Trains a model on the corpus and every decision so far, records it and puts it in force. A

@@ -92,6 +92,13 @@ pub fn find(conn: &mut DbConn, version: &str) -> AppResult<Option<ModelRow>> {
     Ok(rows.into_iter().next())
 }
 
+/// The model recorded last (the one in force for every process on this database).
+pub fn latest(conn: &mut DbConn) -> AppResult<Option<ModelRow>> {
+    let rows: Vec<ModelRow> =
+        diesel::sql_query("SELECT * FROM classifier_models ORDER BY trained_at DESC, version DESC LIMIT 1").load(conn)?;
+    Ok(rows.into_iter().next())
+}
+
 /// `n` bind parameters as the backend writes them.
 fn params(conn: &DbConn, n: usize) -> String {
     let sqlite = matches!(conn, DbConn::Sqlite(_));

@@ -2,7 +2,7 @@
 //! (`category_mismatch`), spending that serves the unit is refused (`unrelated_to_project`), every
 //! stored verdict records the rules' and the model's versions, and a decline by the finance bureau,
 //! once the model is retrained, sends a similar line the rules allow to review — never further.
-use crate::common::{call, on_each_backend, Db, World};
+use crate::common::{call, on_each_backend, settings, Db, Server, World};
 use diesel::{Connection, RunQueryDsl};
 use fundledger::store::classifier::ModelRow;
 use serde_json::{json, Value};
@@ -164,5 +164,39 @@ fn a_decline_retrains_the_second_opinion() {
         assert_eq!(w.post(&w.finance, &format!("/projects/{p}/vouchers/{hid}/approve"), json!({"note": "学员伙食"})).status, 200);
         let t = call("POST", &w.url("/classifier/retrain"), Some(&w.finance), None, &[]);
         assert_eq!((t.body["declined_examples"].as_u64(), t.body["approved_examples"].as_u64()), (Some(1), Some(1)), "{t:?}");
+    });
+}
+
+/// Two service processes on one database: a retrain asked of one is the model the other judges
+/// by too, within the follower's interval, and under the same version.
+#[test]
+fn a_retrain_reaches_every_process_on_the_database() {
+    on_each_backend(|w| {
+        let other = Server::start(settings(&w.fresh.url));
+        let p = w.base_project("2025-03-01");
+        assert_eq!(w.disburse(&p, "2025-03-02", "10000.00").status, 201);
+        let r = submit(&w, &p, "技能培训", "other_training", "购买高档保健品及茶歇");
+        let vid = r.body["id"].as_str().unwrap();
+        let d = w.post(&w.finance, &format!("/projects/{p}/vouchers/{vid}/decline"), json!({"reason": "保健品不属于培训成本"}));
+        assert_eq!(d.status, 200, "{d:?}");
+        let t = call("POST", &w.url("/classifier/retrain"), Some(&w.finance), None, &[]);
+        assert_eq!(t.status, 200, "{t:?}");
+        let model = t.body["model_version"].as_str().unwrap();
+
+        let body = json!({"project_id": p, "summary": "技能培训",
+            "lines": [{"account": "other_training", "debit": "1.00", "summary": "为培训班购买高档保健品"}]});
+        let ask = |base: &str| call("POST", &format!("{base}/classify"), Some(&w.unit), Some(&body), &[]);
+        let here = ask(&w.server.base);
+        assert_eq!((here.body["verdict"].as_str(), here.body["model_version"].as_str()), (Some("review"), Some(model)), "{here:?}");
+        let deadline = std::time::Instant::now() + fundledger::app::classifier::FOLLOW_EVERY * 3;
+        let there = loop {
+            let there = ask(&other.base);
+            if there.body["model_version"] == model || std::time::Instant::now() > deadline {
+                break there;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        };
+        assert_eq!((&there.body["verdict"], &there.body["lines"]), (&here.body["verdict"], &here.body["lines"]), "{there:?}");
+        assert_eq!(there.body["model_version"], model, "{there:?}");
     });
 }

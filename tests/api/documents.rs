@@ -103,7 +103,7 @@ fn ofd() -> Vec<u8> {
 fn voucher(w: &World) -> (String, String) {
     let p = w.base_project("2025-03-01");
     assert_eq!(w.disburse(&p, "2025-03-10", "200000.00").status, 201);
-    let v = w.spend(&w.unit, &p, "2025-03-15", "equipment", "1200.00", "采购实训耗材");
+    let v = w.spend(&w.unit, &p, "2025-03-15", "equipment", "1200.00", "采购实训设备配件");
     assert_eq!(v.status, 201, "{v:?}");
     (p, v.body["id"].as_str().unwrap().to_string())
 }
@@ -335,7 +335,7 @@ fn only_the_unit_and_finance_upload_and_every_reader_of_the_project_reads() {
         assert_eq!(w.get(&w.other_unit, &format!("/projects/{p}/vouchers/{v}/attachments")).status, 404);
         assert_eq!(fetch(&w, &w.other_unit, &one, &[]).0, 404);
         // The document is reached only through its own voucher.
-        let other = w.spend(&w.unit, &p, "2025-03-17", "equipment", "10.00", "采购");
+        let other = w.spend(&w.unit, &p, "2025-03-17", "equipment", "10.00", "采购量具");
         let other = other.body["id"].as_str().unwrap();
         assert_eq!(fetch(&w, &w.unit, &format!("/projects/{p}/vouchers/{other}/attachments/{aid}"), &[]).0, 404);
         // A reversed voucher keeps its documents; the red-ink voucher has none of its own.

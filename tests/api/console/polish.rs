@@ -243,6 +243,8 @@ fn a_clerks_walk_through_every_page() {
 
         // Switching the language keeps the page's filters.
         b.sign_in(&root, "fin1", "password-123");
+        // Signed in before going on: the sign-in's own redirect would otherwise overtake the page.
+        b.wait_for("header.top .who", 10);
         b.goto(&format!("{root}/?kind=base&sort=grant&lang=zh"));
         let switch = b.wait_for("header.top a.lang", 10);
         let href = b.attr(&switch, "href").unwrap_or_default();
