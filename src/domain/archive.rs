@@ -59,6 +59,14 @@ pub mod files {
     pub const KEY: &str = "audit/audit-key.txt";
 }
 
+/// Where a stored document lies in a package: `documents/<attachment id>-<file name>`, the name
+/// kept to letters, digits and `.-_` (and Chinese), so no path can leave the folder.
+pub fn document_path(attachment_id: &str, filename: &str) -> String {
+    let safe: String = filename.chars().map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
+    let safe = safe.trim_start_matches('.');
+    format!("documents/{attachment_id}-{safe}")
+}
+
 /// One file of a package as its manifest lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -131,8 +139,31 @@ fn check(files: &BTreeMap<String, Vec<u8>>, key: Option<&str>) -> Result<Package
         let (seq, action) = (e["seq"].as_i64().unwrap_or_default(), e["action"].as_str().unwrap_or_default());
         books.apply(seq, action, &e["data"]).map_err(|m| format!("{}: event {}: {:?}", files::TRAIL, m.key, m.chain))?;
     }
+    documents_against_chain(files, trail_text)?;
     let vouchers = journal_against_chain(text(files, files::JOURNAL_CSV)?, &mut books)?;
     Ok(PackageVerdict::Holds { files: listed.len(), events, vouchers, head, checkpoint: extends })
+}
+
+/// Every document the trail recorded (`attachment.added`) is in the package, and its bytes are
+/// the ones whose SHA-256 the chain holds.
+fn documents_against_chain(files: &BTreeMap<String, Vec<u8>>, trail_text: &str) -> Result<(), String> {
+    for line in trail_text.lines().filter(|l| !l.trim().is_empty()) {
+        let e: serde_json::Value = serde_json::from_str(line).map_err(|e| format!("{}: {e}", files::TRAIL))?;
+        if e["action"] != "attachment.added" {
+            continue;
+        }
+        let d = &e["data"];
+        let (id, name, sha) = (d["attachment_id"].as_str(), d["filename"].as_str(), d["sha256"].as_str());
+        let (Some(id), Some(name), Some(sha)) = (id, name, sha) else {
+            return Err(format!("{}: event {} records a document without its id, name or SHA-256", files::TRAIL, e["seq"]));
+        };
+        let path = document_path(id, name);
+        let bytes = files.get(&path).ok_or_else(|| format!("{path}: the document the trail recorded is missing"))?;
+        if hex::encode(Sha256::digest(bytes)) != sha {
+            return Err(format!("{path}: not the document the trail recorded (SHA-256 differs)"));
+        }
+    }
+    Ok(())
 }
 
 /// Reads the journal's CSV (`export::CSV_HEADER`): each voucher balances, each line is the

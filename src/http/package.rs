@@ -10,7 +10,7 @@ use super::statements::{balance_table, statement_row, STATEMENT_HEADER};
 use super::views::VoucherView;
 use super::{db, State};
 use crate::auth::{Caller, Role};
-use crate::domain::archive::{files, manifest};
+use crate::domain::archive::{document_path, files, manifest};
 use crate::domain::audit::Event;
 use crate::domain::export::{self, Journal, CSV_HEADER};
 use crate::domain::merkle::Tree;
@@ -19,7 +19,7 @@ use crate::domain::status::ProjectStatus;
 use crate::error::{AppError, AppResult, Code};
 use crate::store::rows::ArchiveEntry;
 use crate::store::vouchers::VoucherFilter;
-use crate::store::{archive, audit, export as journal_store, snapshot, statements, tree, vouchers};
+use crate::store::{archive, audit, documents, export as journal_store, snapshot, statements, tree, vouchers};
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use serde_json::Value;
@@ -41,6 +41,8 @@ struct Contents {
     archive: Vec<ArchiveEntry>,
     events: Vec<Event>,
     tree: Tree,
+    /// Every stored document of the project's vouchers, with its bytes.
+    documents: Vec<(documents::AttachmentRow, Vec<u8>)>,
 }
 
 /// The project's electronic accounting archive (会计档案): one zip holding the journal (CSV and
@@ -48,7 +50,7 @@ struct Contents {
 /// and trial balance (CSV and xlsx), the acceptance records, the archive entries, the audit trail
 /// (JSONL) with a checkpoint of it signed now and the key that verifies it, and `manifest.json`
 /// (`[{"path", "size", "sha256"}]`). `fundledger verify --package FILE` checks it offline.
-/// (Stored documents will join it under `documents/` once they exist.)
+/// Every stored document is under `documents/` (`documents/index.json` lists them).
 ///
 /// Roles: finance, inspector, hr.
 #[utoipa::path(get, path = "/projects/{id}/archive-package", tag = "acceptance", operation_id = "archive_package", params(("id" = String, Path)), security(("bearer" = [])),
@@ -60,6 +62,7 @@ pub async fn package(state: State, caller: Caller, id: web::Path<String>) -> App
     caller.require(&READERS)?;
     let id = id.into_inner();
     let chain = id.clone();
+    let store = state.documents.clone();
     let c = db(&state, move |conn| {
         snapshot(conn, |conn| {
             let p = visible(conn, &caller, &id)?;
@@ -80,7 +83,13 @@ pub async fn package(state: State, caller: Caller, id: web::Path<String>) -> App
             let events = audit::list(conn, &id, &audit::Filter { limit: i64::MAX, ..Default::default() })?;
             let tree = tree::of(conn, &id)?;
             let journal = journal_store::journal(conn, p)?;
-            Ok(Contents { journal, vouchers, statement, balances, acceptance, archive, events, tree })
+            let mut stored = Vec::new();
+            for row in documents::of_project(conn, &id)? {
+                let size = usize::try_from(row.size).map_err(AppError::internal)?;
+                let bytes = store.read(conn, &row.sha256, 0, size)?;
+                stored.push((row, bytes));
+            }
+            Ok(Contents { journal, vouchers, statement, balances, acceptance, archive, events, tree, documents: stored })
         })
     })
     .await?;
@@ -116,7 +125,19 @@ fn pack(c: &Contents, checkpoint: &str, key: &str) -> AppResult<Vec<u8>> {
         (files::CHECKPOINT.into(), checkpoint.as_bytes().to_vec()),
         (files::KEY.into(), format!("{key}\n").into_bytes()),
     ];
-    // Stored documents (another branch) join here, under `documents/`, each listed in the manifest.
+    if !c.documents.is_empty() {
+        let index: Vec<Value> = c
+            .documents
+            .iter()
+            .map(|(r, _)| {
+                serde_json::json!({"path": document_path(&r.id, &r.filename), "attachment_id": r.id, "voucher_id": r.voucher_id,
+                    "kind": r.kind, "filename": r.filename, "sha256": r.sha256, "size": r.size, "content_type": r.content_type,
+                    "uploaded_at": r.uploaded_at})
+            })
+            .collect();
+        out.push(("documents/index.json".into(), json_bytes(&index)?));
+        out.extend(c.documents.iter().map(|(r, bytes)| (document_path(&r.id, &r.filename), bytes.clone())));
+    }
     let listed = json_bytes(&manifest(&out))?;
     out.push((files::MANIFEST.into(), listed));
     zip(&out)

@@ -205,6 +205,16 @@ pub fn of_vouchers(conn: &mut DbConn, voucher_ids: &[&str]) -> AppResult<Vec<Att
         .load(conn)?)
 }
 
+/// Every attachment of a project's vouchers, oldest first.
+pub fn of_project(conn: &mut DbConn, project_id: &str) -> AppResult<Vec<AttachmentRow>> {
+    Ok(attachments::table
+        .inner_join(documents::table)
+        .filter(attachments::project_id.eq(project_id))
+        .order(attachments::id.asc())
+        .select(COLUMNS)
+        .load(conn)?)
+}
+
 /// The sha256 of the bytes stored under `sha256`, read `CHUNK` at a time; None when absent.
 fn rehash(conn: &mut DbConn, store: &dyn DocumentStore, sha256: &str) -> AppResult<Option<String>> {
     let stored: Option<i64> = documents::table.find(sha256).select(documents::size).first(conn).optional()?;

@@ -345,7 +345,11 @@ fn a_closed_project_s_archive_package_holds_everything_and_is_checked_offline() 
     on_each_backend(|w| {
         let p = w.studio_project("2024-03-01");
         assert_eq!(w.disburse(&p, "2024-03-10", "30000.00").status, 201);
-        assert_eq!(w.spend(&w.unit, &p, "2024-05-01", "studio_equipment", "12000.00", "购置数字化电焊机一台").status, 201);
+        let spent = w.spend(&w.unit, &p, "2024-05-01", "studio_equipment", "12000.00", "购置数字化电焊机一台");
+        assert_eq!(spent.status, 201);
+        let receipt = crate::documents::pdf(41, 3_000);
+        let up = crate::documents::upload(&w, &w.unit, &p, spent.body["id"].as_str().unwrap(), "电焊机发票.pdf", &receipt, Some("invoice"));
+        assert_eq!(up.status, 201, "{up:?}");
         let add = json!({"kind": "activity", "date": "2024-06-18", "title": "举办全市焊工技能竞赛", "text": "参赛 40 人"});
         assert_eq!(w.post(&w.unit, &format!("/projects/{p}/archive"), add).status, 201);
         let path = format!("/projects/{p}/archive-package");
@@ -389,6 +393,11 @@ fn a_closed_project_s_archive_package_holds_everything_and_is_checked_offline() 
         assert_eq!(trail, online.text, "the trail as the service exports it");
         let trial = String::from_utf8(file("statements/trial-balance.csv")).unwrap();
         assert!(trial.lines().last().unwrap().starts_with("total,"), "{trial}");
+        // Every stored document, with its bytes, and an index of them.
+        let document = format!("documents/{}-电焊机发票.pdf", up.body["id"].as_str().unwrap());
+        assert_eq!(file(&document), receipt, "{names:?}");
+        let index: Vec<Value> = serde_json::from_slice(&file("documents/index.json")).unwrap();
+        assert_eq!((index.len(), &index[0]["sha256"], &index[0]["path"]), (1, &up.body["sha256"], &json!(document)));
 
         let key = w.get(&w.inspector, "/audit-key").text.trim().to_string();
         let (code, said) = verify_package(&bytes, Some(&key));
@@ -408,6 +417,16 @@ fn a_closed_project_s_archive_package_holds_everything_and_is_checked_offline() 
         let (code, said) = verify_package(&rezip(&with_manifest(forged)), Some(&key));
         assert_eq!(code, 1, "{said}");
         assert!(said.contains("journal/journal.csv") && said.contains("differs from the chain"), "{said}");
+        // A document swapped, or taken out, with the manifest redone: the chain recorded its hash.
+        let mut swapped = files.clone();
+        swapped.iter_mut().find(|(n, _)| *n == document).unwrap().1 = crate::documents::pdf(42, 3_000);
+        let (code, said) = verify_package(&rezip(&with_manifest(swapped)), Some(&key));
+        assert_eq!(code, 1, "{said}");
+        assert!(said.contains(&document) && said.contains("not the document the trail recorded"), "{said}");
+        let without: Vec<_> = files.iter().filter(|(n, _)| *n != document).cloned().collect();
+        let (code, said) = verify_package(&rezip(&with_manifest(without)), Some(&key));
+        assert_eq!(code, 1, "{said}");
+        assert!(said.contains(&document) && said.contains("missing"), "{said}");
         let mut cut = files.clone();
         let t = cut.iter_mut().find(|(n, _)| n == "audit/audit-trail.jsonl").unwrap();
         let text = String::from_utf8(t.1.clone()).unwrap();

@@ -43,7 +43,7 @@ fn send(w: &World, token: &str, path: &str, content_type: &str, body: &[u8]) -> 
 }
 
 /// Uploads `bytes` as the file part named `filename`, with `kind` when given.
-fn upload(w: &World, token: &str, project: &str, voucher: &str, filename: &str, bytes: &[u8], kind: Option<&str>) -> Resp {
+pub fn upload(w: &World, token: &str, project: &str, voucher: &str, filename: &str, bytes: &[u8], kind: Option<&str>) -> Resp {
     let mut parts: Vec<(&str, Option<&str>, &[u8])> = vec![("file", Some(filename), bytes)];
     if let Some(k) = kind {
         parts.push(("kind", None, k.as_bytes()));
@@ -76,7 +76,7 @@ fn sha256(bytes: &[u8]) -> String {
 }
 
 /// A PDF-looking document of `size` bytes whose content depends on `seed`.
-fn pdf(seed: u64, size: usize) -> Vec<u8> {
+pub fn pdf(seed: u64, size: usize) -> Vec<u8> {
     let mut bytes = b"%PDF-1.7\n".to_vec();
     let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     while bytes.len() < size {
