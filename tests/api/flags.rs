@@ -305,3 +305,23 @@ fn the_exports_that_list_voucher_lines_carry_each_lines_invoice() {
         assert_eq!(header[header.len() - 3..], ["发票号码", "销售方", "销售方统一社会信用代码"]);
     });
 }
+
+/// `missing_documents` counts the scans uploaded to a voucher as well as the count it declares:
+/// an expense declaring none is flagged until a document is uploaded to it.
+#[test]
+fn an_uploaded_document_answers_missing_documents() {
+    on_each_backend(|w| {
+        let p = w.base_project("2025-03-01");
+        assert_eq!(w.disburse(&p, "2025-03-02", "10000.00").status, 201);
+        let bare = spent(&w, &p, "2025-03-12", "1234.56", 0);
+        let kept = spent(&w, &p, "2025-03-13", "2345.67", 0);
+        let path = format!("/projects/{p}/flags?rule=missing_documents");
+        let before = flags(&w, &w.inspector, &path);
+        assert_eq!(before.len(), 1, "{before:?}");
+        assert_eq!(ids(&before[0]), sorted(vec![bare.clone(), kept.clone()]));
+        let up = crate::documents::upload(&w, &w.unit, &p, &kept, "发票.pdf", &crate::documents::pdf(77, 2_000), Some("invoice"));
+        assert_eq!(up.status, 201, "{up:?}");
+        let after = flags(&w, &w.inspector, &path);
+        assert_eq!((after.len(), ids(&after[0]), after[0]["amount"].as_str()), (1, vec![bare], Some("1234.56")), "{after:?}");
+    });
+}
