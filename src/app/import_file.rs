@@ -246,5 +246,10 @@ mod tests {
         assert_eq!(excel_date(-1.0), None);
         assert_eq!(cell_text(&Data::Float(120.5)), "120.5");
         assert_eq!(cell_text(&Data::Float(120.0)), "120");
+        // A computed cell keeps every digit its double has, so the amount grammar refuses it
+        // rather than anything rounding it to a fen.
+        let computed = cell_text(&Data::Float(0.1 + 0.2));
+        assert_eq!(computed, "0.30000000000000004");
+        assert!(crate::domain::money::Money::parse_positive(&computed).is_err());
     }
 }

@@ -100,6 +100,15 @@ fn group(g: usize) -> String {
     out
 }
 
+/// A stored UTC instant as Chifeng's wall-clock time (UTC+8), to the second: what the people
+/// reading the console keep their day by.
+pub fn local_time(at: &str) -> String {
+    let chifeng = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| t.with_timezone(&chifeng).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|_| at.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -209,6 +209,24 @@ impl World {
         call("POST", &self.url(path), Some(token), Some(&body), &[])
     }
 
+    /// POSTs raw bytes (a file upload, an import) with their own content type.
+    pub fn post_bytes(&self, token: &str, path: &str, content_type: &str, body: &[u8]) -> Resp {
+        let agent = ureq::AgentBuilder::new().timeout(std::time::Duration::from_secs(600)).build();
+        let req = agent.post(&self.url(path)).set("Authorization", &format!("Bearer {token}")).set("Content-Type", content_type);
+        let resp = match req.send_bytes(body) {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("POST {path}: {e}"),
+        };
+        let status = resp.status();
+        let content_type = resp.header("content-type").unwrap_or("").to_string();
+        let headers =
+            resp.headers_names().into_iter().map(|n| (n.to_ascii_lowercase(), resp.header(&n).unwrap_or("").to_string())).collect();
+        let text = resp.into_string().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Resp { status, body, content_type, text, headers }
+    }
+
     pub fn post_idem(&self, token: &str, path: &str, key: &str, body: Value) -> Resp {
         call("POST", &self.url(path), Some(token), Some(&body), &[("Idempotency-Key", key)])
     }

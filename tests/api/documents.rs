@@ -26,22 +26,6 @@ fn form(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
     body
 }
 
-fn send(w: &World, token: &str, path: &str, content_type: &str, body: &[u8]) -> Resp {
-    let agent = ureq::AgentBuilder::new().timeout(std::time::Duration::from_secs(60)).build();
-    let req = agent.post(&w.url(path)).set("Authorization", &format!("Bearer {token}")).set("Content-Type", content_type);
-    let resp = match req.send_bytes(body) {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("POST {path}: {e}"),
-    };
-    let status = resp.status();
-    let content_type = resp.header("content-type").unwrap_or("").to_string();
-    let headers = resp.headers_names().into_iter().map(|n| (n.to_ascii_lowercase(), resp.header(&n).unwrap_or("").to_string())).collect();
-    let text = resp.into_string().unwrap_or_default();
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp { status, body, content_type, text, headers }
-}
-
 /// Uploads `bytes` as the file part named `filename`, with `kind` when given.
 pub fn upload(w: &World, token: &str, project: &str, voucher: &str, filename: &str, bytes: &[u8], kind: Option<&str>) -> Resp {
     let mut parts: Vec<(&str, Option<&str>, &[u8])> = vec![("file", Some(filename), bytes)];
@@ -49,7 +33,7 @@ pub fn upload(w: &World, token: &str, project: &str, voucher: &str, filename: &s
         parts.push(("kind", None, k.as_bytes()));
     }
     let path = format!("/projects/{project}/vouchers/{voucher}/attachments");
-    send(w, token, &path, &format!("multipart/form-data; boundary={BOUNDARY}"), &form(&parts))
+    w.post_bytes(token, &path, &format!("multipart/form-data; boundary={BOUNDARY}"), &form(&parts))
 }
 
 /// A download: status, headers, the raw bytes.
@@ -226,18 +210,18 @@ fn a_file_that_is_not_a_document_is_refused_by_its_bytes_and_nothing_is_kept() {
             assert_eq!(r.content_type, "application/problem+json");
         }
         let path = format!("/projects/{p}/vouchers/{v}/attachments");
-        let r = send(&w, &w.unit, &path, "application/pdf", &pdf(2, 100));
+        let r = w.post_bytes(&w.unit, &path, "application/pdf", &pdf(2, 100));
         assert_eq!((r.status, r.code()), (415, "unsupported_media_type"), "not multipart: {r:?}");
         let multipart = format!("multipart/form-data; boundary={BOUNDARY}");
-        let r = send(&w, &w.unit, &path, &multipart, &form(&[("kind", None, b"receipt")]));
+        let r = w.post_bytes(&w.unit, &path, &multipart, &form(&[("kind", None, b"receipt")]));
         assert_eq!((r.status, r.code()), (422, "validation_failed"), "no file: {r:?}");
         let r = upload(&w, &w.unit, &p, &v, "a.pdf", &pdf(3, 100), Some("bill"));
         assert_eq!((r.status, r.code()), (422, "validation_failed"), "an unknown kind: {r:?}");
         let r = upload(&w, &w.unit, &p, &v, "empty.pdf", b"", None);
         assert_eq!((r.status, r.code()), (422, "validation_failed"), "empty: {r:?}");
         let two = form(&[("file", Some("a.pdf"), &pdf(4, 100)), ("file", Some("b.pdf"), &pdf(5, 100))]);
-        assert_eq!(send(&w, &w.unit, &path, &multipart, &two).status, 422, "two files");
-        let r = send(&w, &w.unit, &path, &multipart, b"--not-the-boundary\r\n\r\n");
+        assert_eq!(w.post_bytes(&w.unit, &path, &multipart, &two).status, 422, "two files");
+        let r = w.post_bytes(&w.unit, &path, &multipart, b"--not-the-boundary\r\n\r\n");
         assert!(r.status == 400 || r.status == 422, "a body that does not parse is not a 500: {r:?}");
 
         assert!(listed(&w, &w.inspector, &p, &v).is_empty());

@@ -3,30 +3,13 @@
 //! file's hash, the limits, the roles, and an import racing a single posting for one bank balance.
 use crate::common::{all_vouchers, assert_books_consistent, backends, items, on_each_backend, settings, FreshDb, Resp, Server, World};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 const HEADER: &str = "voucher_ref,date,summary,account,debit,credit,line_summary,invoice_number,seller,seller_tax_id,attachments\n";
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// Sends raw bytes as the body.
-fn send(w: &World, token: &str, path: &str, content_type: &str, body: &[u8]) -> Resp {
-    let agent = ureq::AgentBuilder::new().timeout(std::time::Duration::from_secs(600)).build();
-    let req = agent.post(&w.url(path)).set("Authorization", &format!("Bearer {token}")).set("Content-Type", content_type);
-    let resp = match req.send_bytes(body) {
-        Ok(r) => r,
-        Err(ureq::Error::Status(_, r)) => r,
-        Err(e) => panic!("POST {path}: {e}"),
-    };
-    let status = resp.status();
-    let content_type = resp.header("content-type").unwrap_or("").to_string();
-    let text = resp.into_string().unwrap_or_default();
-    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Resp { status, body, content_type, text, headers: BTreeMap::new() }
-}
-
 fn import(w: &World, token: &str, p: &str, csv: &[u8], dry_run: bool) -> Resp {
-    send(w, token, &format!("/projects/{p}/imports?dry_run={dry_run}"), "text/csv", csv)
+    w.post_bytes(token, &format!("/projects/{p}/imports?dry_run={dry_run}"), "text/csv", csv)
 }
 
 /// `n` two-line vouchers of `amount` each: Dr materials, Cr the bank; `with(i)` may replace the
@@ -167,7 +150,7 @@ fn a_gb18030_file_a_dry_run_and_the_templates() {
         let mut book = Vec::new();
         std::io::Read::read_to_end(&mut xlsx.into_reader(), &mut book).unwrap();
         let p3 = funded(&w, "1000.00");
-        let r = send(&w, &w.unit, &format!("/projects/{p3}/imports?dry_run=true"), XLSX, &book);
+        let r = w.post_bytes(&w.unit, &format!("/projects/{p3}/imports?dry_run=true"), XLSX, &book);
         assert_eq!((r.status, r.body["lines"].as_u64()), (200, Some(2)), "the xlsx template reads: {r:?}");
         let t = w.get(&w.unit, "/imports/template?format=csv");
         assert_eq!(t.status, 200);
@@ -200,11 +183,11 @@ fn limits_roles_and_unreadable_files() {
             assert_eq!(import(&w, token, &p, ten.as_bytes(), false).status, 403);
         }
         assert_eq!(import(&w, &w.other_unit, &p, ten.as_bytes(), false).status, 404, "another unit's project does not exist for it");
-        assert_eq!(send(&w, &w.unit, &format!("/projects/{p}/imports"), "application/pdf", b"%PDF").status, 415);
+        assert_eq!(w.post_bytes(&w.unit, &format!("/projects/{p}/imports"), "application/pdf", b"%PDF").status, 415);
         let r = import(&w, &w.unit, &p, b"voucher_ref,date,colour\n", false);
         assert_eq!((r.status, r.code()), (422, "validation_failed"), "{r:?}");
         assert_eq!(import(&w, &w.unit, &p, b"\xff\xfe\x00\x00garbage", false).status, 422);
-        assert_eq!(send(&w, &w.unit, &format!("/projects/{p}/imports?dry_run=maybe"), "text/csv", ten.as_bytes()).status, 422);
+        assert_eq!(w.post_bytes(&w.unit, &format!("/projects/{p}/imports?dry_run=maybe"), "text/csv", ten.as_bytes()).status, 422);
         assert_eq!(w.balance(&p, "1002"), "1000.00");
     }
 }

@@ -2,6 +2,7 @@
 //! whole chain from `trail.jsonl` (the same store read as the API's `?format=jsonl`) and re-hashes
 //! every event with WebCrypto, beside the server's own verification.
 use super::super::{Page, Refusal, Visit};
+use crate::console::format::local_time;
 use crate::domain::audit::Event;
 use crate::http::audit::TRAIL_READERS;
 use crate::http::projects::visible;
@@ -88,14 +89,6 @@ fn row(v: &Visit, e: &Event) -> maud::Markup {
             td.mono title=(e.hash) { (e.hash.get(..12).unwrap_or(&e.hash)) "…" }
         }
     }
-}
-
-/// A stored UTC instant as Chifeng's wall-clock time (UTC+8), to the second.
-fn local_time(at: &str) -> String {
-    let chifeng = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-    chrono::DateTime::parse_from_rfc3339(at)
-        .map(|t| t.with_timezone(&chifeng).format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_else(|_| at.to_string())
 }
 
 /// `GET /projects/{id}/audit/checkpoint.txt`: the project's signed checkpoint as a download, what

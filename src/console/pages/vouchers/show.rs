@@ -183,7 +183,7 @@ fn documents(v: &Visit, w: &VoucherWords, x: &VoucherView, may_upload: bool, ref
                                 td { (words::document_kind(v.lang, d.kind)) }
                                 td.wrap { a href={ (base) "/documents/" (d.id) } download=(d.filename) { (d.filename) } }
                                 td.num { (size_label(d.size)) }
-                                td { (d.uploaded_at.get(..16).unwrap_or(&d.uploaded_at).replace('T', " ")) }
+                                td { (crate::console::format::local_time(&d.uploaded_at)) }
                                 td.mono title=(d.sha256) { (d.sha256.get(..12).unwrap_or(&d.sha256)) "…" }
                             }
                         }
