@@ -75,7 +75,7 @@ pub fn import(conn: &mut DbConn, l: &mut Locked, actor: &Actor, rules: &Rules, c
             return Ok(first);
         }
     }
-    let (book, next_no) = (l.book.clone(), l.row.next_voucher_no);
+    let (book, next_no, days) = (l.book.clone(), l.row.next_voucher_no, l.days.clone());
     let groups = groups(&cmd.rows);
     let mut refusals: Vec<Refusal> = Vec::new();
     let (mut posted, mut pending, mut lines, mut total_debit) = (0usize, 0usize, 0usize, Money::ZERO);
@@ -102,7 +102,8 @@ pub fn import(conn: &mut DbConn, l: &mut Locked, actor: &Actor, rules: &Rules, c
             Ok(stored) if stored.voucher.status == VoucherStatus::PendingReview => pending += 1,
             Ok(_) => posted += 1,
             Err(error) => {
-                // As if this voucher had not been sent: the next ones meet the books without it.
+                // As if this voucher had not been sent: the next ones meet the books without it
+                // (its days need no undoing: a refused import is rolled back whole).
                 (l.book, l.row.next_voucher_no) = (before, before_no);
                 let row = error.extra.get("line").and_then(Value::as_u64).and_then(|n| g.rows.get(n as usize - 1)).unwrap_or(&g.rows[0]);
                 refusals.push(Refusal { row: row.number, voucher_ref: g.voucher_ref.to_string(), error });
@@ -129,7 +130,7 @@ pub fn import(conn: &mut DbConn, l: &mut Locked, actor: &Actor, rules: &Rules, c
     tracing::info!(project = %l.row.id, vouchers = groups.len(), lines, posted, pending, dry_run = cmd.dry_run,
         elapsed_ms = started.elapsed().as_millis() as u64, "import checked");
     if cmd.dry_run {
-        (l.book, l.row.next_voucher_no) = (book, next_no);
+        (l.book, l.row.next_voucher_no, l.days) = (book, next_no, days);
         return Ok((200, counts));
     }
     journal.append(&l.row.id, actor, "import.posted", &format!("project/{}", l.row.id), counts.clone())?;
