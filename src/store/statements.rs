@@ -26,9 +26,6 @@ pub const IN_BOOKS: [&str; 2] = {
 /// Account totals up to and including `as_of`, from each account's days (`account_days`): at most
 /// a row per account and day, however long the journal.
 fn totals_as_of(conn: &mut DbConn, project_id: &str, as_of: NaiveDate) -> AppResult<BTreeMap<String, Totals>> {
-    // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back, so both backends answer i64 (a
-    // project's total is far below 2⁶³ fen).
-    let total = |column: &str| sql::<BigInt>(&format!("CAST(SUM({column}) AS BIGINT)"));
     let rows: Vec<(String, i64, i64)> = account_days::table
         .filter(account_days::project_id.eq(project_id))
         .filter(account_days::day.le(as_of.to_string()))
@@ -140,30 +137,71 @@ pub fn books(conn: &mut DbConn, project: ProjectRow, as_of: Option<NaiveDate>) -
 
 /// The books of many projects: current balances from a few reads of account rows rather than
 /// queries per project (all rows when `everything` was listed, else those of the listed projects);
-/// a past `as_of` sums each project's journal.
+/// a past `as_of` likewise adds up the accounts' days and the pending reservations of all of them
+/// in a few reads.
 pub fn books_of_many(conn: &mut DbConn, projects: Vec<ProjectRow>, everything: bool, as_of: Option<NaiveDate>) -> AppResult<Vec<Books>> {
-    if as_of.is_some() {
-        return projects.into_iter().map(|p| books(conn, p, as_of)).collect();
-    }
-    let mut all = if everything {
-        current(conn, None)?
-    } else {
-        let ids: Vec<&str> = projects.iter().map(|p| p.id.as_str()).collect();
-        let mut some = BTreeMap::new();
-        // In parts: SQLite takes at most 32,766 bound values in one statement.
-        for part in ids.chunks(1000) {
-            some.extend(current_of(conn, part)?);
+    let ids: Vec<&str> = projects.iter().map(|p| p.id.as_str()).collect();
+    // In parts: SQLite takes at most 32,766 bound values in one statement.
+    let parts: Vec<Option<&[&str]>> = if everything { vec![None] } else { ids.chunks(1000).map(Some).collect() };
+    let mut all = BTreeMap::new();
+    let mut past: BTreeMap<String, (BTreeMap<String, Totals>, Reservation)> = BTreeMap::new();
+    for part in parts {
+        all.extend(match part {
+            None => current(conn, None)?,
+            Some(ids) => current_of(conn, ids)?,
+        });
+        if let Some(day) = as_of {
+            for (project, code, d, c) in days_up_to(conn, part, day)? {
+                past.entry(project).or_default().0.insert(code, Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) });
+            }
+            for (project, bank, expense) in pending_up_to(conn, part, day)? {
+                past.entry(project).or_default().1 = Reservation { bank: Money::from_fen(bank), expense: Money::from_fen(expense) };
+            }
         }
-        some
-    };
+    }
     Ok(projects
         .into_iter()
         .map(|project| {
             let (chart, totals) = all.remove(&project.id).unwrap_or_default();
-            let reserved = reserved_now(&project);
+            let (totals, reserved) = match as_of {
+                None => (totals, reserved_now(&project)),
+                Some(_) => past.remove(&project.id).unwrap_or_default(),
+            };
             Books { project, chart, totals, reserved }
         })
         .collect())
+}
+
+/// SUM of a BIGINT column, cast back from PostgreSQL's NUMERIC so both backends answer i64 (a
+/// project's total is far below 2⁶³ fen).
+fn total(column: &str) -> diesel::expression::SqlLiteral<BigInt> {
+    sql::<BigInt>(&format!("CAST(SUM({column}) AS BIGINT)"))
+}
+
+/// (project, code, debit fen, credit fen) up to `day`, of the listed projects or of all.
+fn days_up_to(conn: &mut DbConn, projects: Option<&[&str]>, day: NaiveDate) -> AppResult<Vec<(String, String, i64, i64)>> {
+    let q = account_days::table
+        .filter(account_days::day.le(day.to_string()))
+        .group_by((account_days::project_id, account_days::code))
+        .select((account_days::project_id, account_days::code, total("debit_fen"), total("credit_fen")));
+    Ok(match projects {
+        None => q.load(conn)?,
+        Some(ids) => q.filter(account_days::project_id.eq_any(ids)).load(conn)?,
+    })
+}
+
+/// (project, reserved bank fen, reserved expense fen) of vouchers awaiting review dated up to
+/// `day`, of the listed projects or of all.
+fn pending_up_to(conn: &mut DbConn, projects: Option<&[&str]>, day: NaiveDate) -> AppResult<Vec<(String, i64, i64)>> {
+    let q = vouchers::table
+        .filter(sql::<diesel::sql_types::Bool>(PENDING))
+        .filter(vouchers::date.le(day.to_string()))
+        .group_by(vouchers::project_id)
+        .select((vouchers::project_id, total("reserved_bank_fen"), total("reserved_expense_fen")));
+    Ok(match projects {
+        None => q.load(conn)?,
+        Some(ids) => q.filter(vouchers::project_id.eq_any(ids)).load(conn)?,
+    })
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
