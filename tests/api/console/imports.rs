@@ -159,7 +159,8 @@ fn a_file_is_checked_then_posted_once_and_a_refused_file_lists_every_row() {
 }
 
 /// In Chromium: the good file through dry run, posting and the voucher list; the bad file's two
-/// rows listed and nothing posted. Screenshots of each state (kept in docs/screenshots/).
+/// rows listed and nothing posted. A screenshot of each state in target/screenshots/ (on SQLite;
+/// the Chinese ones are copied to docs/screenshots/).
 #[test]
 fn importing_a_file_in_chromium() {
     let Some(b) = Browser::start() else { return };
