@@ -66,7 +66,7 @@ pub struct ImportAnswer {
         (status = 409, description = "`project_not_active`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`: more bytes or rows than the service's `[imports]` limits", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: neither CSV nor xlsx", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`import_rejected`: rows refused, each in `refusals` as `{row, voucher_ref, code, detail}`; `validation_failed`: the file cannot be read, a column is missing or unknown, no rows, `dry_run` not true or false", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`import_rejected`: rows refused, each in `refusals` as `{row, voucher_ref, code, detail}` with the members its error has alone (`account`, `number`, `available`, `lines`, `errors`, `first_row` …); `validation_failed`: the file cannot be read, a column is missing or unknown, no rows, `dry_run` not true or false", body = Problem, content_type = "application/problem+json")))]
 pub async fn import(
     state: State,
     caller: Caller,
