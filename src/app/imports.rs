@@ -39,8 +39,19 @@ struct Refusal {
 }
 
 impl Refusal {
+    /// The refusal with its error's members (the account, the invoice number, the available
+    /// amount, a rejected voucher's `lines`, a field's `errors` …), so a reader can say more than
+    /// the code. The error's `line` (within its voucher) is left out: `row` says where.
     fn json(&self) -> Value {
-        json!({"row": self.row, "voucher_ref": self.voucher_ref, "code": self.error.code, "detail": self.error.detail})
+        let mut o = serde_json::Map::new();
+        for (k, v) in self.error.extra.iter().filter(|(k, _)| k.as_str() != "line") {
+            o.insert(k.clone(), v.clone());
+        }
+        o.insert("row".into(), json!(self.row));
+        o.insert("voucher_ref".into(), json!(self.voucher_ref));
+        o.insert("code".into(), json!(self.error.code));
+        o.insert("detail".into(), json!(self.error.detail));
+        Value::Object(o)
     }
 }
 
@@ -171,7 +182,8 @@ fn submission(g: &Group<'_>) -> Result<SubmitVoucher, Vec<Refusal>> {
             // A date may be written either way on two rows of one voucher.
             let same = mine == voucher || matches!(col, Col::Date) && date(mine).ok().is_some_and(|d| date(voucher).ok() == Some(d));
             if !mine.is_empty() && !same {
-                refusals.push(refuse(row, AppError::field(name, format!("differs from the voucher's first row ('{voucher}')"))));
+                let differs = AppError::field(name, format!("differs from the voucher's first row ('{voucher}')"));
+                refusals.push(refuse(row, differs.with("first_row", voucher)));
             }
         }
         match entry(row) {
