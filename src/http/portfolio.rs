@@ -9,7 +9,7 @@ use super::openapi::Problem;
 use super::projects::{known_filters, org_scope};
 use super::sheet::{Cell, Lang, Table};
 use super::statements::{amount_cells, STATEMENT_HEADER};
-use super::{db, opt_date, Format, State};
+use super::{db, opt_date, xlsx, Format, State};
 use crate::auth::{Caller, Role};
 use crate::domain::calendar;
 use crate::domain::kind::ProjectKind;
@@ -185,7 +185,10 @@ pub async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery
         let f = ListFilter { kind: q.kind, status: q.status, org_ids, after: String::new(), limit: i64::MAX };
         snapshot(conn, |conn| {
             let listed = projects::list(conn, &f)?;
-            let mut lines = lines(conn, listed, everything, asked.as_of, day)?;
+            // Every row's full statement is wanted: read every chart once rather than the fixed
+            // accounts first.
+            let every = download.is_none() && asked.limit.is_none() && asked.after.is_none();
+            let mut lines = lines(conn, listed, everything, asked.as_of, every, day)?;
             portfolio::order(&mut lines, asked.sort);
             if download.is_some() {
                 return Ok(Read::Every(lines));
@@ -201,9 +204,15 @@ pub async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery
     .await?;
     match (read, download) {
         (Read::Every(lines), Some(super::sheet::Download::Csv)) => Ok(csv_stream(lines)),
-        (Read::Every(lines), Some(download)) => {
-            let rows = lines.iter().map(Line::cells).collect();
-            Table::new("statements", &STATEMENT_HEADER, rows).summing(&STATEMENT_HEADER[AMOUNTS]).respond(download, lang)
+        (Read::Every(lines), Some(_)) => {
+            // The workbook is built whole (rust_xlsxwriter writes its zip at the end, into a
+            // seekable buffer), so off the HTTP worker.
+            let book = web::block(move || {
+                let rows = lines.iter().map(Line::cells).collect();
+                xlsx::bytes(&Table::new("statements", &STATEMENT_HEADER, rows).summing(&STATEMENT_HEADER[AMOUNTS]), lang)
+            })
+            .await??;
+            Ok(xlsx::download("statements", book))
         }
         (Read::Page { page, totals, next }, _) => {
             let items = page
@@ -233,16 +242,18 @@ enum Read {
 /// The statement's amounts, the columns the portfolio's totals add up.
 const AMOUNTS: std::ops::Range<usize> = 1..11;
 
-/// Every listed project's amounts: from the five fixed accounts now, or from the journal for a
-/// past `as_of` (whose full statements come from the same books, so they are kept).
+/// Every listed project's amounts: from the five fixed accounts now; from the whole books, with
+/// the full statements kept, for a past `as_of` (read from the journal) or when `full` asks for
+/// every statement anyway.
 fn lines(
     conn: &mut crate::db::DbConn,
     listed: Vec<ProjectRow>,
     everything: bool,
     as_of: Option<NaiveDate>,
+    full: bool,
     day: NaiveDate,
 ) -> AppResult<Vec<Line>> {
-    if as_of.is_none() {
+    if as_of.is_none() && !full {
         let amounts = st::amounts_now(conn, &listed, everything)?;
         return Ok(listed.into_iter().zip(amounts).map(|(p, a)| Line::new(p, a, day, None)).collect());
     }
