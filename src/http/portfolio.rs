@@ -243,7 +243,7 @@ enum Read {
 const AMOUNTS: std::ops::Range<usize> = 1..11;
 
 /// Every listed project's amounts: from the five fixed accounts now; from the whole books, with
-/// the full statements kept, for a past `as_of` (read from the journal) or when `full` asks for
+/// the full statements kept, for a past `as_of` (from the accounts' days) or when `full` asks for
 /// every statement anyway.
 fn lines(
     conn: &mut crate::db::DbConn,
