@@ -6,9 +6,11 @@ fundledger benchmark: starts the service in this process and drives it over HTTP
 
   cargo run --release --example bench -- [options]
 
-  --mode post|read|all|import|flags  what to run (default all; flags runs alone); --skip-reads =
-                           --mode post; import: one CSV of --vouchers two-line vouchers (at most
-                           50,000) into one project
+  --mode post|read|all|import|flags|statements  what to run (default all; flags and
+                           statements run alone); --skip-reads = --mode post; import: one CSV of
+                           --vouchers two-line vouchers (at most 50,000) into one project;
+                           statements: GET /statements pages of 500 over --statement-projects
+                           projects with varied figures (default 10,000 in this mode), each sort
   --flag-projects N        --mode flags: projects (default 1000)
   --flag-vouchers N        --mode flags: vouchers over them in total (default 1e5)
   --pg URL                 PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/postgres);
@@ -22,7 +24,8 @@ fundledger benchmark: starts the service in this process and drives it over HTTP
   --vouchers N             vouchers posted in total (default 5000)
   --lines N[,N..]          read side: journal sizes of one project each (default 1e3; e.g. 1e3,1e5)
   --lines-per-voucher N    lines per voucher when seeding those journals (2..200, default 200)
-  --statement-projects N   read side: projects registered for GET /statements (default 1000; 0 skips)
+  --statement-projects N   read side: projects registered for GET /statements (default 1000; 0 skips;
+                           --mode statements: default 10,000)
   --samples N              sequential GETs per read-side figure (default 200)
   --verify-runs N          GET verify this many times per chain and report the median (default 3)
   --verify-events N        read side: a project whose chain gets N small postings, then verified (default 0)
@@ -41,6 +44,8 @@ pub enum Mode {
     Import,
     /// The red-flag rules over a portfolio (`--flag-projects`, `--flag-vouchers`).
     Flags,
+    /// GET /statements paged and sorted over `--statement-projects` projects.
+    Statements,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +100,7 @@ impl Opts {
             flag_projects: 1000,
             flag_vouchers: 100_000,
         };
+        let mut statement_projects = None;
         let mut args = args.peekable();
         while let Some(arg) = args.next() {
             let (key, inline) = match arg.split_once('=') {
@@ -111,7 +117,8 @@ impl Opts {
                         "all" => Mode::All,
                         "import" => Mode::Import,
                         "flags" => Mode::Flags,
-                        m => return Err(format!("--mode {m}: expected post, read, all, import or flags")),
+                        "statements" => Mode::Statements,
+                        m => return Err(format!("--mode {m}: expected post, read, all, import, flags or statements")),
                     }
                 }
                 "--skip-reads" => o.mode = Mode::Post,
@@ -126,7 +133,7 @@ impl Opts {
                 "--vouchers" => o.vouchers = count(&key, &value()?)?,
                 "--lines" => o.lines = value()?.split(',').filter(|s| !s.is_empty()).map(|s| count(&key, s)).collect::<Result<_, _>>()?,
                 "--lines-per-voucher" => o.lines_per_voucher = count(&key, &value()?)?,
-                "--statement-projects" => o.statement_projects = count(&key, &value()?)?,
+                "--statement-projects" => statement_projects = Some(count(&key, &value()?)?),
                 "--samples" => o.samples = count(&key, &value()?)?,
                 "--verify-events" => o.verify_events = count(&key, &value()?)?,
                 "--verify-runs" => o.verify_runs = count(&key, &value()?)?,
@@ -135,6 +142,7 @@ impl Opts {
                 other => return Err(format!("unknown option {other}")),
             }
         }
+        o.statement_projects = statement_projects.unwrap_or(if o.mode == Mode::Statements { 10_000 } else { 1000 });
         if o.flag_projects == 0 {
             return Err("--flag-projects must be at least 1".into());
         }

@@ -13,6 +13,7 @@ mod flags;
 mod http;
 mod import;
 mod machine;
+mod portfolio;
 mod posting;
 mod reads;
 mod server;
@@ -251,6 +252,11 @@ fn run(o: &Opts) -> R<bool> {
         let all_posted = f.posted == f.vouchers as u64;
         println!("{}  flags run: every seeding voucher posted ({} of {})", if all_posted { "PASS" } else { "FAIL" }, f.posted, f.vouchers);
         ok &= all_posted && f.get_items > 0;
+        tables.push(f.table(backend));
+    }
+    if o.mode == args::Mode::Statements {
+        let f = portfolio::run(&w, o.statement_projects, o.clients, o.samples)?;
+        ok &= f.projects == o.statement_projects as u64;
         tables.push(f.table(backend));
     }
     if !chains.is_empty() {

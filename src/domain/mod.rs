@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod merkle;
 pub mod model;
 pub mod money;
+pub mod portfolio;
 pub mod reconcile;
 pub mod recovery;
 pub mod reporting;

@@ -186,6 +186,18 @@ pub fn ratio4(numerator: Money, denominator: Money) -> String {
     format!("{r:.4}")
 }
 
+/// `ratio4` as a whole number of ten-thousandths (`0.2416` → 2416): ordering by it orders by
+/// what the answer shows.
+pub fn ratio4_units(numerator: Money, denominator: Money) -> i64 {
+    if denominator.0 == 0 {
+        return 0;
+    }
+    let r = (Decimal::from(numerator.0) / Decimal::from(denominator.0))
+        .round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointNearestEven);
+    // Past i64 only for a ratio over 10^14, which no grant of at least one fen reaches.
+    (r * Decimal::from(10_000)).trunc().try_into().unwrap_or(if r.is_sign_negative() { i64::MIN } else { i64::MAX })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,6 +263,13 @@ mod tests {
                 }
             };
             prop_assert_eq!(Money::parse_positive(&text).is_ok(), expected, "{:?}", text);
+        }
+
+        /// The units order exactly as the shown ratios do, and are the shown ratio's digits.
+        #[test]
+        fn ratio_units_are_the_shown_ratio(n in -10_000_000_000i64..10_000_000_000, d in 0i64..10_000_000_000) {
+            let (shown, units) = (ratio4(Money(n), Money(d)), ratio4_units(Money(n), Money(d)));
+            prop_assert_eq!(shown.parse::<Decimal>().unwrap(), Decimal::new(units, 4), "{} {}", n, d);
         }
 
         #[test]

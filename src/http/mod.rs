@@ -13,6 +13,7 @@ pub mod imports;
 pub mod money;
 pub mod openapi;
 pub mod package;
+pub mod portfolio;
 pub mod projects;
 pub mod recovery;
 pub mod reports;
@@ -177,9 +178,16 @@ pub fn csv_response(filename: &str, header: &[&str], rows: Vec<Vec<String>>) -> 
 
 /// The bytes of a CSV download (and of the same file in an archive package).
 pub fn csv_bytes(header: &[&str], rows: Vec<Vec<String>>) -> AppResult<Vec<u8>> {
+    let mut bytes = Vec::from(&b"\xEF\xBB\xBF"[..]);
+    bytes.extend(csv_rows(std::iter::once(header.iter().map(|h| h.to_string()).collect()).chain(rows))?);
+    Ok(bytes)
+}
+
+/// CSV rows without the BOM: a file's part, for a download streamed in parts. Every cell passes
+/// `spreadsheet::cell`.
+pub fn csv_rows(rows: impl Iterator<Item = Vec<String>>) -> AppResult<Vec<u8>> {
     use crate::domain::spreadsheet::cell;
-    let mut w = csv::Writer::from_writer(Vec::from(&b"\xEF\xBB\xBF"[..]));
-    w.write_record(header).map_err(AppError::internal)?;
+    let mut w = csv::Writer::from_writer(Vec::new());
     for r in rows {
         w.write_record(r.iter().map(|c| cell(c).into_owned())).map_err(AppError::internal)?;
     }

@@ -3,8 +3,8 @@
 //! `/api/v1/openapi.json` and shown by the page at `/api/docs`. A test checks that every route
 //! `http::register` serves is in the document and the other way round.
 use super::{
-    acceptance, accounts, archive, audit, documents, export, flags, imports, money, package, projects, recovery, reports, reviews,
-    statements, transparency,
+    acceptance, accounts, archive, audit, documents, export, flags, imports, money, package, portfolio, projects, recovery, reports,
+    reviews, statements, transparency,
 };
 use crate::error::Code;
 use actix_web::HttpResponse;
@@ -47,7 +47,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
         statements::ledger,
         statements::project_statement,
         statements::recoverable,
-        statements::all_statements,
+        portfolio::all_statements,
         export::export,
         flags::project_flags,
         flags::all_flags,

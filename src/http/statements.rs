@@ -1,20 +1,19 @@
-//! Balances, trial balance, account ledger, project statements and the all-projects view.
+//! Balances, trial balance, account ledger and project statements (the all-projects view is
+//! `http::portfolio`).
 use super::openapi::Problem;
-use super::projects::{org_scope, visible};
+use super::projects::visible;
 use super::routes::Routes;
 use super::sheet::{Cell, Lang, Table};
 use super::{db, opt_date, Answer, Format, State};
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::domain::calendar;
 use crate::domain::chart::{AccountDef, Side};
-use crate::domain::kind::ProjectKind;
 use crate::domain::money::Money;
-use crate::domain::statement::{self, AccountBalance, Recoverable, Statement};
-use crate::domain::status::ProjectStatus;
+use crate::domain::statement::{self, AccountBalance, Amounts, Recoverable, Statement};
 use crate::error::{AppError, AppResult, Code};
-use crate::store::projects::{self, ListFilter};
+use crate::store::projects;
 use crate::store::snapshot;
-use crate::store::statements::{self as st, account_ledger, books, Entry};
+use crate::store::statements::{account_ledger, books, Entry};
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -26,7 +25,7 @@ pub fn routes(r: &mut Routes) {
         .get("/projects/{id}/ledger", ledger)
         .get("/projects/{id}/statement", project_statement)
         .get("/projects/{id}/recoverable", recoverable)
-        .get("/statements", all_statements);
+        .get("/statements", super::portfolio::all_statements);
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -82,41 +81,6 @@ pub struct ProjectStatement {
     #[schema(value_type = String, format = Date)]
     as_of: NaiveDate,
     statement: Statement,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct StatementRow {
-    project_id: String,
-    name: String,
-    kind: ProjectKind,
-    status: ProjectStatus,
-    org_id: String,
-    statement: Statement,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PortfolioTotals {
-    projects: usize,
-    grant: Money,
-    disbursed: Money,
-    undisbursed: Money,
-    bank_balance: Money,
-    payables: Money,
-    implemented: Money,
-    pending_review: Money,
-    available: Money,
-    recovered: Money,
-    recoverable: Money,
-    /// implemented ÷ grant over all listed projects, 4 decimals.
-    utilization: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct Portfolio {
-    #[schema(value_type = String, format = Date)]
-    as_of: NaiveDate,
-    items: Vec<StatementRow>,
-    totals: PortfolioTotals,
 }
 
 impl AsOf {
@@ -352,15 +316,33 @@ pub(crate) fn statement_row(s: &Statement) -> Vec<Cell> {
         s.recovered,
         s.recoverable,
     ];
-    let mut row: Vec<Cell> = amounts.into_iter().map(Cell::Money).collect();
-    row.push(Cell::Ratio(s.utilization.clone()));
-    row.push(Cell::Text(s.period.start_date.to_string()));
-    row.push(Cell::Text(s.period.end_date.to_string()));
-    row
+    row(amounts, s.utilization.clone(), s.period.start_date, s.period.end_date)
 }
 
-/// The statement's amounts: what the portfolio's totals add up.
-const STATEMENT_AMOUNTS: std::ops::Range<usize> = 1..11;
+/// A statement row from the single amounts alone, as `statement_row` writes the statement.
+pub(crate) fn amount_cells(a: &Amounts, utilization: String, start: NaiveDate, end: NaiveDate) -> Vec<Cell> {
+    let amounts = [
+        a.grant,
+        a.disbursed,
+        a.undisbursed,
+        a.bank_balance,
+        a.payables,
+        a.implemented,
+        a.pending_review,
+        a.available,
+        a.recovered,
+        a.recoverable,
+    ];
+    row(amounts, utilization, start, end)
+}
+
+fn row(amounts: [Money; 10], utilization: String, start: NaiveDate, end: NaiveDate) -> Vec<Cell> {
+    let mut row: Vec<Cell> = amounts.into_iter().map(Cell::Money).collect();
+    row.push(Cell::Ratio(utilization));
+    row.push(Cell::Text(start.to_string()));
+    row.push(Cell::Text(end.to_string()));
+    row
+}
 
 /// What recovery would take back: recoverable = grant − implemented − already recovered; of it,
 /// what was never disbursed and what the unit must remit.
@@ -385,91 +367,4 @@ pub async fn recoverable(state: State, caller: Caller, id: web::Path<String>, q:
     })
     .await?;
     Ok(HttpResponse::Ok().json(r))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AllQuery {
-    /// base or studio.
-    #[param(value_type = Option<ProjectKind>)]
-    kind: Option<String>,
-    /// active, suspended, cancelled, completed, acceptance_failed or closed.
-    status: Option<String>,
-    /// The organisation's region.
-    region: Option<String>,
-    /// YYYY-MM-DD; default today.
-    #[param(value_type = Option<String>, format = Date)]
-    as_of: Option<String>,
-    /// `csv` for a spreadsheet, `xlsx` for an Excel workbook.
-    #[param(pattern = "^(json|csv|xlsx)$")]
-    format: Option<String>,
-    /// The workbook's headers: `zh` (default) or `en`.
-    #[param(pattern = "^(zh|en)$")]
-    lang: Option<String>,
-}
-
-/// One statement row per project, and totals over them: the finance bureau's portfolio.
-///
-/// Roles: finance, hr, inspector.
-#[utoipa::path(get, path = "/statements", tag = "statements", params(AllQuery), security(("bearer" = [])),
-    responses((status = 200, content((Portfolio = "application/json"), (String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
-        (status = 403, description = "`forbidden`: not finance, hr or inspector", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `as_of` is not a date in 2000–2099, a `format` other than json, csv or xlsx, a `lang` other than zh or en, an unknown `kind` or `status`", body = Problem, content_type = "application/problem+json")))]
-pub async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery>) -> AppResult<HttpResponse> {
-    caller.require(&[Role::Finance, Role::Hr, Role::Inspector])?;
-    let q = q.into_inner();
-    super::projects::known_filters(&q.kind, &q.status)?;
-    let as_of = opt_date("as_of", &q.as_of)?;
-    let day = as_of.unwrap_or_else(calendar::today);
-    let (answer, lang) = (Format { format: q.format.clone() }.answer()?, Lang::parse(q.lang.as_deref())?);
-    let rows = db(&state, move |conn| {
-        let org_ids = org_scope(conn, &caller, None, q.region)?;
-        let everything = q.kind.is_none() && q.status.is_none() && org_ids.is_none();
-        let f = ListFilter { kind: q.kind, status: q.status, org_ids, after: String::new(), limit: i64::MAX };
-        let all = snapshot(conn, |conn| {
-            let listed = projects::list(conn, &f)?;
-            st::books_of_many(conn, listed, everything, as_of)
-        })?;
-        Ok(all
-            .into_iter()
-            .map(|b| {
-                let s = b.figures().statement(b.project.start(), b.project.end(), day);
-                (b.project, s)
-            })
-            .collect::<Vec<_>>())
-    })
-    .await?;
-    let sum = |f: &dyn Fn(&Statement) -> Money| -> Money { rows.iter().map(|(_, s)| f(s)).sum() };
-    let grant = sum(&|s| s.grant);
-    let implemented = sum(&|s| s.implemented);
-    if let Some(download) = answer.download() {
-        let lines = rows
-            .iter()
-            .map(|(p, s)| {
-                let mut r = vec![Cell::Text(p.id.clone())];
-                r.extend(statement_row(s));
-                r
-            })
-            .collect();
-        return Table::new("statements", &STATEMENT_HEADER, lines).summing(&STATEMENT_HEADER[STATEMENT_AMOUNTS]).respond(download, lang);
-    }
-    let totals = PortfolioTotals {
-        projects: rows.len(),
-        grant,
-        disbursed: sum(&|s| s.disbursed),
-        undisbursed: sum(&|s| s.undisbursed),
-        bank_balance: sum(&|s| s.bank_balance),
-        payables: sum(&|s| s.payables),
-        implemented,
-        pending_review: sum(&|s| s.pending_review),
-        available: sum(&|s| s.available),
-        recovered: sum(&|s| s.recovered),
-        recoverable: sum(&|s| s.recoverable),
-        utilization: crate::domain::money::ratio4(implemented, grant),
-    };
-    let items = rows
-        .into_iter()
-        .map(|(p, s)| StatementRow { project_id: p.id, name: p.name, kind: p.kind, status: p.status, org_id: p.org_id, statement: s })
-        .collect();
-    Ok(HttpResponse::Ok().json(Portfolio { as_of: day, items, totals }))
 }

@@ -15,11 +15,15 @@ pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.sp
 const MAX_WIDTH_CHARS: usize = 60;
 
 pub fn response(table: &Table, lang: Lang) -> AppResult<HttpResponse> {
-    let bytes = bytes(table, lang)?;
-    Ok(HttpResponse::Ok()
+    Ok(download(table.name, bytes(table, lang)?))
+}
+
+/// A workbook's bytes as the download `name.xlsx`.
+pub fn download(name: &str, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type(CONTENT_TYPE)
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{}.xlsx\"", table.name)))
-        .body(bytes))
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.xlsx\"")))
+        .body(bytes)
 }
 
 /// The workbook's bytes, as the download has them.

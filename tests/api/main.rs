@@ -21,6 +21,7 @@ mod invoices;
 mod ledger;
 mod operations;
 mod ops;
+mod portfolio;
 mod properties;
 mod recovery;
 mod reports;
