@@ -111,6 +111,7 @@ pub fn build_state(settings: Settings) -> Result<http::AppState, StartError> {
         flags: Arc::new(flags),
         notary: Arc::new(notary),
         documents: Arc::new(store::documents::InDatabase),
+        import_stash: Default::default(),
         settings,
     })
 }

@@ -99,7 +99,7 @@ pub fn run(w: &World, projects: usize, vouchers: usize, clients: usize, samples:
     eprintln!("flags: registering {projects} projects and posting {vouchers} vouchers over HTTP ...");
     let t = Instant::now();
     let ids = w.projects(projects, clients, true)?;
-    let out = posting::run(&Spec { client: &w.client, token: &w.unit, projects: &ids, total: vouchers, clients, lines: 2 });
+    let out = posting::run(&Spec { client: &w.client, token: &w.unit, projects: &ids, total: vouchers, clients, lines: 2, days: 1 });
     let seeded = t.elapsed();
     let mut get_us = Vec::new();
     let (mut get_items, mut get_bytes) = (0, 0);

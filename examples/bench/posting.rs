@@ -1,6 +1,6 @@
 //! The posting workload (C client threads, D vouchers spread over the projects) and the checks
 //! run on the books afterwards.
-use crate::http::{expect, Client, World, R, VOUCHER_DATE};
+use crate::http::{expect, Client, World, R, START, VOUCHER_DATE};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -14,6 +14,18 @@ pub struct Spec<'a> {
     /// Lines per voucher: 2 is Dr materials 1.00 / Cr 1002 1.00; more is (n-1) debits of 0.01
     /// and one credit of their sum.
     pub lines: usize,
+    /// Days the vouchers' dates are spread over, from the project's start (1: all on
+    /// `VOUCHER_DATE`), so that a past `as_of` meets a journal of many days.
+    pub days: usize,
+}
+
+/// The date of voucher `i`.
+fn date_of(i: usize, days: usize) -> String {
+    if days <= 1 {
+        return VOUCHER_DATE.to_string();
+    }
+    let start = chrono::NaiveDate::parse_from_str(START, "%Y-%m-%d").expect("START is a date");
+    (start + chrono::Days::new((i % days) as u64)).to_string()
 }
 
 /// Fen spent by one voucher of `lines` lines.
@@ -104,8 +116,8 @@ pub fn run(spec: &Spec) -> Outcome {
                         }
                         let pi = i % np;
                         let path = format!("/projects/{}/vouchers", spec.projects[pi]);
-                        let body =
-                            format!(r#"{{"date":"{VOUCHER_DATE}","summary":"购买焊接实训耗材第{i}批","attachments":1,"lines":{lines}}}"#);
+                        let date = date_of(i, spec.days);
+                        let body = format!(r#"{{"date":"{date}","summary":"购买焊接实训耗材第{i}批","attachments":1,"lines":{lines}}}"#);
                         let t = Instant::now();
                         let r = c.call("POST", &path, Some(spec.token), Some(&body));
                         o.lat_us.push(t.elapsed().as_micros() as u64);

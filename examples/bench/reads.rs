@@ -18,6 +18,25 @@ fn sample(w: &World, path: &str, n: usize) -> R<Vec<u64>> {
     Ok(v)
 }
 
+/// Latencies in µs, sorted, of `n` GETs going round `paths`.
+fn sample_round(w: &World, paths: &[String], n: usize) -> R<Vec<u64>> {
+    let mut v = Vec::with_capacity(n);
+    for (i, path) in paths.iter().cycle().take(n + paths.len()).enumerate() {
+        let took = w.client.timed_get(&w.finance, path)?.0.as_micros() as u64;
+        // The first round warms up.
+        if i >= paths.len() {
+            v.push(took);
+        }
+    }
+    v.sort_unstable();
+    Ok(v)
+}
+
+/// Days across the seeded journal and past its end, for `as_of`: the 1st and 15th of each month.
+fn as_of_days() -> Vec<String> {
+    (2025..=2026).flat_map(|y| (1..=12).flat_map(move |m| [format!("{y}-{m:02}-01"), format!("{y}-{m:02}-15")])).collect()
+}
+
 pub struct Verify {
     pub events: i64,
     /// Median of `--verify-runs` GETs.
@@ -52,10 +71,16 @@ pub struct Journal {
     pub seed: Duration,
     pub statement: Vec<u64>,
     pub trial_balance: Vec<u64>,
+    /// Over `as_of_days`, round and round.
     pub statement_as_of: Vec<u64>,
+    pub trial_balance_as_of: Vec<u64>,
     pub verify: Verify,
     pub checks: Checks,
 }
+
+/// The seeded journal's dates run over this many days from the project's start (to 2026-11-30,
+/// before today): a past `as_of` then sums a long history, not one day.
+const SEED_DAYS: usize = 640;
 
 /// Journal lines a fresh, disbursed project already has: allocation and disbursement, 2 each.
 const LINES_AT_START: usize = 4;
@@ -67,7 +92,15 @@ pub fn journal(w: &World, o: &Opts, want: usize) -> R<Journal> {
     let baseline = w.events(&p)?;
     let projects = [p.clone()];
     eprintln!("  seeding {vouchers} vouchers of {k} lines ...");
-    let out = posting::run(&Spec { client: &w.client, token: &w.unit, projects: &projects, total: vouchers, clients: o.clients, lines: k });
+    let out = posting::run(&Spec {
+        client: &w.client,
+        token: &w.unit,
+        projects: &projects,
+        total: vouchers,
+        clients: o.clients,
+        lines: k,
+        days: SEED_DAYS,
+    });
     if out.posted() as usize != vouchers {
         return Err(format!("seeding posted {} of {vouchers} vouchers: {} {:?}", out.posted(), out.non_201(), out.errors));
     }
@@ -80,7 +113,16 @@ pub fn journal(w: &World, o: &Opts, want: usize) -> R<Journal> {
         seed: out.elapsed,
         statement: sample(w, &format!("/projects/{p}/statement"), n)?,
         trial_balance: sample(w, &format!("/projects/{p}/trial-balance"), n)?,
-        statement_as_of: sample(w, &format!("/projects/{p}/statement?as_of=2026-12-31"), n.min(20))?,
+        statement_as_of: sample_round(
+            w,
+            &as_of_days().iter().map(|d| format!("/projects/{p}/statement?as_of={d}")).collect::<Vec<_>>(),
+            n,
+        )?,
+        trial_balance_as_of: sample_round(
+            w,
+            &as_of_days().iter().map(|d| format!("/projects/{p}/trial-balance?as_of={d}")).collect::<Vec<_>>(),
+            n,
+        )?,
         verify: verify(w, &p, o.verify_runs)?,
         checks,
     })
@@ -146,7 +188,8 @@ pub fn chain(w: &World, o: &Opts, n: usize) -> R<Chain> {
     let p = w.project(&w.client, 200_000, true)?;
     let baseline = w.events(&p)?;
     let projects = [p.clone()];
-    let out = posting::run(&Spec { client: &w.client, token: &w.unit, projects: &projects, total: n, clients: o.clients, lines: 2 });
+    let out =
+        posting::run(&Spec { client: &w.client, token: &w.unit, projects: &projects, total: n, clients: o.clients, lines: 2, days: 1 });
     let checks = posting::check(w, &projects, &[baseline], &out, 2, false)?;
     let verify = verify(w, &p, o.verify_runs)?;
     let (inclusion, consistency) = proofs(w, &p, verify.events, o.samples)?;

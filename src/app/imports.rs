@@ -39,8 +39,19 @@ struct Refusal {
 }
 
 impl Refusal {
+    /// The refusal with its error's members (the account, the invoice number, the available
+    /// amount, a rejected voucher's `lines`, a field's `errors` …), so a reader can say more than
+    /// the code. The error's `line` (within its voucher) is left out: `row` says where.
     fn json(&self) -> Value {
-        json!({"row": self.row, "voucher_ref": self.voucher_ref, "code": self.error.code, "detail": self.error.detail})
+        let mut o = serde_json::Map::new();
+        for (k, v) in self.error.extra.iter().filter(|(k, _)| k.as_str() != "line") {
+            o.insert(k.clone(), v.clone());
+        }
+        o.insert("row".into(), json!(self.row));
+        o.insert("voucher_ref".into(), json!(self.voucher_ref));
+        o.insert("code".into(), json!(self.error.code));
+        o.insert("detail".into(), json!(self.error.detail));
+        Value::Object(o)
     }
 }
 
@@ -75,7 +86,7 @@ pub fn import(conn: &mut DbConn, l: &mut Locked, actor: &Actor, rules: &Rules, c
             return Ok(first);
         }
     }
-    let (book, next_no) = (l.book.clone(), l.row.next_voucher_no);
+    let (book, next_no, days) = (l.book.clone(), l.row.next_voucher_no, l.days.clone());
     let groups = groups(&cmd.rows);
     let mut refusals: Vec<Refusal> = Vec::new();
     let (mut posted, mut pending, mut lines, mut total_debit) = (0usize, 0usize, 0usize, Money::ZERO);
@@ -102,7 +113,8 @@ pub fn import(conn: &mut DbConn, l: &mut Locked, actor: &Actor, rules: &Rules, c
             Ok(stored) if stored.voucher.status == VoucherStatus::PendingReview => pending += 1,
             Ok(_) => posted += 1,
             Err(error) => {
-                // As if this voucher had not been sent: the next ones meet the books without it.
+                // As if this voucher had not been sent: the next ones meet the books without it
+                // (its days need no undoing: a refused import is rolled back whole).
                 (l.book, l.row.next_voucher_no) = (before, before_no);
                 let row = error.extra.get("line").and_then(Value::as_u64).and_then(|n| g.rows.get(n as usize - 1)).unwrap_or(&g.rows[0]);
                 refusals.push(Refusal { row: row.number, voucher_ref: g.voucher_ref.to_string(), error });
@@ -129,7 +141,7 @@ pub fn import(conn: &mut DbConn, l: &mut Locked, actor: &Actor, rules: &Rules, c
     tracing::info!(project = %l.row.id, vouchers = groups.len(), lines, posted, pending, dry_run = cmd.dry_run,
         elapsed_ms = started.elapsed().as_millis() as u64, "import checked");
     if cmd.dry_run {
-        (l.book, l.row.next_voucher_no) = (book, next_no);
+        (l.book, l.row.next_voucher_no, l.days) = (book, next_no, days);
         return Ok((200, counts));
     }
     journal.append(&l.row.id, actor, "import.posted", &format!("project/{}", l.row.id), counts.clone())?;
@@ -170,7 +182,8 @@ fn submission(g: &Group<'_>) -> Result<SubmitVoucher, Vec<Refusal>> {
             // A date may be written either way on two rows of one voucher.
             let same = mine == voucher || matches!(col, Col::Date) && date(mine).ok().is_some_and(|d| date(voucher).ok() == Some(d));
             if !mine.is_empty() && !same {
-                refusals.push(refuse(row, AppError::field(name, format!("differs from the voucher's first row ('{voucher}')"))));
+                let differs = AppError::field(name, format!("differs from the voucher's first row ('{voucher}')"));
+                refusals.push(refuse(row, differs.with("first_row", voucher)));
             }
         }
         match entry(row) {

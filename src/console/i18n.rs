@@ -7,6 +7,7 @@ use actix_web::HttpRequest;
 pub mod charts;
 pub mod finance;
 pub mod flags;
+pub mod imports;
 pub mod people;
 pub mod vouchers;
 

@@ -10,6 +10,7 @@ mod layout;
 mod pages;
 pub mod problems;
 pub mod session;
+pub mod stash;
 
 use crate::auth::Caller;
 use crate::error::AppError;

@@ -263,3 +263,13 @@ diesel::joinable!(acceptances -> projects (project_id));
 diesel::joinable!(archive_entries -> projects (project_id));
 diesel::allow_tables_to_appear_in_same_query!(acceptances, projects);
 diesel::allow_tables_to_appear_in_same_query!(archive_entries, projects);
+
+diesel::table! {
+    account_days (project_id, code, day) {
+        project_id -> Text,
+        code -> Text,
+        day -> Text,
+        debit_fen -> BigInt,
+        credit_fen -> BigInt,
+    }
+}

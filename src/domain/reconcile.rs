@@ -15,9 +15,10 @@ use std::collections::{BTreeMap, HashMap};
 /// The first place where the tables and the chain disagree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Mismatch {
-    /// `voucher`, `line`, `account` or `event` (an event the rebuild cannot read).
+    /// `voucher`, `line`, `account`, `account_day` or `event` (an event the rebuild cannot read).
     pub table: &'static str,
-    /// The voucher id, `<voucher id>/<line no>`, the account code, or the event's seq.
+    /// The voucher id, `<voucher id>/<line no>`, the account code, `<code>/<day>`, or the event's
+    /// seq.
     pub key: String,
     /// The field that differs, or `row` when the row is missing on one side.
     pub field: &'static str,
@@ -314,6 +315,41 @@ impl Books {
         Ok(())
     }
 
+    /// Compares every account's days as stored, `(code, day, debit fen, credit fen)`, with the sums
+    /// of the lines of the vouchers in the books by their date: the figures a past `as_of` reads.
+    pub fn days(&self, stored: &[(String, String, i64, i64)]) -> Result<(), Mismatch> {
+        // (code, day) → (the chain's sums, the table's row), walked in order so the earliest
+        // day that differs is the one reported.
+        type Sides = (Option<(i64, i64)>, Option<(i64, i64)>);
+        let mut both: BTreeMap<(&str, &str), Sides> = BTreeMap::new();
+        for v in self.vouchers.values().filter(|v| VoucherStatus::IN_BOOKS.contains(&v.status)) {
+            for &(code, debit, credit) in &v.lines {
+                let t = both.entry((self.codes[code as usize].as_str(), v.date.as_str())).or_default().0.get_or_insert((0, 0));
+                *t = (t.0 + debit, t.1 + credit);
+            }
+        }
+        for (code, day, debit, credit) in stored {
+            both.entry((code.as_str(), day.as_str())).or_default().1 = Some((*debit, *credit));
+        }
+        let shown = |(d, c): (i64, i64)| format!("debit {} credit {}", Money::from_fen(d), Money::from_fen(c));
+        for ((code, day), (chain, table)) in both {
+            let field = match (chain, table) {
+                (Some(_), None) => "row",
+                (chain, Some(t)) if chain.unwrap_or((0, 0)) != t => {
+                    if chain.unwrap_or((0, 0)).0 != t.0 {
+                        "debit"
+                    } else {
+                        "credit"
+                    }
+                }
+                _ => continue,
+            };
+            let (chain, table_value) = (Some(shown(chain.unwrap_or((0, 0)))), table.map(shown));
+            return Err(Mismatch { table: "account_day", key: format!("{code}/{day}"), field, chain, table_value });
+        }
+        Ok(())
+    }
+
     /// Vouchers the chain holds.
     pub fn vouchers(&self) -> usize {
         self.vouchers.len()
@@ -467,6 +503,39 @@ mod tests {
         l.iter().try_for_each(|r| b.line(r)).unwrap();
         assert_eq!(b.missing_rows().and_then(|()| b.accounts(&a)), Ok(()));
         assert_eq!(b.vouchers(), 3);
+    }
+
+    /// Each account's days: what the books moved on the vouchers' dates, a reversal and an
+    /// approval included; a day edited, moved or lost is named.
+    #[test]
+    fn account_days_are_checked_against_the_vouchers_dates() {
+        let days = |rows: &[(&str, &str, i64, i64)]| -> Vec<(String, String, i64, i64)> {
+            rows.iter().map(|(c, d, x, y)| (c.to_string(), d.to_string(), *x, *y)).collect()
+        };
+        let intact = [
+            ("1002", "2025-03-05", 1000, 1000),
+            ("1002", "2025-03-06", 0, 1000),
+            ("5101", "2025-03-05", 1000, 1000),
+            ("5101", "2025-03-06", 1000, 0),
+        ];
+        assert_eq!(books().days(&days(&intact)), Ok(()));
+        let mut edited = intact;
+        edited[3].2 = 100_001_000;
+        let m = books().days(&days(&edited)).unwrap_err();
+        assert_eq!((m.table, m.key.as_str(), m.field), ("account_day", "5101/2025-03-06", "debit"));
+        let mut moved = intact;
+        moved[3].1 = "2025-03-07";
+        let m = books().days(&days(&moved)).unwrap_err();
+        assert_eq!((m.table, m.key.as_str(), m.field, m.table_value), ("account_day", "5101/2025-03-06", "row", None));
+        let mut added = intact.to_vec();
+        added.push(("5101", "2025-03-07", 0, 5));
+        let m = books().days(&days(&added)).unwrap_err();
+        assert_eq!(
+            (m.table, m.key.as_str(), m.field, m.chain),
+            ("account_day", "5101/2025-03-07", "credit", Some("debit 0.00 credit 0.00".into()))
+        );
+        let m = books().days(&days(&intact[..3])).unwrap_err();
+        assert_eq!((m.table, m.key.as_str(), m.field, m.table_value), ("account_day", "5101/2025-03-06", "row", None));
     }
 
     #[test]

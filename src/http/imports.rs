@@ -7,10 +7,12 @@ use crate::app::import_file::{self, Format, COLUMNS};
 use crate::app::imports::{self, Import};
 use crate::auth::{Caller, Role};
 use crate::error::{AppError, AppResult, Code};
+use crate::store::unit::Outcome;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(r: &mut Routes) {
@@ -64,7 +66,7 @@ pub struct ImportAnswer {
         (status = 409, description = "`project_not_active`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`: more bytes or rows than the service's `[imports]` limits", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: neither CSV nor xlsx", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`import_rejected`: rows refused, each in `refusals` as `{row, voucher_ref, code, detail}`; `validation_failed`: the file cannot be read, a column is missing or unknown, no rows, `dry_run` not true or false", body = Problem, content_type = "application/problem+json")))]
+        (status = 422, description = "`import_rejected`: rows refused, each in `refusals` as `{row, voucher_ref, code, detail}` with the members its error has alone (`account`, `number`, `available`, `lines`, `errors`, `first_row` …); `validation_failed`: the file cannot be read, a column is missing or unknown, no rows, `dry_run` not true or false", body = Problem, content_type = "application/problem+json")))]
 pub async fn import(
     state: State,
     caller: Caller,
@@ -79,11 +81,24 @@ pub async fn import(
         Some("true") => true,
         Some(other) => return Err(AppError::field("dry_run", format!("'{other}' is not true or false"))),
     };
+    let body = read_limited(payload, state.settings.imports.max_bytes).await?;
+    let content_type = req.headers().get("content-type").and_then(|h| h.to_str().ok());
+    let format = Format::of(content_type, &body)?;
+    let (status, body) = run(&state, &caller, id.into_inner(), format, Arc::new(body), dry_run).await?;
+    Ok(status_json(status, body))
+}
+
+/// The file's SHA-256 (hex), by which an import's answer is kept.
+pub fn file_sha256(body: &[u8]) -> String {
+    hex::encode(Sha256::digest(body))
+}
+
+/// Imports a file read whole: the API's route and the console's import page both come here.
+/// The bytes are shared: the console holds them for the posting after a dry run.
+pub async fn run(state: &State, caller: &Caller, project_id: String, format: Format, body: Arc<Vec<u8>>, dry_run: bool) -> Outcome {
+    caller.require(&[Role::Unit, Role::Finance])?;
     let limits = state.settings.imports.clone();
-    let body = read_limited(payload, limits.max_bytes).await?;
-    let content_type = req.headers().get("content-type").and_then(|h| h.to_str().ok()).map(str::to_string);
-    let format = Format::of(content_type.as_deref(), &body)?;
-    let sha256 = hex::encode(Sha256::digest(&body));
+    let sha256 = file_sha256(&body);
     let bytes = body.len();
     // Reading a large file is work for a blocking thread, not the server's.
     let rows = web::block(move || import_file::rows(format, &body, limits.max_rows)).await.map_err(AppError::internal)??;
@@ -92,11 +107,8 @@ pub async fn import(
         "format": if format == Format::Csv { "csv" } else { "xlsx" }});
     let (rules, actor) = (state.rules.clone(), caller.actor());
     let cmd = Import { sha256, dry_run, rows };
-    let (status, body) = answer_money(&state, &caller, id.into_inner(), None, imports::REFUSED, summary, move |conn, l| {
-        imports::import(conn, l, &actor, &rules, cmd)
-    })
-    .await?;
-    Ok(status_json(status, body))
+    answer_money(state, caller, project_id, None, imports::REFUSED, summary, move |conn, l| imports::import(conn, l, &actor, &rules, cmd))
+        .await
 }
 
 /// The body, refused with 413 as soon as it passes `max` bytes.
@@ -148,7 +160,12 @@ const EXAMPLE: [[&str; 11]; 2] = [
     responses((status = 200, content((String = "text/csv"), (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 422, description = "`validation_failed`: a `format` other than csv or xlsx", body = Problem, content_type = "application/problem+json")))]
 pub async fn template(_caller: Caller, q: web::Query<TemplateQuery>) -> AppResult<HttpResponse> {
-    match q.format.as_deref() {
+    template_file(q.format.as_deref())
+}
+
+/// The template as a download, `csv` (the default) or `xlsx`: the API's route and the console's link.
+pub fn template_file(format: Option<&str>) -> AppResult<HttpResponse> {
+    match format {
         None | Some("csv") => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let write = |w: &mut csv::Writer<Vec<u8>>, r: &[&str]| w.write_record(r).map_err(AppError::internal);

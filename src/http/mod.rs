@@ -56,6 +56,8 @@ pub struct AppState {
     pub notary: Arc<crate::domain::checkpoint::Notary>,
     /// Where uploaded documents' bytes are kept (the database by default).
     pub documents: Arc<dyn crate::store::documents::DocumentStore>,
+    /// Import files the console checked, awaiting the accountant's "post".
+    pub import_stash: crate::console::stash::Stash,
 }
 
 pub type State = web::Data<AppState>;

@@ -66,7 +66,9 @@ fn voucher_facts(conn: &mut DbConn, project_ids: &[String]) -> AppResult<Vec<(St
         .load(conn)?;
     let lines: Vec<ExpenseLine> = voucher_lines::table
         .inner_join(vouchers::table)
-        .filter(vouchers::project_id.eq_any(project_ids))
+        // The lines' own project column, which an index leads with: filtered through `vouchers`,
+        // PostgreSQL scanned every line (36 ms for one project of 100,000 vouchers' database).
+        .filter(voucher_lines::project_id.eq_any(project_ids))
         .filter(vouchers::kind.eq(VoucherKind::Expense.as_str()))
         .filter(voucher_lines::debit_fen.gt(0))
         .select((voucher_lines::voucher_id, voucher_lines::debit_fen, voucher_lines::invoice_seller, voucher_lines::invoice_seller_tax_id))

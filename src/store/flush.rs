@@ -6,7 +6,7 @@ use super::ledger::{self, Locked};
 use super::rows::{LineRow, VoucherRow};
 use super::sql::column_list;
 use super::unit::Answer;
-use crate::db::schema::{audit_events, audit_tree, voucher_lines, vouchers};
+use crate::db::schema::{account_days, audit_events, audit_tree, voucher_lines, vouchers};
 use crate::domain::audit::Event;
 use crate::domain::merkle::Tree;
 use diesel::pg::Pg;
@@ -188,6 +188,15 @@ impl Flush {
             cols: vec![texts(&totals, |t| &t.0), texts(&totals, |t| &t.1), bigs(&totals, |t| t.2), bigs(&totals, |t| t.3)],
             tail: " AS u(project_id, code, debit_fen, credit_fen) WHERE t.project_id = u.project_id AND t.code = u.code",
         };
+        let mut days: Vec<(String, String, String, i64, i64)> = Vec::new();
+        for p in locked.clone() {
+            days.extend(ledger::changed_days(p).into_iter().map(|(day, code, d, c)| (p.row.id.clone(), code.to_string(), day, d, c)));
+        }
+        let account_days = Part {
+            head: insert_select("account_days", column_list!(account_days: project_id, code, day, debit_fen, credit_fen)),
+            cols: vec![texts(&days, |t| &t.0), texts(&days, |t| &t.1), texts(&days, |t| &t.2), bigs(&days, |t| t.3), bigs(&days, |t| t.4)],
+            tail: super::sql::ADD_TO_DAYS,
+        };
         let k = &answered;
         let keys = Part {
             head: "UPDATE idempotency_keys t SET request_hash = u.request_hash, status_code = u.status_code, body = u.body, \
@@ -220,7 +229,7 @@ impl Flush {
             ],
             tail: " AS u(id, next_voucher_no, reserved_bank_fen, reserved_expense_fen) WHERE t.id = u.id",
         };
-        Flush { parts: vec![vouchers, lines, events, tree_hashes, chains, accounts, keys, released, projects] }
+        Flush { parts: vec![vouchers, lines, events, tree_hashes, chains, accounts, account_days, keys, released, projects] }
     }
 }
 
@@ -276,7 +285,7 @@ mod tests {
                 names(debug_query::<Pg, _>(&$t::table.select($t::all_columns)).to_string(), stringify!($t)),
             )),*]) };
         }
-        tables!(vouchers, voucher_lines, audit_events, audit_tree, audit_chains, accounts, idempotency_keys, projects)
+        tables!(vouchers, voucher_lines, audit_events, audit_tree, audit_chains, accounts, account_days, idempotency_keys, projects)
     }
 
     /// Every column a part names (`x = `, `t.x`, `u.x`, `AS u(x, y)`, an INSERT's list) is one of
@@ -285,7 +294,7 @@ mod tests {
     fn every_part_names_its_tables_columns() {
         let flush = Flush::new(&[], &[], &[], (&[], &HashMap::new()), std::iter::empty(), Vec::new(), Vec::new());
         let schema = schema_columns();
-        assert_eq!(flush.parts.len(), 9);
+        assert_eq!(flush.parts.len(), 10);
         for part in &flush.parts {
             let text = format!("{}{}", part.head, part.tail);
             let words: Vec<&str> = text.split_whitespace().collect();

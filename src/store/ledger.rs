@@ -28,7 +28,21 @@ pub struct Locked {
     pub row: ProjectRow,
     pub chart: Arc<Vec<AccountDef>>,
     pub book: Book,
+    /// What this lock's postings added to each account on each day (the voucher's date), for
+    /// `account_days`: keyed (day, code).
+    pub days: BTreeMap<(NaiveDate, String), Totals>,
     saved: Book,
+}
+
+impl Locked {
+    /// Counts lines that entered the books on `date` into their accounts' day.
+    fn book_days(&mut self, date: NaiveDate, lines: &[Line]) {
+        for line in lines {
+            let t = self.days.entry((date, line.code.clone())).or_default();
+            t.debit = t.debit + line.debit;
+            t.credit = t.credit + line.credit;
+        }
+    }
 }
 
 /// Locks the project for the rest of the transaction. The UPDATE comes first on purpose: on
@@ -52,7 +66,7 @@ pub fn assemble(row: ProjectRow, chart: Arc<Vec<AccountDef>>, totals: BTreeMap<S
     let mut book = Book::new(row.grant(), chart.iter().map(|a| (a.code.clone(), a.side)));
     book.totals = totals;
     book.reserved = super::statements::reserved_now(&row);
-    Locked { row, chart, saved: book.clone(), book }
+    Locked { row, chart, saved: book.clone(), book, days: BTreeMap::new() }
 }
 
 /// The account totals changed since the lock was taken: (code, debit_fen, credit_fen).
@@ -63,6 +77,11 @@ pub fn changed_totals(l: &Locked) -> Vec<(&str, i64, i64)> {
         .filter(|(code, t)| l.saved.totals.get(*code) != Some(*t))
         .map(|(code, t)| (code.as_str(), t.debit.fen(), t.credit.fen()))
         .collect()
+}
+
+/// What the lock's postings added to each account's day: (day, code, debit_fen, credit_fen).
+pub fn changed_days(l: &Locked) -> Vec<(String, &str, i64, i64)> {
+    l.days.iter().map(|((day, code), t)| (day.to_string(), code.as_str(), t.debit.fen(), t.credit.fen())).collect()
 }
 
 /// Charts of the projects this process has posted to. A project's chart is written once, when it
@@ -108,6 +127,10 @@ pub fn save(conn: &mut DbConn, l: &Locked) -> AppResult<()> {
         _ => {
             super::sql::write_both(conn, super::sql::SetManyTotals { project_id: &l.row.id, totals: &changed }, project)?;
         }
+    }
+    let days = changed_days(l);
+    if !days.is_empty() {
+        super::sql::write_one(conn, super::sql::AddToDays { project_id: &l.row.id, days: &days })?;
     }
     Ok(())
 }
@@ -259,7 +282,9 @@ fn take_number(l: &mut Locked) -> i64 {
 
 /// Posts a voucher now: the guards run, it takes the next number, the chain records it.
 pub fn post(j: &mut dyn Journal, l: &mut Locked, actor: &Actor, p: &Posting) -> AppResult<Stored> {
-    l.book.post(&p.lines(), Reservation::default())?;
+    let lines = p.lines();
+    l.book.post(&lines, Reservation::default())?;
+    l.book_days(p.date, &lines);
     let number = take_number(l);
     let stored = insert_voucher(j, l, actor, p, Some(number), Reservation::default())?;
     let id = &stored.voucher.id;
@@ -299,7 +324,9 @@ pub fn decide(conn: &mut DbConn, l: &mut Locked, actor: &Actor, v: &mut Stored, 
         Reservation { bank: Money::from_fen(v.voucher.reserved_bank_fen), expense: Money::from_fen(v.voucher.reserved_expense_fen) };
     let number = match review {
         Review::Approved => {
-            l.book.post(&row_lines(&v.lines), release)?;
+            let lines = row_lines(&v.lines);
+            l.book.post(&lines, release)?;
+            l.book_days(v.voucher.date, &lines);
             Some(take_number(l))
         }
         Review::Declined => {

@@ -1,6 +1,6 @@
 //! Reads a project's chain and its books in one snapshot and hands them to
 //! `domain::reconcile`, which rebuilds the books from the events and ticks the tables off.
-use crate::db::schema::{accounts, audit_chains, audit_events, voucher_lines, vouchers};
+use crate::db::schema::{account_days, accounts, audit_chains, audit_events, voucher_lines, vouchers};
 use crate::db::DbConn;
 use crate::domain::reconcile::{Books, LineFacts, Mismatch, VoucherFacts};
 use crate::error::{AppError, AppResult};
@@ -103,6 +103,12 @@ fn compare(conn: &mut DbConn, project_id: &str) -> Result<(), Found> {
         .select((accounts::code, accounts::debit_fen, accounts::credit_fen))
         .load(conn)?;
     books.accounts(&totals)?;
+    let days: Vec<(String, String, i64, i64)> = account_days::table
+        .filter(account_days::project_id.eq(project_id))
+        .order((account_days::code.asc(), account_days::day.asc()))
+        .select((account_days::code, account_days::day, account_days::debit_fen, account_days::credit_fen))
+        .load(conn)?;
+    books.days(&days)?;
     Ok(())
 }
 

@@ -75,7 +75,7 @@ macro_rules! unprepared {
     )*};
 }
 
-unprepared!(InsertLines, InsertTreeRecords, SetManyTotals, InsertVouchers, InsertEvents);
+unprepared!(InsertLines, InsertTreeRecords, SetManyTotals, AddToDays, InsertVouchers, InsertEvents);
 
 /// Every column of `projects` in the schema's order, which is `ProjectRow`'s (it is read from
 /// `ProjectSql`). Rendered once from `projects::all_columns` with PostgreSQL's query builder, then
@@ -419,6 +419,45 @@ where
         Ok(())
     }
 }
+
+/// Adds what postings moved to each account's day (`account_days`), a row made on an account's
+/// first movement of a day. The text depends only on how many rows: a voucher's usual two stay
+/// prepared.
+pub struct AddToDays<'a> {
+    pub project_id: &'a str,
+    /// (day, code, debit_fen, credit_fen), each (day, code) once.
+    pub days: &'a [(String, &'a str, i64, i64)],
+}
+
+impl<DB> QueryFragment<DB> for AddToDays<'_>
+where
+    DB: Backend,
+    str: ToSql<Text, DB>,
+    i64: ToSql<BigInt, DB>,
+{
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        out.push_sql("INSERT INTO account_days (project_id, code, day, debit_fen, credit_fen) VALUES ");
+        for (i, (day, code, debit, credit)) in self.days.iter().enumerate() {
+            out.push_sql(if i == 0 { "(" } else { ", (" });
+            out.push_bind_param::<Text, str>(self.project_id)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, str>(code)?;
+            out.push_sql(", ");
+            out.push_bind_param::<Text, str>(day)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, i64>(debit)?;
+            out.push_sql(", ");
+            out.push_bind_param::<BigInt, i64>(credit)?;
+            out.push_sql(")");
+        }
+        out.push_sql(ADD_TO_DAYS);
+        Ok(())
+    }
+}
+
+/// How a day already on record takes more (also the PostgreSQL batch's).
+pub const ADD_TO_DAYS: &str = " ON CONFLICT (project_id, code, day) DO UPDATE SET \
+     debit_fen = account_days.debit_fen + excluded.debit_fen, credit_fen = account_days.credit_fen + excluded.credit_fen";
 
 /// Runs two writes, `a` then `b`, that read nothing the other wrote: on PostgreSQL as one
 /// statement, `WITH first AS (a) b` (a data-modifying WITH runs exactly once, in the same snapshot

@@ -1,8 +1,8 @@
 //! Reading the books. Current balances come from the maintained account totals (O(accounts));
-//! a past `as_of` sums the journal up to that date.
+//! a past `as_of` adds up the accounts' days (`account_days`) up to that date.
 use super::columns::StoredText;
 use super::rows::ProjectRow;
-use crate::db::schema::{accounts, voucher_lines, vouchers};
+use crate::db::schema::{account_days, accounts, voucher_lines, vouchers};
 use crate::db::DbConn;
 use crate::domain::chart::{AccountDef, Side};
 use crate::domain::ledger::{Reservation, Totals};
@@ -11,7 +11,9 @@ use crate::domain::statement::Figures;
 use crate::domain::status::VoucherStatus;
 use crate::error::AppResult;
 use chrono::NaiveDate;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -21,22 +23,16 @@ pub const IN_BOOKS: [&str; 2] = {
     [a.as_str(), b.as_str()]
 };
 
-/// Account totals from the journal up to and including `as_of`.
+/// Account totals up to and including `as_of`, from each account's days (`account_days`): at most
+/// a row per account and day, however long the journal.
 fn totals_as_of(conn: &mut DbConn, project_id: &str, as_of: NaiveDate) -> AppResult<BTreeMap<String, Totals>> {
-    let rows: Vec<(String, i64, i64)> = voucher_lines::table
-        .inner_join(vouchers::table)
-        .filter(vouchers::project_id.eq(project_id))
-        .filter(vouchers::status.eq_any(IN_BOOKS))
-        .filter(vouchers::date.le(as_of.to_string()))
-        .select((voucher_lines::account_code, voucher_lines::debit_fen, voucher_lines::credit_fen))
+    let rows: Vec<(String, i64, i64)> = account_days::table
+        .filter(account_days::project_id.eq(project_id))
+        .filter(account_days::day.le(as_of.to_string()))
+        .group_by(account_days::code)
+        .select((account_days::code, total("debit_fen"), total("credit_fen")))
         .load(conn)?;
-    let mut out: BTreeMap<String, Totals> = BTreeMap::new();
-    for (code, d, c) in rows {
-        let t = out.entry(code).or_default();
-        t.debit = t.debit + Money::from_fen(d);
-        t.credit = t.credit + Money::from_fen(c);
-    }
-    Ok(out)
+    Ok(rows.into_iter().map(|(code, d, c)| (code, Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) })).collect())
 }
 
 type ChartAndTotals = (Vec<AccountDef>, BTreeMap<String, Totals>);
@@ -113,10 +109,14 @@ pub fn reserved_now(p: &ProjectRow) -> Reservation {
 
 /// What vouchers still awaiting review and dated up to `as_of` hold back: a statement of a past
 /// day does not count what was submitted for later days.
+const PENDING: &str = "status = 'pending_review'";
+
 fn reserved_as_of(conn: &mut DbConn, project_id: &str, as_of: NaiveDate) -> AppResult<Reservation> {
     let rows: Vec<(i64, i64)> = vouchers::table
         .filter(vouchers::project_id.eq(project_id))
-        .filter(vouchers::status.eq(VoucherStatus::PendingReview.as_str()))
+        // Written out, not bound: only a literal lets either planner use the partial index
+        // `vouchers_pending` instead of walking every posted voucher up to the day.
+        .filter(sql::<diesel::sql_types::Bool>(PENDING))
         .filter(vouchers::date.le(as_of.to_string()))
         .select((vouchers::reserved_bank_fen, vouchers::reserved_expense_fen))
         .load(conn)?;
@@ -137,30 +137,71 @@ pub fn books(conn: &mut DbConn, project: ProjectRow, as_of: Option<NaiveDate>) -
 
 /// The books of many projects: current balances from a few reads of account rows rather than
 /// queries per project (all rows when `everything` was listed, else those of the listed projects);
-/// a past `as_of` sums each project's journal.
+/// a past `as_of` likewise adds up the accounts' days and the pending reservations of all of them
+/// in a few reads.
 pub fn books_of_many(conn: &mut DbConn, projects: Vec<ProjectRow>, everything: bool, as_of: Option<NaiveDate>) -> AppResult<Vec<Books>> {
-    if as_of.is_some() {
-        return projects.into_iter().map(|p| books(conn, p, as_of)).collect();
-    }
-    let mut all = if everything {
-        current(conn, None)?
-    } else {
-        let ids: Vec<&str> = projects.iter().map(|p| p.id.as_str()).collect();
-        let mut some = BTreeMap::new();
-        // In parts: SQLite takes at most 32,766 bound values in one statement.
-        for part in ids.chunks(1000) {
-            some.extend(current_of(conn, part)?);
+    let ids: Vec<&str> = projects.iter().map(|p| p.id.as_str()).collect();
+    // In parts: SQLite takes at most 32,766 bound values in one statement.
+    let parts: Vec<Option<&[&str]>> = if everything { vec![None] } else { ids.chunks(1000).map(Some).collect() };
+    let mut all = BTreeMap::new();
+    let mut past: BTreeMap<String, (BTreeMap<String, Totals>, Reservation)> = BTreeMap::new();
+    for part in parts {
+        all.extend(match part {
+            None => current(conn, None)?,
+            Some(ids) => current_of(conn, ids)?,
+        });
+        if let Some(day) = as_of {
+            for (project, code, d, c) in days_up_to(conn, part, day)? {
+                past.entry(project).or_default().0.insert(code, Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) });
+            }
+            for (project, bank, expense) in pending_up_to(conn, part, day)? {
+                past.entry(project).or_default().1 = Reservation { bank: Money::from_fen(bank), expense: Money::from_fen(expense) };
+            }
         }
-        some
-    };
+    }
     Ok(projects
         .into_iter()
         .map(|project| {
             let (chart, totals) = all.remove(&project.id).unwrap_or_default();
-            let reserved = reserved_now(&project);
+            let (totals, reserved) = match as_of {
+                None => (totals, reserved_now(&project)),
+                Some(_) => past.remove(&project.id).unwrap_or_default(),
+            };
             Books { project, chart, totals, reserved }
         })
         .collect())
+}
+
+/// SUM of a BIGINT column, cast back from PostgreSQL's NUMERIC so both backends answer i64 (a
+/// project's total is far below 2⁶³ fen).
+fn total(column: &str) -> diesel::expression::SqlLiteral<BigInt> {
+    sql::<BigInt>(&format!("CAST(SUM({column}) AS BIGINT)"))
+}
+
+/// (project, code, debit fen, credit fen) up to `day`, of the listed projects or of all.
+fn days_up_to(conn: &mut DbConn, projects: Option<&[&str]>, day: NaiveDate) -> AppResult<Vec<(String, String, i64, i64)>> {
+    let q = account_days::table
+        .filter(account_days::day.le(day.to_string()))
+        .group_by((account_days::project_id, account_days::code))
+        .select((account_days::project_id, account_days::code, total("debit_fen"), total("credit_fen")));
+    Ok(match projects {
+        None => q.load(conn)?,
+        Some(ids) => q.filter(account_days::project_id.eq_any(ids)).load(conn)?,
+    })
+}
+
+/// (project, reserved bank fen, reserved expense fen) of vouchers awaiting review dated up to
+/// `day`, of the listed projects or of all.
+fn pending_up_to(conn: &mut DbConn, projects: Option<&[&str]>, day: NaiveDate) -> AppResult<Vec<(String, i64, i64)>> {
+    let q = vouchers::table
+        .filter(sql::<diesel::sql_types::Bool>(PENDING))
+        .filter(vouchers::date.le(day.to_string()))
+        .group_by(vouchers::project_id)
+        .select((vouchers::project_id, total("reserved_bank_fen"), total("reserved_expense_fen")));
+    Ok(match projects {
+        None => q.load(conn)?,
+        Some(ids) => q.filter(vouchers::project_id.eq_any(ids)).load(conn)?,
+    })
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -241,16 +282,15 @@ pub fn account_ledger(
 }
 
 /// Account totals as they stood at the end of each of `days` (ascending), from one read of the
-/// journal: the points of a project's spending over time, each the books `totals_as_of` would give.
+/// accounts' days: the points of a project's spending over time, each the books `totals_as_of`
+/// would give.
 pub fn totals_at_each(conn: &mut DbConn, project_id: &str, days: &[NaiveDate]) -> AppResult<Vec<BTreeMap<String, Totals>>> {
     let Some(last) = days.last() else { return Ok(Vec::new()) };
-    let rows: Vec<(String, String, i64, i64)> = voucher_lines::table
-        .inner_join(vouchers::table)
-        .filter(vouchers::project_id.eq(project_id))
-        .filter(vouchers::status.eq_any(IN_BOOKS))
-        .filter(vouchers::date.le(last.to_string()))
-        .order(vouchers::date)
-        .select((vouchers::date, voucher_lines::account_code, voucher_lines::debit_fen, voucher_lines::credit_fen))
+    let rows: Vec<(String, String, i64, i64)> = account_days::table
+        .filter(account_days::project_id.eq(project_id))
+        .filter(account_days::day.le(last.to_string()))
+        .order(account_days::day)
+        .select((account_days::day, account_days::code, account_days::debit_fen, account_days::credit_fen))
         .load(conn)?;
     let mut running: BTreeMap<String, Totals> = BTreeMap::new();
     let mut rows = rows.into_iter().peekable();

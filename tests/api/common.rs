@@ -347,6 +347,8 @@ pub fn all_vouchers(w: &World, p: &str) -> Vec<Value> {
 /// service maintains; also checks that numbers are contiguous and each voucher balances.
 pub fn assert_books_consistent(w: &World, p: &str) {
     let mut totals: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    // (date, account) → (debit, credit) of the vouchers in the books: what `as_of` must add up.
+    let mut by_day: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
     let mut numbers = Vec::new();
     for v in all_vouchers(w, p) {
         let status = v["status"].as_str().unwrap();
@@ -354,11 +356,14 @@ pub fn assert_books_consistent(w: &World, p: &str) {
             numbers.push(v["number"].as_i64().unwrap());
             let (mut d, mut c) = (0, 0);
             for l in v["lines"].as_array().unwrap() {
-                let t = totals.entry(l["account"].as_str().unwrap().to_string()).or_default();
-                t.0 += fen(l["debit"].as_str().unwrap());
-                t.1 += fen(l["credit"].as_str().unwrap());
-                d += fen(l["debit"].as_str().unwrap());
-                c += fen(l["credit"].as_str().unwrap());
+                let account = l["account"].as_str().unwrap().to_string();
+                let (debit, credit) = (fen(l["debit"].as_str().unwrap()), fen(l["credit"].as_str().unwrap()));
+                let t = totals.entry(account.clone()).or_default();
+                (t.0, t.1) = (t.0 + debit, t.1 + credit);
+                let t = by_day.entry((v["date"].as_str().unwrap().to_string(), account)).or_default();
+                (t.0, t.1) = (t.0 + debit, t.1 + credit);
+                d += debit;
+                c += credit;
             }
             assert_eq!(d, c, "voucher {} unbalanced", v["id"]);
         } else {
@@ -377,6 +382,34 @@ pub fn assert_books_consistent(w: &World, p: &str) {
         assert_eq!(fen(a["credit_total"].as_str().unwrap()), c, "credit total of {code}");
         assert!(fen(a["balance"].as_str().unwrap()) >= 0, "{code} negative: {a}");
     }
+    assert_as_of_adds_up(w, p, &by_day);
     let v = w.verify(p);
     assert_eq!(v["valid"], true, "{v}");
+}
+
+/// The trial balance as of each day a voucher in the books is dated (and the day before the
+/// first) shows what those vouchers add up to by then, and balances.
+fn assert_as_of_adds_up(w: &World, p: &str, by_day: &BTreeMap<(String, String), (i64, i64)>) {
+    let mut days: Vec<String> = by_day.keys().map(|(day, _)| day.clone()).collect();
+    days.dedup();
+    if let Some(first) = days.first() {
+        let before = chrono::NaiveDate::parse_from_str(first, "%Y-%m-%d").unwrap().pred_opt().unwrap();
+        days.insert(0, before.to_string());
+    }
+    for day in days {
+        let mut want: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+        for ((_, account), (d, c)) in by_day.range(..(day.clone(), "\u{10FFFF}".to_string())) {
+            let t = want.entry(account.as_str()).or_default();
+            (t.0, t.1) = (t.0 + d, t.1 + c);
+        }
+        let tb = w.get(&w.inspector, &format!("/projects/{p}/trial-balance?as_of={day}"));
+        assert_eq!(tb.status, 200, "{tb:?}");
+        assert_eq!(tb.body["balanced"], true, "as of {day}: {tb:?}");
+        for a in tb.body["accounts"].as_array().unwrap() {
+            let code = a["code"].as_str().unwrap();
+            let (d, c) = want.get(code).copied().unwrap_or_default();
+            let shown = (fen(a["debit_total"].as_str().unwrap()), fen(a["credit_total"].as_str().unwrap()));
+            assert_eq!(shown, (d, c), "{code} as of {day}");
+        }
+    }
 }

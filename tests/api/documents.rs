@@ -8,10 +8,10 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 
-const BOUNDARY: &str = "----fundledger-test-boundary-7MA4YWxkTrZu0gW";
+pub const BOUNDARY: &str = "----fundledger-test-boundary-7MA4YWxkTrZu0gW";
 
 /// A multipart/form-data body: (part name, file name, bytes).
-fn form(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
+pub fn form(parts: &[(&str, Option<&str>, &[u8])]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, filename, bytes) in parts {
         write!(body, "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").unwrap();

@@ -370,6 +370,46 @@ fn all_projects_statement_has_totals() {
     });
 }
 
+/// The portfolio as of a past day shows each project's statement as of that day, as the
+/// project's own statement shows it: the days of both projects, a voucher awaiting review dated
+/// then and a reversal dated later included.
+#[test]
+fn all_projects_as_of_a_day_agree_with_each_projects_statement() {
+    on_each_backend(|w| {
+        let a = w.base_project("2025-03-01");
+        let b = w.studio_project("2025-03-01");
+        w.disburse(&a, "2025-03-02", "100000.00");
+        w.disburse(&b, "2025-03-03", "50000.00");
+        let spent = w.spend(&w.unit, &b, "2025-03-05", "studio_equipment", "12000.00", "购置数字化电焊机一台");
+        w.spend(&w.unit, &a, "2025-04-10", "materials", "800.00", "采购焊条");
+        let held = w.spend(&w.unit, &a, "2025-04-12", "materials", "900.00", "召开培训工作研讨会餐费");
+        assert_eq!(held.body["status"], "pending_review", "{held:?}");
+        let vid = spent.body["id"].as_str().unwrap();
+        let r = w.post(&w.finance, &format!("/projects/{b}/vouchers/{vid}/reverse"), json!({"date": "2025-05-01", "reason": "重复入账"}));
+        assert_eq!(r.status, 201, "{r:?}");
+        for day in ["2025-03-01", "2025-03-02", "2025-03-04", "2025-04-11", "2025-04-12", "2025-04-30", "2025-05-01", "2026-01-01"] {
+            let all = w.get(&w.finance, &format!("/statements?as_of={day}"));
+            assert_eq!(all.status, 200, "{all:?}");
+            let items = all.body["items"].as_array().unwrap();
+            assert_eq!(items.len(), 2, "{all:?}");
+            for item in items {
+                let id = item["project_id"].as_str().unwrap();
+                let one = w.get(&w.finance, &format!("/projects/{id}/statement?as_of={day}"));
+                assert_eq!(item["statement"], one.body["statement"], "{id} as of {day}");
+            }
+        }
+        let row = |day: &str, id: &str| {
+            let all = w.get(&w.finance, &format!("/statements?as_of={day}"));
+            all.body["items"].as_array().unwrap().iter().find(|i| i["project_id"] == id).unwrap()["statement"].clone()
+        };
+        assert_eq!(row("2025-03-04", &b)["disbursed"], "50000.00");
+        assert_eq!(row("2025-03-05", &b)["implemented"], "12000.00");
+        assert_eq!(row("2025-05-01", &b)["implemented"], "0.00");
+        assert_eq!(row("2025-04-11", &a)["pending_review"], "0.00");
+        assert_eq!(row("2025-04-12", &a)["pending_review"], "900.00");
+    });
+}
+
 /// Another process holding SQLite's write lock past busy_timeout gets requests a retryable 503,
 /// never a 500, and nothing is half-written; the same requests succeed once the lock is gone.
 #[test]

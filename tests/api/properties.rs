@@ -1,5 +1,5 @@
 //! Invariants as properties over HTTP: random streams of requests against real projects on every
-//! backend leave balanced books whose maintained balances equal the journal recomputed, with no
+//! backend leave balanced books whose maintained balances equal the journal recomputed (today and as of every day a voucher is dated), with no
 //! account below what its rules allow and a chain that verifies.
 
 use crate::common::{assert_books_consistent, fen, World};
@@ -10,7 +10,7 @@ use serde_json::json;
 #[derive(Debug, Clone)]
 enum Op {
     Disburse(u32),
-    Spend { category: usize, yuan: u32, accrue: bool, flagged: bool },
+    Spend { category: usize, yuan: u32, accrue: bool, flagged: bool, day: u32 },
     PayPayables(u32),
     Decide { pick: usize, approve: bool },
     Reverse { pick: usize },
@@ -19,12 +19,8 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         (1u32..300_000).prop_map(Op::Disburse),
-        (0usize..3, 1u32..200_000, any::<bool>(), any::<bool>()).prop_map(|(category, yuan, accrue, flagged)| Op::Spend {
-            category,
-            yuan,
-            accrue,
-            flagged
-        }),
+        (0usize..3, 1u32..200_000, any::<bool>(), any::<bool>(), 1u32..21)
+            .prop_map(|(category, yuan, accrue, flagged, day)| { Op::Spend { category, yuan, accrue, flagged, day } }),
         (1u32..100_000).prop_map(Op::PayPayables),
         (any::<usize>(), any::<bool>()).prop_map(|(pick, approve)| Op::Decide { pick, approve }),
         any::<usize>().prop_map(|pick| Op::Reverse { pick }),
@@ -47,14 +43,14 @@ fn run(w: &World, ops: &[Op]) {
     for op in ops {
         let r = match op {
             Op::Disburse(n) => w.disburse(&p, "2025-04-01", &yuan(*n)),
-            Op::Spend { category, yuan: n, accrue, flagged } => {
+            Op::Spend { category, yuan: n, accrue, flagged, day } => {
                 let account = ["equipment", "materials", "other_training"][*category];
                 let summary = if *flagged { "召开培训工作研讨会餐费" } else { "采购实训耗材" };
                 let credit = if *accrue { "2202" } else { "1002" };
                 w.post(
                     &w.unit,
                     &path,
-                    json!({"date": "2025-05-01", "summary": summary, "lines": [
+                    json!({"date": format!("2025-05-{day:02}"), "summary": summary, "lines": [
                     {"account": account, "debit": yuan(*n), "summary": summary}, {"account": credit, "credit": yuan(*n)}]}),
                 )
             }
@@ -71,7 +67,7 @@ fn run(w: &World, ops: &[Op]) {
             }
             Op::Reverse { pick } if !posted.is_empty() => {
                 let vid = posted.remove(pick % posted.len());
-                w.post(&w.finance, &format!("/projects/{p}/vouchers/{vid}/reverse"), json!({"date": "2025-05-03", "reason": "冲销"}))
+                w.post(&w.finance, &format!("/projects/{p}/vouchers/{vid}/reverse"), json!({"date": "2025-05-25", "reason": "冲销"}))
             }
             _ => continue,
         };

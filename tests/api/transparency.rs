@@ -350,6 +350,22 @@ fn verify_reconciles_the_account_totals() {
     });
 }
 
+/// An account's day edited alone (what `as_of` statements read) is reported too: the bank's
+/// credit moved to a later day, so a statement of the earlier day would show money unspent.
+#[test]
+fn verify_reconciles_the_account_days() {
+    on_each_backend(|w| {
+        let (p, _) = reconciled_project(&w);
+        let before = w.get(&w.inspector, &format!("/projects/{p}/balances?as_of=2025-03-31")).body;
+        sql(&w, &format!("UPDATE account_days SET day = '2099-01-01' WHERE project_id = '{p}' AND code = '1002' AND day > '2025-03-02'"));
+        let after = w.get(&w.inspector, &format!("/projects/{p}/balances?as_of=2025-03-31")).body;
+        assert_ne!(before, after, "the edit changes what a past statement shows");
+        let m = mismatch(&w, &p);
+        assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("account_day"), &json!("1002/2025-03-05"), &json!("row")), "{m}");
+        assert_eq!(m["chain"], json!("debit 0.00 credit 33.00"), "{m}");
+    });
+}
+
 /// `fundledger verify --trail` as an inspector runs it, with no server and no database.
 fn offline(args: &[&std::path::Path]) -> (Option<i32>, String) {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fundledger"));

@@ -65,6 +65,10 @@ async fn page(v: &Visit, id: String) -> Result<Page, Refusal> {
             @for (path, label) in actions(role, t) {
                 a.button href={ "/projects/" (project.id) (path) } { (label) }
             }
+            // Beside the entry form, where the unit starts its vouchers (finance, from the list).
+            @if role == Role::Unit {
+                a.button href={ "/projects/" (project.id) "/import" } data-testid="import-link" { (super::super::i18n::imports::words(v.lang).title) }
+            }
             @if role != Role::Admin {
                 @for (path, label) in super::people::acceptance_links(v.lang) {
                     a.button href={ "/projects/" (project.id) (path) } { (label) }

@@ -1,6 +1,8 @@
 //! A project's vouchers: the list, each voucher's page and its printed 记账凭证, the unit's entry
-//! form with live classification, reversal, and the annual report form.
+//! form with live classification, the import of a file of vouchers, reversal, and the annual
+//! report form.
 mod entry;
+mod import;
 mod list;
 mod live;
 mod reports;
@@ -23,6 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(entry::submit)),
         )
         .route("/projects/{id}/classify", web::post().to(live::classify))
+        .route("/projects/{id}/import", web::get().to(import::page))
+        .route("/projects/{id}/import", web::post().to(import::check))
+        .route("/projects/{id}/import/post", web::post().to(import::post))
+        .route("/imports/template", web::get().to(import::template))
         .route("/projects/{id}/vouchers/{vid}", web::get().to(show::page))
         .route("/projects/{id}/vouchers/{vid}/reverse", web::post().to(show::reverse))
         .route("/projects/{id}/vouchers/{vid}/documents", web::post().to(show::upload))

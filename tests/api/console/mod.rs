@@ -7,6 +7,7 @@ mod acceptance;
 mod basics;
 mod finance;
 mod flags;
+mod imports;
 mod people;
 mod polish;
 mod vouchers;

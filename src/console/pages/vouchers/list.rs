@@ -99,7 +99,10 @@ async fn render(v: &Visit, id: String, q: ListQuery) -> Result<Page, Refusal> {
         nav.crumbs { (super::super::widgets::home_crumb(v)) " › " a href={ "/projects/" (id) } { (project.name) } " › " (t.vouchers) }
         h1 { (project.name) " · " (t.vouchers) }
         @if matches!(role, Role::Unit | Role::Finance) {
-            p.actions { a.button href={ "/projects/" (id) "/vouchers/new" } { (t.new_voucher) } }
+            p.actions {
+                a.button href={ "/projects/" (id) "/vouchers/new" } { (t.new_voucher) } " "
+                a.button href={ "/projects/" (id) "/import" } data-testid="import-link" { (super::super::super::i18n::imports::words(v.lang).title) }
+            }
         }
         form.filters method="get" action={ "/projects/" (id) "/vouchers" } {
             div { label for="f-status" { (t.status) } br;

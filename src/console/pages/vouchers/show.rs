@@ -328,7 +328,7 @@ pub async fn upload(v: Visit, req: HttpRequest, path: web::Path<(String, String)
 }
 
 /// The form's first part when it is the CSRF token (a few dozen bytes; more is no token).
-async fn first_csrf(form: &mut actix_multipart::Multipart) -> Option<String> {
+pub(super) async fn first_csrf(form: &mut actix_multipart::Multipart) -> Option<String> {
     use futures_util::StreamExt;
     let mut part = form.next().await?.ok()?;
     if part.name() != Some("csrf") {

@@ -1,0 +1,2 @@
+DROP INDEX vouchers_pending;
+DROP TABLE account_days;
