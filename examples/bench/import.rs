@@ -22,9 +22,10 @@ pub fn run(w: &World, o: &Opts) -> R<(String, bool)> {
     let dry = w.client.post_bytes(&w.unit, &format!("{path}?dry_run=true"), "text/csv", csv.as_bytes())?;
     let dry_s = t.elapsed().as_secs_f64();
     let dry = expect(dry, 200, "POST imports?dry_run=true")?;
-    let t = Instant::now();
+    let (t, cpu_before) = (Instant::now(), super::machine::cpu_ticks());
     let real = w.client.post_bytes(&w.unit, &path, "text/csv", csv.as_bytes())?;
     let real_s = t.elapsed().as_secs_f64();
+    let cpu_us = (super::machine::cpu_ticks().process - cpu_before.process) as f64 * 10_000.0 / n.max(1) as f64;
     let real = expect(real, 201, "POST imports")?;
     let t = Instant::now();
     let replay = expect(w.client.post_bytes(&w.unit, &path, "text/csv", csv.as_bytes())?, 201, "POST imports (replay)")?;
@@ -51,6 +52,7 @@ pub fn run(w: &World, o: &Opts) -> R<(String, bool)> {
         n as f64 / dry_s,
         replay_s
     );
+    println!("CPU per imported voucher (user + system, the whole process): {cpu_us:.1} µs");
     let backend = if o.pg.is_some() { "postgres" } else { "sqlite" };
     let table = format!(
         "| backend | vouchers (2 lines) | file MB | import s | vouchers/s | dry run s | dry run vouchers/s | replay s |\n|---|---|---|---|---|---|---|---|\n\

@@ -103,6 +103,7 @@ fn run(o: &Opts) -> R<bool> {
         eprintln!("set-up took {:.1} s; posting {} vouchers from {} clients ...", t.elapsed().as_secs_f64(), o.vouchers, o.clients);
         let idle = rss_kib();
         let sampler = RssSampler::start();
+        let cpu_before = machine::cpu_ticks();
         if o.sql_profile {
             sqlprof::start();
         }
@@ -115,6 +116,7 @@ fn run(o: &Opts) -> R<bool> {
             lines: 2,
             days: 1,
         });
+        let cpu_after = machine::cpu_ticks();
         let profile = o.sql_profile.then(sqlprof::stop);
         let (rss_max, rss_mean) = sampler.finish();
         let l = &out.lat_us;
@@ -134,6 +136,12 @@ fn run(o: &Opts) -> R<bool> {
         for e in &out.errors {
             println!("  e.g. {e}");
         }
+        let per_voucher = |ticks: u64| ticks as f64 * 10_000.0 / out.posted().max(1) as f64;
+        println!(
+            "CPU per voucher (user + system, clients included): process {:.0} µs, SQLite writer thread {:.0} µs",
+            per_voucher(cpu_after.process - cpu_before.process),
+            per_voucher(cpu_after.writer - cpu_before.writer)
+        );
         println!(
             "RSS (whole process): idle after set-up {:.1} MiB; under load mean {:.1} MiB, max {:.1} MiB",
             mib(idle),

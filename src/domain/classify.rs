@@ -171,6 +171,9 @@ pub struct Rules {
     categories: Vec<Category>,
     prohibited: Vec<String>,
     keywords: Vec<Keyword>,
+    /// Each keyword's index in `keywords` by its first character: a line's text is scanned once
+    /// rather than searched once per keyword.
+    starting: HashMap<char, Vec<usize>>,
     review_whys: Vec<String>,
     exceptions: Vec<Exception>,
     freight_explains: Vec<usize>,
@@ -371,10 +374,16 @@ impl Rules {
             }
         }
 
+        let mut starting: HashMap<char, Vec<usize>> = HashMap::new();
+        for (i, k) in b.keywords.iter().enumerate() {
+            let first = k.text.chars().next().expect("a keyword is not empty");
+            starting.entry(first).or_default().push(i);
+        }
         Ok(Rules {
             categories,
             prohibited,
             keywords: b.keywords,
+            starting,
             review_whys,
             exceptions,
             freight_explains,
@@ -425,9 +434,25 @@ impl Rules {
     /// Keyword occurrences in `text`, in text order. A hit lying inside a longer hit is dropped:
     /// the longer phrase is the more specific one (过路费 is a toll, not 路费).
     fn hits<'r>(&'r self, text: &str) -> Vec<(usize, &'r Keyword)> {
-        let mut all = Vec::new();
-        for kw in &self.keywords {
-            all.extend(text.match_indices(kw.text.as_str()).map(|(at, m)| (at, at + m.len(), kw)));
+        // Each keyword's occurrences as `match_indices` gives them: left to right, none starting
+        // inside the one before (`ends` holds where each keyword's last occurrence ended).
+        let mut all: Vec<(usize, usize, &Keyword)> = Vec::new();
+        let mut ends: Vec<(usize, usize)> = Vec::new();
+        for (at, c) in text.char_indices() {
+            let Some(candidates) = self.starting.get(&c) else { continue };
+            for &i in candidates {
+                let kw = &self.keywords[i];
+                if !text[at..].starts_with(kw.text.as_str()) {
+                    continue;
+                }
+                let end = at + kw.text.len();
+                match ends.iter_mut().find(|(k, _)| *k == i) {
+                    Some((_, last)) if *last > at => continue,
+                    Some((_, last)) => *last = end,
+                    None => ends.push((i, end)),
+                }
+                all.push((at, end, kw));
+            }
         }
         let inside = |&(s, e, _): &(usize, usize, &Keyword)| all.iter().any(|&(os, oe, _)| os <= s && e <= oe && oe - os > e - s);
         let mut kept: Vec<_> = all.iter().filter(|h| !inside(h)).map(|&(s, _, k)| (s, k)).collect();
@@ -635,5 +660,28 @@ mod tests {
         assert_eq!(codes, ["500101", "500103"]);
         let c = r.classify(Studio, "operating", "宽带费").unwrap();
         assert!(c.reasons.is_empty());
+    }
+
+    /// The one-pass scan finds exactly what searching for each keyword in turn finds, repeated
+    /// and overlapping keywords included (过路费 holds 路费; 高铁车辆 holds 高铁).
+    #[test]
+    fn hits_match_a_search_per_keyword() {
+        use proptest::prelude::*;
+        let r = Rules::from_toml_str(MINI).unwrap();
+        let per_keyword = |text: &str| {
+            let mut all: Vec<(usize, usize, &str)> = Vec::new();
+            for kw in &r.keywords {
+                all.extend(text.match_indices(kw.text.as_str()).map(|(at, m)| (at, at + m.len(), kw.text.as_str())));
+            }
+            let inside = |&(s, e, _): &(usize, usize, &str)| all.iter().any(|&(os, oe, _)| os <= s && e <= oe && oe - os > e - s);
+            let mut kept: Vec<(usize, &str)> = all.iter().filter(|h| !inside(h)).map(|&(s, _, k)| (s, k)).collect();
+            kept.sort_by_key(|&(s, k)| (s, k.len()));
+            kept
+        };
+        proptest!(|(text in "(机票|路费|过路费|高铁|车辆|运费|劳务费|课时费|购物卡|茶叶|交通费|路|费|高|，|a){0,12}")| {
+            let scanned: Vec<(usize, &str)> = r.hits(&text).into_iter().map(|(at, k)| (at, k.text.as_str())).collect();
+            prop_assert_eq!(scanned, per_keyword(&text));
+        });
+        assert_eq!(r.hits("路费路费过路费").len(), 3);
     }
 }
