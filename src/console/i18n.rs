@@ -145,6 +145,10 @@ pub struct Words {
     pub tree_root: &'static str,
     pub keep_checkpoint: &'static str,
     pub keep_checkpoint_explain: &'static str,
+    pub previous_page: &'static str,
+    pub next_page: &'static str,
+    /// "page {n} of {m}" is written `page_of[0] n page_of[1] m page_of[2]`.
+    pub page_of: [&'static str; 3],
 }
 
 static ZH: Words = Words {
@@ -220,6 +224,9 @@ static ZH: Words = Words {
     tree_root: "默克尔树根",
     keep_checkpoint: "下载并保存检查点",
     keep_checkpoint_explain: "检查点由本系统的密钥签名，记录此刻审计记录的条数和默克尔树根。请自行保存；日后用它核验（verify?checkpoint=），若有人删改或截断记录，即可发现。",
+    previous_page: "上一页",
+    next_page: "下一页",
+    page_of: ["第 ", " 页，共 ", " 页"],
 };
 
 static EN: Words = Words {
@@ -295,6 +302,9 @@ static EN: Words = Words {
     tree_root: "Merkle tree root",
     keep_checkpoint: "Download and keep a checkpoint",
     keep_checkpoint_explain: "A checkpoint is signed by this service's key and records how many events the trail has now and their Merkle root. Keep it yourself: checked later (verify?checkpoint=), it shows whether anyone has since rewritten or cut the trail.",
+    previous_page: "Previous page",
+    next_page: "Next page",
+    page_of: ["Page ", " of ", ""],
 };
 
 static ZH_CODES: &[(&str, &str)] = &[

@@ -41,6 +41,16 @@ diesel::table! {
         reserved_expense_fen -> BigInt,
         version -> BigInt,
         created_at -> Text,
+        bank_debit_fen -> BigInt,
+        bank_credit_fen -> BigInt,
+        receivable_debit_fen -> BigInt,
+        receivable_credit_fen -> BigInt,
+        payables_debit_fen -> BigInt,
+        payables_credit_fen -> BigInt,
+        refund_owed_debit_fen -> BigInt,
+        refund_owed_credit_fen -> BigInt,
+        grant_fund_debit_fen -> BigInt,
+        grant_fund_credit_fen -> BigInt,
     }
 }
 

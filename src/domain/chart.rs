@@ -8,6 +8,9 @@ pub const GRANT_RECEIVABLE: &str = "1221";
 pub const PAYABLES: &str = "2202";
 pub const REFUND_OWED: &str = "2241";
 pub const GRANT_FUND: &str = "2401";
+/// The accounts every chart has, whose totals alone give a statement's single amounts
+/// (`statement::Balances::of_fixed` takes them in this order).
+pub const FIXED_CODES: [&str; 5] = [BANK, GRANT_RECEIVABLE, PAYABLES, REFUND_OWED, GRANT_FUND];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

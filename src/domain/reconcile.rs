@@ -15,10 +15,11 @@ use std::collections::{BTreeMap, HashMap};
 /// The first place where the tables and the chain disagree.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Mismatch {
-    /// `voucher`, `line`, `account`, `account_day` or `event` (an event the rebuild cannot read).
+    /// `voucher`, `line`, `account`, `account_day`, `project` (its copy of the fixed accounts'
+    /// totals) or `event` (an event the rebuild cannot read).
     pub table: &'static str,
-    /// The voucher id, `<voucher id>/<line no>`, the account code, `<code>/<day>`, or the event's
-    /// seq.
+    /// The voucher id, `<voucher id>/<line no>`, the account code (of `account` and `project`),
+    /// `<code>/<day>`, or the event's seq.
     pub key: String,
     /// The field that differs, or `row` when the row is missing on one side.
     pub field: &'static str,
@@ -72,6 +73,11 @@ pub struct Books {
     code_index: HashMap<String, u32>,
     /// Debit and credit fen per account code index, over vouchers in the books.
     totals: BTreeMap<u32, (i64, i64)>,
+}
+
+/// Totals as a mismatch shows them.
+fn shown(debit: i64, credit: i64) -> String {
+    format!("debit {} credit {}", Money::from_fen(debit), Money::from_fen(credit))
 }
 
 fn event_problem(seq: i64, what: &str) -> Mismatch {
@@ -297,14 +303,8 @@ impl Books {
     /// sums of the lines of the vouchers in the books; an account the chain moved but the table
     /// lacks is reported too.
     pub fn accounts(&self, stored: &[(String, i64, i64)]) -> Result<(), Mismatch> {
-        let shown = |d: i64, c: i64| format!("debit {} credit {}", Money::from_fen(d), Money::from_fen(c));
         for (code, debit, credit) in stored {
-            let expected = self.code_index.get(code).and_then(|i| self.totals.get(i)).copied().unwrap_or((0, 0));
-            if expected != (*debit, *credit) {
-                let field = if expected.0 != *debit { "debit" } else { "credit" };
-                let (chain, table_value) = (Some(shown(expected.0, expected.1)), Some(shown(*debit, *credit)));
-                return Err(Mismatch { table: "account", key: code.clone(), field, chain, table_value });
-            }
+            self.totals_of("account", code, *debit, *credit)?;
         }
         for (&i, &(d, c)) in &self.totals {
             let code = &self.codes[i as usize];
@@ -313,6 +313,26 @@ impl Books {
             }
         }
         Ok(())
+    }
+
+    /// Compares the project row's copy of the fixed accounts' totals, `(code, debit fen, credit
+    /// fen)`, with the sums of the lines: the figures the portfolio reads.
+    pub fn project_copy(&self, stored: &[(&str, i64, i64)]) -> Result<(), Mismatch> {
+        for (code, debit, credit) in stored {
+            self.totals_of("project", code, *debit, *credit)?;
+        }
+        Ok(())
+    }
+
+    /// An account's totals as `table` holds them against the sums of the lines.
+    fn totals_of(&self, table: &'static str, code: &str, debit: i64, credit: i64) -> Result<(), Mismatch> {
+        let expected = self.code_index.get(code).and_then(|i| self.totals.get(i)).copied().unwrap_or((0, 0));
+        if expected == (debit, credit) {
+            return Ok(());
+        }
+        let field = if expected.0 != debit { "debit" } else { "credit" };
+        let (chain, table_value) = (Some(shown(expected.0, expected.1)), Some(shown(debit, credit)));
+        Err(Mismatch { table, key: code.to_string(), field, chain, table_value })
     }
 
     /// Compares every account's days as stored, `(code, day, debit fen, credit fen)`, with the sums
@@ -503,6 +523,19 @@ mod tests {
         l.iter().try_for_each(|r| b.line(r)).unwrap();
         assert_eq!(b.missing_rows().and_then(|()| b.accounts(&a)), Ok(()));
         assert_eq!(b.vouchers(), 3);
+    }
+
+    /// The project row's copy of the fixed accounts: checked like the accounts, an edited side
+    /// named, an account the chain never moved expected at zero.
+    #[test]
+    fn the_project_rows_copy_is_checked_like_the_accounts() {
+        let intact = [("1002", 1000, 2000), ("2401", 0, 0)];
+        assert_eq!(books().project_copy(&intact), Ok(()));
+        let m = books().project_copy(&[("1002", 1000, 1999)]).unwrap_err();
+        assert_eq!((m.table, m.key.as_str(), m.field), ("project", "1002", "credit"));
+        assert_eq!((m.chain.as_deref(), m.table_value.as_deref()), (Some("debit 10.00 credit 20.00"), Some("debit 10.00 credit 19.99")));
+        let m = books().project_copy(&[("2401", 1, 0)]).unwrap_err();
+        assert_eq!((m.table, m.key.as_str(), m.field), ("project", "2401", "debit"));
     }
 
     /// Each account's days: what the books moved on the vouchers' dates, a reversal and an

@@ -7,7 +7,7 @@ use super::{audit, new_id, now};
 use crate::db::schema::vouchers;
 use crate::db::DbConn;
 use crate::domain::audit::Actor;
-use crate::domain::chart::AccountDef;
+use crate::domain::chart::{self, AccountDef};
 use crate::domain::classify::Classification;
 use crate::domain::invoice::{self, Invoice};
 use crate::domain::kind::{ProjectKind, VoucherKind};
@@ -79,6 +79,16 @@ pub fn changed_totals(l: &Locked) -> Vec<(&str, i64, i64)> {
         .collect()
 }
 
+/// The fixed accounts' totals as the project row keeps a copy of them (`sql::FIXED_COLUMNS`).
+pub fn fixed_fen(l: &Locked) -> [i64; 10] {
+    let mut out = [0; 10];
+    for (i, code) in chart::FIXED_CODES.iter().enumerate() {
+        let t = l.book.totals.get(*code).copied().unwrap_or_default();
+        (out[2 * i], out[2 * i + 1]) = (t.debit.fen(), t.credit.fen());
+    }
+    out
+}
+
 /// What the lock's postings added to each account's day: (day, code, debit_fen, credit_fen).
 pub fn changed_days(l: &Locked) -> Vec<(String, &str, i64, i64)> {
     l.days.iter().map(|((day, code), t)| (day.to_string(), code.as_str(), t.debit.fen(), t.credit.fen())).collect()
@@ -107,7 +117,8 @@ pub fn cached_chart(project_id: &str) -> Option<Chart> {
     charts().read().unwrap_or_else(|e| e.into_inner()).get(project_id).cloned()
 }
 
-/// Writes back what changed: touched account totals, reservations and the voucher counter.
+/// Writes back what changed: touched account totals, reservations, the voucher counter and the
+/// row's copy of the fixed accounts' totals.
 pub fn save(conn: &mut DbConn, l: &Locked) -> AppResult<()> {
     let changed = changed_totals(l);
     let project = super::sql::SaveProject {
@@ -115,6 +126,7 @@ pub fn save(conn: &mut DbConn, l: &Locked) -> AppResult<()> {
         next_voucher_no: l.row.next_voucher_no,
         reserved_bank_fen: l.book.reserved.bank.fen(),
         reserved_expense_fen: l.book.reserved.expense.fen(),
+        fixed: fixed_fen(l),
     };
     match changed[..] {
         [] => {

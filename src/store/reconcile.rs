@@ -1,7 +1,8 @@
 //! Reads a project's chain and its books in one snapshot and hands them to
 //! `domain::reconcile`, which rebuilds the books from the events and ticks the tables off.
-use crate::db::schema::{account_days, accounts, audit_chains, audit_events, voucher_lines, vouchers};
+use crate::db::schema::{account_days, accounts, audit_chains, audit_events, projects, voucher_lines, vouchers};
 use crate::db::DbConn;
+use crate::domain::chart;
 use crate::domain::reconcile::{Books, LineFacts, Mismatch, VoucherFacts};
 use crate::error::{AppError, AppResult};
 use diesel::pg::PgRowByRowLoadingMode;
@@ -103,6 +104,10 @@ fn compare(conn: &mut DbConn, project_id: &str) -> Result<(), Found> {
         .select((accounts::code, accounts::debit_fen, accounts::credit_fen))
         .load(conn)?;
     books.accounts(&totals)?;
+    let project: super::rows::ProjectRow = projects::table.find(project_id).first(conn)?;
+    let copy: Vec<(&str, i64, i64)> =
+        chart::FIXED_CODES.iter().zip(project.fixed_totals()).map(|(code, t)| (*code, t.debit.fen(), t.credit.fen())).collect();
+    books.project_copy(&copy)?;
     let days: Vec<(String, String, i64, i64)> = account_days::table
         .filter(account_days::project_id.eq(project_id))
         .order((account_days::code.asc(), account_days::day.asc()))

@@ -6,6 +6,7 @@ use crate::auth::Role;
 use crate::db::schema::{acceptances, annual_reports, archive_entries, audit_events};
 use crate::domain::audit::{Actor, StoredEvent};
 use crate::domain::kind::{ProjectKind, VoucherKind};
+use crate::domain::ledger::Totals;
 use crate::domain::money::Money;
 use crate::domain::status::{ProjectStatus, VoucherStatus};
 use chrono::NaiveDate;
@@ -35,6 +36,17 @@ pub struct ProjectRow {
     pub reserved_expense_fen: i64,
     pub version: i64,
     pub created_at: String,
+    /// A copy of the five fixed accounts' totals (`fixed_totals`), written with them.
+    pub bank_debit_fen: i64,
+    pub bank_credit_fen: i64,
+    pub receivable_debit_fen: i64,
+    pub receivable_credit_fen: i64,
+    pub payables_debit_fen: i64,
+    pub payables_credit_fen: i64,
+    pub refund_owed_debit_fen: i64,
+    pub refund_owed_credit_fen: i64,
+    pub grant_fund_debit_fen: i64,
+    pub grant_fund_credit_fen: i64,
 }
 
 impl ProjectRow {
@@ -49,6 +61,18 @@ impl ProjectRow {
     }
     pub fn grant(&self) -> Money {
         Money::from_fen(self.grant_fen)
+    }
+    /// The five fixed accounts' totals as the row keeps them, in `chart::FIXED_CODES` order: what
+    /// the portfolio reads instead of the accounts (the posting transaction writes both).
+    pub fn fixed_totals(&self) -> [Totals; 5] {
+        let t = |d: i64, c: i64| Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) };
+        [
+            t(self.bank_debit_fen, self.bank_credit_fen),
+            t(self.receivable_debit_fen, self.receivable_credit_fen),
+            t(self.payables_debit_fen, self.payables_credit_fen),
+            t(self.refund_owed_debit_fen, self.refund_owed_credit_fen),
+            t(self.grant_fund_debit_fen, self.grant_fund_credit_fen),
+        ]
     }
 }
 

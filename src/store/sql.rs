@@ -91,6 +91,21 @@ fn project_columns() -> &'static str {
     })
 }
 
+/// The project row's copy of the fixed accounts' totals: debit and credit of each of
+/// `chart::FIXED_CODES`, in order.
+pub const FIXED_COLUMNS: [&str; 10] = [
+    "bank_debit_fen",
+    "bank_credit_fen",
+    "receivable_debit_fen",
+    "receivable_credit_fen",
+    "payables_debit_fen",
+    "payables_credit_fen",
+    "refund_owed_debit_fen",
+    "refund_owed_credit_fen",
+    "grant_fund_debit_fen",
+    "grant_fund_credit_fen",
+];
+
 type ProjectSql = SqlTypeOf<<projects::table as Table>::AllColumns>;
 
 statement! {
@@ -104,14 +119,21 @@ statement! {
 }
 
 statement! {
-    /// Writes back a project's voucher counter and reservations.
-    SaveProject { id: &'a str, next_voucher_no: i64, reserved_bank_fen: i64, reserved_expense_fen: i64 } => |s, out| {
+    /// Writes back a project's voucher counter, reservations and its copy of the fixed accounts'
+    /// totals (`FIXED_COLUMNS` order).
+    SaveProject { id: &'a str, next_voucher_no: i64, reserved_bank_fen: i64, reserved_expense_fen: i64, fixed: [i64; 10] } => |s, out| {
         out.push_sql("UPDATE projects SET next_voucher_no = ");
         out.push_bind_param::<BigInt, i64>(&s.next_voucher_no)?;
         out.push_sql(", reserved_bank_fen = ");
         out.push_bind_param::<BigInt, i64>(&s.reserved_bank_fen)?;
         out.push_sql(", reserved_expense_fen = ");
         out.push_bind_param::<BigInt, i64>(&s.reserved_expense_fen)?;
+        for (column, value) in FIXED_COLUMNS.iter().zip(&s.fixed) {
+            out.push_sql(", ");
+            out.push_sql(column);
+            out.push_sql(" = ");
+            out.push_bind_param::<BigInt, i64>(value)?;
+        }
         out.push_sql(" WHERE id = ");
         out.push_bind_param::<Text, str>(s.id)?;
     }
@@ -574,7 +596,7 @@ mod tests {
         let dsl = debug_query::<Sqlite, _>(&projects::table.select(projects::all_columns)).to_string();
         // "SELECT `projects`.`id`, … FROM `projects` -- binds: []"
         let columns = dsl["SELECT ".len()..dsl.find(" FROM").unwrap()].replace("`projects`.", "").replace('`', "");
-        assert!(columns.starts_with("id, kind, name") && columns.ends_with("version, created_at"), "{columns}");
+        assert!(columns.starts_with("id, kind, name") && columns.ends_with("created_at, bank_debit_fen, bank_credit_fen, receivable_debit_fen, receivable_credit_fen, payables_debit_fen, payables_credit_fen, refund_owed_debit_fen, refund_owed_credit_fen, grant_fund_debit_fen, grant_fund_credit_fen"), "{columns}");
         assert!(sql.contains(&format!(" RETURNING {columns} --")), "{sql}");
     }
 
@@ -609,8 +631,14 @@ mod tests {
             (of!(projects), debug_query::<Sqlite, _>(&LockProject { id: "p" }).to_string()),
             (
                 of!(projects),
-                debug_query::<Sqlite, _>(&SaveProject { id: "p", next_voucher_no: 1, reserved_bank_fen: 0, reserved_expense_fen: 0 })
-                    .to_string(),
+                debug_query::<Sqlite, _>(&SaveProject {
+                    id: "p",
+                    next_voucher_no: 1,
+                    reserved_bank_fen: 0,
+                    reserved_expense_fen: 0,
+                    fixed: [0; 10],
+                })
+                .to_string(),
             ),
             (of!(accounts), debug_query::<Sqlite, _>(&SetTotals { project_id: "p", code: "c", debit_fen: 0, credit_fen: 0 }).to_string()),
             (of!(accounts), debug_query::<Sqlite, _>(&SetManyTotals { project_id: "p", totals: &[("c", 0, 0)] }).to_string()),

@@ -385,6 +385,9 @@ pub fn assert_books_consistent(w: &World, p: &str) {
     assert_as_of_adds_up(w, p, &by_day);
     let v = w.verify(p);
     assert_eq!(v["valid"], true, "{v}");
+    // Reconciled: every table, the project row's copy of the fixed accounts included, as the
+    // chain's events add up.
+    assert_eq!(v["reconciled"], true, "{v}");
 }
 
 /// The trial balance as of each day a voucher in the books is dated (and the day before the

@@ -350,6 +350,21 @@ fn verify_reconciles_the_account_totals() {
     });
 }
 
+/// The project row's copy of a fixed account's totals (what the portfolio reads) edited alone is
+/// reported too: the bank balance raised on the bureau's overview while the books say otherwise.
+#[test]
+fn verify_reconciles_the_project_rows_copy_of_the_fixed_accounts() {
+    on_each_backend(|w| {
+        let (p, _) = reconciled_project(&w);
+        let listed = |w: &World| w.get(&w.finance, "/statements?limit=500").body["totals"]["bank_balance"].clone();
+        let before = listed(&w);
+        sql(&w, &format!("UPDATE projects SET bank_credit_fen = bank_credit_fen - 10000 WHERE id = '{p}'"));
+        assert_ne!(listed(&w), before, "the edit changes what the portfolio shows");
+        let m = mismatch(&w, &p);
+        assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("project"), &json!("1002"), &json!("credit")), "{m}");
+    });
+}
+
 /// An account's day edited alone (what `as_of` statements read) is reported too: the bank's
 /// credit moved to a later day, so a statement of the earlier day would show money unspent.
 #[test]

@@ -8,15 +8,14 @@ use super::widgets::{bar, money_cell};
 use crate::auth::{Caller, Role};
 use crate::domain::calendar;
 use crate::domain::kind::ProjectKind;
-use crate::domain::money::{ratio4, Money};
-use crate::domain::statement::Statement;
+use crate::domain::money::{ratio4, ratio4_units, Money};
+use crate::domain::statement::{days_left, Amounts};
 use crate::domain::status::ProjectStatus;
 use crate::http::db;
 use crate::http::projects::org_scope;
 use crate::store::people;
 use crate::store::projects::{self, ListFilter, ProjectRow};
-use crate::store::snapshot;
-use crate::store::statements::books_of_many;
+use crate::store::statements::amounts_now;
 use actix_web::{web, HttpResponse};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -28,6 +27,8 @@ pub struct ListQuery {
     status: Option<String>,
     region: Option<String>,
     sort: Option<String>,
+    /// 1-based page of `PAGE_ROWS` rows.
+    page: Option<usize>,
 }
 
 impl ListQuery {
@@ -46,18 +47,18 @@ pub async fn home(v: Visit, q: web::Query<ListQuery>) -> HttpResponse {
     v.respond(outcome)
 }
 
-/// A project with its statement today and its organisation.
+/// Rows a page of the portfolio shows; its totals and chart are over every project of the filter.
+const PAGE_ROWS: usize = 100;
+
+/// A project with its amounts today and its organisation.
 struct Row {
     project: ProjectRow,
-    statement: Statement,
+    amounts: Amounts,
+    /// implemented ÷ grant in ten-thousandths, as shown.
+    utilization: i64,
+    days_left: i64,
     org: String,
     region: String,
-}
-
-impl Row {
-    fn utilization(&self) -> f64 {
-        self.statement.utilization.parse().unwrap_or(0.0)
-    }
 }
 
 async fn load(v: &Visit, caller: Caller, q: ListQuery) -> Result<(Vec<Row>, Vec<String>), Refusal> {
@@ -65,20 +66,19 @@ async fn load(v: &Visit, caller: Caller, q: ListQuery) -> Result<(Vec<Row>, Vec<
         let orgs: BTreeMap<String, people::Org> = people::list_orgs(conn, "", i64::MAX)?.into_iter().map(|o| (o.id.clone(), o)).collect();
         let org_ids = org_scope(conn, &caller, None, ListQuery::chosen(&q.region))?;
         let (kind, status) = (ListQuery::chosen(&q.kind), ListQuery::chosen(&q.status));
-        let everything = kind.is_none() && status.is_none() && org_ids.is_none();
         let f = ListFilter { kind, status, org_ids, after: String::new(), limit: i64::MAX };
-        let books = snapshot(conn, |conn| {
-            let listed = projects::list(conn, &f)?;
-            books_of_many(conn, listed, everything, None)
-        })?;
+        // The project rows alone: each keeps a copy of its fixed accounts, which give every
+        // amount the table shows (`amounts_now`), so 10,000 projects read no account.
+        let listed = projects::list(conn, &f)?;
         let today = calendar::today();
-        let rows = books
+        let rows = listed
             .into_iter()
-            .map(|b| {
-                let statement = b.figures().statement(b.project.start(), b.project.end(), today);
-                let org = orgs.get(&b.project.org_id);
+            .map(|project| {
+                let amounts = amounts_now(&project);
+                let org = orgs.get(&project.org_id);
                 let (org, region) = org.map(|o| (o.name.clone(), o.region.clone())).unwrap_or_default();
-                Row { project: b.project, statement, org, region }
+                let (utilization, days_left) = (ratio4_units(amounts.implemented, amounts.grant), days_left(project.end(), today));
+                Row { project, amounts, utilization, days_left, org, region }
             })
             .collect::<Vec<_>>();
         let mut regions: Vec<String> = orgs.into_values().map(|o| o.region).collect();
@@ -95,13 +95,13 @@ const SORTS: [&str; 7] = ["name", "days_left", "grant", "disbursed", "implemente
 fn sort(rows: &mut [Row], key: &str) {
     match key {
         "name" => rows.sort_by(|a, b| a.project.name.cmp(&b.project.name)),
-        "grant" => rows.sort_by_key(|r| std::cmp::Reverse(r.statement.grant)),
-        "disbursed" => rows.sort_by_key(|r| std::cmp::Reverse(r.statement.disbursed)),
-        "implemented" => rows.sort_by_key(|r| std::cmp::Reverse(r.statement.implemented)),
-        "available" => rows.sort_by_key(|r| std::cmp::Reverse(r.statement.available)),
-        "utilization" => rows.sort_by(|a, b| a.utilization().total_cmp(&b.utilization())),
+        "grant" => rows.sort_by_key(|r| std::cmp::Reverse(r.amounts.grant)),
+        "disbursed" => rows.sort_by_key(|r| std::cmp::Reverse(r.amounts.disbursed)),
+        "implemented" => rows.sort_by_key(|r| std::cmp::Reverse(r.amounts.implemented)),
+        "available" => rows.sort_by_key(|r| std::cmp::Reverse(r.amounts.available)),
+        "utilization" => rows.sort_by_key(|r| r.utilization),
         // Periods ending soonest first: what the finance bureau watches.
-        _ => rows.sort_by_key(|r| (r.statement.period.days_left, r.project.name.clone())),
+        _ => rows.sort_by(|a, b| (a.days_left, &a.project.name).cmp(&(b.days_left, &b.project.name))),
     }
 }
 
@@ -113,15 +113,22 @@ async fn projects_page(v: &Visit, caller: Caller, q: ListQuery) -> Result<Page, 
     sort(&mut rows, &key);
     let title = if unit { t.projects } else { t.portfolio };
     let cw = super::super::i18n::charts::words(v.lang);
-    let link = |k: &str| {
+    let pages = rows.len().div_ceil(PAGE_ROWS).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let link_to = |k: &str, page: usize| {
         let mut params = vec![format!("sort={k}")];
         for (name, value) in [("kind", &q.kind), ("status", &q.status), ("region", &q.region)] {
             if let Some(value) = ListQuery::chosen(value) {
                 params.push(format!("{name}={}", urlencode(&value)));
             }
         }
+        if page > 1 {
+            params.push(format!("page={page}"));
+        }
         format!("/?{}", params.join("&"))
     };
+    // A new order starts from the first page.
+    let link = |k: &str| link_to(k, 1);
     let head = |k: &str, label: &str, num: bool| -> Markup {
         html! {
             th.num[num] scope="col" aria-sort=[(key == k).then_some(if k == "name" || k == "days_left" { "ascending" } else { "descending" })] {
@@ -129,7 +136,8 @@ async fn projects_page(v: &Visit, caller: Caller, q: ListQuery) -> Result<Page, 
             }
         }
     };
-    let sum = |f: &dyn Fn(&Statement) -> Money| -> Money { rows.iter().map(|r| f(&r.statement)).sum() };
+    let sum = |f: &dyn Fn(&Amounts) -> Money| -> Money { rows.iter().map(|r| f(&r.amounts)).sum() };
+    let shown = &rows[(page - 1) * PAGE_ROWS..(page * PAGE_ROWS).min(rows.len())];
     let (grant, implemented) = (sum(&|s| s.grant), sum(&|s| s.implemented));
     let body = html! {
         h1 { (title) }
@@ -138,7 +146,7 @@ async fn projects_page(v: &Visit, caller: Caller, q: ListQuery) -> Result<Page, 
             @if !rows.is_empty() {
                 section.portfolio-chart aria-labelledby="bands-h" {
                     h2 id="bands-h" { (cw.by_band) }
-                    (utilization_chart(&bands(rows.iter().map(|r| (r.statement.grant, r.statement.implemented))), cw))
+                    (utilization_chart(&bands(rows.iter().map(|r| (r.amounts.grant, r.amounts.implemented))), cw))
                 }
             }
         }
@@ -156,16 +164,16 @@ async fn projects_page(v: &Visit, caller: Caller, q: ListQuery) -> Result<Page, 
                         (head("utilization", t.utilization, false)) (head("days_left", t.days_left, true))
                     } }
                     tbody {
-                        @for r in &rows {
+                        @for r in shown {
                             tr data-testid="project-row" data-project-id=(r.project.id) {
                                 td { a href={ "/projects/" (r.project.id) } { (r.project.name) } }
                                 @if !unit { td { (r.org) } td { (r.region) } }
                                 td { (v.lang.code_name(r.project.kind.as_str())) }
                                 td { span class={ "status " (r.project.status) } { (v.lang.code_name(r.project.status.as_str())) } }
-                                (money_cell(r.statement.grant)) (money_cell(r.statement.disbursed))
-                                (money_cell(r.statement.implemented)) (money_cell(r.statement.available))
-                                td { (bar(&r.statement.utilization)) }
-                                td.num { (r.statement.period.days_left) (ending_soon(v, r)) }
+                                (money_cell(r.amounts.grant)) (money_cell(r.amounts.disbursed))
+                                (money_cell(r.amounts.implemented)) (money_cell(r.amounts.available))
+                                td { (bar(&ratio4(r.amounts.implemented, r.amounts.grant))) }
+                                td.num { (r.days_left) (ending_soon(v, r)) }
                             }
                         }
                     }
@@ -177,6 +185,13 @@ async fn projects_page(v: &Visit, caller: Caller, q: ListQuery) -> Result<Page, 
                             td { (bar(&ratio4(implemented, grant))) } td {}
                         } }
                     }
+                }
+            }
+            @if pages > 1 {
+                nav.pager aria-label=(t.portfolio) {
+                    @if page > 1 { a href=(link_to(&key, page - 1)) rel="prev" { (t.previous_page) } " " }
+                    span data-testid="page-of" { (t.page_of[0]) (page) (t.page_of[1]) (pages) (t.page_of[2]) }
+                    @if page < pages { " " a href=(link_to(&key, page + 1)) rel="next" { (t.next_page) } }
                 }
             }
         }
@@ -262,7 +277,7 @@ fn local_day(at: &str) -> String {
 const ENDING_SOON_DAYS: i64 = 90;
 
 fn ending_soon(v: &Visit, r: &Row) -> Markup {
-    let soon = r.project.status.is_active() && r.statement.period.days_left <= ENDING_SOON_DAYS;
+    let soon = r.project.status.is_active() && r.days_left <= ENDING_SOON_DAYS;
     html! {
         @if soon {
             " " span.status.suspended data-testid="ending-soon" { (super::super::i18n::finance::words(v.lang).ending_soon) }

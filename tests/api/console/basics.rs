@@ -240,3 +240,32 @@ fn the_api_docs_page_renders_in_a_browser() {
     assert_eq!(operations, expected, "every documented operation is shown");
     b.screenshot("api-docs");
 }
+
+/// The portfolio shows a hundred projects a page, in its order, with the totals and the chart of
+/// every project of the filter on each page; a page past the last shows the last.
+#[test]
+fn the_portfolio_is_paged_with_totals_over_every_project() {
+    on_each_backend(|w| {
+        let root = root(&w);
+        let spent = spent_project(&w);
+        for _ in 0..100 {
+            w.base_project("2025-03-01");
+        }
+        let fin = sign_in(&w, "fin1", "password-123");
+        let rows = |text: &str| text.matches("data-testid=\"project-row\"").count();
+        let first = send("GET", &format!("{root}/?sort=implemented"), Some(&fin), None, &[]);
+        assert_eq!(first.status, 200);
+        assert_eq!(rows(&first.text), 100, "a page of a hundred");
+        assert!(first.text.contains("第 1 页，共 2 页"), "{}", first.text);
+        assert!(first.text.contains("合计 (101)"), "the totals count every project");
+        assert!(first.text.contains("200,000.00"), "the totals hold what was disbursed to the one spent project");
+        assert!(first.text.contains(&format!("data-project-id=\"{spent}\"")), "the most implemented first");
+        assert!(first.text.contains("href=\"/?sort=implemented&amp;page=2\" rel=\"next\""), "{}", first.text);
+        let second = send("GET", &format!("{root}/?sort=implemented&page=2"), Some(&fin), None, &[]);
+        assert_eq!(rows(&second.text), 1);
+        assert!(second.text.contains("第 2 页，共 2 页") && second.text.contains("rel=\"prev\""), "{}", second.text);
+        assert!(!second.text.contains(&format!("data-project-id=\"{spent}\"")));
+        let past = send("GET", &format!("{root}/?sort=implemented&page=9"), Some(&fin), None, &[]);
+        assert_eq!((past.status, rows(&past.text)), (200, 1), "past the last page: the last");
+    });
+}

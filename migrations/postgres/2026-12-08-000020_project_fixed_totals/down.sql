@@ -1,0 +1,10 @@
+ALTER TABLE projects DROP COLUMN bank_debit_fen;
+ALTER TABLE projects DROP COLUMN bank_credit_fen;
+ALTER TABLE projects DROP COLUMN receivable_debit_fen;
+ALTER TABLE projects DROP COLUMN receivable_credit_fen;
+ALTER TABLE projects DROP COLUMN payables_debit_fen;
+ALTER TABLE projects DROP COLUMN payables_credit_fen;
+ALTER TABLE projects DROP COLUMN refund_owed_debit_fen;
+ALTER TABLE projects DROP COLUMN refund_owed_credit_fen;
+ALTER TABLE projects DROP COLUMN grant_fund_debit_fen;
+ALTER TABLE projects DROP COLUMN grant_fund_credit_fen;
