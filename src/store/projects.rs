@@ -86,11 +86,11 @@ pub fn register(conn: &mut DbConn, actor: &Actor, p: NewProject) -> AppResult<St
         let posting = ledger::Posting {
             kind: VoucherKind::Allocation,
             date: p.start_date,
-            summary: "项目补助资金下达 grant allocated".into(),
+            summary: "项目补助资金下达".into(),
             attachments: 0,
             reference: None,
             reverses: None,
-            lines: lines.iter().map(|l| ledger::PostLine::plain(l.clone(), "grant allocation")).collect(),
+            lines: lines.iter().map(|l| ledger::PostLine::plain(l.clone(), "项目补助资金下达")).collect(),
         };
         ledger::post(conn, &mut locked, actor, &posting)?;
         ledger::save(conn, &locked)?;
