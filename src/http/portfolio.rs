@@ -20,7 +20,7 @@ use crate::domain::statement::{days_left, Amounts, Statement};
 use crate::domain::status::ProjectStatus;
 use crate::error::{AppError, AppResult};
 use crate::store::projects::{self, ListFilter};
-use crate::store::rows::ProjectRow;
+use crate::store::rows::{ProjectFigures, ProjectRow};
 use crate::store::snapshot;
 use crate::store::statements as st;
 use actix_web::{web, HttpResponse};
@@ -101,26 +101,27 @@ pub struct Portfolio {
 
 /// One project of the filter: what it is ordered by, added up and downloaded as.
 struct Line {
-    project: ProjectRow,
+    figures: ProjectFigures,
     amounts: Amounts,
     /// Ten-thousandths, as shown.
     utilization: i64,
     days_left: i64,
-    /// The full statement: read for a past `as_of` (from the same books), else for the page only.
-    statement: Option<Statement>,
+    /// The whole row and the full statement: read with the books for a past `as_of`, else for
+    /// the page only.
+    full: Option<(ProjectRow, Statement)>,
 }
 
 impl Line {
-    fn new(project: ProjectRow, amounts: Amounts, day: NaiveDate, statement: Option<Statement>) -> Line {
+    fn new(figures: ProjectFigures, amounts: Amounts, day: NaiveDate, full: Option<(ProjectRow, Statement)>) -> Line {
         let utilization = ratio4_units(amounts.implemented, amounts.grant);
-        let days_left = days_left(project.end(), day);
-        Line { project, amounts, utilization, days_left, statement }
+        let days_left = days_left(figures.end_date, day);
+        Line { figures, amounts, utilization, days_left, full }
     }
 
     fn cells(&self) -> Vec<Cell> {
         let a = &self.amounts;
-        let mut r = vec![Cell::Text(self.project.id.clone())];
-        r.extend(amount_cells(a, ratio4(a.implemented, a.grant), self.project.start(), self.project.end()));
+        let mut r = vec![Cell::Text(self.figures.id.clone())];
+        r.extend(amount_cells(a, ratio4(a.implemented, a.grant), self.figures.start_date, self.figures.end_date));
         r
     }
 }
@@ -135,7 +136,7 @@ impl Ranked for Line {
         }
     }
     fn id(&self) -> &str {
-        &self.project.id
+        &self.figures.id
     }
 }
 
@@ -185,11 +186,10 @@ pub async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery
         let everything = q.kind.is_none() && q.status.is_none() && org_ids.is_none();
         let f = ListFilter { kind: q.kind, status: q.status, org_ids, after: String::new(), limit: i64::MAX };
         snapshot(conn, |conn| {
-            let listed = projects::list(conn, &f)?;
             // Every row's full statement is wanted: read every chart once rather than the fixed
             // accounts first.
             let every = download.is_none() && asked.limit.is_none() && asked.after.is_none();
-            let mut lines = lines(conn, listed, everything, asked.as_of, every, day)?;
+            let mut lines = lines(conn, &f, everything, asked.as_of, every, day)?;
             portfolio::order(&mut lines, asked.sort);
             if download.is_some() {
                 return Ok(Read::Every(lines));
@@ -219,8 +219,7 @@ pub async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery
             let items = page
                 .into_iter()
                 .map(|l| {
-                    let statement = l.statement.ok_or_else(|| AppError::internal("a page row without its statement"))?;
-                    let p = l.project;
+                    let (p, statement) = l.full.ok_or_else(|| AppError::internal("a page row without its statement"))?;
                     Ok(StatementRow { project_id: p.id, name: p.name, kind: p.kind, status: p.status, org_id: p.org_id, statement })
                 })
                 .collect::<AppResult<Vec<_>>>()?;
@@ -243,28 +242,30 @@ enum Read {
 /// The statement's amounts, the columns the portfolio's totals add up.
 const AMOUNTS: std::ops::Range<usize> = 1..11;
 
-/// Every listed project's amounts: from the five fixed accounts now; from the whole books, with
-/// the full statements kept, for a past `as_of` (from the accounts' days) or when `full` asks for
-/// every statement anyway.
+/// Every listed project's amounts: from the project rows' figures (their copy of the fixed
+/// accounts) now; from the whole books, with the full statements kept, for a past `as_of` (from
+/// the accounts' days) or when `full` asks for every statement anyway.
 fn lines(
     conn: &mut crate::db::DbConn,
-    listed: Vec<ProjectRow>,
+    f: &ListFilter,
     everything: bool,
     as_of: Option<NaiveDate>,
     full: bool,
     day: NaiveDate,
 ) -> AppResult<Vec<Line>> {
     if as_of.is_none() && !full {
+        let listed = projects::figures(conn, f)?;
         return Ok(listed.into_iter().map(|p| (st::amounts_now(&p), p)).map(|(a, p)| Line::new(p, a, day, None)).collect());
     }
-    Ok(st::books_of_many(conn, listed, everything, as_of)?
-        .into_iter()
-        .map(|b| {
-            let f = b.figures();
-            let (amounts, statement) = (f.amounts(), f.statement(b.project.start(), b.project.end(), day));
-            Line::new(b.project, amounts, day, Some(statement))
-        })
-        .collect())
+    let listed = projects::list(conn, f)?;
+    Ok(st::books_of_many(conn, listed, everything, as_of)?.into_iter().map(|b| full_line(b, day)).collect())
+}
+
+/// A project's line from its whole books.
+fn full_line(b: st::Books, day: NaiveDate) -> Line {
+    let f = b.figures();
+    let (amounts, statement) = (f.amounts(), f.statement(b.project.start(), b.project.end(), day));
+    Line::new(b.project.figures(), amounts, day, Some((b.project, statement)))
 }
 
 /// The page's full statements, with their amounts by category: read for its projects alone
@@ -276,18 +277,18 @@ fn full_statements(
     as_of: Option<NaiveDate>,
     day: NaiveDate,
 ) -> AppResult<()> {
-    let missing: Vec<ProjectRow> = page.iter().filter(|l| l.statement.is_none()).map(|l| l.project.clone()).collect();
+    let missing: Vec<&str> = page.iter().filter(|l| l.full.is_none()).map(|l| l.figures.id.as_str()).collect();
     if missing.is_empty() {
         return Ok(());
     }
-    let mut books = st::books_of_many(conn, missing, everything, as_of)?.into_iter();
-    for line in page.iter_mut().filter(|l| l.statement.is_none()) {
+    let rows = projects::rows_of(conn, &missing)?;
+    let mut books = st::books_of_many(conn, rows, everything, as_of)?.into_iter();
+    for line in page.iter_mut().filter(|l| l.full.is_none()) {
         let b = books.next().ok_or_else(|| AppError::internal("fewer books than projects"))?;
-        let f = b.figures();
         // Read in the same snapshot, so the row's copy of the fixed accounts and the whole chart
         // give the same amounts unless the database was edited behind the service's back, which
         // reconciliation reports (`project` mismatch).
-        line.statement = Some(f.statement(b.project.start(), b.project.end(), day));
+        line.full = full_line(b, day).full;
     }
     Ok(())
 }

@@ -75,8 +75,18 @@ text_column! {
     VoucherKind => "voucher kind", VoucherKind::parse;
     VoucherStatus => "voucher status", VoucherStatus::parse;
     Side => "account side", Side::parse;
-    // ISO `YYYY-MM-DD`, as `NaiveDate` writes it.
-    NaiveDate => "date", |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().filter(|_| s.len() == 10);
+    NaiveDate => "date", iso_date;
+}
+
+/// ISO `YYYY-MM-DD`, as `NaiveDate` writes it. By hand rather than with a chrono format: the
+/// portfolio reads two dates of each of 10,000 projects, and the format parser was a tenth of that.
+fn iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number = |digits: &[u8]| digits.iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')));
+    NaiveDate::from_ymd_opt(number(&b[0..4])? as i32, number(&b[5..7])?, number(&b[8..10])?)
 }
 
 /// A row read without failing the rows read with it: its own value, or why it could not be read.
@@ -110,5 +120,9 @@ mod tests {
             assert_eq!(err.to_string(), format!("stored {what} '{bad}' is not one this service writes"));
         }
         assert!(VoucherKind::try_from(stored("")).is_err());
+        for bad in ["2025-03-0a", "2025/03/01", "20250301xx", "2025-13-01", "0000-00-00", "2025-03-01 "] {
+            assert!(NaiveDate::try_from(stored(bad)).is_err(), "{bad}");
+        }
+        assert_eq!(NaiveDate::try_from(stored("2024-02-29")).unwrap(), NaiveDate::from_ymd_opt(2024, 2, 29).unwrap());
     }
 }

@@ -3,7 +3,7 @@
 //! date) is parsed while the row is built (`columns::StoredText`).
 use super::columns::StoredText;
 use crate::auth::Role;
-use crate::db::schema::{acceptances, annual_reports, archive_entries, audit_events};
+use crate::db::schema::{acceptances, annual_reports, archive_entries, audit_events, projects};
 use crate::domain::audit::{Actor, StoredEvent};
 use crate::domain::kind::{ProjectKind, VoucherKind};
 use crate::domain::ledger::Totals;
@@ -64,6 +64,62 @@ impl ProjectRow {
     }
     /// The five fixed accounts' totals as the row keeps them, in `chart::FIXED_CODES` order: what
     /// the portfolio reads instead of the accounts (the posting transaction writes both).
+    pub fn fixed_totals(&self) -> [Totals; 5] {
+        self.figures().fixed_totals()
+    }
+    pub fn figures(&self) -> ProjectFigures {
+        ProjectFigures {
+            id: self.id.clone(),
+            start_date: self.start_date,
+            end_date: self.end_date,
+            grant_fen: self.grant_fen,
+            reserved_bank_fen: self.reserved_bank_fen,
+            reserved_expense_fen: self.reserved_expense_fen,
+            bank_debit_fen: self.bank_debit_fen,
+            bank_credit_fen: self.bank_credit_fen,
+            receivable_debit_fen: self.receivable_debit_fen,
+            receivable_credit_fen: self.receivable_credit_fen,
+            payables_debit_fen: self.payables_debit_fen,
+            payables_credit_fen: self.payables_credit_fen,
+            refund_owed_debit_fen: self.refund_owed_debit_fen,
+            refund_owed_credit_fen: self.refund_owed_credit_fen,
+            grant_fund_debit_fen: self.grant_fund_debit_fen,
+            grant_fund_credit_fen: self.grant_fund_credit_fen,
+        }
+    }
+}
+
+/// A project row's period and figures without its texts (name, organisation, specialties,
+/// leader): what the portfolio orders and adds up every project of a filter by. Decoding the
+/// texts of 10,000 rows was half of a page's cost; a page reads its own rows whole.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = projects)]
+pub struct ProjectFigures {
+    pub id: String,
+    #[diesel(deserialize_as = StoredText)]
+    pub start_date: NaiveDate,
+    #[diesel(deserialize_as = StoredText)]
+    pub end_date: NaiveDate,
+    pub grant_fen: i64,
+    pub reserved_bank_fen: i64,
+    pub reserved_expense_fen: i64,
+    pub bank_debit_fen: i64,
+    pub bank_credit_fen: i64,
+    pub receivable_debit_fen: i64,
+    pub receivable_credit_fen: i64,
+    pub payables_debit_fen: i64,
+    pub payables_credit_fen: i64,
+    pub refund_owed_debit_fen: i64,
+    pub refund_owed_credit_fen: i64,
+    pub grant_fund_debit_fen: i64,
+    pub grant_fund_credit_fen: i64,
+}
+
+impl ProjectFigures {
+    pub fn grant(&self) -> Money {
+        Money::from_fen(self.grant_fen)
+    }
+    /// See `ProjectRow::fixed_totals`.
     pub fn fixed_totals(&self) -> [Totals; 5] {
         let t = |d: i64, c: i64| Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) };
         [

@@ -1,7 +1,7 @@
 //! Reading the books. Current balances come from the maintained account totals (O(accounts));
 //! a past `as_of` adds up the accounts' days (`account_days`) up to that date.
 use super::columns::StoredText;
-use super::rows::ProjectRow;
+use super::rows::{ProjectFigures, ProjectRow};
 use crate::db::schema::{account_days, accounts, voucher_lines, vouchers};
 use crate::db::DbConn;
 use crate::domain::chart::{AccountDef, Side};
@@ -175,9 +175,10 @@ pub fn books_of_many(conn: &mut DbConn, projects: Vec<ProjectRow>, everything: b
 /// The statement amounts of projects now, from the copy of their five fixed accounts' totals
 /// that each project row keeps (see `Balances::of_fixed`): the all-projects view adds up and orders
 /// 10,000 projects from their rows alone, without reading an account.
-pub fn amounts_now(p: &ProjectRow) -> Amounts {
+pub fn amounts_now(p: &ProjectFigures) -> Amounts {
     let [bank, receivable, payables, refund_owed, grant_fund] = p.fixed_totals();
-    Amounts::of(p.grant(), &Balances::of_fixed(bank, receivable, payables, refund_owed, grant_fund), reserved_now(p))
+    let reserved = Reservation { bank: Money::from_fen(p.reserved_bank_fen), expense: Money::from_fen(p.reserved_expense_fen) };
+    Amounts::of(p.grant(), &Balances::of_fixed(bank, receivable, payables, refund_owed, grant_fund), reserved)
 }
 
 /// SUM of a BIGINT column, cast back from PostgreSQL's NUMERIC so both backends answer i64 (a

@@ -74,7 +74,7 @@ async fn load(v: &Visit, caller: Caller, q: ListQuery) -> Result<(Vec<Row>, Vec<
         let rows = listed
             .into_iter()
             .map(|project| {
-                let amounts = amounts_now(&project);
+                let amounts = amounts_now(&project.figures());
                 let org = orgs.get(&project.org_id);
                 let (org, region) = org.map(|o| (o.name.clone(), o.region.clone())).unwrap_or_default();
                 let (utilization, days_left) = (ratio4_units(amounts.implemented, amounts.grant), days_left(project.end(), today));
