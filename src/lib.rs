@@ -1,4 +1,6 @@
 //! fundledger: the books and audit trail of Chifeng City's skill-training grants.
+// Nothing here needs it; the SQLite settings that once took a sqlite3_config call are compile options.
+#![forbid(unsafe_code)]
 pub mod app;
 pub mod auth;
 pub mod config;

@@ -1,3 +1,4 @@
+#![forbid(unsafe_code)]
 use actix_web::{web, HttpServer};
 use fundledger::config::Settings;
 use std::process::ExitCode;
