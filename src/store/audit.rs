@@ -29,10 +29,15 @@ pub fn create_chain(conn: &mut DbConn, chain_id: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Appends one event. The chain row is updated first, which locks it (a PostgreSQL row lock; the
-/// SQLite write lock) so concurrent appends to one chain are serialised and `seq` stays contiguous.
+/// Appends one event. Concurrent appends to one chain are serialised, so `seq` stays contiguous:
+/// on PostgreSQL the chain row is updated first, which takes its row lock; a SQLite transaction
+/// holds the database write lock from its start (`unit::write`), so there the row is only read
+/// and `SetHead` writes the seq taken.
 pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, object: &str, data: Value) -> AppResult<Event> {
-    let (seq, head, tree_size, frontier): (i64, String, i64, String) = super::sql::NextSeq { chain_id }.get_result(conn)?;
+    let (seq, head, tree_size, frontier): (i64, String, i64, String) = match conn {
+        DbConn::Sqlite(_) => super::sql::ReadNextSeq { chain_id }.get_result(conn)?,
+        DbConn::Pg(_) => super::sql::NextSeq { chain_id }.get_result(conn)?,
+    };
     let event = audit::seal(seq, super::now(), actor.clone(), action, object, data, &head);
     let mut tree = super::tree::parse(tree_size, &frontier)?;
     if tree_size < seq - 1 {
@@ -53,7 +58,7 @@ pub fn append(conn: &mut DbConn, chain_id: &str, actor: &Actor, action: &str, ob
         audit_events::hash.eq(&event.hash),
     ));
     let (tree_size, tree_frontier) = (tree.size() as i64, tree.frontier_hex());
-    let set_head = super::sql::SetHead { chain_id, head: &event.hash, tree_size, tree_frontier: &tree_frontier };
+    let set_head = super::sql::SetHead { chain_id, seq: event.seq, head: &event.hash, tree_size, tree_frontier: &tree_frontier };
     super::sql::write_three(conn, insert, super::sql::InsertTreeRecord { chain_id, seq: event.seq, hashes: &record }, set_head)?;
     Ok(event)
 }

@@ -45,12 +45,19 @@ impl Locked {
     }
 }
 
-/// Locks the project for the rest of the transaction. The UPDATE comes first on purpose: on
-/// PostgreSQL it takes the row lock, on SQLite it takes the database write lock before any read,
-/// so no transaction ever has to upgrade a read snapshot (which could fail instead of waiting).
+/// Locks the project for the rest of the transaction. On PostgreSQL an UPDATE takes the row lock
+/// (several processes may share the database). On SQLite the transaction holds the database write
+/// lock from its start (`unit::write` begins it IMMEDIATE), so the row is only read: the one
+/// UPDATE, `save`'s, writes the version this lock takes, as PostgreSQL's lock returns it.
 pub fn lock(conn: &mut DbConn, project_id: &str) -> AppResult<Locked> {
-    let row: ProjectRow =
-        super::sql::LockProject { id: project_id }.get_result(conn).optional()?.ok_or_else(|| AppError::not_found("project"))?;
+    let row: Option<ProjectRow> = match conn {
+        DbConn::Sqlite(_) => super::sql::ReadProject { id: project_id }.get_result(conn).optional()?.map(|mut row: ProjectRow| {
+            row.version += 1;
+            row
+        }),
+        DbConn::Pg(_) => super::sql::LockProject { id: project_id }.get_result(conn).optional()?,
+    };
+    let row = row.ok_or_else(|| AppError::not_found("project"))?;
     let (chart, totals) = match cached_chart(project_id) {
         Some((_, chart)) => (chart, super::statements::totals(conn, project_id)?),
         None => {
@@ -126,6 +133,7 @@ pub fn save(conn: &mut DbConn, l: &Locked) -> AppResult<()> {
         next_voucher_no: l.row.next_voucher_no,
         reserved_bank_fen: l.book.reserved.bank.fen(),
         reserved_expense_fen: l.book.reserved.expense.fen(),
+        version: l.row.version,
         fixed: fixed_fen(l),
     };
     match changed[..] {

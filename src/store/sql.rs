@@ -119,10 +119,24 @@ statement! {
 }
 
 statement! {
-    /// Writes back a project's voucher counter, reservations and its copy of the fixed accounts'
-    /// totals (`FIXED_COLUMNS` order).
-    SaveProject { id: &'a str, next_voucher_no: i64, reserved_bank_fen: i64, reserved_expense_fen: i64, fixed: [i64; 10] } => |s, out| {
-        out.push_sql("UPDATE projects SET next_voucher_no = ");
+    /// Reads a project row under SQLite's database write lock, which its transaction took when it
+    /// began (`unit::write`): no other transaction can change the row, so unlike PostgreSQL's
+    /// `LockProject` it need not write it to lock it.
+    ReadProject { id: &'a str } returns ProjectSql => |s, out| {
+        out.push_sql("SELECT ");
+        out.push_sql(project_columns());
+        out.push_sql(" FROM projects WHERE id = ");
+        out.push_bind_param::<Text, str>(s.id)?;
+    }
+}
+
+statement! {
+    /// Writes back a project's voucher counter, reservations, version (the lock's: see
+    /// `ledger::lock`) and its copy of the fixed accounts' totals (`FIXED_COLUMNS` order).
+    SaveProject { id: &'a str, next_voucher_no: i64, reserved_bank_fen: i64, reserved_expense_fen: i64, version: i64, fixed: [i64; 10] } => |s, out| {
+        out.push_sql("UPDATE projects SET version = ");
+        out.push_bind_param::<BigInt, i64>(&s.version)?;
+        out.push_sql(", next_voucher_no = ");
         out.push_bind_param::<BigInt, i64>(&s.next_voucher_no)?;
         out.push_sql(", reserved_bank_fen = ");
         out.push_bind_param::<BigInt, i64>(&s.reserved_bank_fen)?;
@@ -164,9 +178,20 @@ statement! {
 }
 
 statement! {
-    /// Records an audit chain's new head and tree.
-    SetHead { chain_id: &'a str, head: &'a str, tree_size: i64, tree_frontier: &'a str } => |s, out| {
-        out.push_sql("UPDATE audit_chains SET head = ");
+    /// `NextSeq` under SQLite's database write lock (see `ReadProject`): reads the chain row and
+    /// writes nothing; `SetHead` then records the seq taken.
+    ReadNextSeq { chain_id: &'a str } returns (BigInt, Text, BigInt, Text) => |s, out| {
+        out.push_sql("SELECT seq + 1, head, tree_size, tree_frontier FROM audit_chains WHERE chain_id = ");
+        out.push_bind_param::<Text, str>(s.chain_id)?;
+    }
+}
+
+statement! {
+    /// Records an audit chain's new length, head and tree.
+    SetHead { chain_id: &'a str, seq: i64, head: &'a str, tree_size: i64, tree_frontier: &'a str } => |s, out| {
+        out.push_sql("UPDATE audit_chains SET seq = ");
+        out.push_bind_param::<BigInt, i64>(&s.seq)?;
+        out.push_sql(", head = ");
         out.push_bind_param::<Text, str>(s.head)?;
         out.push_sql(", tree_size = ");
         out.push_bind_param::<BigInt, i64>(&s.tree_size)?;
@@ -591,13 +616,15 @@ mod tests {
     use diesel::{debug_query, QueryDsl};
 
     #[test]
-    fn lock_project_returns_every_schema_column_in_order() {
+    fn lock_and_read_project_return_every_schema_column_in_order() {
         let sql = debug_query::<Sqlite, _>(&LockProject { id: "p" }).to_string();
         let dsl = debug_query::<Sqlite, _>(&projects::table.select(projects::all_columns)).to_string();
         // "SELECT `projects`.`id`, … FROM `projects` -- binds: []"
         let columns = dsl["SELECT ".len()..dsl.find(" FROM").unwrap()].replace("`projects`.", "").replace('`', "");
         assert!(columns.starts_with("id, kind, name") && columns.ends_with("created_at, bank_debit_fen, bank_credit_fen, receivable_debit_fen, receivable_credit_fen, payables_debit_fen, payables_credit_fen, refund_owed_debit_fen, refund_owed_credit_fen, grant_fund_debit_fen, grant_fund_credit_fen"), "{columns}");
         assert!(sql.contains(&format!(" RETURNING {columns} --")), "{sql}");
+        let read = debug_query::<Sqlite, _>(&ReadProject { id: "p" }).to_string();
+        assert!(read.starts_with(&format!("SELECT {columns} FROM projects WHERE")), "{read}");
     }
 
     /// Every lower-case word of a statement (SQL keywords are upper case) other than its table is
@@ -636,16 +663,19 @@ mod tests {
                     next_voucher_no: 1,
                     reserved_bank_fen: 0,
                     reserved_expense_fen: 0,
+                    version: 1,
                     fixed: [0; 10],
                 })
                 .to_string(),
             ),
             (of!(accounts), debug_query::<Sqlite, _>(&SetTotals { project_id: "p", code: "c", debit_fen: 0, credit_fen: 0 }).to_string()),
             (of!(accounts), debug_query::<Sqlite, _>(&SetManyTotals { project_id: "p", totals: &[("c", 0, 0)] }).to_string()),
+            (of!(projects), debug_query::<Sqlite, _>(&ReadProject { id: "p" }).to_string()),
             (of!(audit_chains), debug_query::<Sqlite, _>(&NextSeq { chain_id: "c" }).to_string()),
+            (of!(audit_chains), debug_query::<Sqlite, _>(&ReadNextSeq { chain_id: "c" }).to_string()),
             (
                 of!(audit_chains),
-                debug_query::<Sqlite, _>(&SetHead { chain_id: "c", head: "h", tree_size: 0, tree_frontier: "" }).to_string(),
+                debug_query::<Sqlite, _>(&SetHead { chain_id: "c", seq: 1, head: "h", tree_size: 0, tree_frontier: "" }).to_string(),
             ),
             (of!(voucher_lines), debug_query::<Sqlite, _>(&InsertLines { rows: std::slice::from_ref(&line) }).to_string()),
         ];

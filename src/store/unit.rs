@@ -149,7 +149,7 @@ impl Unit for Alone<'_> {
     type Rows = DbConn;
 
     fn begin(&mut self, project_id: &str) -> AppResult<Locked> {
-        Transactions::begin_transaction(self.conn)?;
+        begin(self.conn)?;
         self.open = true;
         ledger::lock(self.conn, project_id)
     }
@@ -215,7 +215,33 @@ impl Unit for Alone<'_> {
 /// transaction here (a money request's own begin and commit are in `alone` above, and the group
 /// commit's in `writer`, which calls this).
 pub fn write<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
-    conn.transaction::<_, AppError, _>(f)
+    begin(conn)?;
+    // As diesel's `transaction`, but begun by `begin`.
+    match f(conn) {
+        Ok(value) => {
+            Transactions::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => match Transactions::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
+/// Opens a write transaction, or a savepoint inside one. On SQLite the transaction begins
+/// IMMEDIATE: it takes the database write lock before it reads anything, so no write transaction
+/// ever has to upgrade a read snapshot (which fails at once instead of waiting), and what it reads
+/// no other writer can change until it ends. `ledger::lock` and `audit::append` rely on that to
+/// read the rows they would otherwise have to write to lock.
+fn begin(conn: &mut DbConn) -> AppResult<()> {
+    use diesel::connection::AnsiTransactionManager;
+    let outermost = Transactions::transaction_manager_status_mut(conn).transaction_depth()?.is_none();
+    match conn {
+        DbConn::Sqlite(c) if outermost => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        _ => Transactions::begin_transaction(conn)?,
+    }
+    Ok(())
 }
 
 /// Runs `f` in one transaction under the project's lock, for changes that are not money requests

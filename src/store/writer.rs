@@ -8,7 +8,6 @@
 //! same either way: each request's project is locked and its books checked under that lock.
 use crate::db::{DbConn, DbPool};
 use crate::error::{AppError, AppResult, Code};
-use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, PooledConnection};
 use tokio::sync::{mpsc, oneshot};
 
@@ -57,13 +56,10 @@ fn busy() -> AppError {
 
 impl Writer<Work> {
     /// The SQLite writer: every money request, each in its own savepoint (a refused request rolls
-    /// back only itself), after the batch has taken the database write lock.
+    /// back only itself), in a transaction that took the database write lock as it began
+    /// (`unit::write`).
     pub fn sqlite(pool: DbPool) -> Writer<Work> {
-        Writer::start(pool, "fundledger-writer", 1, |conn, batch| {
-            // Take the write lock before any request reads, as store::ledger::lock explains.
-            conn.batch_execute("UPDATE audit_chains SET seq = seq WHERE chain_id = 'global'")?;
-            Ok(batch.into_iter().map(|work| work(conn)).collect())
-        })
+        Writer::start(pool, "fundledger-writer", 1, |conn, batch| Ok(batch.into_iter().map(|work| work(conn)).collect()))
     }
 }
 
