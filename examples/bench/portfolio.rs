@@ -129,9 +129,8 @@ fn csv(w: &World, n: usize) -> R<(Sampled, usize)> {
         if i == 1 {
             cpu = cpu_ms();
         }
-        let t = Instant::now();
         let r = w.client.get(&w.finance, "/statements?format=csv&sort=-utilization")?;
-        v.push(t.elapsed().as_micros() as u64);
+        v.push(r.received.as_micros() as u64);
         if r.status != 200 {
             return Err(format!("GET /statements?format=csv: {}", r.status));
         }
