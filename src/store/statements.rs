@@ -104,7 +104,11 @@ impl Books {
 }
 
 pub fn reserved_now(p: &ProjectRow) -> Reservation {
-    Reservation { bank: Money::from_fen(p.reserved_bank_fen), expense: Money::from_fen(p.reserved_expense_fen) }
+    reservation(p.reserved_bank_fen, p.reserved_expense_fen)
+}
+
+fn reservation(bank_fen: i64, expense_fen: i64) -> Reservation {
+    Reservation { bank: Money::from_fen(bank_fen), expense: Money::from_fen(expense_fen) }
 }
 
 /// What vouchers still awaiting review and dated up to `as_of` hold back: a statement of a past
@@ -177,7 +181,7 @@ pub fn books_of_many(conn: &mut DbConn, projects: Vec<ProjectRow>, everything: b
 /// 10,000 projects from their rows alone, without reading an account.
 pub fn amounts_now(p: &ProjectFigures) -> Amounts {
     let [bank, receivable, payables, refund_owed, grant_fund] = p.fixed_totals();
-    let reserved = Reservation { bank: Money::from_fen(p.reserved_bank_fen), expense: Money::from_fen(p.reserved_expense_fen) };
+    let reserved = reservation(p.reserved_bank_fen, p.reserved_expense_fen);
     Amounts::of(p.grant(), &Balances::of_fixed(bank, receivable, payables, refund_owed, grant_fund), reserved)
 }
 
