@@ -209,7 +209,7 @@ impl Balances {
 
 /// A statement's amounts that are one figure each: what the all-projects view shows, adds up and
 /// sorts by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Amounts {
     pub grant: Money,
     pub disbursed: Money,
@@ -246,6 +246,36 @@ impl Amounts {
             recoverable: recovery::split(b.grant_fund, b.implemented, b.receivable).0,
             owed_to_finance: b.refund_owed,
         }
+    }
+
+    /// The amounts of many projects added up, from the sums of their grants, fixed accounts'
+    /// totals and reservations (`Balances::of_fixed`): every amount but `recoverable` is sums and
+    /// differences of those, so adding up the projects' amounts or taking the amounts of their sums
+    /// is the same. `recoverable` is none below zero for each project, so it is added up apart.
+    pub fn summed(grant: Money, fixed: [Totals; 5], reserved: Reservation, recoverable: Money) -> Amounts {
+        let [bank, receivable, payables, refund_owed, grant_fund] = fixed;
+        let b = Balances::of_fixed(bank, receivable, payables, refund_owed, grant_fund);
+        Amounts { recoverable, ..Amounts::of(grant, &b, reserved) }
+    }
+}
+
+/// Amounts added up field by field: a portfolio's totals.
+impl std::iter::Sum for Amounts {
+    fn sum<I: Iterator<Item = Amounts>>(iter: I) -> Amounts {
+        iter.fold(Amounts::default(), |s, a| Amounts {
+            grant: s.grant + a.grant,
+            disbursed: s.disbursed + a.disbursed,
+            undisbursed: s.undisbursed + a.undisbursed,
+            bank_balance: s.bank_balance + a.bank_balance,
+            payables: s.payables + a.payables,
+            implemented: s.implemented + a.implemented,
+            pending_review: s.pending_review + a.pending_review,
+            reserved: s.reserved + a.reserved,
+            available: s.available + a.available,
+            recovered: s.recovered + a.recovered,
+            recoverable: s.recoverable + a.recoverable,
+            owed_to_finance: s.owed_to_finance + a.owed_to_finance,
+        })
     }
 }
 
@@ -293,6 +323,55 @@ mod tests {
             let t = |code: &str| totals.get(code).copied().unwrap_or_default();
             let fixed = Balances::of_fixed(t(chart::BANK), t(chart::GRANT_RECEIVABLE), t(chart::PAYABLES), t(chart::REFUND_OWED), t(chart::GRANT_FUND));
             prop_assert_eq!(Amounts::of(f.grant, &fixed, reserved), f.amounts());
+        }
+
+        /// The portfolio's totals come from the sums of its projects' rows (`Amounts::summed`):
+        /// they are what adding up each project's amounts gives.
+        #[test]
+        fn the_amounts_of_summed_projects_are_the_sums_of_their_amounts(
+            projects in proptest::collection::vec(
+                (0i64..100_000_000, proptest::array::uniform10(0i64..100_000_000), 0i64..1_000_000, 0i64..1_000_000),
+                0..20,
+            ),
+        ) {
+            let m = Money::from_fen;
+            let totals = |f: &[i64; 10]| -> [Totals; 5] {
+                std::array::from_fn(|i| Totals { debit: m(f[2 * i]), credit: m(f[2 * i + 1]) })
+            };
+            let each: Vec<Amounts> = projects
+                .iter()
+                .map(|(grant, fixed, bank, expense)| {
+                    let [b, r, p, o, g] = totals(fixed);
+                    Amounts::of(m(*grant), &Balances::of_fixed(b, r, p, o, g), Reservation { bank: m(*bank), expense: m(*expense) })
+                })
+                .collect();
+            let sum = |f: fn(&Amounts) -> Money| -> Money { each.iter().map(f).sum() };
+            let mut fixed = [0i64; 10];
+            for (_, f, _, _) in &projects {
+                for (s, v) in fixed.iter_mut().zip(f) {
+                    *s += v;
+                }
+            }
+            let reserved = Reservation {
+                bank: m(projects.iter().map(|p| p.2).sum()),
+                expense: m(projects.iter().map(|p| p.3).sum()),
+            };
+            let summed = Amounts::summed(m(projects.iter().map(|p| p.0).sum()), totals(&fixed), reserved, sum(|a| a.recoverable));
+            let expected = Amounts {
+                grant: sum(|a| a.grant),
+                disbursed: sum(|a| a.disbursed),
+                undisbursed: sum(|a| a.undisbursed),
+                bank_balance: sum(|a| a.bank_balance),
+                payables: sum(|a| a.payables),
+                implemented: sum(|a| a.implemented),
+                pending_review: sum(|a| a.pending_review),
+                reserved: sum(|a| a.reserved),
+                available: sum(|a| a.available),
+                recovered: sum(|a| a.recovered),
+                recoverable: sum(|a| a.recoverable),
+                owed_to_finance: sum(|a| a.owed_to_finance),
+            };
+            prop_assert_eq!(summed, expected);
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::domain::portfolio::{self, Cursor, Ranked, Sort, SortKey};
 use crate::domain::statement::{days_left, Amounts, Statement};
 use crate::domain::status::ProjectStatus;
 use crate::error::{AppError, AppResult};
+use crate::store::portfolio as pf;
 use crate::store::projects::{self, ListFilter};
 use crate::store::rows::{ProjectFigures, ProjectRow};
 use crate::store::snapshot;
@@ -186,6 +187,9 @@ pub async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery
         let everything = q.kind.is_none() && q.status.is_none() && org_ids.is_none();
         let f = ListFilter { kind: q.kind, status: q.status, org_ids, after: String::new(), limit: i64::MAX };
         snapshot(conn, |conn| {
+            if let (None, None, Some(limit)) = (asked.as_of, download, asked.limit) {
+                return current_page(conn, &f, &asked, limit, day);
+            }
             // Every row's full statement is wanted: read every chart once rather than the fixed
             // accounts first.
             let every = download.is_none() && asked.limit.is_none() && asked.after.is_none();
@@ -261,6 +265,30 @@ fn lines(
     Ok(st::books_of_many(conn, listed, everything, as_of)?.into_iter().map(|b| full_line(b, day)).collect())
 }
 
+/// A page of today's figures: ordered, cut and added up by the database (`store::portfolio`), so
+/// only the page's rows and their books are read.
+fn current_page(conn: &mut crate::db::DbConn, f: &ListFilter, asked: &Asked, limit: usize, day: NaiveDate) -> AppResult<Read> {
+    let sums = pf::sums(conn, f)?;
+    let mut ids = pf::page(conn, f, asked.sort, asked.after.as_ref(), limit as i64 + 1, day)?;
+    let more = ids.len() > limit;
+    ids.truncate(limit);
+    let rows = projects::rows_of(conn, &ids.iter().map(String::as_str).collect::<Vec<_>>())?;
+    // The order and the cursor follow the rows' copy of the fixed accounts, as the database
+    // ordered them; the statement is the whole books'. The two agree unless the database was
+    // edited behind the service's back, which reconciliation reports.
+    let page: Vec<Line> = st::books_of_many(conn, rows, false, None)?
+        .into_iter()
+        .map(|b| {
+            let figures = b.project.figures();
+            let amounts = st::amounts_now(&figures);
+            Line::new(figures, amounts, day, full_line(b, day).full)
+        })
+        .collect();
+    let next = page.last().filter(|_| more).map(|l| Cursor::of(l, asked.sort).encode(asked.sort));
+    let projects = usize::try_from(sums.projects).map_err(|_| AppError::internal("a negative count"))?;
+    Ok(Read::Page { page, totals: portfolio_totals(projects, &sums.amounts), next })
+}
+
 /// A project's line from its whole books.
 fn full_line(b: st::Books, day: NaiveDate) -> Line {
     let f = b.figures();
@@ -294,21 +322,23 @@ fn full_statements(
 }
 
 fn totals(lines: &[Line]) -> PortfolioTotals {
-    let sum = |f: &dyn Fn(&Amounts) -> Money| -> Money { lines.iter().map(|l| f(&l.amounts)).sum() };
-    let (grant, implemented) = (sum(&|a| a.grant), sum(&|a| a.implemented));
+    portfolio_totals(lines.len(), &lines.iter().map(|l| l.amounts).sum())
+}
+
+fn portfolio_totals(projects: usize, a: &Amounts) -> PortfolioTotals {
     PortfolioTotals {
-        projects: lines.len(),
-        grant,
-        disbursed: sum(&|a| a.disbursed),
-        undisbursed: sum(&|a| a.undisbursed),
-        bank_balance: sum(&|a| a.bank_balance),
-        payables: sum(&|a| a.payables),
-        implemented,
-        pending_review: sum(&|a| a.pending_review),
-        available: sum(&|a| a.available),
-        recovered: sum(&|a| a.recovered),
-        recoverable: sum(&|a| a.recoverable),
-        utilization: ratio4(implemented, grant),
+        projects,
+        grant: a.grant,
+        disbursed: a.disbursed,
+        undisbursed: a.undisbursed,
+        bank_balance: a.bank_balance,
+        payables: a.payables,
+        implemented: a.implemented,
+        pending_review: a.pending_review,
+        available: a.available,
+        recovered: a.recovered,
+        recoverable: a.recoverable,
+        utilization: ratio4(a.implemented, a.grant),
     }
 }
 

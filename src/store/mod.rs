@@ -21,6 +21,8 @@
 //! - `projects`, `people`, `reports`, `acceptances`, `archive`: registration and lifecycle, users
 //!   and organisations, annual reports, output acceptances, the project archive. Use `unit`,
 //!   `ledger`, `audit`, `statements`, `rows`.
+//! - `portfolio`: the all-projects statement's page and totals, ordered and added up in SQL.
+//!   Uses `projects`, `sql`, `rows`.
 //! - `documents`: original documents and their attachments to vouchers, the bytes behind a
 //!   storage trait. Uses `unit`, `audit`.
 //! - `flush`, `batch`, `writer`: group commit on top: `writer` gathers requests per shard,
@@ -41,6 +43,7 @@ pub mod imports;
 pub mod journal;
 pub mod ledger;
 pub mod people;
+pub mod portfolio;
 pub mod projects;
 pub mod reconcile;
 pub mod reports;

@@ -135,7 +135,7 @@ pub fn rows_of(conn: &mut DbConn, ids: &[&str]) -> AppResult<Vec<ProjectRow>> {
     ids.iter().map(|id| found.remove(*id).ok_or_else(|| AppError::internal(format!("project {id} was listed but not read")))).collect()
 }
 
-fn filtered(f: &ListFilter) -> projects::BoxedQuery<'_, <DbConn as Connection>::Backend> {
+pub(super) fn filtered(f: &ListFilter) -> projects::BoxedQuery<'_, <DbConn as Connection>::Backend> {
     let mut q = projects::table.into_boxed();
     if !f.after.is_empty() {
         q = q.filter(projects::id.gt(&f.after));
