@@ -51,6 +51,8 @@ diesel::table! {
         refund_owed_credit_fen -> BigInt,
         grant_fund_debit_fen -> BigInt,
         grant_fund_credit_fen -> BigInt,
+        utilization_bp -> BigInt,
+        recoverable_fen -> BigInt,
     }
 }
 

@@ -6,6 +6,8 @@
 //! and `voucher.pending_review` the voucher's id, number (posted only), date, `reverses` (posted
 //! only) and each line's account, debit and credit in order; `voucher.approved` the number taken;
 //! `voucher.declined` the id. So old chains reconcile whole; nothing had to be added to events.
+use super::chart;
+use super::ledger::Totals;
 use super::money::Money;
 use super::status::VoucherStatus;
 use serde::{Deserialize, Serialize};
@@ -324,6 +326,24 @@ impl Books {
         Ok(())
     }
 
+    /// Compares the project row's sort keys, `[utilization_bp, recoverable_fen]`, with what the
+    /// chain's totals of the fixed accounts and the grant give (`statement::sort_keys`): what the
+    /// portfolio orders by. A differing key is named by its column, the field `value`.
+    pub fn project_keys(&self, grant: Money, stored: [i64; 2]) -> Result<(), Mismatch> {
+        let fixed = chart::FIXED_CODES.map(|code| {
+            let (debit, credit) = self.code_index.get(code).and_then(|i| self.totals.get(i)).copied().unwrap_or((0, 0));
+            Totals { debit: Money::from_fen(debit), credit: Money::from_fen(credit) }
+        });
+        let expected = super::statement::sort_keys(grant, fixed);
+        for ((column, want), have) in ["utilization_bp", "recoverable_fen"].into_iter().zip(expected).zip(stored) {
+            if want != have {
+                let (chain, table_value) = (Some(want.to_string()), Some(have.to_string()));
+                return Err(Mismatch { table: "project", key: column.to_string(), field: "value", chain, table_value });
+            }
+        }
+        Ok(())
+    }
+
     /// An account's totals as `table` holds them against the sums of the lines.
     fn totals_of(&self, table: &'static str, code: &str, debit: i64, credit: i64) -> Result<(), Mismatch> {
         let expected = self.code_index.get(code).and_then(|i| self.totals.get(i)).copied().unwrap_or((0, 0));
@@ -536,6 +556,24 @@ mod tests {
         assert_eq!((m.chain.as_deref(), m.table_value.as_deref()), (Some("debit 10.00 credit 20.00"), Some("debit 10.00 credit 19.99")));
         let m = books().project_copy(&[("2401", 1, 0)]).unwrap_err();
         assert_eq!((m.table, m.key.as_str(), m.field), ("project", "2401", "debit"));
+    }
+
+    /// The row's sort keys: what the chain's fixed accounts and the grant give, an edited one
+    /// named by its column.
+    #[test]
+    fn the_project_rows_sort_keys_are_checked_against_the_chains_totals() {
+        let b = books();
+        let fixed = chart::FIXED_CODES.map(|code| {
+            let (debit, credit) = b.code_index.get(code).and_then(|i| b.totals.get(i)).copied().unwrap_or((0, 0));
+            crate::domain::ledger::Totals { debit: Money::from_fen(debit), credit: Money::from_fen(credit) }
+        });
+        let grant = Money::from_fen(5000);
+        let keys = super::super::statement::sort_keys(grant, fixed);
+        assert_eq!(b.project_keys(grant, keys), Ok(()));
+        let m = b.project_keys(grant, [keys[0] + 1, keys[1]]).unwrap_err();
+        assert_eq!((m.table, m.key.as_str(), m.field), ("project", "utilization_bp", "value"));
+        let m = b.project_keys(grant, [keys[0], keys[1] - 1]).unwrap_err();
+        assert_eq!((m.key.as_str(), m.table_value), ("recoverable_fen", Some((keys[1] - 1).to_string())));
     }
 
     /// Each account's days: what the books moved on the vouchers' dates, a reversal and an

@@ -1,7 +1,7 @@
 //! Figures the finance bureau reads off a project's books (API.md, Statements and Recovery).
 use super::chart::{self, AccountDef};
 use super::ledger::{Reservation, Totals};
-use super::money::{ratio4, Money};
+use super::money::{ratio4, ratio4_units, Money};
 use super::recovery;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -257,6 +257,16 @@ impl Amounts {
         let b = Balances::of_fixed(bank, receivable, payables, refund_owed, grant_fund);
         Amounts { recoverable, ..Amounts::of(grant, &b, reserved) }
     }
+}
+
+/// What the portfolio orders by that only a posting changes, from the grant and the fixed
+/// accounts' totals (`chart::FIXED_CODES` order): utilization as shown, in ten-thousandths, and
+/// the recoverable amount in fen. The project row keeps them beside its copy of those totals.
+pub fn sort_keys(grant: Money, fixed: [Totals; 5]) -> [i64; 2] {
+    let [bank, receivable, payables, refund_owed, grant_fund] = fixed;
+    // Neither depends on the reservations.
+    let a = Amounts::of(grant, &Balances::of_fixed(bank, receivable, payables, refund_owed, grant_fund), Reservation::default());
+    [ratio4_units(a.implemented, a.grant), a.recoverable.fen()]
 }
 
 /// Amounts added up field by field: a portfolio's totals.

@@ -4,7 +4,7 @@
 //! The lines may reference vouchers of the same statement: foreign keys are checked at its end.
 use super::ledger::{self, Locked};
 use super::rows::{LineRow, VoucherRow};
-use super::sql::{column_list, FIXED_COLUMNS};
+use super::sql::{column_list, COPY_COLUMNS};
 use super::unit::Answer;
 use crate::db::schema::{account_days, audit_events, audit_tree, voucher_lines, vouchers};
 use crate::domain::audit::Event;
@@ -217,19 +217,19 @@ impl Flush {
             cols: vec![texts(&released, |r| &r.0), texts(&released, |r| &r.1)],
             tail: " AS u(user_id, key) WHERE t.user_id = u.user_id AND t.key = u.key",
         };
-        let fixed: Vec<[i64; 10]> = locked.clone().map(ledger::fixed_fen).collect();
+        let copy: Vec<[i64; 12]> = locked.clone().map(ledger::row_copy).collect();
         let mut project_cols = vec![
             Col::Text(locked.clone().map(|p| p.row.id.clone()).collect()),
             Col::Big(locked.clone().map(|p| p.row.next_voucher_no).collect()),
             Col::Big(locked.clone().map(|p| p.book.reserved.bank.fen()).collect()),
             Col::Big(locked.map(|p| p.book.reserved.expense.fen()).collect()),
         ];
-        project_cols.extend((0..FIXED_COLUMNS.len()).map(|i| Col::Big(fixed.iter().map(|f| f[i]).collect())));
+        project_cols.extend((0..COPY_COLUMNS.len()).map(|i| Col::Big(copy.iter().map(|f| f[i]).collect())));
         let projects = Part {
             head: format!(
                 "UPDATE projects t SET next_voucher_no = u.next_voucher_no, reserved_bank_fen = u.reserved_bank_fen, \
                  reserved_expense_fen = u.reserved_expense_fen, version = t.version + 1{} FROM ",
-                FIXED_COLUMNS.iter().map(|c| format!(", {c} = u.{c}")).collect::<String>()
+                COPY_COLUMNS.iter().map(|c| format!(", {c} = u.{c}")).collect::<String>()
             ),
             cols: project_cols,
             tail: projects_tail(),
@@ -242,7 +242,7 @@ impl Flush {
 fn projects_tail() -> &'static str {
     static TAIL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     TAIL.get_or_init(|| {
-        format!(" AS u(id, next_voucher_no, reserved_bank_fen, reserved_expense_fen, {}) WHERE t.id = u.id", FIXED_COLUMNS.join(", "))
+        format!(" AS u(id, next_voucher_no, reserved_bank_fen, reserved_expense_fen, {}) WHERE t.id = u.id", COPY_COLUMNS.join(", "))
     })
 }
 

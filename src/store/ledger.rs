@@ -13,6 +13,7 @@ use crate::domain::invoice::{self, Invoice};
 use crate::domain::kind::{ProjectKind, VoucherKind};
 use crate::domain::ledger::{Book, Line, Reservation, Totals};
 use crate::domain::money::Money;
+use crate::domain::statement;
 use crate::domain::status::VoucherStatus;
 use crate::error::{AppError, AppResult, Code};
 use chrono::NaiveDate;
@@ -86,13 +87,15 @@ pub fn changed_totals(l: &Locked) -> Vec<(&str, i64, i64)> {
         .collect()
 }
 
-/// The fixed accounts' totals as the project row keeps a copy of them (`sql::FIXED_COLUMNS`).
-pub fn fixed_fen(l: &Locked) -> [i64; 10] {
-    let mut out = [0; 10];
-    for (i, code) in chart::FIXED_CODES.iter().enumerate() {
-        let t = l.book.totals.get(*code).copied().unwrap_or_default();
+/// The fixed accounts' totals and the sort keys that follow from them, as the project row keeps a
+/// copy of them (`sql::COPY_COLUMNS`).
+pub fn row_copy(l: &Locked) -> [i64; 12] {
+    let fixed = chart::FIXED_CODES.map(|code| l.book.totals.get(code).copied().unwrap_or_default());
+    let mut out = [0; 12];
+    for (i, t) in fixed.iter().enumerate() {
         (out[2 * i], out[2 * i + 1]) = (t.debit.fen(), t.credit.fen());
     }
+    [out[10], out[11]] = statement::sort_keys(l.row.grant(), fixed);
     out
 }
 
@@ -134,7 +137,7 @@ pub fn save(conn: &mut DbConn, l: &Locked) -> AppResult<()> {
         reserved_bank_fen: l.book.reserved.bank.fen(),
         reserved_expense_fen: l.book.reserved.expense.fen(),
         version: l.row.version,
-        fixed: fixed_fen(l),
+        copy: row_copy(l),
     };
     match changed[..] {
         [] => {

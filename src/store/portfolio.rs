@@ -2,10 +2,9 @@
 //! run where the rows are, so a page of 500 reads 500 project rows and one row of sums however
 //! many projects the filter holds.
 //!
-//! The sort keys are the domain's (`portfolio::SortKey`) written in SQL over the project rows'
-//! copy of their fixed accounts (`Balances::of_fixed`): implemented, recoverable
-//! (`recovery::split`) and utilization (`ratio4_units`, rounded half to even). The tests hold the
-//! SQL to the Rust on random figures.
+//! Utilization and recoverable are columns of the project row, written by the posting transaction
+//! with the row's copy of the fixed accounts (`statement::sort_keys`); days left orders as the
+//! period's end does.
 use super::projects::{filtered, ListFilter};
 use crate::db::DbConn;
 use crate::domain::ledger::{Reservation, Totals};
@@ -18,34 +17,6 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Text};
 
-/// Implemented: payables + refund owed + grant fund − bank − receivable, each as its balance;
-/// written flat, as the database evaluates it for every row of the filter.
-const IMPLEMENTED: &str = "(payables_credit_fen - payables_debit_fen + refund_owed_credit_fen - refund_owed_debit_fen \
-     + grant_fund_credit_fen - grant_fund_debit_fen - bank_debit_fen + bank_credit_fen - receivable_debit_fen + receivable_credit_fen)";
-
-/// What of the grant fund was not implemented: the grant fund less implemented, which leaves
-/// bank + receivable − payables − refund owed.
-const UNIMPLEMENTED: &str = "(bank_debit_fen - bank_credit_fen + receivable_debit_fen - receivable_credit_fen \
-     - payables_credit_fen + payables_debit_fen - refund_owed_credit_fen + refund_owed_debit_fen)";
-
-/// Recoverable: what of the grant fund was not implemented, none below zero.
-fn recoverable() -> String {
-    format!("(CASE WHEN {UNIMPLEMENTED} > 0 THEN {UNIMPLEMENTED} ELSE 0 END)")
-}
-
-/// Utilization in ten-thousandths: implemented × 10⁴ ÷ grant rounded half to even, as
-/// `ratio4_units`. Integer division truncates toward zero and the remainder keeps the dividend's
-/// sign on both backends; a grant is never below zero.
-fn utilization() -> String {
-    let n = format!("({IMPLEMENTED} * 10000)");
-    let (q, r) = (format!("({n} / grant_fen)"), format!("(2 * ABS({n} % grant_fen))"));
-    format!(
-        "(CASE WHEN grant_fen = 0 THEN 0 \
-         WHEN {r} > grant_fen OR ({r} = grant_fen AND {q} % 2 <> 0) THEN {q} + (CASE WHEN {n} < 0 THEN -1 ELSE 1 END) \
-         ELSE {q} END)"
-    )
-}
-
 /// The period's end, or `day` once it is past: ordering by it orders by days left.
 fn effective_end(day: NaiveDate) -> String {
     format!("(CASE WHEN end_date > '{day}' THEN end_date ELSE '{day}' END)")
@@ -55,8 +26,8 @@ fn effective_end(day: NaiveDate) -> String {
 fn key_sql(key: SortKey, day: NaiveDate) -> Option<String> {
     match key {
         SortKey::Project => None,
-        SortKey::Utilization => Some(utilization()),
-        SortKey::Recoverable => Some(recoverable()),
+        SortKey::Utilization => Some("utilization_bp".into()),
+        SortKey::Recoverable => Some("recoverable_fen".into()),
         SortKey::DaysLeft => Some(effective_end(day)),
     }
 }
@@ -114,7 +85,7 @@ pub fn sums(conn: &mut DbConn, f: &ListFilter) -> AppResult<Sums> {
         sum("grant_fen"),
         sum("reserved_bank_fen"),
         sum("reserved_expense_fen"),
-        sum(&recoverable()),
+        sum("recoverable_fen"),
         sum("bank_debit_fen - bank_credit_fen"),
         sum("receivable_debit_fen - receivable_credit_fen"),
         sum("payables_credit_fen - payables_debit_fen"),
@@ -139,7 +110,7 @@ mod tests {
     use crate::db::schema::projects;
     use crate::db::{self, Target};
     use crate::domain::money::ratio4_units;
-    use crate::domain::statement::days_left;
+    use crate::domain::statement::{days_left, sort_keys};
     use crate::store::rows::ProjectRow;
     use crate::store::statements::amounts_now;
     use proptest::prelude::*;
@@ -151,10 +122,23 @@ mod tests {
         prop_oneof![0i64..60, 0i64..2_000_000_000]
     }
 
-    /// On random figures of a stored project, the SQL keys are the domain's: utilization as
-    /// shown, recoverable, and the end that orders as days left do; its sums are its amounts.
+    const MIGRATION: [&str; 2] = [
+        include_str!("../../migrations/sqlite/2026-12-08-000030_project_sort_keys/up.sql"),
+        include_str!("../../migrations/postgres/2026-12-08-000030_project_sort_keys/up.sql"),
+    ];
+
+    /// The migration's UPDATE, which fills the sort keys of the rows it finds.
+    fn backfill() -> &'static str {
+        let at = |m: &'static str| &m[m.find("UPDATE projects SET").unwrap()..];
+        assert_eq!(at(MIGRATION[0]), at(MIGRATION[1]), "both backends fill the keys alike");
+        at(MIGRATION[0])
+    }
+
+    /// On random figures of a stored project, the keys the migration fills in SQL are the
+    /// domain's (`statement::sort_keys`: utilization as shown, rounded half to even, and
+    /// recoverable); the end orders as days left do; the sums of the one project are its amounts.
     #[test]
-    fn the_sql_sort_keys_are_the_domains() {
+    fn the_migrations_sort_keys_are_the_domains() {
         let dir = tempfile::tempdir().unwrap();
         let pool = db::connect(&Target::Sqlite(dir.path().join("t.db").display().to_string()), 1, 5_000).unwrap();
         let mut conn = pool.get().unwrap();
@@ -169,21 +153,19 @@ mod tests {
                 let end = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(end);
                 let grant = if grant % 3 == 0 { grant * 40_000_000 } else { grant };
                 let mut set = format!("UPDATE projects SET grant_fen = {grant}, end_date = '{end}'");
-                for (column, v) in super::super::sql::FIXED_COLUMNS.iter().zip(fixed) {
+                for (column, v) in super::super::sql::COPY_COLUMNS.iter().zip(fixed) {
                     set.push_str(&format!(", {column} = {v}"));
                 }
                 diesel::sql_query(format!("{set} WHERE id = '{id}'")).execute(conn).unwrap();
+                diesel::sql_query(backfill()).execute(conn).unwrap();
                 let row: ProjectRow = projects::table.find(&id).first(conn).unwrap();
-                let (utilization, recoverable, end_key): (i64, i64, String) = projects::table
-                    .find(&id)
-                    .select((sql::<BigInt>(&super::utilization()), sql::<BigInt>(&super::recoverable()), sql::<Text>(&effective_end(day))))
-                    .first(conn)
-                    .unwrap();
+                let keys = sort_keys(row.grant(), row.fixed_totals());
+                prop_assert_eq!([row.utilization_bp, row.recoverable_fen], keys, "grant {}", grant);
                 let a = amounts_now(&row.figures());
-                prop_assert_eq!(utilization, ratio4_units(a.implemented, a.grant), "grant {} implemented {}", grant, a.implemented);
-                prop_assert_eq!(recoverable, a.recoverable.fen());
+                prop_assert_eq!(keys, [ratio4_units(a.implemented, a.grant), a.recoverable.fen()]);
                 let only = sums(conn, &ListFilter { limit: i64::MAX, ..ListFilter::default() }).unwrap();
                 prop_assert_eq!((only.projects, only.amounts), (1, a), "the sums of the one project are its amounts");
+                let end_key: String = projects::table.find(&id).select(sql::<Text>(&effective_end(day))).first(conn).unwrap();
                 prop_assert_eq!(format!("'{end_key}'"), key_value(SortKey::DaysLeft, days_left(end, day), day));
                 Ok(())
             })

@@ -108,6 +108,7 @@ fn compare(conn: &mut DbConn, project_id: &str) -> Result<(), Found> {
     let copy: Vec<(&str, i64, i64)> =
         chart::FIXED_CODES.iter().zip(project.fixed_totals()).map(|(code, t)| (*code, t.debit.fen(), t.credit.fen())).collect();
     books.project_copy(&copy)?;
+    books.project_keys(project.grant(), [project.utilization_bp, project.recoverable_fen])?;
     let days: Vec<(String, String, i64, i64)> = account_days::table
         .filter(account_days::project_id.eq(project_id))
         .order((account_days::code.asc(), account_days::day.asc()))

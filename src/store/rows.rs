@@ -47,6 +47,10 @@ pub struct ProjectRow {
     pub refund_owed_credit_fen: i64,
     pub grant_fund_debit_fen: i64,
     pub grant_fund_credit_fen: i64,
+    /// What the portfolio orders by, written with the copy: utilization as shown, in
+    /// ten-thousandths, and the recoverable amount (`statement::sort_keys`).
+    pub utilization_bp: i64,
+    pub recoverable_fen: i64,
 }
 
 impl ProjectRow {

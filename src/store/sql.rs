@@ -91,9 +91,10 @@ fn project_columns() -> &'static str {
     })
 }
 
-/// The project row's copy of the fixed accounts' totals: debit and credit of each of
-/// `chart::FIXED_CODES`, in order.
-pub const FIXED_COLUMNS: [&str; 10] = [
+/// The project row's copy of what the portfolio reads of its books: debit and credit of each of
+/// `chart::FIXED_CODES`, in order, then the sort keys that follow from them and the grant
+/// (`statement::sort_keys`).
+pub const COPY_COLUMNS: [&str; 12] = [
     "bank_debit_fen",
     "bank_credit_fen",
     "receivable_debit_fen",
@@ -104,6 +105,8 @@ pub const FIXED_COLUMNS: [&str; 10] = [
     "refund_owed_credit_fen",
     "grant_fund_debit_fen",
     "grant_fund_credit_fen",
+    "utilization_bp",
+    "recoverable_fen",
 ];
 
 type ProjectSql = SqlTypeOf<<projects::table as Table>::AllColumns>;
@@ -132,8 +135,8 @@ statement! {
 
 statement! {
     /// Writes back a project's voucher counter, reservations, version (the lock's: see
-    /// `ledger::lock`) and its copy of the fixed accounts' totals (`FIXED_COLUMNS` order).
-    SaveProject { id: &'a str, next_voucher_no: i64, reserved_bank_fen: i64, reserved_expense_fen: i64, version: i64, fixed: [i64; 10] } => |s, out| {
+    /// `ledger::lock`) and its copy of the fixed accounts' totals and sort keys (`COPY_COLUMNS` order).
+    SaveProject { id: &'a str, next_voucher_no: i64, reserved_bank_fen: i64, reserved_expense_fen: i64, version: i64, copy: [i64; 12] } => |s, out| {
         out.push_sql("UPDATE projects SET version = ");
         out.push_bind_param::<BigInt, i64>(&s.version)?;
         out.push_sql(", next_voucher_no = ");
@@ -142,7 +145,7 @@ statement! {
         out.push_bind_param::<BigInt, i64>(&s.reserved_bank_fen)?;
         out.push_sql(", reserved_expense_fen = ");
         out.push_bind_param::<BigInt, i64>(&s.reserved_expense_fen)?;
-        for (column, value) in FIXED_COLUMNS.iter().zip(&s.fixed) {
+        for (column, value) in COPY_COLUMNS.iter().zip(&s.copy) {
             out.push_sql(", ");
             out.push_sql(column);
             out.push_sql(" = ");
@@ -621,7 +624,7 @@ mod tests {
         let dsl = debug_query::<Sqlite, _>(&projects::table.select(projects::all_columns)).to_string();
         // "SELECT `projects`.`id`, … FROM `projects` -- binds: []"
         let columns = dsl["SELECT ".len()..dsl.find(" FROM").unwrap()].replace("`projects`.", "").replace('`', "");
-        assert!(columns.starts_with("id, kind, name") && columns.ends_with("created_at, bank_debit_fen, bank_credit_fen, receivable_debit_fen, receivable_credit_fen, payables_debit_fen, payables_credit_fen, refund_owed_debit_fen, refund_owed_credit_fen, grant_fund_debit_fen, grant_fund_credit_fen"), "{columns}");
+        assert!(columns.starts_with("id, kind, name") && columns.ends_with("created_at, bank_debit_fen, bank_credit_fen, receivable_debit_fen, receivable_credit_fen, payables_debit_fen, payables_credit_fen, refund_owed_debit_fen, refund_owed_credit_fen, grant_fund_debit_fen, grant_fund_credit_fen, utilization_bp, recoverable_fen"), "{columns}");
         assert!(sql.contains(&format!(" RETURNING {columns} --")), "{sql}");
         let read = debug_query::<Sqlite, _>(&ReadProject { id: "p" }).to_string();
         assert!(read.starts_with(&format!("SELECT {columns} FROM projects WHERE")), "{read}");
@@ -664,7 +667,7 @@ mod tests {
                     reserved_bank_fen: 0,
                     reserved_expense_fen: 0,
                     version: 1,
-                    fixed: [0; 10],
+                    copy: [0; 12],
                 })
                 .to_string(),
             ),

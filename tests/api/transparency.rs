@@ -365,6 +365,27 @@ fn verify_reconciles_the_project_rows_copy_of_the_fixed_accounts() {
     });
 }
 
+/// The row's sort keys edited alone: the portfolio's order changes, and `verify` names the key.
+#[test]
+fn verify_reconciles_the_project_rows_sort_keys() {
+    on_each_backend(|w| {
+        let (p, _) = reconciled_project(&w);
+        // Unspent: utilization 0 (below p's), recoverable its whole grant (above p's).
+        w.base_project("2025-03-01");
+        let first =
+            |w: &World, sort: &str| w.get(&w.finance, &format!("/statements?limit=1&sort={sort}")).body["items"][0]["project_id"].clone();
+        for (column, sort, delta) in [("utilization_bp", "-utilization", -100_000_000), ("recoverable_fen", "-recoverable", 100_000_000)] {
+            let before = first(&w, sort);
+            sql(&w, &format!("UPDATE projects SET {column} = {column} + ({delta}) WHERE id = '{p}'"));
+            assert_ne!(first(&w, sort), before, "{sort}: the edit changes what the portfolio lists first");
+            let m = mismatch(&w, &p);
+            assert_eq!((&m["table"], &m["key"], &m["field"]), (&json!("project"), &json!(column), &json!("value")), "{m}");
+            sql(&w, &format!("UPDATE projects SET {column} = {column} - ({delta}) WHERE id = '{p}'"));
+            assert_eq!(w.verify(&p)["reconciled"], json!(true));
+        }
+    });
+}
+
 /// An account's day edited alone (what `as_of` statements read) is reported too: the bank's
 /// credit moved to a later day, so a statement of the earlier day would show money unspent.
 #[test]
