@@ -18,12 +18,12 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Mismatch {
     /// `voucher`, `line`, `account`, `account_day`, `project` (its copy of the fixed accounts'
-    /// totals) or `event` (an event the rebuild cannot read).
+    /// totals and its sort keys) or `event` (an event the rebuild cannot read).
     pub table: &'static str,
     /// The voucher id, `<voucher id>/<line no>`, the account code (of `account` and `project`),
-    /// `<code>/<day>`, or the event's seq.
+    /// `utilization_bp` or `recoverable_fen` (of `project`), `<code>/<day>`, or the event's seq.
     pub key: String,
-    /// The field that differs, or `row` when the row is missing on one side.
+    /// The field that differs (`value` of a sort key), or `row` when the row is missing on one side.
     pub field: &'static str,
     /// What the chain's events say; absent when the chain has no such row.
     #[serde(skip_serializing_if = "Option::is_none")]

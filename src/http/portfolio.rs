@@ -2,10 +2,11 @@
 //! with keyset cursors (`domain::portfolio`), totals over the whole filter, and downloads of every
 //! row, the CSV streamed.
 //!
-//! Every request adds up and orders all the projects of the filter, so it reads their rows alone:
-//! each keeps a copy of its five fixed accounts' totals, which give every amount
-//! (`store::statements::amounts_now`). The full statements, with their amounts by category, are
-//! read for the rows of the page alone.
+//! A page of today's figures is ordered, cut and added up by the database (`store::portfolio`):
+//! each project row keeps a copy of its five fixed accounts' totals, which give every amount
+//! (`store::statements::amounts_now`), and the utilization and recoverable amount that follow
+//! from them. The full statements, with their amounts by category, are read for the page's rows
+//! alone. A past `as_of`, no `limit` or a download lists every row, and adds and orders them here.
 use super::openapi::Problem;
 use super::projects::{known_filters, org_scope};
 use super::sheet::{Cell, Lang, Table};
