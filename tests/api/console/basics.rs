@@ -243,6 +243,29 @@ fn the_api_docs_page_renders_in_a_browser() {
 
 /// The portfolio shows a hundred projects a page, in its order, with the totals and the chart of
 /// every project of the filter on each page; a page past the last shows the last.
+/// In Chromium: the portfolio's next-page link leads to the last row, under the same totals.
+#[test]
+fn the_portfolio_pages_in_the_browser() {
+    let Some(b) = Browser::start() else { return };
+    let w = World::new(Db::Sqlite);
+    let root = root(&w);
+    spent_project(&w);
+    for _ in 0..100 {
+        w.base_project("2025-03-01");
+    }
+    b.sign_in(&root, "fin1", "password-123");
+    b.wait_for("[data-testid=page-of]", 10);
+    assert_eq!(b.find_all("[data-testid=project-row]").len(), 100);
+    b.click("nav.pager a[rel=next]");
+    b.wait_for("nav.pager a[rel=prev]", 10);
+    assert_eq!(b.find_all("[data-testid=project-row]").len(), 1, "page 2 of 101 rows");
+    let page_of = b.wait_for("[data-testid=page-of]", 10);
+    assert!(b.text(&page_of).contains("第 2 页，共 2 页"), "{}", b.text(&page_of));
+    // Tall enough to show the pager under the table.
+    b.window(1366, 800);
+    b.screenshot("portfolio-page-2-zh");
+}
+
 #[test]
 fn the_portfolio_is_paged_with_totals_over_every_project() {
     on_each_backend(|w| {
