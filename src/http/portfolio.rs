@@ -277,7 +277,7 @@ fn current_page(conn: &mut crate::db::DbConn, f: &ListFilter, asked: &Asked, lim
     // The order and the cursor follow the rows' copy of the fixed accounts, as the database
     // ordered them; the statement is the whole books'. The two agree unless the database was
     // edited behind the service's back, which reconciliation reports.
-    let page: Vec<Line> = st::books_of_many(conn, rows, false, None)?
+    let page: Vec<Line> = crate::store::ledger::books_now(conn, rows)?
         .into_iter()
         .map(|b| {
             let figures = b.project.figures();

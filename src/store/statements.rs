@@ -16,6 +16,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// `VoucherStatus::IN_BOOKS` as stored, for SQL filters.
 pub const IN_BOOKS: [&str; 2] = {
@@ -80,6 +81,22 @@ fn by_project(rows: Vec<AccountRow>) -> AppResult<BTreeMap<String, ChartAndTotal
     Ok(by_project)
 }
 
+/// The maintained totals of several projects, without their charts (already known), in one read.
+pub fn totals_of(conn: &mut DbConn, project_ids: &[&str]) -> AppResult<BTreeMap<String, BTreeMap<String, Totals>>> {
+    let mut out: BTreeMap<String, BTreeMap<String, Totals>> = BTreeMap::new();
+    // In parts: SQLite takes at most 32,766 bound values in one statement.
+    for part in project_ids.chunks(1000) {
+        let rows: Vec<(String, String, i64, i64)> = accounts::table
+            .filter(accounts::project_id.eq_any(part))
+            .select((accounts::project_id, accounts::code, accounts::debit_fen, accounts::credit_fen))
+            .load(conn)?;
+        for (project, code, d, c) in rows {
+            out.entry(project).or_default().insert(code, Totals { debit: Money::from_fen(d), credit: Money::from_fen(c) });
+        }
+    }
+    Ok(out)
+}
+
 /// A project's maintained totals alone, for when its chart is already known.
 pub fn totals(conn: &mut DbConn, project_id: &str) -> AppResult<BTreeMap<String, Totals>> {
     let rows: Vec<(String, i64, i64)> = accounts::table
@@ -91,7 +108,8 @@ pub fn totals(conn: &mut DbConn, project_id: &str) -> AppResult<BTreeMap<String,
 
 pub struct Books {
     pub project: ProjectRow,
-    pub chart: Vec<AccountDef>,
+    /// Shared: a chart never changes once its project is registered (`ledger::books_now`).
+    pub chart: Arc<Vec<AccountDef>>,
     pub totals: BTreeMap<String, Totals>,
     /// Held for vouchers awaiting review: now, or those dated up to a past `as_of`.
     pub reserved: Reservation,
@@ -136,7 +154,7 @@ pub fn books(conn: &mut DbConn, project: ProjectRow, as_of: Option<NaiveDate>) -
         None => (current_totals, reserved_now(&project)),
         Some(d) => (totals_as_of(conn, &project.id, d)?, reserved_as_of(conn, &project.id, d)?),
     };
-    Ok(Books { project, chart, totals, reserved })
+    Ok(Books { project, chart: Arc::new(chart), totals, reserved })
 }
 
 /// The books of many projects: current balances from a few reads of account rows rather than
@@ -171,7 +189,7 @@ pub fn books_of_many(conn: &mut DbConn, projects: Vec<ProjectRow>, everything: b
                 None => (totals, reserved_now(&project)),
                 Some(_) => past.remove(&project.id).unwrap_or_default(),
             };
-            Books { project, chart, totals, reserved }
+            Books { project, chart: Arc::new(chart), totals, reserved }
         })
         .collect())
 }
