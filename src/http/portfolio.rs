@@ -211,14 +211,15 @@ pub async fn all_statements(state: State, caller: Caller, q: web::Query<AllQuery
     match (read, download) {
         (Read::Every(lines), Some(super::sheet::Download::Csv)) => Ok(csv_stream(lines)),
         (Read::Every(lines), Some(_)) => {
-            // The workbook is built whole (rust_xlsxwriter writes its zip at the end, into a
-            // seekable buffer), so off the HTTP worker.
+            // rust_xlsxwriter writes the zip at the end, into something seekable: the rows go
+            // to a temporary file as they are written (off the HTTP worker), which is then
+            // streamed.
             let book = web::block(move || {
                 let rows = lines.iter().map(Line::cells).collect();
-                xlsx::bytes(&Table::new("statements", &STATEMENT_HEADER, rows).summing(&STATEMENT_HEADER[AMOUNTS]), lang)
+                xlsx::file(&Table::new("statements", &STATEMENT_HEADER, rows).summing(&STATEMENT_HEADER[AMOUNTS]), lang)
             })
             .await??;
-            Ok(xlsx::download("statements", book))
+            Ok(xlsx::download_file("statements", book))
         }
         (Read::Page { page, totals, next }, _) => {
             let items = page

@@ -28,16 +28,56 @@ pub fn download(name: &str, bytes: Vec<u8>) -> HttpResponse {
 
 /// The workbook's bytes, as the download has them.
 pub fn bytes(table: &Table, lang: Lang) -> AppResult<Vec<u8>> {
-    workbook(table, lang).map_err(AppError::internal)
+    let mut book = Workbook::new();
+    write(table, lang, book.add_worksheet())?;
+    book.save_to_buffer().map_err(AppError::internal)
 }
 
-fn workbook(table: &Table, lang: Lang) -> Result<Vec<u8>, XlsxError> {
+/// The workbook as a temporary file, for a table of any length: its rows go to disk as they are
+/// written (rust_xlsxwriter's constant memory mode), and the file is then streamed
+/// (`download_file`), so neither the worksheet nor the zip is held in memory.
+pub fn file(table: &Table, lang: Lang) -> AppResult<std::fs::File> {
+    let mut book = Workbook::new();
+    write(table, lang, book.add_worksheet_with_constant_memory())?;
+    let mut file = tempfile::tempfile().map_err(AppError::internal)?;
+    book.save_to_writer(&mut file).map_err(AppError::internal)?;
+    std::io::Seek::rewind(&mut file).map_err(AppError::internal)?;
+    Ok(file)
+}
+
+/// Chunks of about 64 KB.
+const CHUNK: usize = 1 << 16;
+
+/// A workbook file as the download `name.xlsx`, streamed in chunks as the client reads them.
+pub fn download_file(name: &str, mut file: std::fs::File) -> HttpResponse {
+    use std::io::Read;
+    let chunks = std::iter::from_fn(move || {
+        let mut buf = vec![0; CHUNK];
+        match file.read(&mut buf) {
+            Ok(0) => None,
+            Ok(n) => {
+                buf.truncate(n);
+                Some(Ok::<_, std::io::Error>(actix_web::web::Bytes::from(buf)))
+            }
+            Err(e) => Some(Err(e)),
+        }
+    });
+    HttpResponse::Ok()
+        .content_type(CONTENT_TYPE)
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}.xlsx\"")))
+        .streaming(futures_util::stream::iter(chunks))
+}
+
+/// Writes the table into `sheet` row by row, in order (as constant memory mode requires).
+fn write(table: &Table, lang: Lang, sheet: &mut rust_xlsxwriter::Worksheet) -> AppResult<()> {
+    fill(table, lang, sheet).map_err(AppError::internal)
+}
+
+fn fill(table: &Table, lang: Lang, sheet: &mut rust_xlsxwriter::Worksheet) -> Result<(), XlsxError> {
     let header = Format::new().set_bold();
     let amount = Format::new().set_num_format("#,##0.00");
     let total = Format::new().set_bold().set_num_format("#,##0.00");
     let ratio = Format::new().set_num_format("0.00%");
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
     sheet.set_name(table.name)?;
     let mut widths: Vec<usize> = table.keys.iter().map(|k| width(label(k, lang))).collect();
     for (c, key) in table.keys.iter().enumerate() {
@@ -72,7 +112,7 @@ fn workbook(table: &Table, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     for (c, w) in widths.into_iter().enumerate() {
         sheet.set_column_width(col(c), (w.min(MAX_WIDTH_CHARS) + 2) as f64)?;
     }
-    book.save_to_buffer()
+    Ok(())
 }
 
 fn col(c: usize) -> u16 {
