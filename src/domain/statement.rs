@@ -185,6 +185,12 @@ pub struct Balances {
 }
 
 impl Balances {
+    /// `of_fixed` from the five totals in `chart::FIXED_CODES` order, as a project row keeps them.
+    pub fn of_copy(fixed: [Totals; 5]) -> Balances {
+        let [bank, receivable, payables, refund_owed, grant_fund] = fixed;
+        Balances::of_fixed(bank, receivable, payables, refund_owed, grant_fund)
+    }
+
     /// The balances from the five fixed accounts' totals alone. Expenditure is found by the trial
     /// balance rather than read: the chart holds the fixed accounts and debit-side expenditure
     /// accounts only, and balanced books have Σ debit balances = Σ credit balances, so
@@ -253,9 +259,7 @@ impl Amounts {
     /// differences of those, so adding up the projects' amounts or taking the amounts of their sums
     /// is the same. `recoverable` is none below zero for each project, so it is added up apart.
     pub fn summed(grant: Money, fixed: [Totals; 5], reserved: Reservation, recoverable: Money) -> Amounts {
-        let [bank, receivable, payables, refund_owed, grant_fund] = fixed;
-        let b = Balances::of_fixed(bank, receivable, payables, refund_owed, grant_fund);
-        Amounts { recoverable, ..Amounts::of(grant, &b, reserved) }
+        Amounts { recoverable, ..Amounts::of(grant, &Balances::of_copy(fixed), reserved) }
     }
 }
 
@@ -263,9 +267,8 @@ impl Amounts {
 /// accounts' totals (`chart::FIXED_CODES` order): utilization as shown, in ten-thousandths, and
 /// the recoverable amount in fen. The project row keeps them beside its copy of those totals.
 pub fn sort_keys(grant: Money, fixed: [Totals; 5]) -> [i64; 2] {
-    let [bank, receivable, payables, refund_owed, grant_fund] = fixed;
     // Neither depends on the reservations.
-    let a = Amounts::of(grant, &Balances::of_fixed(bank, receivable, payables, refund_owed, grant_fund), Reservation::default());
+    let a = Amounts::of(grant, &Balances::of_copy(fixed), Reservation::default());
     [ratio4_units(a.implemented, a.grant), a.recoverable.fen()]
 }
 
@@ -351,8 +354,7 @@ mod tests {
             let each: Vec<Amounts> = projects
                 .iter()
                 .map(|(grant, fixed, bank, expense)| {
-                    let [b, r, p, o, g] = totals(fixed);
-                    Amounts::of(m(*grant), &Balances::of_fixed(b, r, p, o, g), Reservation { bank: m(*bank), expense: m(*expense) })
+                    Amounts::of(m(*grant), &Balances::of_copy(totals(fixed)), Reservation { bank: m(*bank), expense: m(*expense) })
                 })
                 .collect();
             let sum = |f: fn(&Amounts) -> Money| -> Money { each.iter().map(f).sum() };

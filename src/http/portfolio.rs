@@ -283,7 +283,7 @@ fn current_page(conn: &mut crate::db::DbConn, f: &ListFilter, asked: &Asked, lim
         .map(|b| {
             let figures = b.project.figures();
             let amounts = st::amounts_now(&figures);
-            Line::new(figures, amounts, day, full_line(b, day).full)
+            Line::new(figures, amounts, day, Some(full_statement(b, day)))
         })
         .collect();
     let next = page.last().filter(|_| more).map(|l| Cursor::of(l, asked.sort).encode(asked.sort));
@@ -293,9 +293,15 @@ fn current_page(conn: &mut crate::db::DbConn, f: &ListFilter, asked: &Asked, lim
 
 /// A project's line from its whole books.
 fn full_line(b: st::Books, day: NaiveDate) -> Line {
-    let f = b.figures();
-    let (amounts, statement) = (f.amounts(), f.statement(b.project.start(), b.project.end(), day));
-    Line::new(b.project.figures(), amounts, day, Some((b.project, statement)))
+    let amounts = b.figures().amounts();
+    let (project, statement) = full_statement(b, day);
+    Line::new(project.figures(), amounts, day, Some((project, statement)))
+}
+
+/// A project's row and its full statement, from its whole books.
+fn full_statement(b: st::Books, day: NaiveDate) -> (ProjectRow, Statement) {
+    let statement = b.figures().statement(b.project.start(), b.project.end(), day);
+    (b.project, statement)
 }
 
 /// The page's full statements, with their amounts by category: read for its projects alone
@@ -318,7 +324,7 @@ fn full_statements(
         // Read in the same snapshot, so the row's copy of the fixed accounts and the whole chart
         // give the same amounts unless the database was edited behind the service's back, which
         // reconciliation reports (`project` mismatch).
-        line.full = full_line(b, day).full;
+        line.full = Some(full_statement(b, day));
     }
     Ok(())
 }

@@ -198,9 +198,8 @@ pub fn books_of_many(conn: &mut DbConn, projects: Vec<ProjectRow>, everything: b
 /// that each project row keeps (see `Balances::of_fixed`): the all-projects view adds up and orders
 /// 10,000 projects from their rows alone, without reading an account.
 pub fn amounts_now(p: &ProjectFigures) -> Amounts {
-    let [bank, receivable, payables, refund_owed, grant_fund] = p.fixed_totals();
     let reserved = reservation(p.reserved_bank_fen, p.reserved_expense_fen);
-    Amounts::of(p.grant(), &Balances::of_fixed(bank, receivable, payables, refund_owed, grant_fund), reserved)
+    Amounts::of(p.grant(), &Balances::of_copy(p.fixed_totals()), reserved)
 }
 
 /// SUM of a BIGINT column, cast back from PostgreSQL's NUMERIC so both backends answer i64 (a

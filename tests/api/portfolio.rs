@@ -244,5 +244,9 @@ fn downloads_hold_every_row_in_order() {
         let book = w.get(&w.finance, "/statements?format=xlsx&limit=1");
         assert_eq!(book.status, 200, "{book:?}");
         assert!(book.content_type.contains("spreadsheetml"), "{book:?}");
+        // Both are streamed: sent in chunks as they are read, their length unknown beforehand.
+        for r in [&r, &book] {
+            assert_eq!((r.header("transfer-encoding"), r.header("content-length")), (Some("chunked"), None), "{:?}", r.headers);
+        }
     });
 }
